@@ -1,0 +1,15 @@
+"""Exit codes of `intercom-sync`, documented in the README (one place for each code)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    UNEXPECTED = 1  # a bug or an unclassified failure: the message says what happened
+    CONFIG = 2  # bad arguments or configuration (token missing, bad date, unknown resource …)
+    AUTH = 3  # Intercom refused the token (401/403)
+    API_UNAVAILABLE = 4  # Intercom (or the base URL) could not be reached after all retries
+    PARTIAL = 5  # some data was extracted but a load job failed; state was not advanced
+    LOCKED = 6  # another run of the same pipeline holds the lock

@@ -1,0 +1,238 @@
+"""Build the dlt pipeline and run one sync: the engine behind `intercom-sync run` and `demo`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pendulum
+from dlt.common.pipeline import LoadInfo
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from pipelines.errors import ConfigError, SyncError
+from pipelines.exit_codes import ExitCode
+from pipelines.lock import pipeline_lock
+from sources.intercom import intercom
+from sources.intercom.client import IntercomClient
+from sources.intercom.errors import (
+    ApiUnavailableError,
+    ApiVersionError,
+    AuthError,
+    IntercomApiError,
+    IntercomError,
+)
+from sources.intercom.settings import resolve_access_token
+
+log = logging.getLogger("intercom_sync")
+
+DEFAULT_DUCKDB_FILE = "intercom.duckdb"
+# The DuckDB file stem must differ from the dataset name, or DuckDB reports an
+# "ambiguous reference to catalog or schema".
+DEFAULT_DATASET = "intercom_raw"
+DEFAULT_PIPELINE = "intercom"
+
+
+@dataclass
+class SyncOptions:
+    destination: str = "duckdb"
+    duckdb_file: str = DEFAULT_DUCKDB_FILE
+    dataset: str = DEFAULT_DATASET
+    pipeline_name: str = DEFAULT_PIPELINE
+    pipelines_dir: str | None = None
+    resources: list[str] | None = None
+    start_date: str | None = None
+    full_refresh: bool = False
+    base_url: str | None = None
+    region: str | None = None
+    api_version: str | None = None
+    access_token: str | None = None  # only from code (tests, demo); the CLI never takes it
+    progress: bool = True
+
+
+@dataclass
+class SyncResult:
+    load_info: LoadInfo | None
+    rows_by_table: dict[str, int]
+    requests: int
+    retries: int
+    rate_limited: int
+    seconds: float
+    finished_pending: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def validate_start_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = pendulum.parse(value)
+    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        raise ConfigError(
+            f"start date '{value}' is not an ISO 8601 date such as 2024-01-31 "
+            "or 2024-01-31T12:00:00Z"
+        ) from None
+    if not isinstance(parsed, pendulum.DateTime):  # a bare date
+        parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz="UTC")
+    if parsed > pendulum.now("UTC"):
+        raise ConfigError(f"start date '{value}' is in the future; give a past date")
+    return parsed.in_tz("UTC").to_iso8601_string()
+
+
+def _config_value(key: str, override: Any) -> Any:
+    """A CLI override, else `[sources.intercom] <key>` from dlt's config, else None."""
+    if override is not None:
+        return override
+    return dlt.config.get(f"sources.intercom.{key}")
+
+
+def build_client(options: SyncOptions) -> IntercomClient:
+    token = options.access_token or resolve_access_token()
+    kwargs: dict[str, Any] = {}
+    for key, override in (
+        ("base_url", options.base_url),
+        ("region", options.region),
+        ("api_version", options.api_version),
+        ("max_concurrency", None),
+        ("max_retries", None),
+        ("timeout", None),
+    ):
+        value = _config_value(key, override)
+        if value is not None:
+            kwargs[key] = value
+    return IntercomClient(token, **kwargs)
+
+
+def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
+    destination: Any = options.destination
+    if options.destination == "duckdb":
+        destination = dlt.destinations.duckdb(credentials=options.duckdb_file)
+    progress: Any = (
+        dlt.progress.log(log_period=10, logger=sys.stderr, dump_system_stats=False)
+        if options.progress
+        else None
+    )
+    kwargs: dict[str, Any] = {
+        "pipeline_name": options.pipeline_name,
+        "destination": destination,
+        "dataset_name": options.dataset,
+    }
+    if options.pipelines_dir:
+        kwargs["pipelines_dir"] = options.pipelines_dir
+    if progress is not None:
+        kwargs["progress"] = progress
+    return dlt.pipeline(**kwargs)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """dlt wraps extraction errors in PipelineStepFailed and resource errors; unwrap them."""
+    seen: set[int] = set()
+    current: BaseException = exc
+    while id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, IntercomError):
+            return current
+        nxt = getattr(current, "exception", None) or current.__cause__ or current.__context__
+        if nxt is None:
+            break
+        current = nxt
+    return current
+
+
+def translate_error(exc: BaseException) -> SyncError:
+    """Map any failure to a one-line message and a documented exit code."""
+    if isinstance(exc, SyncError):
+        return exc
+    cause = _root_cause(exc)
+    if isinstance(cause, AuthError):
+        return SyncError(str(cause), ExitCode.AUTH)
+    if isinstance(cause, ApiVersionError):
+        return SyncError(str(cause), ExitCode.CONFIG)
+    if isinstance(cause, ApiUnavailableError):
+        return SyncError(str(cause), ExitCode.API_UNAVAILABLE)
+    if isinstance(cause, IntercomApiError):
+        return SyncError(str(cause), ExitCode.CONFIG)
+    if isinstance(cause, IntercomError):
+        return SyncError(str(cause), ExitCode.UNEXPECTED)
+    if isinstance(exc, PipelineStepFailed) and exc.step == "load":
+        return SyncError(f"loading into the destination failed: {cause}", ExitCode.PARTIAL)
+    return SyncError(f"{type(cause).__name__}: {cause}", ExitCode.UNEXPECTED)
+
+
+@contextmanager
+def locked(options: SyncOptions, pipeline: dlt.Pipeline) -> Iterator[None]:
+    with pipeline_lock(Path(pipeline.pipelines_dir), options.pipeline_name):
+        yield
+
+
+def run_sync(options: SyncOptions) -> SyncResult:
+    """One sync: check the token, finish any interrupted load, extract and load."""
+    started = time.monotonic()
+    start_date = validate_start_date(options.start_date)
+    client = build_client(options)
+    try:
+        try:
+            client.get("/me")  # fail on a bad token or version before any data work
+        except IntercomError as exc:
+            raise translate_error(exc) from None
+        pipeline = make_pipeline(options)
+        source = intercom(client=client, start_date=start_date)
+        if options.resources:
+            unknown = sorted(set(options.resources) - set(source.resources))
+            if unknown:
+                raise ConfigError(
+                    f"unknown resource(s) {', '.join(unknown)}; "
+                    f"choose from: {', '.join(source.resources)}"
+                )
+            source = source.with_resources(*options.resources)
+        with locked(options, pipeline):
+            finished_pending = False
+            try:
+                if pipeline.has_pending_data:
+                    # After a crash dlt only loads the pending package on the next run();
+                    # finish it first, then extract new data in this same invocation.
+                    log.warning("finishing the load package left by an interrupted run")
+                    pipeline.run()
+                    finished_pending = True
+                info = pipeline.run(
+                    source,
+                    loader_file_format="parquet",
+                    refresh="drop_sources" if options.full_refresh else None,
+                )
+                info.raise_on_failed_jobs()
+            except Exception as exc:
+                raise translate_error(exc) from None
+        rows = dict(pipeline.last_trace.last_normalize_info.row_counts)
+        return SyncResult(
+            load_info=info,
+            rows_by_table={t: n for t, n in sorted(rows.items()) if not t.startswith("_dlt")},
+            requests=client.stats.requests,
+            retries=client.stats.retries,
+            rate_limited=client.stats.rate_limited,
+            seconds=time.monotonic() - started,
+            finished_pending=finished_pending,
+        )
+    finally:
+        client.close()
+
+
+def format_summary(result: SyncResult) -> str:
+    lines = ["Sync finished."]
+    if result.finished_pending:
+        lines.append("  (first finished loading the data of an interrupted run)")
+    total = sum(result.rows_by_table.values())
+    lines.append(f"  rows loaded: {total}")
+    width = max((len(t) for t in result.rows_by_table), default=0)
+    for table, count in result.rows_by_table.items():
+        lines.append(f"    {table:<{width}}  {count:>9}")
+    lines.append(
+        f"  requests: {result.requests}  retries: {result.retries}  "
+        f"429s: {result.rate_limited}  time: {result.seconds:.1f}s"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,151 @@
+"""`intercom-sync` end to end: real subprocesses against the emulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.exit_codes import ExitCode
+from pipelines.runner import DEFAULT_DATASET
+
+
+def _cli(
+    args: list[str], cwd: Path, token: str | None, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SOURCES__", "INTERCOM_", "DESTINATION__"))
+    }
+    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    if token is not None:
+        env["SOURCES__INTERCOM__ACCESS_TOKEN"] = token
+    env.update(extra_env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _run_args(emu, tmp_path: Path, *more: str) -> list[str]:
+    return [
+        "run",
+        "--base-url",
+        emu.base_url,
+        "--pipelines-dir",
+        str(tmp_path / "pipelines"),
+        "--duckdb-file",
+        str(tmp_path / "warehouse.duckdb"),
+        "--no-progress",
+        *more,
+    ]
+
+
+def _count(tmp_path: Path, table: str) -> int:
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        return con.sql(f"SELECT count(*) FROM {DEFAULT_DATASET}.{table}").fetchone()[0]
+
+
+def test_run_loads_then_status_reports_cursors(emulator, tmp_path: Path) -> None:
+    result = _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token)
+    assert result.returncode == 0, result.stderr
+    assert "rows loaded" in result.stdout
+    assert "requests:" in result.stdout
+    assert _count(tmp_path, "contacts") == len(list(emulator.world.truth("contacts")))
+    assert emulator.token not in result.stdout + result.stderr
+
+    status = _cli(
+        ["status", "--pipelines-dir", str(tmp_path / "pipelines"), "--json"],
+        tmp_path,
+        emulator.token,
+    )
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["last_successful_load"]["load_id"]
+    assert report["resources"]["contacts"]["cursor"] is not None
+    assert report["last_run"]["ok"] is True
+
+
+def test_missing_token_is_a_config_error(emulator, tmp_path: Path) -> None:
+    result = _cli(_run_args(emulator, tmp_path), tmp_path, token=None)
+    assert result.returncode == ExitCode.CONFIG
+    assert "INTERCOM_ACCESS_TOKEN" in result.stderr
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_invalid_token_is_an_auth_error_before_any_data_work(emulator, tmp_path: Path) -> None:
+    result = _cli(_run_args(emulator, tmp_path), tmp_path, token="not-the-token-123")
+    assert result.returncode == ExitCode.AUTH, result.stderr
+    assert "token" in result.stderr.lower()
+    assert "not-the-token-123" not in result.stdout + result.stderr
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--start-date", "last tuesday"], "start date"),
+        (["--start-date", "2999-01-01"], "future"),
+        (["--resources", "contacts,unicorns"], "unicorns"),
+        (["--api-version", "9.99"], "9.99"),
+    ],
+)
+def test_bad_input_is_a_config_error(emulator, tmp_path: Path, extra, needle) -> None:
+    result = _cli(_run_args(emulator, tmp_path, *extra), tmp_path, emulator.token)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    assert needle in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3  # a clear line, not a traceback
+
+
+def test_unreachable_base_url_is_api_unavailable(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    args = [
+        "run",
+        "--base-url",
+        f"http://127.0.0.1:{port}",
+        "--pipelines-dir",
+        str(tmp_path / "p"),
+        "--no-progress",
+    ]
+    result = _cli(args, tmp_path, "tok", {"SOURCES__INTERCOM__MAX_RETRIES": "1"})
+    assert result.returncode == ExitCode.API_UNAVAILABLE, result.stderr
+    assert f"127.0.0.1:{port}" in result.stderr
+
+
+def test_second_run_while_one_holds_the_lock_is_refused(emulator, tmp_path: Path) -> None:
+    from pipelines.lock import pipeline_lock
+
+    pipelines_dir = tmp_path / "pipelines"
+    with pipeline_lock(pipelines_dir, "intercom"):
+        result = _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token)
+    assert result.returncode == ExitCode.LOCKED, result.stderr
+    assert "in progress" in result.stderr
+    # The lock dies with its holder: the next run goes through.
+    result = _cli(_run_args(emulator, tmp_path, "--resources", "admins"), tmp_path, emulator.token)
+    assert result.returncode == 0, result.stderr
+
+
+def test_demo_syncs_the_emulator_and_answers_a_question(tmp_path: Path) -> None:
+    result = _cli(
+        ["demo", "--scale", "tiny", "--duckdb-file", str(tmp_path / "demo.duckdb")],
+        tmp_path,
+        token=None,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "rows loaded" in result.stdout
+    assert "median_minutes_to_first_reply" in result.stdout
+    with duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True) as con:
+        assert con.sql(f"SELECT count(*) FROM {DEFAULT_DATASET}.conversations").fetchone()[0] > 0
