@@ -1,0 +1,101 @@
+"""An incremental cursor that never misses a record and never loads one twice.
+
+Intercom search is coarse (contacts: by local day) and laggy (a new record can show up minutes
+late with an `updated_at` *below* what we already loaded). A plain "greater than the last
+value" cursor drops those records. Instead each run:
+
+1. queries from well before the cursor (the caller picks the overlap: a window from
+   `windows.contact_window` for contacts, `cursor - lookback` for conversations/tickets);
+2. admits a record only if this exact version was not loaded yet: the state remembers the
+   `updated_at` loaded for every id whose `updated_at` is inside the overlap (the horizon);
+3. after the last page, forgets versions older than the next run's query start (`prune`).
+
+The state lives in dlt's resource state, which dlt commits atomically with the loaded data: a
+failed run changes nothing. Layout (JSON-serialisable)::
+
+    {"last_value": <max updated_at loaded> | None, "seen": {"<id>": <updated_at>, ...}}
+
+Usage inside a dlt resource::
+
+    cursor = HorizonCursor(dlt.current.resource_state(), start_value=start_ts)
+    window_start = ... from cursor.last_value ...
+    for page in client.iter_search(...):
+        fresh = [r for r in page if cursor.admit(r["id"], r["updated_at"])]
+        yield fresh
+    cursor.prune(keep_from=<first updated_at the next run's query is sure to return>)
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+STATE_KEY = "horizon_cursor"
+
+
+class HorizonCursor:
+    """Inclusive cursor + per-id dedup of already-loaded versions within a horizon.
+
+    `state`: a resource state mapping (e.g. `dlt.current.resource_state()`); the cursor keeps
+    its data under `state[STATE_KEY]`. `start_value`: records updated before it are never
+    admitted (the `start_date` bound); None means all history.
+    """
+
+    def __init__(self, state: MutableMapping[str, Any], *, start_value: int | None = None) -> None:
+        self._data: dict[str, Any] = state.setdefault(STATE_KEY, {})
+        self._data.setdefault("last_value", None)
+        self._seen: dict[str, int] = self._data.setdefault("seen", {})
+        self.start_value = start_value
+        self.admitted = 0
+        self.skipped = 0
+
+    @property
+    def last_value(self) -> int | None:
+        """Highest `updated_at` ever loaded (None before the first load)."""
+        return self._data["last_value"]
+
+    @property
+    def since(self) -> int | None:
+        """Where this run must start looking: the last value, else the start bound."""
+        return self.last_value if self.last_value is not None else self.start_value
+
+    def admit(self, record_id: Any, updated_at: int) -> bool:
+        """True if this version of the record must be loaded (and remember that it was).
+
+        False for records before `start_value` and for versions already loaded (same or
+        newer `updated_at` remembered for the id) — the overlap's re-reads.
+        """
+        if updated_at is None:
+            # No cursor value: load it (never silently drop), nothing to remember.
+            self.admitted += 1
+            return True
+        updated_at = int(updated_at)
+        key = str(record_id)
+        if self.start_value is not None and updated_at < self.start_value:
+            self.skipped += 1
+            return False
+        known = self._seen.get(key)
+        if known is not None and updated_at <= known:
+            self.skipped += 1
+            return False
+        self._seen[key] = updated_at
+        if self.last_value is None or updated_at > self.last_value:
+            self._data["last_value"] = updated_at
+        self.admitted += 1
+        return True
+
+    def prune(self, keep_from: int | None) -> int:
+        """Forget versions with `updated_at < keep_from`; return how many were forgotten.
+
+        `keep_from` must be at or before the earliest `updated_at` the next run's query can
+        return, so everything that query re-reads is still recognised.
+        """
+        if keep_from is None:
+            return 0
+        stale = [key for key, ts in self._seen.items() if ts < keep_from]
+        for key in stale:
+            del self._seen[key]
+        return len(stale)
+
+    def __len__(self) -> int:
+        return len(self._seen)

@@ -1,0 +1,54 @@
+"""Constants of the Intercom source: one place for each fact the resources share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_API_VERSION = "2.16"
+# Versions the source knows the shapes of (schema.py is generated from these specs).
+SUPPORTED_API_VERSIONS = ("2.9", "2.16")
+
+# Env var accepted as a fallback for the access token (besides dlt's own config/secrets).
+TOKEN_ENV_VAR = "INTERCOM_ACCESS_TOKEN"
+
+# Intercom's hard maximum page size for every list/search endpoint.
+MAX_PAGE_SIZE = 150
+# Embedded relationship lists (contact tags/companies/notes) stop at this many items.
+EMBEDDED_LIST_LIMIT = 10
+# Page size for /contacts/{id}/companies (page-based; 50 is what Intercom documents).
+CONTACT_COMPANIES_PAGE_SIZE = 50
+
+# Contact search compares dates by calendar day in the workspace timezone. We query from the
+# start of the cursor's local day minus this many extra days: absorbs search-index lag and
+# any doubt about the day boundary.
+CONTACT_SAFETY_DAYS = 1
+# Conversation/ticket search is to the second but `>` may or may not be inclusive and new
+# records lag in the index: query from `cursor - lookback` and dedupe.
+CONVERSATION_LOOKBACK_SECONDS = 2 * 3600
+
+# Upsert on `id` for the big, mutable entities (nested link tables are replaced per parent).
+MERGE = {"disposition": "merge", "strategy": "upsert"}
+# Parquet loads into DuckDB several times faster than insert_values (DLT-NOTES).
+LOADER_FILE_FORMAT = "parquet"
+
+# Resource names in the order the source returns them (what `--resources` selects).
+LOOKUP_RESOURCES = ("admins", "teams", "tags", "segments", "data_attributes", "ticket_types")
+ENTITY_RESOURCES = ("contacts", "companies", "conversations", "tickets")
+RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES
+
+
+def version_tuple(api_version: str) -> tuple[int, ...]:
+    """ "2.16" -> (2, 16); anything unparsable (e.g. "Preview") sorts after every number."""
+    try:
+        return tuple(int(part) for part in api_version.split("."))
+    except ValueError:
+        return (999,)
+
+
+def at_least(api_version: str, minimum: str) -> bool:
+    return version_tuple(api_version) >= version_tuple(minimum)
+
+
+def merge_hints() -> dict[str, Any]:
+    """A fresh copy of the merge write disposition (dlt mutates hint dicts)."""
+    return dict(MERGE)
