@@ -1,0 +1,236 @@
+"""One pagination loop per Intercom pagination family (API-NOTES §2).
+
+A. cursor list (GET, `?starting_after=`)      `iter_cursor_pages`
+B. search (POST, cursor in the body)          `iter_search`
+C. page number (GET, `?page=`)                `iter_numbered_pages`
+D. company scroll (GET, `?scroll_param=`)     `iter_scroll`
+
+Each yields one list of items per page. Parsing is lenient about envelopes (the spec and the
+real API disagree on array keys, §7.9) but strict about cursors: a cursor that does not
+advance raises instead of silently stopping, because stopping early would lose rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+from .errors import ApiUnavailableError, IntercomApiError, NotFoundError, PaginationError
+
+logger = logging.getLogger("intercom_sync")
+
+MAX_PER_PAGE = 150
+# Keys that hold metadata, never the page's items.
+_ENVELOPE_KEYS = frozenset({"type", "pages", "total_count", "scroll_param", "url", "has_more"})
+
+
+class Requester(Protocol):
+    """What the loops need from the client (kept narrow so they are easy to read)."""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        max_transient_retries: int | None = None,
+    ) -> dict: ...
+
+
+def extract_items(body: Mapping[str, Any], items_key: str) -> list[dict]:
+    """The page's items: `items_key`, else `data`, else the only list-valued field."""
+    for key in (items_key, "data"):
+        value = body.get(key)
+        if isinstance(value, list):
+            return value
+    lists = [v for k, v in body.items() if k not in _ENVELOPE_KEYS and isinstance(v, list)]
+    if len(lists) == 1:
+        return lists[0]
+    if lists:
+        raise PaginationError(
+            f"cannot tell which array holds the items (expected {items_key!r}): "
+            f"keys {sorted(body)}"
+        )
+    return []
+
+
+def _next_link(body: Mapping[str, Any]) -> Any:
+    pages = body.get("pages")
+    return pages.get("next") if isinstance(pages, Mapping) else None
+
+
+def _cursor_from_next(next_link: Any) -> str | None:
+    """`starting_after` from `pages.next` (an object, or — leniently — a URL string)."""
+    if isinstance(next_link, Mapping):
+        cursor = next_link.get("starting_after")
+        return str(cursor) if cursor else None
+    if isinstance(next_link, str) and next_link:
+        return dict(parse_qsl(urlsplit(next_link).query)).get("starting_after")
+    return None
+
+
+def _clamp(per_page: int) -> int:
+    return max(1, min(int(per_page), MAX_PER_PAGE))
+
+
+def iter_cursor_pages(
+    client: Requester,
+    path: str,
+    *,
+    items_key: str,
+    per_page: int = MAX_PER_PAGE,
+    params: Mapping[str, Any] | None = None,
+) -> Iterator[list[dict]]:
+    """Family A: `GET path?per_page=&starting_after=` until `pages.next` is absent."""
+    query = {**(params or {}), "per_page": _clamp(per_page)}
+    seen: set[str] = set()
+    while True:
+        body = client.request("GET", path, params=query)
+        yield extract_items(body, items_key)
+        next_link = _next_link(body)
+        if not next_link:
+            return
+        cursor = _cursor_from_next(next_link)
+        if cursor is None:
+            raise PaginationError(f"GET {path}: pages.next has no starting_after: {next_link!r}")
+        if cursor in seen:
+            raise PaginationError(f"GET {path}: cursor did not advance ({cursor!r})")
+        seen.add(cursor)
+        query["starting_after"] = cursor
+
+
+def iter_search(
+    client: Requester,
+    path: str,
+    query: Mapping[str, Any],
+    *,
+    items_key: str,
+    sort: Mapping[str, Any] | None = None,
+    per_page: int = MAX_PER_PAGE,
+    params: Mapping[str, Any] | None = None,
+) -> Iterator[list[dict]]:
+    """Family B: `POST path` with the cursor in the body (a query-string cursor is ignored
+    by Intercom and page 1 comes back again)."""
+    pagination: dict[str, Any] = {"per_page": _clamp(per_page)}
+    body: dict[str, Any] = {"query": dict(query), "pagination": pagination}
+    if sort:
+        body["sort"] = dict(sort)
+    seen: set[str] = set()
+    while True:
+        page = client.request("POST", path, params=params, json=body)
+        yield extract_items(page, items_key)
+        next_link = _next_link(page)
+        if not next_link:
+            return
+        cursor = _cursor_from_next(next_link)
+        if cursor is None:
+            raise PaginationError(f"POST {path}: pages.next has no starting_after: {next_link!r}")
+        if cursor in seen:
+            raise PaginationError(f"POST {path}: cursor did not advance ({cursor!r})")
+        seen.add(cursor)
+        pagination["starting_after"] = cursor
+
+
+def iter_numbered_pages(
+    client: Requester,
+    path: str,
+    *,
+    items_key: str,
+    per_page: int = 50,
+    params: Mapping[str, Any] | None = None,
+) -> Iterator[list[dict]]:
+    """Family C: `GET path?page=N&per_page=` until `pages.next` is null, the last page
+    (`total_pages`) is reached, or a page comes back empty."""
+    page_no = 1
+    while True:
+        query = {**(params or {}), "page": page_no, "per_page": max(1, int(per_page))}
+        body = client.request("GET", path, params=query)
+        items = extract_items(body, items_key)
+        if not items:
+            return
+        yield items
+        pages = body.get("pages")
+        if not isinstance(pages, Mapping):
+            return
+        current = int(pages.get("page") or page_no)
+        total_pages = pages.get("total_pages")
+        if "next" in pages:
+            if not pages["next"]:
+                return
+        elif total_pages is None or current >= int(total_pages):
+            return
+        page_no = current + 1
+
+
+def iter_scroll(
+    client: Requester,
+    path: str = "/companies/scroll",
+    *,
+    items_key: str = "data",
+    max_restarts: int = 3,
+    scroll_wait_s: float = 5.0,
+    max_scroll_waits: int = 18,
+) -> Iterator[list[dict]]:
+    """Family D: the company scroll. The server keeps the position and returns the same
+    `scroll_param` on every page, so an answer lost to a 5xx/timeout cannot be re-asked —
+    a page would be skipped. Any such failure, or a 404 (scroll expired), restarts the
+    scroll from scratch (bounded); the caller must tolerate records seen twice.
+    `400 scroll_exists` (one scroll per workspace) is waited out, bounded: an abandoned
+    scroll expires after a minute idle."""
+    restarts = 0
+    waits = 0
+    while True:
+        scroll_param: str | None = None
+        try:
+            while True:
+                params = {"scroll_param": scroll_param} if scroll_param else None
+                body = client.request("GET", path, params=params, max_transient_retries=0)
+                items = extract_items(body, items_key)
+                if not items:
+                    return
+                yield items
+                scroll_param = body.get("scroll_param") or scroll_param
+                if not scroll_param:
+                    raise PaginationError(f"GET {path}: a page without scroll_param")
+        except IntercomApiError as exc:
+            if exc.code == "scroll_exists":
+                waits += 1
+                if waits > max_scroll_waits:
+                    raise IntercomApiError(
+                        f"{exc} — another company scroll is open in this workspace (Intercom "
+                        "allows one); stop the other sync or wait a minute and retry",
+                        status=exc.status,
+                        code=exc.code,
+                        api_message=exc.api_message,
+                        method=exc.method,
+                        path=exc.path,
+                        request_id=exc.request_id,
+                    ) from exc
+                logger.info(
+                    "GET %s: a scroll is already open (scroll_exists); waiting %.1fs (%d/%d)",
+                    path,
+                    scroll_wait_s,
+                    waits,
+                    max_scroll_waits,
+                )
+                time.sleep(scroll_wait_s)
+                continue
+            if not (isinstance(exc, NotFoundError) and scroll_param):
+                raise
+            cause: Exception = exc  # the scroll expired between pages
+        except ApiUnavailableError as exc:
+            cause = exc
+        restarts += 1
+        if restarts > max_restarts:
+            raise cause
+        logger.warning(
+            "GET %s: scroll interrupted (%s); restarting from the first page (%d/%d)",
+            path,
+            cause,
+            restarts,
+            max_restarts,
+        )
