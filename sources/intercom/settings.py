@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+import dlt
 
 DEFAULT_API_VERSION = "2.16"
 # Versions the source knows the shapes of (schema.py is generated from these specs).
@@ -52,3 +55,27 @@ def at_least(api_version: str, minimum: str) -> bool:
 def merge_hints() -> dict[str, Any]:
     """A fresh copy of the merge write disposition (dlt mutates hint dicts)."""
     return dict(MERGE)
+
+
+def resolve_access_token(access_token: str | None = None) -> str:
+    """The token: the argument, else dlt config (`[sources.intercom] access_token` in
+    secrets.toml / `SOURCES__INTERCOM__ACCESS_TOKEN`), else `INTERCOM_ACCESS_TOKEN`.
+
+    Raises `AuthError` (code `missing_authorization`) naming where to put it; never logs it.
+    """
+    from sources.intercom.errors import AuthError
+
+    token = (
+        access_token
+        or dlt.secrets.get("sources.intercom.access_token")
+        or os.environ.get(TOKEN_ENV_VAR)
+    )
+    if not token or not str(token).strip():
+        raise AuthError(
+            "No Intercom access token: set [sources.intercom] access_token in "
+            ".dlt/secrets.toml, or SOURCES__INTERCOM__ACCESS_TOKEN, or "
+            f"{TOKEN_ENV_VAR} in the environment",
+            status=401,
+            code="missing_authorization",
+        )
+    return str(token).strip()

@@ -1,0 +1,221 @@
+"""The `contacts` resource: incremental contact search that never misses a record.
+
+Reads `POST /contacts/search` sorted by `updated_at` ascending, from a day-aligned window
+before the cursor (`windows.contact_window`: contact search compares dates by calendar day in
+the workspace timezone and has no `>=`), and loads only versions not loaded yet
+(`cursor.HorizonCursor`). Embedded `tags`/`companies` lists stop at 10 items; when `has_more`
+the sub-endpoints are read (concurrently) so the link tables are complete.
+
+Tables (contract 3):
+  contacts(id, …)                 merge (upsert) on id; `location`, `custom_attributes` and
+                                  other objects flattened with `__`; custom attributes typed
+                                  from /data_attributes.
+  contacts__tags(contact_id, tag_id), contacts__companies(contact_id, company_id),
+  contacts__social_profiles(contact_id, type, name, url),
+  contacts__opted_in_subscription_types / contacts__opted_out_subscription_types
+                                  (contact_id, subscription_type_id): nested tables, replaced
+                                  per contact on upsert.
+  contacts_merged(id, merged_into_id, merged_at): 2.16 only, from `merge_history`
+                                  (`include_merge_history=true`), merged on id. On 2.9 the API
+                                  does not report merges: a merged-away contact simply stops
+                                  appearing; only a full reconcile (later) can find it.
+Contact `notes` are not synced (the embedded list is a truncated preview).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import dlt
+from dlt.extract.resource import DltResource
+
+from sources.intercom.client import IntercomClient
+from sources.intercom.cursor import HorizonCursor
+from sources.intercom.lookups import Workspace
+from sources.intercom.records import link_rows, list_items, timestamps_to_utc
+from sources.intercom.schema import custom_attribute_columns, table_columns
+from sources.intercom.settings import (
+    CONTACT_COMPANIES_PAGE_SIZE,
+    CONTACT_SAFETY_DAYS,
+    LOADER_FILE_FORMAT,
+    MAX_PAGE_SIZE,
+    at_least,
+    merge_hints,
+)
+from sources.intercom.windows import contact_window
+
+logger = logging.getLogger(__name__)
+
+SEARCH_PATH = "/contacts/search"
+SORT = {"field": "updated_at", "order": "ascending"}
+MERGED_TABLE = "contacts_merged"
+MERGE_HISTORY_MIN_VERSION = "2.16"
+
+# Embedded list field -> (link column for the listed id, sub-endpoint when truncated)
+LINKS = {
+    "tags": ("tag_id", "/contacts/{id}/tags"),
+    "companies": ("company_id", "/contacts/{id}/companies"),
+}
+SUBSCRIPTION_LISTS = ("opted_in_subscription_types", "opted_out_subscription_types")
+DROPPED = ("notes",)  # truncated preview lists we do not sync
+
+MERGED_COLUMNS = {
+    "id": {"data_type": "text", "nullable": False},
+    "merged_into_id": {"data_type": "text"},
+    "merged_at": {"data_type": "timestamp"},
+    "source_contact_role": {"data_type": "text"},
+}
+
+
+def contacts_resource(
+    client: IntercomClient,
+    workspace: Workspace,
+    *,
+    start_value: int | None,
+    page_size: int = MAX_PAGE_SIZE,
+) -> DltResource:
+    api_version = client.api_version
+    with_merges = at_least(api_version, MERGE_HISTORY_MIN_VERSION)
+    params = {"include_merge_history": "true"} if with_merges else None
+
+    def contacts() -> Iterator[Any]:
+        cursor = HorizonCursor(dlt.current.resource_state(), start_value=start_value)
+        tz = workspace.timezone
+        window = contact_window(cursor.since, tz, CONTACT_SAFETY_DAYS)
+        custom_columns = custom_attribute_columns(workspace.data_attributes("contact"))
+        first = True
+        pages = client.iter_search(
+            SEARCH_PATH,
+            window.query(),
+            items_key="data",
+            sort=SORT,
+            per_page=min(page_size, MAX_PAGE_SIZE),
+            params=params,
+        )
+        for page in pages:
+            fresh = [c for c in page if cursor.admit(c["id"], c.get("updated_at"))]
+            if not fresh:
+                continue
+            complete_links(client, fresh)
+            rows, merged = [], []
+            for contact in fresh:
+                row, merges = shape_contact(contact)
+                rows.append(row)
+                merged.extend(merges)
+            if first:
+                # Typed custom attribute columns, declared once the definitions are known.
+                rows = dlt.mark.with_hints(rows, dlt.mark.make_hints(columns=custom_columns))
+                first = False
+            yield rows
+            if merged:
+                yield merged_rows_item(merged)
+        if cursor.since is not None:
+            # Keep the versions the next run's window can return (everything after `after`).
+            cursor.prune(contact_window(cursor.since, tz, CONTACT_SAFETY_DAYS).after + 1)
+        logger.info(
+            "contacts: %d new versions loaded, %d re-read and skipped (window > %s, tz %s)",
+            cursor.admitted,
+            cursor.skipped,
+            window.after,
+            tz,
+        )
+
+    return dlt.resource(
+        contacts,
+        name="contacts",
+        write_disposition=merge_hints(),
+        primary_key="id",
+        columns=table_columns("contacts", api_version),
+        file_format=LOADER_FILE_FORMAT,
+    )
+
+
+def merged_rows_item(rows: list[dict]) -> Any:
+    """`contacts_merged` rows, dispatched to their own merged table from the contacts resource."""
+    return dlt.mark.with_hints(
+        rows,
+        dlt.mark.make_hints(
+            table_name=MERGED_TABLE,
+            write_disposition=merge_hints(),
+            primary_key="id",
+            columns=MERGED_COLUMNS,
+            file_format=LOADER_FILE_FORMAT,
+        ),
+        create_table_variant=True,
+    )
+
+
+def complete_links(client: IntercomClient, contacts: list[dict]) -> None:
+    """In place: replace truncated embedded `tags`/`companies` (`has_more`) with the full
+    lists from the sub-endpoints, fetched concurrently."""
+    wanted: dict[str, tuple[dict, str]] = {}
+    for contact in contacts:
+        for field, (_, template) in LINKS.items():
+            embedded = contact.get(field)
+            if isinstance(embedded, dict) and embedded.get("has_more"):
+                wanted[template.format(id=contact["id"])] = (contact, field)
+    for field in LINKS:
+        paths = {path: contact for path, (contact, f) in wanted.items() if f == field}
+        if paths:
+            _fetch_full_lists(client, field, paths)
+
+
+def _fetch_full_lists(client: IntercomClient, field: str, paths: dict[str, dict]) -> None:
+    # Only the page-based companies sub-endpoint takes per_page; tags is unpaginated.
+    params = {"per_page": CONTACT_COMPANIES_PAGE_SIZE} if field == "companies" else None
+    for path, body in client.get_many(list(paths), params=params):
+        if body is None:
+            continue  # contact vanished (merged/deleted) since the search: keep the preview
+        items = list(list_items(body, field))
+        if _has_more_pages(body):
+            items = [
+                item
+                for page in client.iter_numbered_pages(
+                    path, items_key=field, per_page=CONTACT_COMPANIES_PAGE_SIZE
+                )
+                for item in page
+            ]
+        paths[path][field] = {"type": "list", "data": items, "has_more": False}
+
+
+def _has_more_pages(body: dict) -> bool:
+    pages = body.get("pages")
+    if not isinstance(pages, dict):
+        return False
+    if pages.get("next"):
+        return True
+    total, page = pages.get("total_pages"), pages.get("page")
+    return isinstance(total, int) and isinstance(page, int) and page < total
+
+
+def shape_contact(contact: dict) -> tuple[dict, list[dict]]:
+    """One search result -> (contacts row, contacts_merged rows). Pure; copies the record."""
+    row = dict(contact)
+    contact_id = str(row["id"])
+    for field, (column, _) in LINKS.items():
+        if field in row:
+            row[field] = link_rows(list_items(row[field]), "contact_id", contact_id, column)
+    for field in SUBSCRIPTION_LISTS:
+        if field in row:
+            row[field] = link_rows(
+                list_items(row[field]), "contact_id", contact_id, "subscription_type_id"
+            )
+    if "social_profiles" in row:
+        row["social_profiles"] = [
+            {"contact_id": contact_id, **profile} for profile in list_items(row["social_profiles"])
+        ]
+    for field in DROPPED:
+        row.pop(field, None)
+    merges = [
+        {
+            "id": str(item["source_contact_id"]),
+            "merged_into_id": contact_id,
+            "merged_at": item.get("merged_at"),
+            "source_contact_role": item.get("source_contact_role"),
+        }
+        for item in row.pop("merge_history", None) or []
+        if isinstance(item, dict) and item.get("source_contact_id")
+    ]
+    return timestamps_to_utc(row), [timestamps_to_utc(m) for m in merges]

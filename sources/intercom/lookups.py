@@ -1,0 +1,152 @@
+"""Small lists read in full every run (replace): admins, teams, tags, segments,
+data_attributes, ticket_types — and `Workspace`, the per-run facts shared by resources.
+
+Tables (contract 3):
+  admins(id, …) + admins__team_ids(admin_id, team_id)
+  teams(id, …) + teams__admin_ids(team_id, admin_id)
+  tags, segments(id, …)
+  data_attributes(model, name, …)  — contact and company models, keyed model+name
+  ticket_types(id, …) + ticket_types__ticket_type_attributes(ticket_type_id, …)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import dlt
+from dlt.extract.resource import DltResource
+
+from sources.intercom.client import IntercomClient
+from sources.intercom.records import items_of, link_rows, list_items, timestamps_to_utc
+from sources.intercom.schema import table_columns
+from sources.intercom.settings import LOADER_FILE_FORMAT
+
+logger = logging.getLogger(__name__)
+
+DATA_ATTRIBUTE_MODELS = ("contact", "company")
+
+
+class Workspace:
+    """Facts about the workspace, each read at most once per run and shared by the
+    resources (thread-safe): `/me` (timezone) and the data attribute definitions."""
+
+    def __init__(self, client: IntercomClient) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+        self._me: dict | None = None
+        self._attributes: dict[str, list[dict]] = {}
+
+    def me(self) -> dict:
+        with self._lock:
+            if self._me is None:
+                self._me = self._client.get("/me")
+            return self._me
+
+    @property
+    def timezone(self) -> str:
+        """The workspace timezone (`/me` → `app.timezone`); contact search days follow it."""
+        tz = (self.me().get("app") or {}).get("timezone")
+        if not tz:
+            # Without it day boundaries are a guess; the safety day still covers ±14 h.
+            logger.warning("/me has no app.timezone; contact search windows assume UTC")
+            return "UTC"
+        return str(tz)
+
+    def data_attributes(self, model: str) -> list[dict]:
+        """`GET /data_attributes?model=<model>` (archived included: old values still exist)."""
+        with self._lock:
+            if model not in self._attributes:
+                body = self._client.get(
+                    "/data_attributes", params={"model": model, "include_archived": "true"}
+                )
+                self._attributes[model] = items_of(body, "data")
+            return self._attributes[model]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One list endpoint read in full, written with `replace`."""
+
+    name: str
+    path: str
+    items_key: str
+    # field holding a list of ids -> (column for this record's id, column for the listed id)
+    id_lists: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # field holding an embedded list object -> column carrying this record's id in its rows
+    nested_lists: dict[str, str] = field(default_factory=dict)
+
+    def rows(self, body: dict | None) -> list[dict]:
+        rows = []
+        for item in items_of(body, self.items_key):
+            row = dict(item)
+            for list_field, (own, other) in self.id_lists.items():
+                if list_field in row:
+                    row[list_field] = link_rows(row[list_field] or [], own, row["id"], other)
+            for list_field, own in self.nested_lists.items():
+                if list_field in row:
+                    row[list_field] = [
+                        {own: str(row["id"]), **sub} for sub in list_items(row[list_field])
+                    ]
+            rows.append(timestamps_to_utc(row))
+        return rows
+
+
+LOOKUPS = (
+    Lookup("admins", "/admins", "admins", id_lists={"team_ids": ("admin_id", "team_id")}),
+    Lookup("teams", "/teams", "teams", id_lists={"admin_ids": ("team_id", "admin_id")}),
+    Lookup("tags", "/tags", "data"),
+    Lookup("segments", "/segments", "segments"),
+    Lookup(
+        "ticket_types",
+        "/ticket_types",
+        "data",
+        nested_lists={"ticket_type_attributes": "ticket_type_id"},
+    ),
+)
+
+
+def _replace_resource(
+    name: str, gen: Callable[[], Iterator[list[dict]]], api_version: str, **hints: Any
+) -> DltResource:
+    return dlt.resource(
+        gen,
+        name=name,
+        write_disposition="replace",
+        columns=table_columns(name, api_version),
+        file_format=LOADER_FILE_FORMAT,
+        **hints,
+    )
+
+
+def lookup_resources(client: IntercomClient, workspace: Workspace) -> list[DltResource]:
+    """The six lookup resources, in the order of settings.LOOKUP_RESOURCES."""
+    api_version = client.api_version
+
+    def reader(lookup: Lookup) -> Callable[[], Iterator[list[dict]]]:
+        def read() -> Iterator[list[dict]]:
+            yield lookup.rows(client.get(lookup.path))
+
+        return read
+
+    def data_attributes() -> Iterator[list[dict]]:
+        for model in DATA_ATTRIBUTE_MODELS:
+            rows = []
+            for item in workspace.data_attributes(model):
+                row = timestamps_to_utc(dict(item))
+                row.setdefault("model", model)
+                rows.append(row)
+            yield rows
+
+    resources = {
+        lookup.name: _replace_resource(lookup.name, reader(lookup), api_version, primary_key="id")
+        for lookup in LOOKUPS
+    }
+    resources["data_attributes"] = _replace_resource(
+        "data_attributes", data_attributes, api_version, primary_key=("model", "name")
+    )
+    order = ("admins", "teams", "tags", "segments", "data_attributes", "ticket_types")
+    return [resources[name] for name in order]

@@ -1,0 +1,72 @@
+"""Small pure helpers that turn Intercom JSON into warehouse rows (no HTTP, no dlt state)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# Keys that wrap a list in Intercom's embedded list objects, besides `data`:
+# {"type": "tag.list", "tags": [...]}, {"type": "segment.list", "segments": [...]}, …
+_WRAPPER_META = frozenset({"type", "url", "total_count", "has_more", "pages"})
+
+
+def list_items(value: Any, items_key: str | None = None) -> list[dict]:
+    """The items of an embedded list object (`{"type": "list", "data": [...]}`,
+    `{"type": "tag.list", "tags": [...]}`) or of a bare list; [] for None/empty."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    if not isinstance(value, Mapping):
+        return []
+    for key in (items_key, "data"):
+        if key and isinstance(value.get(key), list):
+            return value[key]
+    lists = [v for k, v in value.items() if k not in _WRAPPER_META and isinstance(v, list)]
+    return lists[0] if len(lists) == 1 else []
+
+
+def link_rows(
+    items: Iterable[Any], parent_column: str, parent_id: Any, child_column: str
+) -> list[dict]:
+    """Link-table rows `{parent_column: parent_id, child_column: <item id>}` (ids as strings,
+    duplicates dropped, order kept). Items may be objects with `id` or bare ids."""
+    rows: list[dict] = []
+    seen: set[str] = set()
+    for item in items:
+        child = item.get("id") if isinstance(item, Mapping) else item
+        if child is None:
+            continue
+        child = str(child)
+        if child in seen:
+            continue
+        seen.add(child)
+        rows.append({parent_column: str(parent_id), child_column: child})
+    return rows
+
+
+def utc(ts: Any) -> Any:
+    """Unix seconds -> timezone-aware UTC datetime; anything else unchanged."""
+    if isinstance(ts, int | float) and not isinstance(ts, bool):
+        return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+    return ts
+
+
+def timestamps_to_utc(record: dict, suffixes: tuple[str, ...] = ("_at",)) -> dict:
+    """In place: every numeric value under a key ending in `suffixes`, in the record or its
+    nested objects (not lists), becomes a UTC datetime — so a timestamp field the schema does
+    not know yet still lands as a timestamp, not a bigint."""
+    for key, value in record.items():
+        if isinstance(value, dict):
+            timestamps_to_utc(value, suffixes)
+        elif key.endswith(suffixes):
+            record[key] = utc(value)
+    return record
+
+
+def items_of(body: Mapping[str, Any] | None, items_key: str) -> list[dict]:
+    """Items of an unpaginated list response: `items_key`, else `data` (API-NOTES §7.9)."""
+    if not body:
+        return []
+    return list_items(body, items_key)
