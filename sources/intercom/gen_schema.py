@@ -1,0 +1,239 @@
+"""Generate `schema_data.json` (column types per table and API version) from the vendored
+OpenAPI specs. Run `python -m sources.intercom.gen_schema` after updating a spec; a test
+checks the committed file is what this script produces.
+
+Rules (see schema.py for how the data is used):
+- Each root table comes from one component schema (`TABLE_SCHEMAS`), walked property by
+  property; `$ref` is resolved, `allOf` parts are merged, `oneOf`/`anyOf` object variants
+  are merged. Variants that disagree in kind become `json` if any variant is an
+  object/array (a scalar-typed column could not hold it), else `text`.
+- Nested objects are flattened with dlt's separator `__`; names go through dlt's
+  snake_case naming so they match the columns dlt derives from the data.
+- Not listed: arrays (child tables, or reshaped by the resource), free-form objects (no
+  `properties`, or named in `FREE_FORM_NAMES`: custom attributes come from
+  /data_attributes), and relationship wrappers (`{"type": "tag.list", "tags": [...]}`,
+  `{"type": "list", "data": [...], "total_count": …}`) whose real content is the array.
+- Types: integer that is a duration (`DURATION_NAMES`) → bigint; integer or string with
+  `format: date-time|timestamp`, or named `*_at` / in `TIMESTAMP_NAMES` → timestamp;
+  other integer → bigint; number → double; boolean → bool; string → text;
+  `NAME_TYPE_OVERRIDES` where the spec is known wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SPEC_DIR = REPO_ROOT / "emulator" / "spec"
+SPEC_VERSIONS = ("2.9", "2.16")
+OUTPUT = Path(__file__).with_name("schema_data.json")
+
+# warehouse table -> component schema (the same names exist in 2.9 and 2.16)
+TABLE_SCHEMAS = {
+    "contacts": "contact",
+    "companies": "company",
+    "conversations": "conversation",
+    "conversation_parts": "conversation_part",
+    "tickets": "ticket",
+    "ticket_parts": "ticket_part",
+    "admins": "admin",
+    "teams": "team",
+    "tags": "tag",
+    "segments": "segment",
+    "data_attributes": "data_attribute",
+    "ticket_types": "ticket_type",
+}
+# Columns the resources add to a table (contract 3), typed here so all hints live in one file.
+EXTRA_COLUMNS = {
+    "conversation_parts": {"conversation_id": "text"},
+    "ticket_parts": {"ticket_id": "text"},
+}
+TIMESTAMP_NAMES = frozenset(
+    {"waiting_since", "snoozed_until", "notified_at", "applied_at", "deleted_at"}
+)
+# Durations in seconds: integers, even where a spec marks them date-time.
+DURATION_NAMES = frozenset({"median_time_to_reply", "handling_time", "adjusted_handling_time"})
+DURATION_PREFIXES = ("time_to_",)
+FREE_FORM_NAMES = frozenset({"custom_attributes", "metadata"})
+# Where the spec's type is wrong: Intercom's own /data_attributes lists monthly_spend as a
+# float (155.5 happens); an integer hint would split such values into a variant column.
+NAME_TYPE_OVERRIDES = {"monthly_spend": "double"}
+# A relationship wrapper's non-array fields are bookkeeping about the array.
+_WRAPPER_FIELDS = frozenset({"type", "url", "total_count", "has_more", "pages"})
+_MAX_DEPTH = 6  # guards against recursive schemas; real nesting is ≤ 4
+
+_naming = NamingConvention()
+
+
+class _Conflict(Exception):
+    pass
+
+
+class SpecWalker:
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        self.schemas: Mapping[str, Any] = spec["components"]["schemas"]
+
+    def resolve(self, node: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
+        """`node` with `$ref` and `allOf` folded in, and `oneOf`/`anyOf` reduced to one
+        schema (object variants merged); raises _Conflict for variants of different kinds."""
+        if depth > 20:
+            raise _Conflict("reference cycle")
+        node = dict(node)
+        ref = node.pop("$ref", None)
+        if ref is not None:
+            target = self.resolve(self.schemas[ref.rsplit("/", 1)[-1]], depth + 1)
+            node = {**target, **node}  # sibling keys (nullable, description) win
+        for part in node.pop("allOf", []):
+            node = _merge(node, self.resolve(part, depth + 1))
+        for key in ("oneOf", "anyOf"):
+            variants = node.pop(key, None)
+            if variants:
+                node = _merge(node, self._combine([self.resolve(v, depth + 1) for v in variants]))
+        return node
+
+    def _combine(self, variants: list[dict[str, Any]]) -> dict[str, Any]:
+        kinds = {_kind(v) for v in variants} - {"null"}
+        if not kinds:
+            return {}
+        if kinds == {"object"}:
+            merged: dict[str, Any] = {}
+            for v in variants:
+                merged = _merge(merged, v)
+            return merged
+        if len(kinds) == 1:
+            return variants[0]
+        if kinds & {"object", "array"}:
+            return {"x-dlt-type": "json"}
+        return {"x-dlt-type": "text"}
+
+    def columns(self, schema_name: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        self._walk(self.resolve(self.schemas[schema_name]), (), out, 0)
+        return out
+
+    def _walk(
+        self, node: Mapping[str, Any], path: tuple[str, ...], out: dict[str, str], depth: int
+    ) -> None:
+        for name, prop in (node.get("properties") or {}).items():
+            if name in FREE_FORM_NAMES:
+                continue
+            try:
+                resolved = self.resolve(prop)
+            except _Conflict:
+                resolved = {"x-dlt-type": "json"}
+            col_path = (*path, name)
+            kind = _kind(resolved)
+            if kind == "object":
+                props = resolved.get("properties")
+                if not props or _is_wrapper(props) or depth >= _MAX_DEPTH:
+                    continue
+                self._walk(resolved, col_path, out, depth + 1)
+            elif kind == "array" or kind == "null":
+                continue
+            else:
+                column = _naming.PATH_SEPARATOR.join(
+                    _naming.normalize_identifier(p) for p in col_path
+                )
+                out[column] = _dlt_type(name, resolved)
+
+
+def _kind(node: Mapping[str, Any]) -> str:
+    if "x-dlt-type" in node:
+        return "scalar"
+    t = node.get("type")
+    if t == "object" or (t is None and "properties" in node):
+        return "object"
+    if t == "array":
+        return "array"
+    if t in ("string", "integer", "number", "boolean"):
+        return "scalar"
+    if t is None and "additionalProperties" in node:
+        return "object"
+    return "null"  # untyped: nothing to declare
+
+
+def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    merged = {**a, **{k: v for k, v in b.items() if k != "properties"}}
+    props = {**(a.get("properties") or {}), **(b.get("properties") or {})}
+    if props:
+        merged["properties"] = props
+    return merged
+
+
+def _is_wrapper(props: Mapping[str, Any]) -> bool:
+    """`{"type": "tag.list", "tags": [...]}`-style: one array plus bookkeeping fields."""
+    arrays = [k for k, p in props.items() if p.get("type") == "array"]
+    return len(arrays) == 1 and set(props) - set(arrays) <= _WRAPPER_FIELDS
+
+
+def _is_duration(name: str) -> bool:
+    return name in DURATION_NAMES or name.startswith(DURATION_PREFIXES)
+
+
+def _dlt_type(name: str, node: Mapping[str, Any]) -> str:
+    if name in NAME_TYPE_OVERRIDES:
+        return NAME_TYPE_OVERRIDES[name]
+    if "x-dlt-type" in node:
+        return node["x-dlt-type"]
+    t = node["type"]
+    is_time = node.get("format") in ("date-time", "timestamp")
+    if t == "integer":
+        if _is_duration(name):
+            return "bigint"
+        if is_time or name.endswith("_at") or name in TIMESTAMP_NAMES:
+            return "timestamp"
+        return "bigint"
+    if t == "number":
+        return "double"
+    if t == "boolean":
+        return "bool"
+    return "timestamp" if is_time else "text"
+
+
+def generate(spec_dir: Path = SPEC_DIR) -> dict[str, Any]:
+    versions: dict[str, dict[str, dict[str, str]]] = {}
+    for version in SPEC_VERSIONS:
+        with open(spec_dir / f"api.intercom.io.{version}.yaml", encoding="utf-8") as f:
+            walker = SpecWalker(yaml.load(f, Loader=yaml.CSafeLoader))
+        tables = {}
+        for table, schema_name in TABLE_SCHEMAS.items():
+            columns = walker.columns(schema_name)
+            columns.update(EXTRA_COLUMNS.get(table, {}))
+            tables[table] = dict(sorted(columns.items()))
+        versions[version] = tables
+    return {
+        "_generated_by": "python -m sources.intercom.gen_schema (do not edit by hand)",
+        "versions": versions,
+    }
+
+
+def render(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
+    args = parser.parse_args(argv)
+    text = render(generate())
+    if args.check:
+        current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
+        if current != text:
+            print(f"{OUTPUT} is stale: run python -m sources.intercom.gen_schema", file=sys.stderr)
+            return 1
+        return 0
+    OUTPUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUTPUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Column hints for the Intercom tables, declared from the OpenAPI models rather than
+inferred from data, so types are stable run to run and all-null columns still exist.
+
+The data comes from `schema_data.json`, generated from the vendored 2.9 and 2.16 specs by
+`gen_schema.py` (see its docstring for the rules). Arrays are not listed: they become child
+tables or are reshaped by the resources. Columns not listed still load — dlt evolves the
+schema — they are just typed from the data.
+
+Version mapping: a requested API version uses the newest generated spec not newer than it
+(2.9…2.15 → 2.9, 2.16+ and "Preview" → 2.16). For 2.10–2.15 this is approximate (e.g.
+ticket_state is an object from 2.12): dlt then loads the differing fields as it finds them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.schema.typing import TColumnSchema
+
+DATA_FILE = Path(__file__).with_name("schema_data.json")
+CUSTOM_ATTRIBUTES_PREFIX = "custom_attributes"
+# /data_attributes `data_type` -> dlt type. Custom `date` attributes hold Unix seconds.
+CUSTOM_ATTRIBUTE_TYPES = {
+    "string": "text",
+    "integer": "bigint",
+    "float": "double",
+    "boolean": "bool",
+    "date": "timestamp",
+}
+
+_naming = NamingConvention()
+
+
+@lru_cache(maxsize=1)
+def _versions() -> dict[str, dict[str, dict[str, str]]]:
+    with open(DATA_FILE, encoding="utf-8") as f:
+        return json.load(f)["versions"]
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def spec_version_for(api_version: str) -> str:
+    """The generated spec version whose types apply to `api_version`."""
+    available = sorted(_versions(), key=_version_key)
+    try:
+        wanted = _version_key(str(api_version))
+    except ValueError:
+        return available[-1]  # "Preview"/"Unstable": newer than any numbered version
+    candidates = [v for v in available if _version_key(v) <= wanted]
+    return candidates[-1] if candidates else available[0]
+
+
+def tables() -> list[str]:
+    """Root tables with declared columns."""
+    return sorted(_versions()[spec_version_for("2.16")])
+
+
+def column_schema(data_type: str) -> TColumnSchema:
+    column: TColumnSchema = {"data_type": data_type, "nullable": True}  # type: ignore[typeddict-item]
+    if data_type == "timestamp":
+        column["timezone"] = True  # Unix seconds are UTC instants
+    return column
+
+
+def table_columns(table: str, api_version: str) -> dict[str, TColumnSchema]:
+    """Column hints for a root table (e.g. "contacts") under an API version ("2.16")."""
+    by_table = _versions()[spec_version_for(api_version)]
+    if table not in by_table:
+        raise KeyError(f"no declared columns for table {table!r}; known: {sorted(by_table)}")
+    return {name: column_schema(data_type) for name, data_type in by_table[table].items()}
+
+
+def custom_attribute_column_name(name: str) -> str:
+    """The column dlt derives for `custom_attributes.<name>` (its snake_case naming)."""
+    return f"{CUSTOM_ATTRIBUTES_PREFIX}__{_naming.normalize_identifier(name)}"
+
+
+def custom_attribute_columns(
+    definitions: Iterable[Mapping[str, Any]],
+) -> dict[str, TColumnSchema]:
+    """Column hints for custom attributes from `/data_attributes` items (custom=True only;
+    archived ones included, their old values may still be there). Unknown data types are
+    left for dlt to infer; if two names normalise to one column, the first wins."""
+    columns: dict[str, TColumnSchema] = {}
+    for definition in definitions:
+        if not definition.get("custom"):
+            continue
+        name = definition.get("name")
+        data_type = CUSTOM_ATTRIBUTE_TYPES.get(str(definition.get("data_type")))
+        if not name or data_type is None:
+            continue
+        columns.setdefault(custom_attribute_column_name(str(name)), column_schema(data_type))
+    return columns
