@@ -12,15 +12,21 @@ Fixtures (all function-scoped, isolated under `tmp_path`):
         Rows per table normalized by the *last* `sync` of that pipeline (0 for absent tables).
     pipeline(pipeline_name="t") -> dlt.Pipeline
         The pipeline object (schema, state, sql_client) of a previous `sync`.
+    emulator(*, api_version="2.16", seed=3, scale="tiny", **world_kwargs_and_settings) -> emu
+        Starts an emulator (stopped at teardown). WorldConfig keys (counts, timezone,
+        start_time, storage) go to the world, anything else to `emu.control.update(...)`
+        (e.g. index_lag_seconds=600, mutate_during_pagination=2). `emu.api_version` is set.
 
 Plain helpers: `truth(emu, entity)` (list of the world's truth), `unix(value)` (datetime/int
--> Unix seconds), `by_id(rows)`, `pairs(rows, a, b)`.
+-> Unix seconds), `by_id(rows)`, `pairs(rows, a, b)`, `mismatches(rows, truth_rows)` (every
+shared field compared; [] when the warehouse equals the truth).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +51,29 @@ def unix(value: Any) -> int | None:
             value = value.replace(tzinfo=dt.timezone.utc)
         return int(value.timestamp())
     return int(value)
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return unix(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return value if value is None or isinstance(value, bool) else str(value)
+
+
+def mismatches(loaded: Iterable[dict], expected: Iterable[dict], key: str = "id") -> list[str]:
+    """Differences between loaded rows and truth rows, matched on `key`, comparing every
+    field the two share (timestamps as Unix seconds, ids as strings). [] when equal."""
+    got = by_id(loaded, key)
+    want = by_id(expected, key)
+    problems = [f"missing {k}" for k in sorted(want.keys() - got.keys())]
+    problems += [f"unexpected {k}" for k in sorted(got.keys() - want.keys())]
+    for k in sorted(want.keys() & got.keys()):
+        for field_name in sorted(want[k].keys() & got[k].keys()):
+            a, b = _comparable(got[k][field_name]), _comparable(want[k][field_name])
+            if a != b:
+                problems.append(f"{k}.{field_name}: loaded {a!r} != truth {b!r}")
+    return problems
 
 
 def by_id(items: Iterable[dict], key: str = "id") -> dict[str, dict]:
@@ -123,6 +152,31 @@ class _Warehouse:
 class _ZeroDefault(dict):
     def __missing__(self, key: str) -> int:
         return 0
+
+
+_WORLD_KEYS = ("counts", "timezone", "start_time", "storage")
+
+
+@pytest.fixture
+def emulator() -> Iterator[Callable[..., Any]]:
+    from emulator.testing import running_emulator
+    from emulator.world import WorldConfig
+
+    with ExitStack() as stack:
+
+        def start(
+            *, api_version: str = "2.16", seed: int = 3, scale: str = "tiny", **kwargs: Any
+        ) -> Any:
+            world_kwargs = {k: kwargs.pop(k) for k in _WORLD_KEYS if k in kwargs}
+            cfg = WorldConfig(seed=seed, scale=scale, **world_kwargs)
+            emu = stack.enter_context(running_emulator(cfg, api_version=api_version))
+            if kwargs:
+                emu.control.update(kwargs)
+            if getattr(emu, "api_version", None) is None:
+                emu.api_version = api_version
+            return emu
+
+        yield start
 
 
 @pytest.fixture
