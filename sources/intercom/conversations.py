@@ -1,0 +1,344 @@
+"""The `conversations` and `tickets` resources: incremental search + concurrent detail fetches.
+
+Both are one generic "searchable entity with parts" (`parts.EntityWithParts`):
+
+1. `POST /<entity>/search` sorted by `updated_at` ascending, from `cursor - lookback`
+   (`settings.CONVERSATION_LOOKBACK_SECONDS`). Search is to the second but `>` may or may
+   not be inclusive and there is no `>=` on dates, so the query is `updated_at > t OR
+   updated_at = t`; new records can lag in the index, hence the lookback. Every version
+   already loaded is dropped by the shared horizon dedup (`cursor.HorizonCursor`), so a run
+   with no change reads the search pages and fetches nothing.
+2. For every new version, `GET /<entity>/{id}` through `client.get_many` (bounded concurrency,
+   paced by the rate limiter). A 404 means the record was deleted since it was listed: skipped.
+3. If a record is seen twice in one pass with different `updated_at`, it moved behind the
+   read position while we paged; on a server whose pages are offsets that shifts unread
+   records back onto pages already read. The search is then re-run from the mover's old
+   position (bounded); if it still does not settle, the next run starts from there.
+
+Tables written by each resource (all merged = upsert, on `id`):
+  conversations            one row per conversation: the API fields, objects flattened with
+                           `__` (`statistics__*`, `source__*`, `conversation_rating__*`,
+                           `sla_applied__*`, `custom_attributes__*` as they come …), typed from
+                           the OpenAPI models of the pinned version (`schema.table_columns`);
+                           plus `parts_total_count` (the API's `conversation_parts.total_count`)
+                           and `parts_truncated` (True when the API returned fewer parts than
+                           that: Intercom returns only the newest 500).
+  conversations__contacts(conversation_id, contact_id), conversations__tags(conversation_id,
+  tag_id), conversations__teammates(conversation_id, admin_id)
+                           nested link tables: replaced per conversation on upsert, so a
+                           link that vanished from the API vanishes here.
+  conversation_parts       root table merged on the part `id`, with `conversation_id`. Parts
+                           are never deleted: those that fall out of the API's newest-500
+                           window stay, so the table can hold more than the API shows.
+  conversations_deleted(id, deleted_at, metrics_retained)
+                           2.16+ only: the deletion feed (see `deletions.py`).
+  tickets, tickets__contacts(ticket_id, contact_id), ticket_parts(…, ticket_id)
+                           the same for tickets (API 2.10+: `POST /tickets/search`). On 2.9
+                           the `tickets` resource is deselected by default; selecting it
+                           explicitly raises `UnsupportedApiVersionError`.
+Nested arrays the API adds (attachments, part tags, linked objects …) become dlt child tables
+(`conversation_parts__attachments`, …) merged with their parent.
+
+Type notes: every Unix-seconds field is a UTC `timestamp`, durations (`statistics__time_to_*`,
+`median_time_to_reply`, `handling_time`) `bigint` seconds. Per-version differences land as
+the API sends them, with types fixed per version: `priority` (2.9 `priority|not_priority`,
+2.16 `none…urgent`), `admin_assignee_id`/`team_assignee_id` (null when unassigned ≤2.15, 0 on
+2.16), ticket `ticket_state` (string + labels ≤2.11, `ticket_state__*` object columns 2.12+).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import dlt
+from dlt.extract.resource import DltResource
+
+from sources.intercom.client import IntercomClient
+from sources.intercom.cursor import HorizonCursor
+from sources.intercom.deletions import (
+    DELETED_COLUMNS,
+    DELETED_MIN_API_VERSION,
+    DELETED_TABLE,
+    iter_deleted_conversations,
+)
+from sources.intercom.errors import IntercomError
+from sources.intercom.parts import (
+    BOOKKEEPING_COLUMNS,
+    CONVERSATIONS,
+    TICKETS,
+    EntityWithParts,
+    split_record,
+)
+from sources.intercom.records import timestamps_to_utc
+from sources.intercom.schema import table_columns
+from sources.intercom.settings import (
+    CONVERSATION_LOOKBACK_SECONDS,
+    LOADER_FILE_FORMAT,
+    MAX_PAGE_SIZE,
+    at_least,
+    merge_hints,
+)
+
+logger = logging.getLogger(__name__)
+
+SORT = {"field": "updated_at", "order": "ascending"}
+# Keys (besides `_at`) whose numeric values are Unix seconds.
+TIMESTAMP_SUFFIXES = ("_at", "_since", "_until")
+# Rows are handed to dlt in batches of this many records (fewer, bigger items are cheaper).
+BATCH_SIZE = 100
+# Extra search passes when records move behind the read position during pagination.
+MAX_RESCANS = 2
+# Resource-state keys besides the cursor's own.
+RESCAN_STATE_KEY = "rescan_from"
+DELETED_STATE_KEY = "deleted"
+
+
+class UnsupportedApiVersionError(IntercomError):
+    """The pinned API version has no endpoint for what was asked."""
+
+
+def conversations_resource(
+    client: IntercomClient, *, start_value: int | None, page_size: int = MAX_PAGE_SIZE
+) -> DltResource:
+    """`conversations` (+ `conversation_parts`, link tables, and on 2.16+ `conversations_deleted`)."""
+    with_deletions = at_least(client.api_version, DELETED_MIN_API_VERSION)
+
+    def deletions(state: dict) -> Iterator[Any]:
+        yield from _deleted_rows(client, state, start_value)
+
+    resource = _entity_resource(
+        CONVERSATIONS,
+        client,
+        start_value=start_value,
+        page_size=page_size,
+        then=deletions if with_deletions else None,
+    )
+    if with_deletions:
+        resource.apply_hints(
+            table_name=DELETED_TABLE,
+            write_disposition=merge_hints(),
+            primary_key="id",
+            columns=DELETED_COLUMNS,
+            file_format=LOADER_FILE_FORMAT,
+            create_table_variant=True,
+        )
+    return resource
+
+
+def tickets_resource(
+    client: IntercomClient, *, start_value: int | None, page_size: int = MAX_PAGE_SIZE
+) -> DltResource:
+    """`tickets` (+ `ticket_parts`, `tickets__contacts`). Deselected on versions without
+    ticket search (< 2.10): selecting it explicitly raises `UnsupportedApiVersionError`."""
+    resource = _entity_resource(TICKETS, client, start_value=start_value, page_size=page_size)
+    if not supports(TICKETS, client.api_version):
+        resource.selected = False
+    return resource
+
+
+def supports(entity: EntityWithParts, api_version: str) -> bool:
+    """Whether `api_version` can list `entity` (tickets need 2.10+)."""
+    return at_least(api_version, entity.min_api_version)
+
+
+def unsupported_message(entity: EntityWithParts, api_version: str) -> str:
+    return (
+        f"Intercom API {api_version} has no {entity.name} listing (`POST {entity.search_path}` "
+        f"exists from {entity.min_api_version}): use api_version {entity.min_api_version} or "
+        f"newer (e.g. 2.16) to sync {entity.name}, or leave `{entity.name}` out of the resources."
+    )
+
+
+def updated_since_query(since: int | None) -> dict:
+    """`updated_at >= since` in Intercom's search DSL (dates have no `>=`)."""
+    value = max(int(since or 0), 0)
+    return {
+        "operator": "OR",
+        "value": [
+            {"field": "updated_at", "operator": ">", "value": value},
+            {"field": "updated_at", "operator": "=", "value": value},
+        ],
+    }
+
+
+def _entity_resource(
+    entity: EntityWithParts,
+    client: IntercomClient,
+    *,
+    start_value: int | None,
+    page_size: int,
+    then: Callable[[dict], Iterator[Any]] | None = None,
+) -> DltResource:
+    """The resource reading `entity`; `then(state)` runs after the search (same state)."""
+    api_version = client.api_version
+
+    def read() -> Iterator[Any]:
+        if not supports(entity, api_version):
+            raise UnsupportedApiVersionError(unsupported_message(entity, api_version))
+        state = dlt.current.resource_state()
+        yield from _sync_entity(entity, client, state, start_value=start_value, page_size=page_size)
+        if then is not None:
+            yield from then(state)
+
+    resource = dlt.resource(read, name=entity.name)
+    # Every table is a variant declared up front: a variant starts as a copy of the base
+    # hints, so declaring the root's columns on the base would leak them into the others.
+    for table, columns in (
+        (entity.name, {**table_columns(entity.name, api_version), **BOOKKEEPING_COLUMNS}),
+        (entity.parts_table, table_columns(entity.parts_table, api_version)),
+    ):
+        resource.apply_hints(
+            table_name=table,
+            write_disposition=merge_hints(),
+            primary_key="id",
+            columns=columns,
+            file_format=LOADER_FILE_FORMAT,
+            create_table_variant=True,
+        )
+    return resource
+
+
+def _sync_entity(
+    entity: EntityWithParts,
+    client: IntercomClient,
+    state: dict,
+    *,
+    start_value: int | None,
+    page_size: int,
+) -> Iterator[Any]:
+    cursor = HorizonCursor(state, start_value=start_value)
+    since = _window_start(cursor.since, state.get(RESCAN_STATE_KEY))
+    fetched = vanished = 0
+    for attempt in range(MAX_RESCANS + 1):
+        movers = _MoverWatch()
+        changed = _changed_ids(entity, client, cursor, since, page_size, movers)
+        paths = (entity.detail_path(record_id) for record_id in changed)
+        batch = _Batch(entity)
+        for _, record in client.get_many(paths):
+            if record is None:
+                vanished += 1  # deleted between search and fetch: not an error
+                continue
+            fetched += 1
+            # Remember the version actually loaded (it may be newer than the search said).
+            cursor.admit(record["id"], record.get("updated_at"))
+            yield from batch.add(record)
+        yield from batch.flush()
+        if movers.rescan_from is None:
+            state.pop(RESCAN_STATE_KEY, None)
+            break
+        since = movers.rescan_from
+        logger.info(
+            "%s: records moved during pagination; searching again from %s (pass %d)",
+            entity.name,
+            since,
+            attempt + 2,
+        )
+    else:
+        # Still moving: make the next run start where this one could have missed records.
+        state[RESCAN_STATE_KEY] = since
+        logger.warning(
+            "%s: search did not settle; the next run re-reads from %s", entity.name, since
+        )
+    cursor.prune(_window_start(cursor.since, state.get(RESCAN_STATE_KEY)))
+    logger.info(
+        "%s: %d records fetched, %d vanished before fetch, %d versions skipped as loaded",
+        entity.name,
+        fetched,
+        vanished,
+        cursor.skipped,
+    )
+
+
+def _window_start(since: int | None, rescan_from: int | None) -> int | None:
+    """Where a search must start: `since - lookback`, or earlier if a rescan is pending."""
+    if since is None:
+        return None
+    start = since - CONVERSATION_LOOKBACK_SECONDS
+    return min(start, rescan_from) if rescan_from is not None else start
+
+
+def _changed_ids(
+    entity: EntityWithParts,
+    client: IntercomClient,
+    cursor: HorizonCursor,
+    since: int | None,
+    page_size: int,
+    movers: _MoverWatch,
+) -> Iterator[str]:
+    """Ids whose searched version is not loaded yet, page by page (read lazily by get_many,
+    so detail fetches overlap the next search pages)."""
+    pages = client.iter_search(
+        entity.search_path,
+        updated_since_query(since),
+        items_key=entity.items_key,
+        sort=SORT,
+        per_page=min(page_size, MAX_PAGE_SIZE),
+    )
+    for page in pages:
+        for item in page:
+            record_id, updated_at = str(item["id"]), item.get("updated_at")
+            movers.see(record_id, updated_at)
+            if cursor.admit(record_id, updated_at):
+                yield record_id
+
+
+class _MoverWatch:
+    """Notices records listed twice in one pass with different `updated_at`."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, Any] = {}
+        self.rescan_from: int | None = None
+
+    def see(self, record_id: str, updated_at: Any) -> None:
+        first = self._first.setdefault(record_id, updated_at)
+        if first != updated_at and isinstance(first, int):
+            # Unread records sorted after the mover's old position may have shifted back.
+            self.rescan_from = first if self.rescan_from is None else min(self.rescan_from, first)
+
+
+class _Batch:
+    """Collects root and part rows and hands them to dlt in batches, each to its table."""
+
+    def __init__(self, entity: EntityWithParts) -> None:
+        self.entity = entity
+        self.rows: list[dict] = []
+        self.parts: list[dict] = []
+
+    def add(self, record: dict) -> Iterator[Any]:
+        row, parts = split_record(self.entity, record)
+        self.rows.append(timestamps_to_utc(row, TIMESTAMP_SUFFIXES))
+        self.parts.extend(timestamps_to_utc(part, TIMESTAMP_SUFFIXES) for part in parts)
+        if len(self.rows) >= BATCH_SIZE:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[Any]:
+        if self.rows:
+            yield dlt.mark.with_table_name(self.rows, self.entity.name)
+        if self.parts:
+            yield dlt.mark.with_table_name(self.parts, self.entity.parts_table)
+        self.rows, self.parts = [], []
+
+
+def _deleted_rows(client: IntercomClient, state: dict, start_value: int | None) -> Iterator[Any]:
+    """New tombstones from the deletion feed (own cursor on `deleted_at`, same horizon dedup)."""
+    cursor = HorizonCursor(state.setdefault(DELETED_STATE_KEY, {}), start_value=start_value)
+    since = _window_start(cursor.since, None)
+    for page in iter_deleted_conversations(client, since):
+        fresh = [row for row in page if cursor.admit(row["id"], row.get("deleted_at"))]
+        if fresh:
+            yield dlt.mark.with_table_name([timestamps_to_utc(row) for row in fresh], DELETED_TABLE)
+    cursor.prune(_window_start(cursor.since, None))
+
+
+def conversation_resources(
+    client: IntercomClient, *, start_value: int | None, page_size: int = MAX_PAGE_SIZE
+) -> list[DltResource]:
+    """The resources of this module, as the `intercom` source lists them."""
+    if not supports(TICKETS, client.api_version):
+        logger.warning("tickets skipped: %s", unsupported_message(TICKETS, client.api_version))
+    return [
+        conversations_resource(client, start_value=start_value, page_size=page_size),
+        tickets_resource(client, start_value=start_value, page_size=page_size),
+    ]

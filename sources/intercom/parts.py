@@ -1,0 +1,128 @@
+"""Searchable entities that carry parts (conversations, tickets): what they are and how a
+record fetched with `GET /<entity>/{id}` becomes warehouse rows.
+
+One `EntityWithParts` describes an entity once; `split_record` turns one API record into
+  * the root row: embedded reference lists replaced by `{<parent>_id, <other>_id}` rows (dlt
+    loads them as the nested link tables `<entity>__<field>`), the parts removed, and two
+    bookkeeping columns added (`parts_total_count`, `parts_truncated`);
+  * the part rows for the separate root table `conversation_parts` / `ticket_parts`, each
+    carrying the parent id column (`conversation_id` / `ticket_id`).
+Pure functions only: no HTTP, no dlt state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sources.intercom.records import link_rows, list_items
+
+# Columns added to the root row (see the README's table reference).
+PARTS_TOTAL_COUNT = "parts_total_count"  # `<parts>.total_count` as the API reports it
+PARTS_TRUNCATED = "parts_truncated"  # True when the API returned fewer parts than that
+BOOKKEEPING_COLUMNS = {
+    PARTS_TOTAL_COUNT: {"data_type": "bigint", "nullable": True},
+    PARTS_TRUNCATED: {"data_type": "bool", "nullable": True},
+}
+
+
+@dataclass(frozen=True)
+class LinkList:
+    """An embedded list of references that becomes the link table `<entity>__<field>`."""
+
+    field: (
+        str  # key in the API record, e.g. "contacts" ({"type": "contact.list", "contacts": [...]})
+    )
+    id_column: str  # column holding the referenced id, e.g. "contact_id"
+
+
+@dataclass(frozen=True)
+class EntityWithParts:
+    """A searchable entity whose detail record embeds its (newest 500) parts."""
+
+    name: str  # resource name and root table, e.g. "conversations"
+    parent_id_column: str  # id column of the parts and link tables, e.g. "conversation_id"
+    parts_field: str  # key of the parts wrapper, of the list inside it, and the parts table
+    links: tuple[LinkList, ...]
+    min_api_version: str  # first version with `POST /<name>/search`
+
+    @property
+    def search_path(self) -> str:
+        return f"/{self.name}/search"
+
+    @property
+    def items_key(self) -> str:
+        return self.name  # {"type": "conversation.list", "conversations": [...]}
+
+    @property
+    def parts_table(self) -> str:
+        return self.parts_field
+
+    def detail_path(self, record_id: str) -> str:
+        # Tickets: the API `id`, never `ticket_id` (the inbox number).
+        return f"/{self.name}/{record_id}"
+
+
+CONVERSATIONS = EntityWithParts(
+    name="conversations",
+    parent_id_column="conversation_id",
+    parts_field="conversation_parts",
+    links=(
+        LinkList("contacts", "contact_id"),
+        LinkList("tags", "tag_id"),
+        LinkList("teammates", "admin_id"),
+    ),
+    min_api_version="2.0",
+)
+
+TICKETS = EntityWithParts(
+    name="tickets",
+    parent_id_column="ticket_id",
+    parts_field="ticket_parts",
+    links=(LinkList("contacts", "contact_id"),),
+    min_api_version="2.10",
+)
+
+
+def split_record(entity: EntityWithParts, record: Mapping[str, Any]) -> tuple[dict, list[dict]]:
+    """One detail record -> (root row, part rows). Does not mutate `record`."""
+    record_id = str(record["id"])
+    row = {key: value for key, value in record.items() if key != entity.parts_field}
+    for link in entity.links:
+        row[link.field] = link_rows(
+            list_items(record.get(link.field), link.field),
+            entity.parent_id_column,
+            record_id,
+            link.id_column,
+        )
+    wrapper = record.get(entity.parts_field)
+    parts = [
+        part
+        for part in list_items(wrapper, entity.parts_field)
+        if isinstance(part, Mapping) and part.get("id") is not None
+    ]
+    total = wrapper.get("total_count") if isinstance(wrapper, Mapping) else None
+    if not isinstance(total, int) or isinstance(total, bool):
+        total = len(parts)
+    row[PARTS_TOTAL_COUNT] = total
+    row[PARTS_TRUNCATED] = total > len(parts)
+    part_rows = [
+        {**drop_nulls(part), "id": str(part["id"]), entity.parent_id_column: record_id}
+        for part in parts
+    ]
+    return drop_nulls(row), part_rows
+
+
+def drop_nulls(value: Mapping[str, Any]) -> dict[str, Any]:
+    """Remove null values from objects, recursively (not from lists).
+
+    A null object such as `"statistics": null` would otherwise make dlt announce an untyped
+    `statistics` column; its flattened columns are declared from the spec anyway, and an
+    absent key loads as NULL, so nothing is lost.
+    """
+    return {
+        key: drop_nulls(item) if isinstance(item, Mapping) else item
+        for key, item in value.items()
+        if item is not None
+    }
