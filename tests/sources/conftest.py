@@ -14,8 +14,8 @@ Fixtures (all function-scoped, isolated under `tmp_path`):
         The pipeline object (schema, state, sql_client) of a previous `sync`.
     emulator(*, api_version="2.16", seed=3, scale="tiny", **world_kwargs_and_settings) -> emu
         Starts an emulator (stopped at teardown). WorldConfig keys (counts, timezone,
-        start_time, storage) go to the world, anything else to `emu.control.update(...)`
-        (e.g. index_lag_seconds=600, mutate_during_pagination=2). `emu.api_version` is set.
+        start_time, storage) go to the world, anything else to `running_emulator` (control
+        settings, e.g. index_lag_seconds=600, mutate_during_pagination=2, faults=…).
 
 Plain helpers: `truth(emu, entity)` (list of the world's truth), `unix(value)` (datetime/int
 -> Unix seconds), `by_id(rows)`, `pairs(rows, a, b)`, `mismatches(rows, truth_rows)` (every
@@ -169,12 +169,7 @@ def emulator() -> Iterator[Callable[..., Any]]:
         ) -> Any:
             world_kwargs = {k: kwargs.pop(k) for k in _WORLD_KEYS if k in kwargs}
             cfg = WorldConfig(seed=seed, scale=scale, **world_kwargs)
-            emu = stack.enter_context(running_emulator(cfg, api_version=api_version))
-            if kwargs:
-                emu.control.update(kwargs)
-            if getattr(emu, "api_version", None) is None:
-                emu.api_version = api_version
-            return emu
+            return stack.enter_context(running_emulator(cfg, api_version=api_version, **kwargs))
 
         yield start
 
