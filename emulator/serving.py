@@ -1,0 +1,209 @@
+"""Building blocks the route modules share: rendering records through the cache, and the
+cursor-list and search responses (pagination families A and B)."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from emulator.errors import ApiError
+from emulator.paging import Direction, Ordering, cursor_page, cursor_pages_object
+from emulator.pipeline import Ctx, Reply
+from emulator.rendering import envelope
+from emulator.search import SearchError, compile_search
+from emulator.store import Store
+from emulator.versions import (
+    ApiVersion,
+    plaintext_conversation,
+    render_company,
+    render_contact,
+    render_conversation,
+    render_ticket,
+)
+
+RENDERERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "contacts": render_contact,
+    "companies": render_company,
+    "conversations": render_conversation,
+    "tickets": render_ticket,
+}
+LIST_VARIANT = "list"  # conversations/tickets without their parts, as in lists and search
+MERGE_HISTORY_VARIANT = "merge_history"  # 2.16 contacts with include_merge_history=true
+PLAINTEXT_VARIANT = "plaintext"  # conversations with display_as=plaintext
+
+
+def _without_parts(render: Callable[..., dict]) -> Callable[[dict, ApiVersion], dict]:
+    return lambda record, version: render(record, version, with_parts=False)
+
+
+def _with_merge_history(record: dict, version: ApiVersion) -> dict:
+    out = render_contact(record, version)
+    if record.get("role") == "user":
+        out["merge_history"] = record.get("merge_history") or []
+    return out
+
+
+def _plaintext(record: dict, version: ApiVersion) -> dict:
+    return plaintext_conversation(render_conversation(record, version), version)
+
+
+VARIANTS: dict[tuple[str, str], Callable[[dict, ApiVersion], dict]] = {
+    ("conversations", LIST_VARIANT): _without_parts(render_conversation),
+    ("tickets", LIST_VARIANT): _without_parts(render_ticket),
+    ("contacts", MERGE_HISTORY_VARIANT): _with_merge_history,
+    ("conversations", PLAINTEXT_VARIANT): _plaintext,
+}
+
+_ID_MAX = "\U0010ffff"
+
+
+def store_of(ctx: Ctx, entity: str) -> Store:
+    return getattr(ctx.world, entity)
+
+
+def record_bytes(ctx: Ctx, entity: str, record_id: str, variant: str = "") -> bytes | None:
+    """The JSON of one record in the request's version, from the render cache."""
+    store = store_of(ctx, entity)
+    if record_id not in store:
+        return None
+    render = VARIANTS[(entity, variant)] if variant else RENDERERS[entity]
+    return ctx.control.renders.get(
+        entity,
+        record_id,
+        store.version(record_id),
+        ctx.version,
+        lambda: store.get(record_id),
+        render,
+        variant,
+    )
+
+
+def list_variant(entity: str, variant: str = "") -> str:
+    return LIST_VARIANT if entity in ("conversations", "tickets") else variant
+
+
+def cursor_list_reply(
+    ctx: Ctx,
+    *,
+    entity: str,
+    list_type: str,
+    items_key: str,
+    ordering: Ordering,
+    direction: Direction,
+    cursor: str | None,
+    per_page: int,
+    accept: Callable[[str], bool],
+    total_count: int,
+    index_range: tuple[int, int] | None = None,
+    variant: str = "",
+) -> Reply:
+    """A family A/B page: `{type, <items_key>: [...], total_count, pages}`."""
+    page = cursor_page(ordering, direction, cursor, per_page, accept, index_range)
+    variant = list_variant(entity, variant)
+    items = [record_bytes(ctx, entity, record_id, variant) for _, record_id in page.pairs]
+    body = envelope(
+        {"type": list_type},
+        items_key,
+        [item for item in items if item is not None],
+        {"total_count": total_count, "pages": cursor_pages_object(page, total_count)},
+    )
+    return Reply(body, paged=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Search (family B)
+
+
+def updated_range(pairs: Any, bounds: tuple[int | None, int | None]) -> tuple[int, int]:
+    """Index range of `(updated_at, id)` pairs whose updated_at lies within inclusive bounds."""
+    lo, hi = bounds
+    start = 0 if lo is None else bisect.bisect_left(pairs, (lo, ""))
+    stop = len(pairs) if hi is None else bisect.bisect_right(pairs, (hi, _ID_MAX))
+    return start, stop
+
+
+def search_reply(
+    ctx: Ctx,
+    *,
+    entity: str,
+    list_type: str,
+    items_key: str,
+    visible: Callable[[dict], bool] = lambda record: True,
+    variant: str = "",
+) -> Reply:
+    """`POST /<entity>/search`. The cursor is read from the body only: a `starting_after` in the
+    query string is ignored, as Intercom does."""
+    world = ctx.world
+    try:
+        compiled = compile_search(
+            ctx.body, entity=entity, timezone=world.timezone, api_version=ctx.version.name
+        )
+    except SearchError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    store = store_of(ctx, entity)
+    lag = ctx.control.settings.index_lag_seconds
+    newest_visible = world.now - lag if lag else None
+    lo, hi = compiled.updated_at_bounds
+
+    def accept(record_id: str) -> bool:
+        updated = store.updated_at(record_id)
+        if (lo is not None and updated < lo) or (hi is not None and updated > hi):
+            return False
+        record = store.get(record_id)
+        if record is None or not visible(record):
+            return False
+        if newest_visible is not None and record.get("created_at", 0) > newest_visible:
+            return False  # not indexed yet
+        return compiled.matches(record)
+
+    field = compiled.sort_field or "updated_at"  # our default order: updated_at descending
+    direction: Direction = "desc" if compiled.descending else "asc"
+    index_range = None
+    if field == "updated_at":
+        ordering = ctx.control.orderings.by_updated_at(store)
+        index_range = updated_range(ordering.pairs, compiled.updated_at_bounds)
+    else:
+        assert compiled.sort_value is not None
+        ordering = ctx.control.orderings.by_field(store, f"search:{field}", compiled.sort_value)
+    total = _search_total(ctx, entity, store, accept, newest_visible, compiled.updated_at_bounds)
+    return cursor_list_reply(
+        ctx,
+        entity=entity,
+        list_type=list_type,
+        items_key=items_key,
+        ordering=ordering,
+        direction=direction,
+        cursor=compiled.starting_after,
+        per_page=compiled.per_page,
+        accept=accept,
+        total_count=total,
+        index_range=index_range,
+        variant=variant,
+    )
+
+
+def _search_total(
+    ctx: Ctx,
+    entity: str,
+    store: Store,
+    accept: Callable[[str], bool],
+    newest: int | None,
+    bounds: tuple[int | None, int | None],
+) -> int:
+    """Number of matches, cached until the store changes (a full pass per distinct query)."""
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    query_key = orjson.dumps(body.get("query"), option=orjson.OPT_SORT_KEYS)
+    snapshot = store.updated_index()
+    key = (entity, query_key, newest, ctx.version.shape)
+    cached = ctx.control.search_counts.get(key)
+    if cached is not None and cached[0] is snapshot:
+        return cached[1]
+    start, stop = updated_range(snapshot, bounds)
+    total = sum(1 for i in range(start, stop) if accept(snapshot[i][1]))
+    if len(ctx.control.search_counts) > 1000:
+        ctx.control.search_counts.clear()
+    ctx.control.search_counts[key] = (snapshot, total)
+    return total

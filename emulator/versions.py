@@ -1,0 +1,322 @@
+"""API versions: which version a request asks for, and how a canonical 2.16 record looks in it.
+
+The world stores every record once, as Intercom 2.16 returns it (with complete embedded lists
+and all parts). This module derives the shape a client of another version sees. Only the
+differences that matter for an extractor are modelled (API-NOTES §6); every version ≤ 2.15 is
+served with 2.9 shapes except tickets (2.10+: search, `category`/`open`/`snoozed_until`;
+2.12+: `ticket_state` object).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+from typing import Any
+
+from emulator.errors import version_invalid
+
+# Every exact `Intercom-Version` string Intercom accepts on stable versions.
+KNOWN_VERSIONS: tuple[str, ...] = (
+    "1.0",
+    "1.1",
+    "1.2",
+    "1.3",
+    "1.4",
+    *(f"2.{minor}" for minor in range(17)),
+)
+
+EMBEDDED_LIST_LIMIT = 10  # contact tags/notes/companies embedded in the contact
+PARTS_LIMIT = 500  # conversation/ticket parts returned by GET (the newest ones)
+
+# Fields the 2.16 schema has and the 2.9 schema lacks (derived once by diffing the vendored
+# specs' component schemas). `custom_attributes` on conversations is kept: real 2.9 responses
+# carry it although the 2.9 schema omits it (API-NOTES §7.9).
+_ONLY_216: dict[str, frozenset[str]] = {
+    "admin": frozenset({"away_status_reason_id", "role"}),
+    "team": frozenset({"assignment_limit", "distribution_method"}),
+    "ticket_type": frozenset({"category", "ticket_states"}),
+    "contact": frozenset({"merge_history"}),
+    "company": frozenset({"notes"}),
+    "conversation": frozenset(
+        {
+            "ai_agent",
+            "ai_agent_participated",
+            "channel",
+            "company",
+            "external_references",
+            "linked_objects",
+            "monitor_evaluations",
+            "sales_agent",
+            "sales_agent_participated",
+            "scorecards",
+        }
+    ),
+    "conversation_part": frozenset(
+        {"app_package_code", "email_message_metadata", "event_details", "metadata", "state", "tags"}
+    ),
+    "conversation_source": frozenset({"email_message_metadata", "recipients", "reply_to"}),
+    "conversation_statistics": frozenset(
+        {
+            "adjusted_handling_time",
+            "assigned_team_first_response_time",
+            "assigned_team_first_response_time_in_office_hours",
+            "handling_time",
+        }
+    ),
+    "conversation_rating": frozenset({"updated_at"}),
+    "ticket": frozenset({"linked_objects", "previous_ticket_state_id"}),
+    "ticket_2_10": frozenset({"category", "open", "snoozed_until"}),
+    "ticket_part": frozenset({"app_package_code", "updated_attribute_data"}),
+    "note": frozenset({"company"}),
+}
+
+
+@dataclass(frozen=True)
+class ApiVersion:
+    """A requested version plus the shape family it is served with."""
+
+    name: str  # exactly what the client sent, e.g. "2.13"
+    number: tuple[int, int]
+
+    @property
+    def modern(self) -> bool:
+        """2.16 shapes and behaviour (string owner_id, priority levels, 0 = unassigned, 410)."""
+        return self.number >= (2, 16)
+
+    @property
+    def has_tickets_search(self) -> bool:
+        return self.number >= (2, 10)
+
+    @property
+    def ticket_state_object(self) -> bool:
+        return self.number >= (2, 12)
+
+    @property
+    def shape(self) -> str:
+        """Cache key for rendered records: versions with identical shapes share it."""
+        if self.modern:
+            return "2.16"
+        if self.ticket_state_object:
+            return "2.12"
+        if self.has_tickets_search:
+            return "2.10"
+        return "2.9"
+
+
+_VERSION_RE = re.compile(r"^(\d+)\.(\d+)$")
+
+
+def parse_version(header: str | None, default: str) -> ApiVersion:
+    """The version of a request: the exact header value, else the app's default."""
+    name = default if header is None else header
+    if name not in KNOWN_VERSIONS:
+        raise version_invalid(f"The requested version could not be found: {name}")
+    match = _VERSION_RE.match(name)
+    assert match is not None  # every known version matches
+    return ApiVersion(name, (int(match.group(1)), int(match.group(2))))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering canonical 2.16 records
+
+
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    """A shallow copy without internal (`_`-prefixed) keys."""
+    return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
+def _drop(obj: dict[str, Any] | None, kind: str) -> None:
+    if obj:
+        for key in _ONLY_216[kind]:
+            obj.pop(key, None)
+
+
+def truncate_embedded_lists(record: dict[str, Any]) -> None:
+    """Embedded `{"type":"list","data":[…],"has_more":…}` lists keep their first 10 items."""
+    for key, value in list(record.items()):
+        if (
+            isinstance(value, dict)
+            and value.get("type") == "list"
+            and isinstance(value.get("data"), list)
+            and "has_more" in value
+        ):
+            items = value["data"]
+            record[key] = {
+                **value,
+                "data": items[:EMBEDDED_LIST_LIMIT],
+                "total_count": len(items),
+                "has_more": len(items) > EMBEDDED_LIST_LIMIT,
+            }
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+def render_admin(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
+    out = _public(record)
+    if not version.modern:
+        _drop(out, "admin")
+    return out
+
+
+def render_team(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
+    out = _public(record)
+    if not version.modern:
+        _drop(out, "team")
+    return out
+
+
+def render_ticket_type(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
+    out = _public(record)
+    if not version.modern:
+        _drop(out, "ticket_type")
+    return out
+
+
+def render_plain(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
+    """Tags, segments, data attributes: same shape in every version."""
+    return _public(record)
+
+
+def render_note(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
+    out = _public(record)
+    if not version.modern:
+        _drop(out, "note")
+    return out
+
+
+def render_contact(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
+    out = _public(record)
+    out.pop("merge_history", None)  # only with include_merge_history=true (added by the route)
+    truncate_embedded_lists(out)
+    if not version.modern:
+        out["owner_id"] = _int_or_none(out.get("owner_id"))
+    return out
+
+
+def render_company(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
+    out = _public(record)
+    if not version.modern:
+        _drop(out, "company")
+    return out
+
+
+_LEGACY_PRIORITY = {"none": "not_priority", "low": "not_priority"}
+
+
+def _render_parts(parts: list[dict[str, Any]], kind: str, version: ApiVersion) -> list[dict]:
+    newest = parts[-PARTS_LIMIT:]  # parts are chronological; Intercom keeps the newest 500
+    rendered = [_public(p) for p in newest]
+    if not version.modern:
+        for part in rendered:
+            _drop(part, kind)
+    return rendered
+
+
+def render_conversation(
+    record: dict[str, Any], version: ApiVersion, *, with_parts: bool = True
+) -> dict[str, Any]:
+    out = _public(record)
+    parts_obj = out.get("conversation_parts")
+    if not with_parts:
+        out.pop("conversation_parts", None)
+    elif isinstance(parts_obj, dict):
+        parts = parts_obj.get("conversation_parts") or []
+        out["conversation_parts"] = {
+            **parts_obj,
+            "conversation_parts": _render_parts(parts, "conversation_part", version),
+            "total_count": len(parts),
+        }
+    if not version.modern:
+        _drop(out, "conversation")
+        priority = out.get("priority")
+        if priority is not None:
+            out["priority"] = _LEGACY_PRIORITY.get(priority, "priority")
+        for key in ("admin_assignee_id", "team_assignee_id"):
+            if key in out:
+                out[key] = _int_or_none(out[key]) or None  # 0 means unassigned → null
+        for key, kind in (
+            ("source", "conversation_source"),
+            ("statistics", "conversation_statistics"),
+            ("conversation_rating", "conversation_rating"),
+        ):
+            if isinstance(out.get(key), dict):
+                out[key] = dict(out[key])
+                _drop(out[key], kind)
+    return out
+
+
+def render_ticket(
+    record: dict[str, Any], version: ApiVersion, *, with_parts: bool = True
+) -> dict[str, Any]:
+    out = _public(record)
+    parts_obj = out.get("ticket_parts")
+    if not with_parts:
+        out.pop("ticket_parts", None)
+    elif isinstance(parts_obj, dict):
+        parts = parts_obj.get("ticket_parts") or []
+        out["ticket_parts"] = {
+            **parts_obj,
+            "ticket_parts": _render_parts(parts, "ticket_part", version),
+            "total_count": len(parts),
+        }
+    if version.modern:
+        return out
+    _drop(out, "ticket")
+    if not version.has_tickets_search:
+        _drop(out, "ticket_2_10")
+    for key in ("admin_assignee_id", "team_assignee_id"):
+        if key in out:
+            # ≤2.15 types these as (non-nullable) strings; unassigned is "0".
+            out[key] = str(out[key] if out[key] is not None else 0)
+    state = out.get("ticket_state")
+    if not version.ticket_state_object and isinstance(state, dict):
+        out["ticket_state"] = state.get("category")
+        out["ticket_state_internal_label"] = state.get("internal_label")
+        out["ticket_state_external_label"] = state.get("external_label")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# display_as=plaintext
+
+_LINK = re.compile(r"<a\s[^>]*href=\"([^\"]*)\"[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
+_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_plaintext(html: str | None, *, links_with_urls: bool) -> str | None:
+    """Plain text of an HTML body; 2.16 keeps links as `label (url)`."""
+    if html is None:
+        return None
+    text = _LINK.sub(
+        (lambda m: f"{m.group(2)} ({m.group(1)})") if links_with_urls else (lambda m: m.group(2)),
+        html,
+    )
+    text = _BREAK.sub("\n", text)
+    text = _TAG.sub("", text)
+    return unescape(text).strip()
+
+
+def plaintext_conversation(out: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
+    """Apply `display_as=plaintext` to a rendered conversation (source and part bodies)."""
+    links = version.modern
+    source = out.get("source")
+    if isinstance(source, dict):
+        out["source"] = {
+            **source,
+            "body": html_to_plaintext(source.get("body"), links_with_urls=links),
+            "subject": html_to_plaintext(source.get("subject"), links_with_urls=links),
+        }
+    parts_obj = out.get("conversation_parts")
+    if isinstance(parts_obj, dict):
+        out["conversation_parts"] = {
+            **parts_obj,
+            "conversation_parts": [
+                {**p, "body": html_to_plaintext(p.get("body"), links_with_urls=links)}
+                for p in parts_obj.get("conversation_parts", [])
+            ],
+        }
+    return out

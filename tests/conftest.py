@@ -1,0 +1,40 @@
+"""Shared pytest fixtures: a live emulator over real HTTP.
+
+- `emulator`: a tiny world (seed 3), API version 2.16, no faults, no rate limit.
+- `emulator_factory(**kwargs)`: start more emulators with any `running_emulator` arguments
+  (`config=WorldConfig(...)` or `world=...`, `api_version`, `rate_limit`, `faults`, settings…);
+  every one is stopped at teardown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+from emulator.testing import RunningEmulator, running_emulator
+from emulator.world import WorldConfig
+
+TINY = WorldConfig(seed=3, scale="tiny")
+
+
+@pytest.fixture
+def emulator_factory() -> Iterator[Callable[..., RunningEmulator]]:
+    with contextlib.ExitStack() as stack:
+
+        def start(
+            config: WorldConfig | None = None, world: Any = None, **kwargs: Any
+        ) -> RunningEmulator:
+            return stack.enter_context(running_emulator(world or config or TINY, **kwargs))
+
+        yield start
+
+
+@pytest.fixture
+def emulator(emulator_factory: Callable[..., RunningEmulator]) -> RunningEmulator:
+    return emulator_factory()
