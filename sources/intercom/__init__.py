@@ -89,10 +89,6 @@ def _conversation_resources(
     client: IntercomClient, *, start_value: int | None, page_size: int
 ) -> list[DltResource]:
     """`conversations` and `tickets` (tickets deselected on versions without ticket search)."""
-    try:
-        from sources.intercom.conversations import conversation_resources
-    except ModuleNotFoundError as exc:  # until conversations.py lands; then drop this guard
-        if exc.name != "sources.intercom.conversations":
-            raise
-        return []
+    from sources.intercom.conversations import conversation_resources
+
     return list(conversation_resources(client, start_value=start_value, page_size=page_size))
