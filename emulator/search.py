@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -254,8 +254,8 @@ class _Context:
 def _resolve_kind(spec: FieldSpec, value: Any, ctx: _Context) -> Kind:
     if spec.kind != "dynamic":
         return spec.kind
-    if ctx.custom_attribute_types is not None:
-        attribute = spec.name.split(".", 1)[1]
+    if ctx.custom_attribute_types is not None and spec.name.startswith("custom_attributes."):
+        attribute = spec.name.removeprefix("custom_attributes.")
         data_type = ctx.custom_attribute_types.get(attribute)
         if data_type is None:
             raise _invalid(f"{spec.name} is not a searchable field")
@@ -544,6 +544,20 @@ def _sort_key(get: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str,
         return (rank, value, str(record.get("id", "")))
 
     return key
+
+
+def custom_attribute_types(data_attributes: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """`{name: data_type}` of the custom attributes in a `/data_attributes` list, for
+    `compile_search(custom_attribute_types=…)` (archived ones stay searchable)."""
+    types: dict[str, str] = {}
+    for attribute in data_attributes:
+        if not attribute.get("custom"):
+            continue
+        name = str(attribute.get("full_name") or attribute.get("name") or "")
+        name = name.removeprefix("custom_attributes.")
+        if name:
+            types[name] = str(attribute.get("data_type") or "string")
+    return types
 
 
 def compile_search(

@@ -490,3 +490,48 @@ def test_bounds_of_common_incremental_queries():
     assert compile_(f("updated_at", ">", 1577869200)).updated_at_bounds == (1577923200, None)
     assert compile_(f("updated_at", "=", 1577869200)).updated_at_bounds == (1577836800, 1577923199)
     assert compile_(f("created_at", ">", 1577869200)).updated_at_bounds == (None, None)
+
+
+# ------------------------------------------------------------------ custom attribute types
+
+
+def test_custom_attribute_types_from_data_attributes():
+    from emulator.search import custom_attribute_types
+
+    attributes = [
+        {"name": "email", "full_name": "email", "data_type": "string", "custom": False},
+        {
+            "name": "plan",
+            "full_name": "custom_attributes.plan",
+            "data_type": "string",
+            "custom": True,
+        },
+        {"name": "trial ends 🎈", "data_type": "date", "custom": True, "archived": True},
+    ]
+    types = custom_attribute_types(attributes)
+    assert types == {"plan": "string", "trial ends 🎈": "date"}
+    record = {"custom_attributes": {"trial ends 🎈": 1700000000}}
+    same_day = compile_(
+        f("custom_attributes.trial ends 🎈", "=", 1700000000 + 3600), custom_attribute_types=types
+    )
+    assert same_day.matches(record)  # a date attribute: whole-day match
+    untyped = compile_(f("custom_attributes.trial ends 🎈", "=", 1700000000 + 3600))
+    assert not untyped.matches(record)  # without types the value's type decides: integer
+
+
+def test_custom_attribute_types_do_not_apply_to_ticket_attributes():
+    search = compile_(f("ticket_attribute.223", "=", 3), "tickets", custom_attribute_types={})
+    assert search.matches(TICKET)
+
+
+# ------------------------------------------------------------------ composition
+
+
+def test_incremental_lower_bound_on_contacts_starts_at_the_local_day():
+    # `> x OR = x` (Airbyte's >=) on contacts covers everything from the start of x's local day
+    x = 1577869200  # 2020-01-01 09:00 UTC
+    query = {"operator": "OR", "value": [f("updated_at", ">", x), f("updated_at", "=", x)]}
+    search = compile_(query)
+    assert search.matches({"updated_at": 1577836800})  # midnight, before x
+    assert not search.matches({"updated_at": 1577836799})
+    assert search.updated_at_bounds == (1577836800, None)
