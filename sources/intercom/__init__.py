@@ -24,6 +24,7 @@ from dlt.extract.resource import DltResource
 from sources.intercom.client import IntercomClient
 from sources.intercom.companies import companies_resource
 from sources.intercom.contacts import contacts_resource
+from sources.intercom.conversations import conversation_resources
 from sources.intercom.lookups import Workspace, lookup_resources
 from sources.intercom.settings import (
     DEFAULT_API_VERSION,
@@ -80,15 +81,6 @@ def intercom(
         contacts_resource(client, workspace, start_value=start_value, page_size=page_size),
         companies_resource(client, workspace, start_value=start_value),
     ]
-    # --- conversations + tickets (conversations.py, conversations author) ---------------------
-    resources += _conversation_resources(client, start_value=start_value, page_size=page_size)
+    # conversations + tickets (+ parts, deletion feed): conversations.py
+    resources += conversation_resources(client, start_value=start_value, page_size=page_size)
     return resources
-
-
-def _conversation_resources(
-    client: IntercomClient, *, start_value: int | None, page_size: int
-) -> list[DltResource]:
-    """`conversations` and `tickets` (tickets deselected on versions without ticket search)."""
-    from sources.intercom.conversations import conversation_resources
-
-    return list(conversation_resources(client, start_value=start_value, page_size=page_size))
