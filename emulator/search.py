@@ -34,6 +34,8 @@ Semantics (API-NOTES §4, §5 and the 2.16 spec descriptions; our choices marked
   local day containing the value, `>` from the start of the next local day, `<` before the
   start of that day (DST-aware via zoneinfo). `api_version="Preview"` instead compares exact
   seconds and allows `>= <=` on dates.
+- Versions before 2.16 see conversation `priority` as `priority|not_priority` and unassigned
+  `admin_assignee_id`/`team_assignee_id` as null, matching what those versions serve.
 - Conversations/tickets compare dates and integers to the second, `>`/`<` strict by default;
   `inclusive_range=True` (or module-level `INCLUSIVE_RANGE_DEFAULT`) makes them "or equal",
   the other reading of the spec's "Greater (or equal) than".
@@ -247,6 +249,7 @@ class _Context:
     timezone: str
     by_day: bool  # contacts on stable versions
     preview: bool
+    legacy: bool  # before 2.16: conversation priority/assignee values read as those versions serve
     inclusive_range: bool
     custom_attribute_types: Mapping[str, str] | None
 
@@ -289,7 +292,7 @@ def _compile_filter(node: Mapping[str, Any], ctx: _Context) -> tuple[Predicate, 
     if "value" not in node:
         raise _invalid(f"value is required for {field}")
     value = node["value"]
-    spec = lookup_field(ctx.entity, field)
+    spec = lookup_field(ctx.entity, field, legacy=ctx.legacy)
     if spec is None:
         raise _invalid(f"{field} is not a searchable field")
     kind = _resolve_kind(spec, value, ctx)
@@ -526,7 +529,7 @@ def _sort(
     field = sort.get("field")
     if not isinstance(field, str) or not field:
         raise _invalid("sort field must be a non-empty string")
-    spec = lookup_field(ctx.entity, field)
+    spec = lookup_field(ctx.entity, field, legacy=ctx.legacy)
     if spec is None or spec.multi:
         raise _invalid(f"{field} is not a sortable field")
     return field, order == "descending", spec.get
@@ -544,6 +547,14 @@ def _sort_key(get: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str,
         return (rank, value, str(record.get("id", "")))
 
     return key
+
+
+def _version_number(api_version: str) -> tuple[int, int]:
+    """`"2.9"` -> (2, 9); `"Preview"` or anything unparsable counts as newest."""
+    major, _, minor = api_version.partition(".")
+    if major.isdigit() and minor.isdigit():
+        return int(major), int(minor)
+    return (99, 0)
 
 
 def custom_attribute_types(data_attributes: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -582,11 +593,13 @@ def compile_search(
     if body.get("query") is None:
         raise SearchError(400, "parameter_not_found", "query parameter is required")
     preview = api_version == "Preview"
+    legacy = _version_number(api_version) < (2, 16)
     ctx = _Context(
         entity=entity,
         timezone=timezone,
         by_day=entity == "contacts" and not preview,
         preview=preview,
+        legacy=legacy,
         inclusive_range=INCLUSIVE_RANGE_DEFAULT if inclusive_range is None else inclusive_range,
         custom_attribute_types=custom_attribute_types,
     )

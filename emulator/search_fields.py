@@ -289,8 +289,39 @@ DYNAMIC_PREFIXES: dict[Entity, str] = {
 }
 
 
-def lookup_field(entity: Entity, name: str) -> FieldSpec | None:
-    """The spec for `name` on `entity`, building dynamic attribute specs on demand."""
+def _legacy_priority(record: Mapping[str, Any]) -> Any:
+    # <= 2.15 serves priority as priority|not_priority (API-NOTES §6)
+    priority = record.get("priority")
+    if priority is None:
+        return None
+    return "not_priority" if priority in ("none", "not_priority") else "priority"
+
+
+def _unassigned_as_null(key: str) -> Getter:
+    # <= 2.15 serves null, not 0, for an unassigned conversation (API-NOTES §6)
+    def get(record: Mapping[str, Any]) -> Any:
+        value = record.get(key)
+        return None if value in (0, "0") else value
+
+    return get
+
+
+# Conversation fields whose values read differently before 2.16, as those versions serve them.
+LEGACY_CONVERSATION_FIELDS = _specs(
+    FieldSpec("priority", "string", _legacy_priority),
+    FieldSpec("admin_assignee_id", "integer", _unassigned_as_null("admin_assignee_id")),
+    FieldSpec("team_assignee_id", "integer", _unassigned_as_null("team_assignee_id")),
+)
+
+
+def lookup_field(entity: Entity, name: str, *, legacy: bool = False) -> FieldSpec | None:
+    """The spec for `name` on `entity`, building dynamic attribute specs on demand.
+
+    `legacy=True` (API versions before 2.16) reads the few fields whose values changed in 2.16
+    the way older versions serve them.
+    """
+    if legacy and entity == "conversations" and name in LEGACY_CONVERSATION_FIELDS:
+        return LEGACY_CONVERSATION_FIELDS[name]
     spec = FIELDS[entity].get(name)
     if spec is not None:
         return spec

@@ -535,3 +535,25 @@ def test_incremental_lower_bound_on_contacts_starts_at_the_local_day():
     assert search.matches({"updated_at": 1577836800})  # midnight, before x
     assert not search.matches({"updated_at": 1577836799})
     assert search.updated_at_bounds == (1577836800, None)
+
+
+# ------------------------------------------------------------------ older API versions
+
+
+@pytest.mark.parametrize(
+    "version,query,expected",
+    [
+        ("2.9", f("priority", "=", "priority"), True),
+        ("2.9", f("priority", "=", "high"), False),
+        ("2.16", f("priority", "=", "priority"), False),
+        ("2.15", f("team_assignee_id", "=", None), True),
+        ("2.15", f("team_assignee_id", "=", 0), False),
+        ("2.16", f("team_assignee_id", "=", 0), True),
+        ("2.9", f("admin_assignee_id", "=", 42), True),
+    ],
+)
+def test_conversation_values_as_older_versions_serve_them(version, query, expected):
+    assert compile_(query, "conversations", api_version=version).matches(CONVERSATION) is expected
+    not_priority = {**CONVERSATION, "priority": "none"}
+    legacy = compile_(f("priority", "=", "not_priority"), "conversations", api_version="2.9")
+    assert legacy.matches(not_priority)
