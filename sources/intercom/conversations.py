@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import dlt
@@ -211,9 +212,10 @@ def _sync_entity(
     cursor = HorizonCursor(state, start_value=start_value)
     since = _window_start(cursor.since, state.get(RESCAN_STATE_KEY))
     fetched = vanished = 0
+    searched = _Counter()
     for attempt in range(MAX_RESCANS + 1):
         movers = _MoverWatch()
-        changed = _changed_ids(entity, client, cursor, since, page_size, movers)
+        changed = _changed_ids(entity, client, cursor, since, page_size, movers, searched)
         paths = (entity.detail_path(record_id) for record_id in changed)
         batch = _Batch(entity)
         for _, record in client.get_many(paths):
@@ -243,11 +245,12 @@ def _sync_entity(
         )
     cursor.prune(_window_start(cursor.since, state.get(RESCAN_STATE_KEY)))
     logger.info(
-        "%s: %d records fetched, %d vanished before fetch, %d versions skipped as loaded",
+        "%s: %d listed by search, %d already loaded, %d fetched, %d vanished before fetch",
         entity.name,
+        searched.listed,
+        searched.listed - searched.new,
         fetched,
         vanished,
-        cursor.skipped,
     )
 
 
@@ -266,6 +269,7 @@ def _changed_ids(
     since: int | None,
     page_size: int,
     movers: _MoverWatch,
+    counter: _Counter,
 ) -> Iterator[str]:
     """Ids whose searched version is not loaded yet, page by page (read lazily by get_many,
     so detail fetches overlap the next search pages)."""
@@ -280,8 +284,16 @@ def _changed_ids(
         for item in page:
             record_id, updated_at = str(item["id"]), item.get("updated_at")
             movers.see(record_id, updated_at)
+            counter.listed += 1
             if cursor.admit(record_id, updated_at):
+                counter.new += 1
                 yield record_id
+
+
+@dataclass
+class _Counter:
+    listed: int = 0  # search results, all passes
+    new: int = 0  # of which versions not loaded yet
 
 
 class _MoverWatch:

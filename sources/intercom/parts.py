@@ -46,6 +46,10 @@ class EntityWithParts:
     parts_field: str  # key of the parts wrapper, of the list inside it, and the parts table
     links: tuple[LinkList, ...]
     min_api_version: str  # first version with `POST /<name>/search`
+    # Embedded copies of records synced elsewhere (a conversation's `company`, a ticket's
+    # `ticket_type`): their scalar fields are kept, their nested lists dropped (the owning
+    # table has them; here they would only add child tables repeating them per record).
+    embedded_records: tuple[str, ...] = ()
 
     @property
     def search_path(self) -> str:
@@ -74,6 +78,7 @@ CONVERSATIONS = EntityWithParts(
         LinkList("teammates", "admin_id"),
     ),
     min_api_version="2.0",
+    embedded_records=("company",),
 )
 
 TICKETS = EntityWithParts(
@@ -82,6 +87,7 @@ TICKETS = EntityWithParts(
     parts_field="ticket_parts",
     links=(LinkList("contacts", "contact_id"),),
     min_api_version="2.10",
+    embedded_records=("ticket_type",),
 )
 
 
@@ -89,6 +95,9 @@ def split_record(entity: EntityWithParts, record: Mapping[str, Any]) -> tuple[di
     """One detail record -> (root row, part rows). Does not mutate `record`."""
     record_id = str(record["id"])
     row = {key: value for key, value in record.items() if key != entity.parts_field}
+    for field in entity.embedded_records:
+        if isinstance(row.get(field), Mapping):
+            row[field] = without_lists(row[field])
     for link in entity.links:
         row[link.field] = link_rows(
             list_items(record.get(link.field), link.field),
@@ -112,6 +121,16 @@ def split_record(entity: EntityWithParts, record: Mapping[str, Any]) -> tuple[di
         for part in parts
     ]
     return drop_nulls(row), part_rows
+
+
+def without_lists(value: Mapping[str, Any]) -> dict[str, Any]:
+    """`value` without its lists and list wrappers (`{"type": "tag.list", "tags": [...]}`)."""
+    return {
+        key: item
+        for key, item in value.items()
+        if not isinstance(item, list)
+        and not (isinstance(item, Mapping) and any(isinstance(v, list) for v in item.values()))
+    }
 
 
 def drop_nulls(value: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,152 @@
+"""The `conversations` resource against the emulator over HTTP: full sync equals the world's
+truth (conversations, parts, link tables), incremental runs converge after activity, parts
+outside the API's newest-500 window are kept, a quiet run fetches nothing, and records
+changed while we page are not lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from sources.intercom.schema import table_columns
+from tests.sources.conftest import by_id, pairs, truth, unix
+
+RESOURCES = ["conversations"]
+LINKS = {
+    "conversations__contacts": "contact_id",
+    "conversations__tags": "tag_id",
+    "conversations__teammates": "admin_id",
+}
+DETAIL = "GET /conversations/{id}"
+SEARCH = "POST /conversations/search"
+
+
+@pytest.fixture
+def emu(emulator):
+    return emulator(seed=11)
+
+
+def assert_converged(emu, rows) -> None:
+    """The warehouse holds exactly the world's conversations, links, and every visible part."""
+    loaded = by_id(rows("conversations"))
+    expected = by_id(truth(emu, "conversations"))
+    assert set(loaded) == set(expected)
+    for conversation_id, want in expected.items():
+        assert unix(loaded[conversation_id]["updated_at"]) == want["updated_at"], conversation_id
+    for table, column in LINKS.items():
+        assert pairs(rows(table), "conversation_id", column) == pairs(
+            truth(emu, table), "conversation_id", column
+        ), table
+    parts = by_id(rows("conversation_parts"))
+    for part in truth(emu, "conversation_parts"):
+        if part["visible"]:
+            assert part["id"] in parts, part
+            assert parts[part["id"]]["conversation_id"] == part["conversation_id"]
+            assert parts[part["id"]]["part_type"] == part["part_type"]
+            assert unix(parts[part["id"]]["created_at"]) == part["created_at"]
+
+
+def detail_requests(emu) -> int:
+    return emu.control.stats.snapshot()["endpoints"].get(DETAIL, {}).get("200", 0)
+
+
+def test_full_sync_equals_truth(emu, sync, rows) -> None:
+    sync(emu, resources=RESOURCES)
+    assert_converged(emu, rows)
+    # Every part of the world is visible here only if the API shows it; nothing extra loaded.
+    truth_parts = {p["id"] for p in truth(emu, "conversation_parts") if p["visible"]}
+    assert {p["id"] for p in rows("conversation_parts")} == truth_parts
+
+
+def test_columns_are_typed_from_the_spec(emu, sync, pipeline) -> None:
+    sync(emu, resources=RESOURCES)
+    schema = pipeline().default_schema
+    for table in ("conversations", "conversation_parts"):
+        columns = schema.get_table_columns(table)
+        for name, hint in table_columns(table, "2.16").items():
+            assert columns[name]["data_type"] == hint["data_type"], (table, name)
+    conversations = schema.get_table_columns("conversations")
+    assert conversations["updated_at"]["data_type"] == "timestamp"
+    assert conversations["statistics__time_to_admin_reply"]["data_type"] == "bigint"
+    assert conversations["parts_total_count"]["data_type"] == "bigint"
+    assert conversations["parts_truncated"]["data_type"] == "bool"
+    for table in LINKS:
+        assert schema.tables[table]["parent"] == "conversations"
+
+
+def test_incremental_runs_converge_and_keep_old_parts(emu, sync, rows, loaded) -> None:
+    sync(emu, resources=RESOURCES)
+    before = {p["id"] for p in rows("conversation_parts")}
+    for _ in range(3):
+        summary = emu.world.advance(6 * 3600)
+        assert sum(summary.values()) > 0, summary  # the world did change
+        sync(emu, resources=RESOURCES)
+        assert_converged(emu, rows)
+        after = {p["id"] for p in rows("conversation_parts")}
+        assert before <= after  # parts are never deleted
+        before = after
+
+
+def test_same_second_updates_are_not_missed(emu, sync, rows) -> None:
+    sync(emu, resources=RESOURCES)
+    # Change records in the very second the last run's cursor stands on (the data clock is
+    # frozen), then again after a tiny advance: both must be picked up.
+    emu.world.touch(5)
+    sync(emu, resources=RESOURCES)
+    assert_converged(emu, rows)
+    emu.world.advance(1)
+    emu.world.touch(5)
+    sync(emu, resources=RESOURCES)
+    assert_converged(emu, rows)
+
+
+def test_run_without_change_fetches_and_loads_nothing(emu, sync, loaded) -> None:
+    sync(emu, resources=RESOURCES)
+    assert loaded()["conversations"] > 0
+    assert detail_requests(emu) == len(truth(emu, "conversations"))
+    emu.control.stats.reset()
+    sync(emu, resources=RESOURCES)
+    endpoints = emu.control.stats.snapshot()["endpoints"]
+    assert DETAIL not in endpoints
+    assert set(endpoints) <= {SEARCH, "GET /conversations/deleted"}
+    assert loaded()["conversations"] == 0
+    assert loaded()["conversation_parts"] == 0
+    assert loaded()["conversations_deleted"] == 0
+
+
+def test_changes_during_pagination_are_not_lost(emu, sync, rows) -> None:
+    # Touch records after every served page; small pages make many of them.
+    emu.control.update({"mutate_during_pagination": 2})
+    sync(emu, resources=RESOURCES, page_size=5)
+    emu.control.update({"mutate_during_pagination": 0})
+    loaded = by_id(rows("conversations"))
+    expected = by_id(truth(emu, "conversations"))
+    assert set(loaded) == set(expected)
+    now = emu.world.now
+    for conversation_id, want in expected.items():
+        got = unix(loaded[conversation_id]["updated_at"])
+        if want["updated_at"] < now:  # untouched during the run: exactly the current version
+            assert got == want["updated_at"], conversation_id
+        else:  # touched while we paged: loaded, possibly in the version before the touch
+            assert got <= want["updated_at"], conversation_id
+    sync(emu, resources=RESOURCES)
+    assert_converged(emu, rows)
+
+
+def test_conversation_with_more_than_500_parts_is_flagged(emu, sync, rows) -> None:
+    counts: dict[str, int] = {}
+    for part in truth(emu, "conversation_parts"):
+        counts[part["conversation_id"]] = counts.get(part["conversation_id"], 0) + 1
+    long_ids = {conversation_id for conversation_id, n in counts.items() if n > 500}
+    assert long_ids, "the tiny world keeps one conversation with more than 500 parts"
+    sync(emu, resources=RESOURCES)
+    conversations = by_id(rows("conversations"))
+    parts = rows("conversation_parts")
+    for conversation_id in long_ids:
+        row = conversations[conversation_id]
+        assert row["parts_truncated"] is True
+        assert row["parts_total_count"] == counts[conversation_id]
+        assert sum(1 for p in parts if p["conversation_id"] == conversation_id) >= 500
+    for conversation_id, row in conversations.items():
+        if conversation_id not in long_ids:
+            assert row["parts_truncated"] is False, conversation_id
+            assert row["parts_total_count"] == counts.get(conversation_id, 0), conversation_id
