@@ -39,6 +39,7 @@ REGION_BASE_URLS = {
 }
 TOKEN_HELP = "check SOURCES__INTERCOM__ACCESS_TOKEN / INTERCOM_ACCESS_TOKEN and the region"
 _REDACTED = "<redacted>"
+_MIN_REDACTED_TOKEN_CHARS = 8
 _BODY_SNIPPET_CHARS = 200
 
 
@@ -274,7 +275,11 @@ class IntercomClient:
     # -- errors ------------------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._token, _REDACTED) if self._token in text else text
+        """Belt and braces: messages are built without the token, but a server may echo it.
+        (Real tokens are long; a toy token of a few letters would garble every message.)"""
+        if len(self._token) >= _MIN_REDACTED_TOKEN_CHARS and self._token in text:
+            return text.replace(self._token, _REDACTED)
+        return text
 
     def _snippet(self, response: httpx.Response) -> str:
         text = " ".join(response.text[:_BODY_SNIPPET_CHARS].split())

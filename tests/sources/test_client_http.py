@@ -1,0 +1,258 @@
+"""The Intercom client against the real emulator over HTTP: errors, pagination families,
+get_many, pacing and the scroll. Expected records come from the emulator's world."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from emulator.testing import RunningEmulator, running_emulator
+from emulator.world import WorldConfig
+from sources.intercom.client import IntercomClient
+from sources.intercom.errors import (
+    ApiUnavailableError,
+    ApiVersionError,
+    AuthError,
+    IntercomApiError,
+    NotFoundError,
+)
+
+WORLD = WorldConfig(seed=5, scale="tiny")
+FAST = {"backoff_base_s": 0.01, "backoff_max_s": 0.05}
+
+
+@pytest.fixture(scope="module")
+def shared_emu() -> Iterator[RunningEmulator]:
+    with running_emulator(WORLD, api_version="2.16") as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(shared_emu: RunningEmulator) -> Iterator[RunningEmulator]:
+    """The module's emulator with default settings, fresh limiter/scroll/stats per test."""
+    shared_emu.control.reset_runtime()
+    yield shared_emu
+    shared_emu.control.update(
+        {"faults": None, "rate_limit": None, "scroll_ttl_seconds": 60.0, "scroll_page_size": 100}
+    )
+    shared_emu.control.reset_runtime()
+
+
+def client_for(emu: RunningEmulator, **kwargs) -> IntercomClient:
+    return IntercomClient(emu.token, base_url=emu.base_url, **{**FAST, **kwargs})
+
+
+def served(emu: RunningEmulator, status: int) -> int:
+    """Requests the emulator answered with `status` (its own count, not the client's)."""
+    endpoints = emu.control.stats.snapshot()["endpoints"]
+    return sum(counts.get(str(status), 0) for counts in endpoints.values())
+
+
+def ids_of(pages: Iterator[list[dict]]) -> list[str]:
+    return [str(item["id"]) for page in pages for item in page]
+
+
+# -- basics and errors ------------------------------------------------------------------------
+
+
+def test_get_sends_version_and_reads_the_server_clock(emu: RunningEmulator) -> None:
+    with client_for(emu, api_version="2.16") as client:
+        me = client.get("/me")
+        assert me["id"] == emu.world.me["id"]
+        assert me["app"]["timezone"] == emu.world.timezone
+        assert client.server_time() == emu.world.now  # the data clock, not the local one
+        assert client.stats.requests == 1
+        assert client.stats.by_status == {200: 1}
+
+
+def test_401_fails_at_once_with_a_message_naming_the_fix(emu: RunningEmulator) -> None:
+    token = "wrong-token-8f3a1c"
+    with IntercomClient(token, base_url=emu.base_url, **FAST) as client:
+        with pytest.raises(AuthError) as info:
+            client.get("/me")
+        assert client.stats.requests == 1
+    message = str(info.value)
+    assert "SOURCES__INTERCOM__ACCESS_TOKEN" in message
+    assert "INTERCOM_ACCESS_TOKEN" in message and "region" in message
+    assert token not in message and token not in repr(info.value)
+    assert served(emu, 401) == 1
+
+
+def test_endpoint_missing_in_the_version_raises_api_version_error(emu: RunningEmulator) -> None:
+    with client_for(emu, api_version="2.9") as client, pytest.raises(ApiVersionError) as info:
+        client.get("/conversations/deleted")
+    assert info.value.code == "intercom_version_invalid"
+    assert "2.9" in str(info.value) and "/conversations/deleted" in str(info.value)
+    assert served(emu, 400) == 1
+
+
+def test_not_found_and_other_4xx_are_not_retried(emu: RunningEmulator) -> None:
+    with client_for(emu) as client:
+        with pytest.raises(NotFoundError) as info:
+            client.get("/contacts/000000000000000000000000")
+        assert info.value.status == 404
+        with pytest.raises(IntercomApiError) as bad:
+            client.post("/contacts/search", {"query": {"field": "updated_at", "operator": "~"}})
+        assert bad.value.status == 400 and bad.value.code
+        assert client.stats.requests == 2 and client.stats.retries == 0
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_base_url_raises_api_unavailable_naming_it() -> None:
+    base_url = f"http://127.0.0.1:{_closed_port()}"
+    with IntercomClient("t", base_url=base_url, max_retries=2, **FAST) as client:
+        with pytest.raises(ApiUnavailableError) as info:
+            client.get("/me")
+        assert client.stats.requests == 3
+        assert client.stats.transport_errors == 3
+    assert base_url in str(info.value) and "GET /me" in str(info.value)
+
+
+def test_region_picks_the_base_url_and_base_url_wins() -> None:
+    assert IntercomClient("t", region="eu").base_url == "https://api.eu.intercom.io"
+    assert IntercomClient("t", region="au").base_url == "https://api.au.intercom.io"
+    assert IntercomClient("t").base_url == "https://api.intercom.io"
+    assert IntercomClient("t", region="eu", base_url="http://x/").base_url == "http://x"
+    with pytest.raises(ValueError, match="region"):
+        IntercomClient("t", region="mars")
+
+
+# -- pagination families ------------------------------------------------------------------------
+
+
+def test_cursor_list_visits_every_contact_and_conversation_once(emu: RunningEmulator) -> None:
+    with client_for(emu) as client:
+        contacts = ids_of(client.iter_cursor_pages("/contacts", items_key="data", per_page=7))
+        conversations = ids_of(
+            client.iter_cursor_pages("/conversations", items_key="conversations", per_page=4)
+        )
+    assert len(contacts) == len(set(contacts))
+    assert set(contacts) == set(emu.world.contacts.ids())
+    assert len(conversations) == len(set(conversations))
+    assert set(conversations) == set(emu.world.conversations.ids())
+
+
+@pytest.mark.parametrize(
+    ("path", "items_key", "entity"),
+    [
+        ("/contacts/search", "data", "contacts"),
+        ("/conversations/search", "conversations", "conversations"),
+        ("/tickets/search", "tickets", "tickets"),
+    ],
+)
+def test_search_visits_every_record_once(
+    emu: RunningEmulator, path: str, items_key: str, entity: str
+) -> None:
+    query = {"field": "updated_at", "operator": ">", "value": 0}
+    sort = {"field": "updated_at", "order": "ascending"}
+    with client_for(emu) as client:
+        found = ids_of(client.iter_search(path, query, items_key=items_key, sort=sort, per_page=6))
+        assert client.stats.by_status.keys() == {200}
+    store = getattr(emu.world, entity)
+    assert len(found) == len(set(found))
+    assert set(found) == set(store.ids())
+
+
+def test_numbered_pages_visit_every_company_once(emu: RunningEmulator) -> None:
+    with client_for(emu) as client:
+        found = ids_of(client.iter_numbered_pages("/companies", items_key="data", per_page=4))
+    assert len(found) == len(set(found))
+    assert set(found) == set(emu.world.companies.ids())
+
+
+def test_numbered_pages_of_the_deletion_feed(emu: RunningEmulator) -> None:
+    with client_for(emu) as client:
+        found = ids_of(
+            client.iter_numbered_pages(
+                "/conversations/deleted", items_key="conversations", per_page=2
+            )
+        )
+    assert len(found) == len(set(found))
+    assert set(found) == set(emu.world.deleted_conversations)
+
+
+def test_scroll_visits_every_company(emu: RunningEmulator) -> None:
+    emu.control.update({"scroll_page_size": 3})
+    with client_for(emu) as client:
+        found = ids_of(client.iter_scroll())
+    assert len(found) == len(set(found))
+    assert set(found) == set(emu.world.companies.ids())
+
+
+def test_scroll_waits_out_a_scroll_already_open(
+    emu: RunningEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.control.update({"scroll_page_size": 5, "scroll_ttl_seconds": 0.5})
+    # Someone else opened a scroll and abandoned it: Intercom allows one per workspace.
+    opened = httpx.get(emu.url("/companies/scroll"), headers=emu.headers())
+    assert opened.status_code == 200
+    caplog.set_level(logging.INFO, logger="intercom_sync")
+    with client_for(emu, scroll_wait_s=0.2) as client:
+        found = ids_of(client.iter_scroll())
+    assert served(emu, 400) >= 1
+    assert any("scroll_exists" in r.getMessage() for r in caplog.records)
+    assert set(found) == set(emu.world.companies.ids())
+
+
+# -- get_many -------------------------------------------------------------------------------------
+
+
+def test_get_many_returns_every_item_and_none_for_404(emu: RunningEmulator) -> None:
+    conversation_ids = list(emu.world.conversations.ids())
+    paths = [f"/conversations/{cid}" for cid in conversation_ids]
+    missing = ["/conversations/999999999", "/conversations/999999998"]
+    with client_for(emu, max_concurrency=4) as client:
+        results = list(client.get_many(iter(paths + missing)))
+    assert sorted(path for path, _ in results) == sorted(paths + missing)
+    bodies = dict(results)
+    for path in missing:
+        assert bodies[path] is None
+    for cid, path in zip(conversation_ids, paths, strict=True):
+        assert bodies[path]["id"] == cid
+        assert "conversation_parts" in bodies[path]
+
+
+def test_get_many_propagates_errors_other_than_not_found(emu: RunningEmulator) -> None:
+    paths = [f"/contacts/{cid}" for cid in emu.world.contacts.ids()]
+    with (
+        IntercomClient("not-the-token", base_url=emu.base_url, max_concurrency=3) as client,
+        pytest.raises(AuthError),
+    ):
+        list(client.get_many(paths))
+
+
+# -- rate limits ----------------------------------------------------------------------------------
+
+
+def test_pacing_keeps_a_concurrent_run_under_a_small_rate_limit(emu: RunningEmulator) -> None:
+    emu.control.update({"rate_limit": 30})
+    paths = [f"/contacts/{cid}" for cid in list(emu.world.contacts.ids())[:60]]
+    paths += ["/me"] * (60 - len(paths))
+    with client_for(emu, max_concurrency=4) as client:
+        results = list(client.get_many(paths))
+        assert len(results) == 60 and all(body is not None for _, body in results)
+        assert client.stats.rate_limited <= 1
+    assert served(emu, 429) == client.stats.rate_limited
+
+
+def test_a_429_waits_for_the_reset_before_retrying(emu: RunningEmulator) -> None:
+    emu.control.update({"rate_limit": 3})
+    # Another client spends this window's budget (until it is refused itself).
+    while httpx.get(emu.url("/me"), headers=emu.headers()).status_code != 429:
+        pass
+    # With max_retries=2 and a 10 ms backoff, a retry before the reset would be refused
+    # again and again: only honouring Reset − Date gets through.
+    with client_for(emu, max_retries=2) as client:
+        assert client.get("/me")["id"] == emu.world.me["id"]
+        # 1, unless the window happened to roll over right after the budget was spent
+        assert client.stats.rate_limited <= 1
+        assert client.stats.retries == client.stats.rate_limited
