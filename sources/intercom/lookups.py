@@ -104,7 +104,10 @@ LOOKUPS = (
         "ticket_types",
         "/ticket_types",
         "data",
-        nested_lists={"ticket_type_attributes": "ticket_type_id"},
+        nested_lists={
+            "ticket_type_attributes": "ticket_type_id",
+            "ticket_states": "ticket_type_id",
+        },
     ),
 )
 
