@@ -32,10 +32,15 @@ class Orderings:
     ) -> Ordering:
         """Ordering by any field (nulls first), rebuilt when the store changes. An `immutable`
         field (created_at) only needs a rebuild when records are added or removed."""
-        snapshot = (None if immutable else store.updated_index(), store.ids())
+        # `ids()` grows in place when records are created: compare its length too.
+        snapshot = (None if immutable else store.updated_index(), store.ids(), len(store.ids()))
         cache_key = (id(store), name)
         cached = self._cache.get(cache_key)
-        if cached is not None and all(a is b for a, b in zip(cached[0], snapshot, strict=False)):
+        if (
+            cached is not None
+            and cached[0][2] == snapshot[2]
+            and all(a is b for a, b in zip(cached[0][:2], snapshot[:2], strict=False))
+        ):
             return cached[1]
         pairs = []
         for record_id in store.ids():
