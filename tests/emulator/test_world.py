@@ -1,0 +1,172 @@
+"""The World/Store contract (shared contract 1) and truth() (shared contract 3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.truth import PART_WINDOW, TRUTH_ENTITIES
+from emulator.world import World, WorldConfig
+
+CONTRACT_ENTITIES = (
+    "contacts companies conversations conversation_parts tickets ticket_parts admins teams tags "
+    "segments contacts__tags contacts__companies companies__tags companies__segments "
+    "conversations__contacts conversations__tags conversations__teammates tickets__contacts "
+    "conversations_deleted contacts_merged"
+).split()
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    w = World.generate(WorldConfig(seed=1, scale="tiny"))
+    w.advance(6 * 3600)
+    return w
+
+
+def test_contract_attributes(world):
+    cfg = world.cfg
+    assert world.now == cfg.start_time + 6 * 3600
+    assert world.timezone == cfg.timezone == world.app["timezone"]
+    assert set(world.app) == {
+        "type",
+        "id_code",
+        "name",
+        "region",
+        "timezone",
+        "created_at",
+        "identity_verification",
+    }
+    assert world.me["email_verified"] is True and world.me["app"] == world.app
+    assert world.me["id"] in world.admins
+    for lookup in (world.admins, world.teams, world.tags, world.segments, world.ticket_types):
+        assert lookup and all(key == value["id"] for key, value in lookup.items())
+    assert set(world.data_attributes) == {"contact", "company"}
+    for admin in world.admins.values():
+        for team_id in admin["team_ids"]:
+            assert int(admin["id"]) in world.teams[str(team_id)]["admin_ids"]
+
+
+def test_store_api(world):
+    for store in (world.contacts, world.companies, world.conversations, world.tickets):
+        ids = store.ids()
+        assert len(store) == len(ids) == len(set(ids))
+        assert all(i in store for i in ids)
+        assert "nope" not in store and store.get("nope") is None
+        created = [store.get(i)["created_at"] for i in ids]
+        assert created == sorted(created), "creation order"
+        by_updated = list(store.ids_by_updated_at())
+        keys = [(store.updated_at(i), i) for i in by_updated]
+        assert keys == sorted(keys) and set(by_updated) == set(ids)
+        for i in ids[:20]:
+            record = store.get(i)
+            assert record["id"] == i and record["updated_at"] == store.updated_at(i)
+            assert store.version(i) >= 1
+
+
+def test_updated_index_follows_changes():
+    world = World.generate(WorldConfig(seed=2, scale="tiny"))
+    first = list(world.contacts.ids_by_updated_at())
+    world.advance(3600)
+    world.touch(4)
+    after = list(world.contacts.ids_by_updated_at())
+    assert after == sorted(world.contacts.ids(), key=lambda i: (world.contacts.updated_at(i), i))
+    assert after != first
+
+
+def test_truth_entities_are_the_contract(world):
+    assert set(TRUTH_ENTITIES) == set(CONTRACT_ENTITIES)
+    with pytest.raises(ValueError):
+        world.truth("nope")
+
+
+def test_truth_matches_stores(world):
+    for name in ("contacts", "companies", "conversations", "tickets"):
+        rows = list(world.truth(name))
+        store = getattr(world, name)
+        assert [r["id"] for r in rows] == list(store.ids())
+        assert all(r["updated_at"] == store.updated_at(r["id"]) for r in rows)
+    for name in ("admins", "teams", "tags", "segments"):
+        assert {r["id"] for r in world.truth(name)} == set(getattr(world, name))
+
+    tags = {(r["contact_id"], r["tag_id"]) for r in world.truth("contacts__tags")}
+    assert tags == {(c["id"], t["id"]) for c in world.contacts.values() for t in c["tags"]["data"]}
+    links = {(r["contact_id"], r["company_id"]) for r in world.truth("contacts__companies")}
+    assert links == {
+        (contact_id, company_id)
+        for company_id in world.companies.ids()
+        for contact_id in world.company_contact_ids(company_id)
+    }
+    assert {r["id"] for r in world.truth("conversations_deleted")} == set(
+        world.deleted_conversations
+    )
+    merged = {r["id"]: r for r in world.truth("contacts_merged")}
+    assert merged.keys() == world.merged_contacts.keys()
+    assert not merged.keys() & set(world.contacts.ids())
+    for entity in CONTRACT_ENTITIES:
+        rows = list(world.truth(entity))
+        assert rows, f"{entity} is empty in a tiny world after activity"
+        if "__" in entity:
+            parent, child = entity.split("__")
+            child_key = {"teammates": "admin_id"}.get(child, child.removesuffix("s") + "_id")
+            child_key = {"companie_id": "company_id"}.get(child_key, child_key)
+            parent_key = {"companies": "company_id"}.get(parent, parent.removesuffix("s") + "_id")
+            assert set(rows[0]) == {parent_key, child_key}
+            assert len(rows) == len({tuple(r.values()) for r in rows}), "no duplicate links"
+
+
+def test_part_truth_marks_the_newest_500_visible(world):
+    by_conversation: dict[str, list[dict]] = {}
+    for row in world.truth("conversation_parts"):
+        by_conversation.setdefault(row["conversation_id"], []).append(row)
+    assert by_conversation.keys() <= set(world.conversations.ids())
+    long_ones = 0
+    for conversation_id, rows in by_conversation.items():
+        record = world.conversations.get(conversation_id)
+        assert [r["id"] for r in rows] == [
+            p["id"] for p in record["conversation_parts"]["conversation_parts"]
+        ]
+        visible = [r["visible"] for r in rows]
+        assert sum(visible) == min(len(rows), PART_WINDOW)
+        assert visible == sorted(visible), "hidden parts are the oldest"
+        long_ones += len(rows) > PART_WINDOW
+    assert long_ones >= 1
+    ticket_parts = list(world.truth("ticket_parts"))
+    assert ticket_parts and all(r["ticket_id"] in world.tickets for r in ticket_parts)
+
+
+def test_records_are_json_and_internal_keys_marked(world):
+    import orjson
+
+    for store in (world.contacts, world.companies, world.conversations, world.tickets):
+        record = store.get(store.ids()[0])
+        orjson.dumps(record)
+        internal = [k for k in record if k.startswith("_")]
+        assert all(
+            k in {"_segment_ids", "_tag_applications", "_snoozes", "_state_id", "_author"}
+            for k in internal
+        )
+
+
+def test_extensions_for_the_http_layer(world):
+    contact_id = next(
+        c["id"] for c in world.contacts.values() if c["notes"]["data"] and c["_segment_ids"]
+    )
+    notes = world.contact_notes(contact_id)
+    assert [n["id"] for n in notes] == [
+        n["id"] for n in reversed(world.contacts.get(contact_id)["notes"]["data"])
+    ]
+    assert all(s in world.segments for s in world.contact_segment_ids(contact_id))
+    for state in world.ticket_states.values():
+        assert state["category"] in {"submitted", "in_progress", "waiting_on_customer", "resolved"}
+    metrics = world.metrics_truth()
+    assert metrics["conversations"] == len(world.conversations)
+    assert sum(metrics["conversations_by_state"].values()) == len(world.conversations)
+
+
+def test_medium_and_large_scales_are_known():
+    from emulator.scales import SCALES
+
+    assert SCALES["medium"]["contacts"] == 100_000 and SCALES["medium"]["companies"] == 20_000
+    assert SCALES["medium"]["conversations"] == 50_000 and SCALES["medium"]["tickets"] == 5_000
+    assert SCALES["large"]["contacts"] == 1_000_000
+    with pytest.raises(ValueError):
+        World(WorldConfig(scale="huge"))
