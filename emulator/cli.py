@@ -137,7 +137,9 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     token = args.token or secrets.token_urlsafe(18)
     control = Control(world, token=token, seed=args.seed, settings=settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto is
+    # TCP; with proto 0 every small response stalls ~40 ms (Nagle + delayed ACK).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))

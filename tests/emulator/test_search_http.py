@@ -1,0 +1,179 @@
+"""Search rules seen over real HTTP: every page followed, compared with the world's own records.
+
+The expectations are computed from the live world with an independent oracle (local calendar
+dates via zoneinfo for contacts, plain second comparisons for conversations/tickets)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from emulator.cursors import decode_cursor
+from emulator.world import WorldConfig
+
+ITEMS_KEY = {"contacts": "data", "conversations": "conversations", "tickets": "tickets"}
+
+
+def search_all(emu: Any, entity: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Follow `pages.next.starting_after` (in the body) to the end."""
+    records: list[dict[str, Any]] = []
+    body = {**body, "pagination": {"per_page": 7}}
+    with httpx.Client(base_url=emu.base_url, headers=emu.headers(), timeout=30) as client:
+        for _ in range(1000):
+            response = client.post(f"/{entity}/search", json=body)
+            assert response.status_code == 200, response.text
+            payload = response.json()
+            records.extend(payload[ITEMS_KEY[entity]])
+            nxt = payload["pages"].get("next")
+            if not nxt:
+                return records
+            body["pagination"]["starting_after"] = nxt["starting_after"]
+    raise AssertionError("pagination did not end")
+
+
+def ascending(field: str = "updated_at") -> dict[str, Any]:
+    return {"sort": {"field": field, "order": "ascending"}}
+
+
+def world_records(emu: Any, entity: str) -> list[dict[str, Any]]:
+    store = getattr(emu.world, entity)
+    merged = emu.world.merged_contacts if entity == "contacts" else {}
+    return [store.get(i) for i in store.ids() if i not in merged]
+
+
+def median_updated_at(records: list[dict[str, Any]]) -> int:
+    return sorted(r["updated_at"] for r in records)[len(records) // 2]
+
+
+@pytest.mark.parametrize(
+    "zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "America/St_Johns", "Europe/London"]
+)
+def test_contact_search_matches_by_local_day(emulator_factory, zone):
+    emu = emulator_factory(WorldConfig(seed=5, scale="tiny", timezone=zone))
+    records = world_records(emu, "contacts")
+    x = median_updated_at(records)
+    tz = ZoneInfo(zone)
+
+    def day(ts: int):
+        return datetime.fromtimestamp(ts, tz).date()
+
+    oracles: dict[str, Callable[[int], bool]] = {
+        "=": lambda t: day(t) == day(x),
+        ">": lambda t: day(t) > day(x),
+        "<": lambda t: day(t) < day(x),
+    }
+    for op, oracle in oracles.items():
+        query = {"field": "updated_at", "operator": op, "value": x}
+        got = search_all(emu, "contacts", {"query": query, **ascending()})
+        ids = [r["id"] for r in got]
+        assert len(ids) == len(set(ids)), "a record was served twice"
+        assert set(ids) == {r["id"] for r in records if oracle(r["updated_at"])}, op
+        stamps = [r["updated_at"] for r in got]
+        assert stamps == sorted(stamps)
+    # the documented trap: `>` skips the rest of x's own local day
+    same_day_later = [r for r in records if day(r["updated_at"]) == day(x) and r["updated_at"] > x]
+    gt = {
+        r["id"]
+        for r in search_all(
+            emu, "contacts", {"query": {"field": "updated_at", "operator": ">", "value": x}}
+        )
+    }
+    assert not any(r["id"] in gt for r in same_day_later)
+
+
+@pytest.mark.parametrize("entity", ["conversations", "tickets"])
+def test_conversation_and_ticket_search_compare_seconds(emulator, entity):
+    records = world_records(emulator, entity)
+    x = median_updated_at(records)
+    for op, oracle in (
+        (">", lambda t: t > x),
+        ("<", lambda t: t < x),
+        ("=", lambda t: t == x),
+    ):
+        query = {"field": "updated_at", "operator": op, "value": str(x)}
+        got = search_all(emulator, entity, {"query": query, **ascending()})
+        assert {r["id"] for r in got} == {r["id"] for r in records if oracle(r["updated_at"])}, op
+
+
+def test_next_cursor_points_after_the_last_served_record(emulator):
+    body = {"query": {"field": "role", "operator": "IN", "value": ["user", "lead"]}, **ascending()}
+    body["pagination"] = {"per_page": 3}
+    response = httpx.post(
+        f"{emulator.base_url}/contacts/search", json=body, headers=emulator.headers()
+    )
+    payload = response.json()
+    last = payload["data"][-1]
+    sort_value, last_id, page = decode_cursor(payload["pages"]["next"]["starting_after"])
+    assert (sort_value, last_id, page) == (last["updated_at"], last["id"], 2)
+
+
+@pytest.mark.parametrize(
+    "body,code",
+    [
+        ({}, "parameter_not_found"),
+        (
+            {
+                "query": {
+                    "operator": "AND",
+                    "value": [
+                        {
+                            "operator": "OR",
+                            "value": [
+                                {
+                                    "operator": "AND",
+                                    "value": [{"field": "role", "operator": "=", "value": "user"}],
+                                }
+                            ],
+                        }
+                    ],
+                }
+            },
+            "parameter_invalid",
+        ),
+        (
+            {
+                "query": {
+                    "operator": "OR",
+                    "value": [{"field": "role", "operator": "=", "value": "user"}] * 16,
+                }
+            },
+            "parameter_invalid",
+        ),
+        ({"query": {"field": "updated_at", "operator": ">=", "value": 1}}, "parameter_invalid"),
+        ({"query": {"field": "updated_at", "operator": ">", "value": "foobar"}}, "type_mismatch"),
+        (
+            {
+                "query": {"field": "role", "operator": "=", "value": "user"},
+                "sort": {"field": "updated_at", "order": "asc"},
+            },
+            "invalid_sort_order",
+        ),
+        (
+            {
+                "query": {"field": "role", "operator": "=", "value": "user"},
+                "pagination": {"per_page": 151},
+            },
+            "parameter_invalid",
+        ),
+        (
+            {
+                "query": {"field": "role", "operator": "=", "value": "user"},
+                "pagination": {"starting_after": "bm9wZQ=="},
+            },
+            "parameter_invalid",
+        ),
+    ],
+)
+def test_refusals_over_http(emulator, body, code):
+    response = httpx.post(
+        f"{emulator.base_url}/contacts/search", json=body, headers=emulator.headers()
+    )
+    assert response.status_code == 400
+    payload = response.json()
+    assert payload["type"] == "error.list"
+    assert payload["errors"][0]["code"] == code
