@@ -14,11 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from emulator.errors import RequestIds
-
-try:  # TEMPORARY until emulator/faults.py lands
-    from emulator.faults import FaultConfig, FaultInjector
-except ImportError:  # pragma: no cover
-    FaultConfig = FaultInjector = None  # type: ignore[assignment,misc]
+from emulator.faults import FaultConfig, FaultInjector
 from emulator.queries import Orderings
 from emulator.ratelimit import RateLimiter
 from emulator.rendering import RenderCache

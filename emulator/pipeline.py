@@ -23,11 +23,13 @@ from starlette.types import Receive, Scope, Send
 
 from emulator.control import MAX_PER_PAGE, Control
 from emulator.errors import ApiError, error_body, parameter_invalid, version_invalid
+from emulator.faults import Fault, truncate_body
 from emulator.ratelimit import RateDecision
 from emulator.versions import ApiVersion, parse_version
 
 log = logging.getLogger("emulator")
 
+RATE_LIMIT_MESSAGE = "You have exceeded the rate limit. Please try again later."
 MAX_PER_PAGE_DELETED = 60  # GET /conversations/deleted allows at most 60 per page
 
 JSON = "application/json; charset=utf-8"
@@ -53,7 +55,6 @@ class Ctx:
     version: ApiVersion
     request_id: str
     body: Any = None
-    fault: Any = None  # the injected fault, for endpoints that apply their own (scroll)
 
     @property
     def world(self) -> Any:
@@ -184,11 +185,7 @@ class Pipeline:
         control = self.control
         settings = control.settings
         if not decision.allowed:
-            raise ApiError(
-                429,
-                "rate_limit_exceeded",
-                "You have exceeded the rate limit. Please try again later.",
-            )
+            raise ApiError(429, "rate_limit_exceeded", RATE_LIMIT_MESSAGE)
         accept = request.headers.get("accept")
         if accept and not any(kind in accept for kind in _ACCEPTABLE):
             raise ApiError(406, "not_acceptable", "The Accept header must allow application/json")
@@ -197,13 +194,14 @@ class Pipeline:
         if route.min_version and version.number < route.min_version:
             raise version_invalid(f"{route.path} is not available in version {version.name}")
 
-        fault = control.faults.decide(route.key) if control.faults else None
-        await self._delay(fault)
-        early = self._early_fault_reply(fault, request_id)
-        if early is not None:
-            return early, None
+        injector = control.faults
+        fault = injector.decide(route.key) if injector else None
+        await self._delay(route, fault)
+        replaced = self._fault_reply(fault, request, request_id)
+        if replaced is not None:
+            return replaced, None
 
-        ctx = Ctx(request, control, version, request_id, fault=fault)
+        ctx = Ctx(request, control, version, request_id)
         if request.method == "POST":
             ctx.body = await _json_body(request)
         with control.lock:
@@ -221,20 +219,40 @@ class Pipeline:
         if token != self.control.token:
             raise ApiError(401, "unauthorized", "Access Token Invalid")
 
-    async def _delay(self, fault: Any) -> None:
+    async def _delay(self, route: ApiRoute, fault: Fault | None) -> None:
+        """Configured latency (+ seeded jitter), the fault config's latency, a fault's delay."""
         settings = self.control.settings
         seconds = settings.latency_ms / 1000
         if settings.latency_jitter_ms:
             seconds += self._jitter.uniform(0, settings.latency_jitter_ms) / 1000
-        seconds += getattr(fault, "delay", 0) or 0
+        if self.control.faults is not None:
+            seconds += self.control.faults.latency(route.key)
+        if fault is not None:
+            seconds += fault.delay_seconds
         if seconds > 0:
             await asyncio.sleep(seconds)
 
-    def _early_fault_reply(self, fault: Any, request_id: str) -> Reply | None:
-        """Faults that replace the real answer; body-mangling faults are applied later."""
-        if fault is None:
-            return None
-        return apply_replacing_fault(self.control, fault, request_id)
+    def _fault_reply(self, fault: Fault | None, request: Request, request_id: str) -> Reply | None:
+        """The reply replacing the handler's for faults that replace it (None otherwise)."""
+        if fault is None or fault.kind in ("drop", "malformed"):
+            return None  # applied to the real response later
+        control = self.control
+        if fault.kind == "scroll_expire":
+            if not request.query_params.get("scroll_param"):
+                return None  # nothing to expire on a first scroll call
+            control.scrolls.expire_all()
+            return Reply(error_body("not_found", "scroll parameter not found", request_id), 404)
+        if fault.kind == "rate_limit_burst":
+            control.limiter.force_429(max(0, fault.count - 1))
+            return Reply(error_body("rate_limit_exceeded", RATE_LIMIT_MESSAGE, request_id), 429)
+        # "error" and "timeout" (the latter after sleeping past the client's timeout)
+        if fault.expire_scroll:
+            control.scrolls.expire_all()
+        status = fault.status or 500
+        if fault.html and fault.body is not None:
+            return Reply(fault.body.encode(), status, {"Content-Type": "text/html"})
+        code = fault.code or "server_error"
+        return Reply(error_body(code, fault.message or "Server Error", request_id), status)
 
     def _headers(self, decision: RateDecision, request_id: str) -> dict[str, str]:
         now = self.control.world.now
@@ -246,43 +264,14 @@ class Pipeline:
             "X-Request-Id": request_id,
         }
 
-    def _response(self, reply: Reply, headers: dict[str, str], fault: Any) -> Any:
+    def _response(self, reply: Reply, headers: dict[str, str], fault: Fault | None) -> Any:
         body = reply.body
         media_type = reply.headers.get("Content-Type", JSON)
-        if fault is not None and reply.status == 200:
-            kind = getattr(fault, "kind", None)
-            if kind == "drop":
-                return _DroppedConnection(body, {**headers, "Content-Type": media_type})
-            if kind == "truncated":
-                body = body[: max(1, len(body) // 2)]
-            elif kind == "malformed":
-                body = body[:-1] + b',"'  # almost JSON: a parser fails at the very end
+        if fault is not None and fault.kind == "drop":
+            return _DroppedConnection(body, {**headers, "Content-Type": media_type})
+        if fault is not None and fault.kind == "malformed" and reply.status == 200:
+            body = truncate_body(body, fault.truncate_at or 0.5)  # 200 with broken JSON
         return Response(body, status_code=reply.status, headers=headers, media_type=media_type)
-
-
-def apply_replacing_fault(control: Control, fault: Any, request_id: str) -> Reply | None:
-    """Turn an injected fault into the reply that replaces the handler's, or None."""
-    kind = getattr(fault, "kind", None)
-    status = getattr(fault, "status", None) or 500
-    if kind == "error":
-        if getattr(fault, "html", False):
-            html = (
-                f"<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
-            )
-            return Reply(html.encode(), status, {"Content-Type": "text/html; charset=utf-8"})
-        code = {503: "service_unavailable", 504: "request_timeout"}.get(status, "server_error")
-        return Reply(error_body(code, "Server Error", request_id), status)
-    if kind == "rate_limit_burst":
-        control.limiter.force_429(max(0, int(getattr(fault, "count", 1) or 1) - 1))
-        return Reply(
-            error_body(
-                "rate_limit_exceeded",
-                "You have exceeded the rate limit. Please try again later.",
-                request_id,
-            ),
-            429,
-        )
-    return None
 
 
 async def _json_body(request: Request) -> Any:

@@ -12,10 +12,6 @@ from emulator.scroll import ScrollExists, ScrollExpired
 from emulator.serving import cursor_list_reply, record_bytes
 from emulator.versions import render_plain
 
-SCROLL_RESTART_MESSAGE = (
-    "Request failed due to an internal network error. Please restart the scroll operation."
-)
-
 
 def _company_not_found() -> ApiError:
     return not_found("Company Not Found", "company_not_found")
@@ -80,7 +76,6 @@ def scroll_companies(ctx: Ctx) -> Reply:
     control = ctx.control
     scrolls = control.scrolls
     param = ctx.query.get("scroll_param")
-    fault_kind = getattr(ctx.fault, "kind", None)
     try:
         if not param:
             param = scrolls.start()
@@ -89,16 +84,11 @@ def scroll_companies(ctx: Ctx) -> Reply:
                 r for _, r in control.orderings.by_created_at(ctx.world.companies).pairs
             ]
         else:
-            if fault_kind == "scroll_expire":
-                scrolls.expire_all()  # injected early expiry
             state = scrolls.continue_(param)
     except ScrollExists:
         raise ApiError(400, "scroll_exists", "scroll already exists for this workspace") from None
     except ScrollExpired:
         raise not_found("scroll parameter not found") from None
-    if fault_kind == "scroll_500" and state.position > 0:
-        scrolls.expire_all()  # the scroll cannot be resumed: clients must restart it
-        raise ApiError(500, "server_error", SCROLL_RESTART_MESSAGE)
     page_ids = state.snapshot[state.position : state.position + control.settings.scroll_page_size]
     state.position += len(page_ids)
     state.pages_served += 1

@@ -1,0 +1,207 @@
+"""Every endpoint's responses, for API versions 2.9 and 2.16, validate against the official
+OpenAPI spec of that version (with the documented relaxations in openapi_validation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from emulator.testing import RunningEmulator, running_emulator
+from emulator.world import WorldConfig
+from tests.emulator.openapi_validation import component_errors, validation_errors
+
+SEARCH_ALL = {"query": {"field": "updated_at", "operator": ">", "value": 0}}
+
+
+def _first(store: Any) -> str:
+    return store.ids()[0]
+
+
+def _contact_with_many_companies(world: Any) -> str:
+    return max(world.contacts.ids(), key=lambda c: len(world.contacts.get(c)["companies"]["data"]))
+
+
+def _company_with_contacts(world: Any) -> str:
+    return max(world.companies.ids(), key=lambda c: len(world.company_contact_ids(c)))
+
+
+def _contact_with_notes(world: Any) -> str:
+    return max(world.contacts.ids(), key=lambda c: len(world.contact_notes(c)))
+
+
+def _contact_with_segments(world: Any) -> str:
+    return max(world.contacts.ids(), key=lambda c: len(world.contact_segment_ids(c)))
+
+
+def _company_with_segments(world: Any) -> str:
+    return max(
+        world.companies.ids(),
+        key=lambda c: len(world.companies.get(c)["segments"]["segments"]),
+    )
+
+
+def _user_with_merges(world: Any) -> str:
+    users = [c for c in world.contacts.ids() if world.contacts.get(c)["role"] == "user"]
+    return max(users, key=lambda c: len(world.contacts.get(c).get("merge_history") or []))
+
+
+def _longest_conversation(world: Any) -> str:
+    return max(
+        world.conversations.ids(),
+        key=lambda c: len(world.conversations.get(c)["conversation_parts"]["conversation_parts"]),
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    template: str  # the spec's path (any parameter names)
+    concrete: Callable[[Any], str]  # world -> request path (with query string)
+    items_key: str | None = None  # list envelopes: the array key that must be present
+    body: dict | None = None
+    versions: tuple[str, ...] = ("2.9", "2.16")
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+CASES = [
+    Case("GET", "/me", lambda w: "/me"),
+    Case("GET", "/admins", lambda w: "/admins", "admins"),
+    Case("GET", "/admins/{id}", lambda w: f"/admins/{next(iter(w.admins))}"),
+    Case("GET", "/teams", lambda w: "/teams", "teams"),
+    Case("GET", "/tags", lambda w: "/tags", "data"),
+    Case("GET", "/segments", lambda w: "/segments?include_count=true", "segments"),
+    Case("GET", "/data_attributes", lambda w: "/data_attributes?model=contact", "data"),
+    Case("GET", "/data_attributes", lambda w: "/data_attributes?model=company", "data"),
+    Case("GET", "/ticket_types", lambda w: "/ticket_types", "data"),
+    Case("GET", "/contacts", lambda w: "/contacts?per_page=20", "data"),
+    Case("POST", "/contacts/search", lambda w: "/contacts/search", "data", SEARCH_ALL),
+    Case("GET", "/contacts/{id}", lambda w: f"/contacts/{_contact_with_many_companies(w)}"),
+    Case("GET", "/contacts/{id}/tags", lambda w: f"/contacts/{_first(w.contacts)}/tags", "data"),
+    Case(
+        "GET",
+        "/contacts/{id}/companies",
+        lambda w: f"/contacts/{_contact_with_many_companies(w)}/companies?per_page=5",
+        "data",
+    ),
+    Case(
+        "GET", "/contacts/{id}/notes", lambda w: f"/contacts/{_contact_with_notes(w)}/notes", "data"
+    ),
+    Case(
+        "GET",
+        "/contacts/{id}/segments",
+        lambda w: f"/contacts/{_contact_with_segments(w)}/segments",
+        "data",
+    ),
+    Case(
+        "GET",
+        "/contacts/{id}/merge_history",
+        lambda w: f"/contacts/{_user_with_merges(w)}/merge_history",
+        "data",
+        versions=("2.16",),
+    ),
+    Case("GET", "/companies", lambda w: "/companies?per_page=10", "data"),
+    Case("GET", "/companies/scroll", lambda w: "/companies/scroll", "data"),
+    Case("GET", "/companies/{id}", lambda w: f"/companies/{_first(w.companies)}"),
+    Case(
+        "GET",
+        "/companies/{id}/contacts",
+        lambda w: f"/companies/{_company_with_contacts(w)}/contacts",
+        "data",
+    ),
+    Case(
+        "GET",
+        "/companies/{id}/segments",
+        lambda w: f"/companies/{_company_with_segments(w)}/segments",
+        "data",
+    ),
+    Case("GET", "/conversations", lambda w: "/conversations?per_page=30", "conversations"),
+    Case(
+        "POST",
+        "/conversations/search",
+        lambda w: "/conversations/search",
+        "conversations",
+        SEARCH_ALL,
+    ),
+    Case("GET", "/conversations/{id}", lambda w: f"/conversations/{_longest_conversation(w)}"),
+    Case(
+        "GET",
+        "/conversations/{id}",
+        lambda w: f"/conversations/{_longest_conversation(w)}?display_as=plaintext",
+    ),
+    Case(
+        "GET",
+        "/conversations/deleted",
+        lambda w: "/conversations/deleted",
+        "conversations",
+        versions=("2.16",),
+    ),
+    Case(
+        "POST",
+        "/tickets/search",
+        lambda w: "/tickets/search",
+        "tickets",
+        SEARCH_ALL,
+        versions=("2.16",),
+    ),
+    Case("GET", "/tickets/{id}", lambda w: f"/tickets/{_first(w.tickets)}"),
+]
+
+PARAMS = [
+    pytest.param(case, version, id=f"{version} {case.id} {i}")
+    for i, case in enumerate(CASES)
+    for version in case.versions
+]
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[RunningEmulator]:
+    # Advance a day so that merges, deletions and new parts exist as after real activity.
+    with running_emulator(WorldConfig(seed=5, scale="tiny")) as running:
+        running.advance(86_400)
+        yield running
+
+
+@pytest.mark.parametrize(("case", "version"), PARAMS)
+def test_response_conforms_to_official_spec(emu: RunningEmulator, case: Case, version: str):
+    headers = emu.headers(version)
+    path = case.concrete(emu.world)
+    if case.template == "/companies/scroll":
+        # one open scroll per workspace: let a previous case's scroll expire first
+        emu.control.scrolls.expire_all()
+    response = httpx.request(
+        case.method, emu.url(path), headers=headers, json=case.body, timeout=30
+    )
+    assert response.status_code == 200, response.text[:500]
+    body = response.json()
+    if case.items_key is not None:
+        assert isinstance(body[case.items_key], list)
+        assert body[case.items_key] or case.template.endswith(
+            ("merge_history", "deleted")
+        ), f"{path} served an empty list: the conformance check would prove nothing"
+    errors = validation_errors(version, case.method, case.template, body)
+    assert errors == [], "\n".join(errors[:20])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/tickets/search", SEARCH_ALL),
+        ("GET", "/conversations/deleted", None),
+        ("GET", "/contacts/{id}/merge_history", None),
+    ],
+)
+def test_endpoints_absent_from_29_answer_version_invalid(
+    emu: RunningEmulator, method: str, path: str, body: Any
+):
+    path = path.replace("{id}", _first(emu.world.contacts))
+    response = httpx.request(method, emu.url(path), headers=emu.headers("2.9"), json=body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "intercom_version_invalid"
+    assert component_errors("2.9", "error", response.json()) == []
