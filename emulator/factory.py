@@ -387,7 +387,15 @@ def next_ticket_part(
     if kind == "ticket_attribute_updated_by_admin":
         value = rng.choice(("low", "high"))
         ticket["ticket_attributes"]["Severity"] = value
-        updated = {"attribute": {"name": "Severity", "value": value}}
+        attribute_id = next(
+            a["id"]
+            for a in ticket["ticket_type"]["ticket_type_attributes"]["ticket_type_attributes"]
+            if a["name"] == "Severity"
+        )
+        updated = {
+            "attribute": {"type": "attribute", "id": attribute_id, "label": "Severity"},
+            "value": {"type": "value", "id": value, "label": value},
+        }
     author = r.admin_author(admin)
     if kind == "comment" and ticket["contacts"]["contacts"] and rng.random() < 0.4:
         author = dict(ticket["_author"])
