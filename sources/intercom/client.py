@@ -102,6 +102,7 @@ class IntercomClient:
         backoff_base_s: float = 1.0,
         backoff_max_s: float = 30.0,
         scroll_wait_s: float = 5.0,
+        scroll_max_restarts: int = 3,
     ) -> None:
         if not access_token or not access_token.strip():
             raise AuthError(f"No Intercom access token given: {TOKEN_HELP}", status=0)
@@ -118,6 +119,7 @@ class IntercomClient:
         self.max_concurrency = max(1, int(max_concurrency))
         self.retry_policy = RetryPolicy(max_retries, backoff_base_s, backoff_max_s)
         self.scroll_wait_s = scroll_wait_s
+        self.scroll_max_restarts = scroll_max_restarts
         self.stats = ClientStats()
         self.pacer = RateLimitPacer()
         self._token = access_token.strip()
@@ -411,7 +413,7 @@ class IntercomClient:
             self,
             path,
             items_key=items_key,
-            max_restarts=min(self.retry_policy.max_retries, 3),
+            max_restarts=self.scroll_max_restarts,
             scroll_wait_s=self.scroll_wait_s,
         )
 

@@ -90,7 +90,9 @@ def iter_cursor_pages(
     seen: set[str] = set()
     while True:
         body = client.request("GET", path, params=query)
-        yield extract_items(body, items_key)
+        items = extract_items(body, items_key)
+        if items:
+            yield items
         next_link = _next_link(body)
         if not next_link:
             return
@@ -122,7 +124,9 @@ def iter_search(
     seen: set[str] = set()
     while True:
         page = client.request("POST", path, params=params, json=body)
-        yield extract_items(page, items_key)
+        items = extract_items(page, items_key)
+        if items:
+            yield items
         next_link = _next_link(page)
         if not next_link:
             return
@@ -147,7 +151,7 @@ def iter_numbered_pages(
     (`total_pages`) is reached, or a page comes back empty."""
     page_no = 1
     while True:
-        query = {**(params or {}), "page": page_no, "per_page": max(1, int(per_page))}
+        query = {**(params or {}), "page": page_no, "per_page": _clamp(per_page)}
         body = client.request("GET", path, params=query)
         items = extract_items(body, items_key)
         if not items:
@@ -228,9 +232,11 @@ def iter_scroll(
         if restarts > max_restarts:
             raise cause
         logger.warning(
-            "GET %s: scroll interrupted (%s); restarting from the first page (%d/%d)",
+            "GET %s: scroll interrupted (%s); restarting from the first page in %.1fs (%d/%d)",
             path,
             cause,
+            scroll_wait_s,
             restarts,
             max_restarts,
         )
+        time.sleep(scroll_wait_s)

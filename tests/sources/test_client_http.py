@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -234,7 +235,8 @@ def test_get_many_propagates_errors_other_than_not_found(emu: RunningEmulator) -
 
 
 def test_pacing_keeps_a_concurrent_run_under_a_small_rate_limit(emu: RunningEmulator) -> None:
-    emu.control.update({"rate_limit": 30})
+    # 40 per window: the run spans at most one window boundary (keeps the test ~10 s).
+    emu.control.update({"rate_limit": 40})
     paths = [f"/contacts/{cid}" for cid in list(emu.world.contacts.ids())[:60]]
     paths += ["/me"] * (60 - len(paths))
     with client_for(emu, max_concurrency=4) as client:
@@ -256,3 +258,149 @@ def test_a_429_waits_for_the_reset_before_retrying(emu: RunningEmulator) -> None
         # 1, unless the window happened to roll over right after the budget was spent
         assert client.stats.rate_limited <= 1
         assert client.stats.retries == client.stats.rate_limited
+
+
+# -- faults -----------------------------------------------------------------------------------
+
+ALL_UPDATED = {"field": "updated_at", "operator": ">", "value": 0}
+ASCENDING = {"field": "updated_at", "order": "ascending"}
+
+
+def search_conversations(client: IntercomClient) -> list[str]:
+    return ids_of(
+        client.iter_search(
+            "/conversations/search",
+            ALL_UPDATED,
+            items_key="conversations",
+            sort=ASCENDING,
+            per_page=5,
+        )
+    )
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_errors_incl_html_pages_are_retried(
+    emu: RunningEmulator, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.control.update(
+        {"faults": {"error_rate": 0.35, "error_statuses": [status], "html_error_share": 1.0}}
+    )
+    caplog.set_level(logging.INFO, logger="intercom_sync")
+    with client_for(emu) as client:
+        found = search_conversations(client)
+        retries = client.stats.retries
+    assert sorted(found) == sorted(emu.world.conversations.ids())
+    assert served(emu, status) >= 1
+    assert retries == served(emu, status)
+    if status != 500:  # gateway errors come as HTML pages
+        assert any("<html>" in r.getMessage() for r in caplog.records)
+
+
+def test_malformed_json_in_a_200_is_retried(emu: RunningEmulator) -> None:
+    emu.control.update({"faults": {"malformed_rate": 0.35}})
+    with client_for(emu) as client:
+        found = ids_of(client.iter_cursor_pages("/contacts", items_key="data", per_page=10))
+        assert client.stats.retries >= 1
+        assert client.stats.by_status.keys() == {200}
+    assert sorted(found) == sorted(emu.world.contacts.ids())
+
+
+def test_dropped_connections_are_retried(emu: RunningEmulator) -> None:
+    emu.control.update({"faults": {"drop_rate": 0.35}})
+    with client_for(emu) as client:
+        found = ids_of(client.iter_numbered_pages("/companies", items_key="data", per_page=5))
+        assert client.stats.transport_errors >= 1
+        assert client.stats.retries == client.stats.transport_errors
+    assert sorted(found) == sorted(emu.world.companies.ids())
+
+
+def test_timeouts_are_retried(emu: RunningEmulator) -> None:
+    emu.control.update({"faults": {"timeout_rate": 0.3, "timeout_seconds": 1.0}})
+    with client_for(emu, timeout=0.25) as client:
+        found = search_conversations(client)
+        assert client.stats.transport_errors >= 1
+        assert client.stats.retries == client.stats.transport_errors
+    assert sorted(found) == sorted(emu.world.conversations.ids())
+
+
+def test_get_many_survives_faults_on_concurrent_fetches(emu: RunningEmulator) -> None:
+    emu.control.update(
+        {"faults": {"GET /conversations/{id}": {"drop_rate": 0.2, "error_rate": 0.2}}}
+    )
+    ids = list(emu.world.conversations.ids())
+    with client_for(emu, max_concurrency=6) as client:
+        bodies = dict(client.get_many(f"/conversations/{cid}" for cid in ids))
+        assert client.stats.retries >= 1
+    assert {body["id"] for body in bodies.values() if body} == set(ids)
+
+
+def test_retries_exhausted_raise_api_unavailable_naming_endpoint_and_cause(
+    emu: RunningEmulator,
+) -> None:
+    emu.control.update({"faults": {"GET /me": {"error_rate": 1.0, "error_statuses": [503]}}})
+    with client_for(emu, max_retries=3) as client, pytest.raises(ApiUnavailableError) as info:
+        client.get("/me")
+    assert served(emu, 503) == 4
+    message = str(info.value)
+    assert emu.base_url in message and "GET /me" in message and "503" in message
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [
+        ({"scroll_error_rate": 1.0}, 500),  # Intercom's "restart the scroll" 500
+        ({"scroll_expire_rate": 1.0}, 404),  # expired between pages
+        ({"drop_rate": 1.0}, None),  # the page was served (position moved), never arrived
+        ({"error_rate": 1.0, "error_statuses": [503]}, 503),
+    ],
+)
+def test_scroll_restarts_after_failures_and_misses_nothing(
+    emu: RunningEmulator, fault: dict, status: int | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.control.update({"scroll_page_size": 6, "scroll_ttl_seconds": 0.3})
+    caplog.set_level(logging.INFO, logger="intercom_sync")
+    with client_for(emu, scroll_wait_s=0.1, scroll_max_restarts=50) as client:
+        pages = client.iter_scroll()
+        found = ids_of([next(pages), next(pages)])
+        # Every scroll request fails for a moment, in the middle of the scroll.
+        emu.control.update({"faults": {"GET /companies/scroll": fault}})
+        heal = threading.Timer(0.4, emu.control.update, args=({"faults": None},))
+        heal.start()
+        try:
+            found += ids_of(pages)
+        finally:
+            heal.join()
+    assert set(found) == set(emu.world.companies.ids())
+    assert any("restarting" in r.getMessage() for r in caplog.records)
+    if status is not None:
+        assert served(emu, status) >= 1
+
+
+def test_the_token_never_appears_in_logs_or_errors(
+    emu: RunningEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # everything, httpx/httpcore included
+    emu.control.update({"faults": {"error_rate": 0.3, "drop_rate": 0.2, "malformed_rate": 0.2}})
+    texts = []
+    with client_for(emu, max_retries=20) as client:
+        search_conversations(client)
+        texts.append(repr(client))
+        with pytest.raises(NotFoundError) as missing:
+            client.get("/contacts/000000000000000000000000")
+        texts += [str(missing.value), repr(missing.value)]
+    emu.control.update({"faults": {"GET /me": {"error_rate": 1.0}}})
+    with client_for(emu, max_retries=1) as client, pytest.raises(ApiUnavailableError) as down:
+        client.get("/me")
+    texts += [str(down.value), repr(down.value)]
+    emu.control.update({"faults": None, "revoked_tokens": [emu.token]})
+    try:
+        with client_for(emu) as client, pytest.raises(AuthError) as revoked:
+            client.get("/me")
+    finally:
+        emu.control.update({"revoked_tokens": []})
+    texts += [str(revoked.value), repr(revoked.value)]
+    assert len(caplog.records) > 10  # the run did log (retries, httpx requests)
+    assert all(emu.token not in text for text in texts)
+    assert emu.token not in caplog.text
+    for record in caplog.records:
+        assert emu.token not in record.getMessage()
