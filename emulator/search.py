@@ -28,7 +28,9 @@ Semantics (API-NOTES §4, §5 and the 2.16 spec descriptions; our choices marked
   digits ("1306054154"); ids take strings or ints; booleans take booleans; `IN`/`NIN` take a
   non-empty array. `null` with `=`/`!=` tests for absence.
 - Strings compare case-insensitively; ids exactly. Multi-valued fields (tags, contact_ids…)
-  match `=`/`IN`/`~`… when any element does and `!=`/`NIN`/`!~` when none does.
+  match `=`/`IN`/`~`… when any element does and `!=`/`NIN`/`!~` when none does; so the
+  negative operators also match records lacking the field*, and range operators never do.
+  A `sort.field` must be a known single-valued field, else 400 `parameter_invalid`*.
   `source.body`: `=`/`!=`/`IN`/`NIN` compare whole words of the HTML-stripped text.
 - Contacts' date filters work by calendar day in the workspace `timezone`: `=` matches the
   local day containing the value, `>` from the start of the next local day, `<` before the
