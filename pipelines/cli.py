@@ -144,6 +144,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return print_status(
         pipeline_name=args.pipeline_name,
         pipelines_dir=args.pipelines_dir,
+        destination=args.destination,
+        duckdb_file=args.duckdb_file,
         as_json=args.json,
     )
 
@@ -163,6 +165,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("intercom-sync: interrupted; the next run resumes safely", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line by default, the traceback with -v
+        log.debug("unexpected failure", exc_info=True)
+        print(
+            f"intercom-sync: unexpected error: {type(exc).__name__}: {exc} "
+            "(run with -v for the traceback)",
+            file=sys.stderr,
+        )
+        return int(ExitCode.UNEXPECTED)
 
 
 if __name__ == "__main__":

@@ -85,34 +85,56 @@ def validate_start_date(value: str | None) -> str | None:
     return parsed.in_tz("UTC").to_iso8601_string()
 
 
-def _config_value(key: str, override: Any) -> Any:
-    """A CLI override, else `[sources.intercom] <key>` from dlt's config, else None."""
-    if override is not None:
-        return override
-    return dlt.config.get(f"sources.intercom.{key}")
+# Client settings that may come from `[sources.intercom]` in dlt's config, with their types
+# (values from environment variables arrive as strings).
+CLIENT_SETTINGS: dict[str, type] = {
+    "base_url": str,
+    "region": str,
+    "api_version": str,
+    "max_concurrency": int,
+    "max_retries": int,
+    "timeout": float,
+}
 
 
 def build_client(options: SyncOptions) -> IntercomClient:
-    token = options.access_token or resolve_access_token()
+    try:
+        token = resolve_access_token(options.access_token)
+    except AuthError as exc:  # no token configured at all: a configuration problem
+        raise ConfigError(str(exc)) from None
+    overrides = {
+        "base_url": options.base_url,
+        "region": options.region,
+        "api_version": options.api_version,
+    }
     kwargs: dict[str, Any] = {}
-    for key, override in (
-        ("base_url", options.base_url),
-        ("region", options.region),
-        ("api_version", options.api_version),
-        ("max_concurrency", None),
-        ("max_retries", None),
-        ("timeout", None),
-    ):
-        value = _config_value(key, override)
-        if value is not None:
-            kwargs[key] = value
-    return IntercomClient(token, **kwargs)
+    for key, kind in CLIENT_SETTINGS.items():
+        value = overrides.get(key)
+        if value is None:
+            value = dlt.config.get(f"sources.intercom.{key}")
+        if value is None:
+            continue
+        try:
+            kwargs[key] = kind(value)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"[sources.intercom] {key} = {value!r} is not a valid {kind.__name__}"
+            ) from None
+    try:
+        return IntercomClient(token, **kwargs)
+    except ValueError as exc:  # e.g. an unknown region
+        raise ConfigError(str(exc)) from None
+
+
+def make_destination(destination: str, duckdb_file: str) -> Any:
+    """A destination name for dlt to configure, or DuckDB at an explicit file."""
+    if destination == "duckdb":
+        return dlt.destinations.duckdb(credentials=duckdb_file)
+    return destination
 
 
 def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
-    destination: Any = options.destination
-    if options.destination == "duckdb":
-        destination = dlt.destinations.duckdb(credentials=options.duckdb_file)
+    destination = make_destination(options.destination, options.duckdb_file)
     progress: Any = (
         dlt.progress.log(log_period=10, logger=sys.stderr, dump_system_stats=False)
         if options.progress

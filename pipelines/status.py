@@ -11,6 +11,7 @@ from dlt.pipeline.exceptions import CannotRestorePipelineException
 
 from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
+from pipelines.runner import make_destination
 
 
 def _cursor_of(resource_state: Any) -> Any:
@@ -62,9 +63,15 @@ def _last_run(pipeline: dlt.Pipeline) -> dict[str, Any] | None:
     }
 
 
-def collect_status(pipeline_name: str, pipelines_dir: str | None) -> dict[str, Any]:
+def collect_status(
+    pipeline_name: str, pipelines_dir: str | None, destination: str, duckdb_file: str
+) -> dict[str, Any]:
     try:
-        pipeline = dlt.attach(pipeline_name=pipeline_name, pipelines_dir=pipelines_dir)
+        pipeline = dlt.attach(
+            pipeline_name=pipeline_name,
+            pipelines_dir=pipelines_dir,
+            destination=make_destination(destination, duckdb_file),
+        )
     except CannotRestorePipelineException:
         raise ConfigError(
             f"no pipeline named '{pipeline_name}' here; run `intercom-sync run` first "
@@ -86,8 +93,10 @@ def collect_status(pipeline_name: str, pipelines_dir: str | None) -> dict[str, A
     }
 
 
-def print_status(pipeline_name: str, pipelines_dir: str | None, as_json: bool) -> int:
-    status = collect_status(pipeline_name, pipelines_dir)
+def print_status(
+    pipeline_name: str, pipelines_dir: str | None, destination: str, duckdb_file: str, as_json: bool
+) -> int:
+    status = collect_status(pipeline_name, pipelines_dir, destination, duckdb_file)
     if as_json:
         print(json.dumps(status, indent=2, default=str))
         return ExitCode.OK

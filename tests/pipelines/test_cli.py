@@ -66,7 +66,14 @@ def test_run_loads_then_status_reports_cursors(emulator, tmp_path: Path) -> None
     assert emulator.token not in result.stdout + result.stderr
 
     status = _cli(
-        ["status", "--pipelines-dir", str(tmp_path / "pipelines"), "--json"],
+        [
+            "status",
+            "--pipelines-dir",
+            str(tmp_path / "pipelines"),
+            "--duckdb-file",
+            str(tmp_path / "warehouse.duckdb"),
+            "--json",
+        ],
         tmp_path,
         emulator.token,
     )
