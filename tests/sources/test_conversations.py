@@ -26,16 +26,19 @@ def emu(emulator):
 
 
 def assert_converged(emu, rows) -> None:
-    """The warehouse holds exactly the world's conversations, links, and every visible part."""
+    """The warehouse holds the world's conversations (and the rows of deleted ones, which
+    stay), their links, and every part the API shows."""
     loaded = by_id(rows("conversations"))
     expected = by_id(truth(emu, "conversations"))
-    assert set(loaded) == set(expected)
+    deleted = {row["id"] for row in truth(emu, "conversations_deleted")}
+    assert set(loaded) - deleted == set(expected)
     for conversation_id, want in expected.items():
         assert unix(loaded[conversation_id]["updated_at"]) == want["updated_at"], conversation_id
     for table, column in LINKS.items():
-        assert pairs(rows(table), "conversation_id", column) == pairs(
-            truth(emu, table), "conversation_id", column
-        ), table
+        live = {
+            pair for pair in pairs(rows(table), "conversation_id", column) if pair[0] not in deleted
+        }
+        assert live == pairs(truth(emu, table), "conversation_id", column), table
     parts = by_id(rows("conversation_parts"))
     for part in truth(emu, "conversation_parts"):
         if part["visible"]:
@@ -86,15 +89,38 @@ def test_incremental_runs_converge_and_keep_old_parts(emu, sync, rows, loaded) -
         before = after
 
 
+def touch_conversations(emu, n: int) -> set[str]:
+    """Change `n` conversations in the current second of the (frozen) data clock."""
+    changed: set[str] = set()
+    with emu.control.lock:
+        for _ in range(50 * n):
+            changed |= {id for entity, id in emu.world.touch(1) if entity == "conversations"}
+            if len(changed) >= n:
+                return changed
+    raise AssertionError("touch never picked a conversation")
+
+
 def test_same_second_updates_are_not_missed(emu, sync, rows) -> None:
+    touch_conversations(emu, 2)
     sync(emu, resources=RESOURCES)
-    # Change records in the very second the last run's cursor stands on (the data clock is
-    # frozen), then again after a tiny advance: both must be picked up.
-    emu.world.touch(5)
+    # The cursor now stands on this very second; more changes in the same second must load.
+    later = touch_conversations(emu, 3)
     sync(emu, resources=RESOURCES)
     assert_converged(emu, rows)
-    emu.world.advance(1)
-    emu.world.touch(5)
+    assert later <= {row["id"] for row in rows("conversations")}
+
+
+def test_records_late_in_the_search_index_are_not_missed(emulator, sync, rows) -> None:
+    # New conversations stay out of search for 10 minutes while other conversations keep
+    # changing and move the cursor past their updated_at.
+    emu = emulator(seed=11, index_lag_seconds=600)
+    sync(emu, resources=RESOURCES)
+    created = 0
+    for _ in range(12):
+        created += emu.advance(120, intensity=60).get("conversation_created", 0)
+        sync(emu, resources=RESOURCES)
+    assert created, "the busy world should create conversations"
+    emu.advance(900, intensity=0)  # all indexed now, long after the cursor passed them
     sync(emu, resources=RESOURCES)
     assert_converged(emu, rows)
 
