@@ -10,6 +10,10 @@ Storage modes (knob ``storage`` of the scale):
     "zjson"  zlib-compressed orjson bytes; ~4x smaller, a few µs slower per ``get``.
 Writers always ``put`` a new dict (copy-on-write), never mutate a dict obtained from ``get``,
 so a reader holding an old dict keeps a consistent snapshot.
+
+Stores of conversations and tickets have a ``parts_key`` ("conversation_parts" /
+"ticket_parts"): packed modes keep the parts list in a separate blob, so ``get_head(id)`` (the
+record without that key, what list and search endpoints serve) needn't parse the parts.
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ STORAGE_MODES = ("dict", "json", "zjson")
 class Store:
     """Records of one entity kind keyed by id, in creation order."""
 
-    def __init__(self, name: str, storage: str = "dict") -> None:
+    def __init__(self, name: str, storage: str = "dict", parts_key: str | None = None) -> None:
         if storage not in STORAGE_MODES:
             raise ValueError(f"storage must be one of {STORAGE_MODES}")
         self.name = name
         self.storage = storage
+        self.parts_key = parts_key
         self._data: dict[str, Any] = {}  # id -> dict | bytes (dict preserves creation order)
+        self._parts: dict[str, bytes] = {}  # packed modes with parts_key: id -> parts list blob
         self._updated: dict[str, int] = {}
         self._version: dict[str, int] = {}
         self._order: list[str] = []  # creation order; replaced (not edited) after removals
@@ -49,12 +55,46 @@ class Store:
         return id in self._data
 
     def get(self, id: str) -> dict | None:
+        """The canonical record (with all parts). Read-only: never mutate it."""
         raw = self._data.get(id)
         if raw is None or self.storage == "dict":
             return raw
+        record = self._unpack(raw)
+        key = self.parts_key
+        if key is not None:
+            shell = record[key]  # restore the key order {type, <parts>, total_count}
+            record[key] = {
+                "type": shell["type"],
+                key: self._unpack(self._parts[id]),
+                "total_count": shell["total_count"],
+            }
+        return record
+
+    def get_head(self, id: str) -> dict | None:
+        """The record without its ``parts_key`` entry (cheap for packed conversations/tickets).
+
+        For stores without parts this is ``get``. The result may be a fresh dict or a
+        shallow copy; read-only either way.
+        """
+        raw = self._data.get(id)
+        if raw is None:
+            return None
+        key = self.parts_key
+        if self.storage == "dict":
+            return raw if key is None else {k: v for k, v in raw.items() if k != key}
+        record = self._unpack(raw)
+        if key is not None:
+            del record[key]
+        return record
+
+    def _unpack(self, raw: bytes) -> Any:
+        return orjson.loads(zlib.decompress(raw) if self.storage == "zjson" else raw)
+
+    def _pack(self, value: Any) -> bytes:
+        raw = orjson.dumps(value)
         if self.storage == "zjson":
-            raw = zlib.decompress(raw)
-        return orjson.loads(raw)
+            return zlib.compress(raw, 1)
+        return bytes(memoryview(raw))  # orjson's result keeps its >= 8 KiB buffer: copy exact
 
     def ids(self) -> Sequence[str]:
         """Ids in creation order. Do not mutate; new records may appear at its end later, a
@@ -106,10 +146,11 @@ class Store:
     def version(self, id: str) -> int:
         return self._version[id]
 
-    def values(self) -> Iterator[dict]:
+    def values(self, with_parts: bool = True) -> Iterator[dict]:
         """Every record in creation order (parsed one by one for packed storage)."""
+        read = self.get if with_parts else self.get_head
         for id in list(self._data):
-            record = self.get(id)
+            record = read(id)
             if record is not None:
                 yield record
 
@@ -118,11 +159,17 @@ class Store:
         """Insert or replace a record (its ``id`` and ``updated_at`` are indexed)."""
         id = record["id"]
         is_new = id not in self._data
+        key = self.parts_key
         if self.storage == "dict":
             self._data[id] = record
+        elif key is None:
+            self._data[id] = self._pack(record)
         else:
-            raw = orjson.dumps(record)
-            self._data[id] = zlib.compress(raw, 1) if self.storage == "zjson" else raw
+            shell = record[key]
+            self._parts[id] = self._pack(shell[key])
+            head = dict(record)
+            head[key] = {"type": shell["type"], "total_count": shell["total_count"]}
+            self._data[id] = self._pack(head)
         self._note_updated(id, record["updated_at"], is_new)
         self._version[id] = self._version.get(id, 0) + 1
         if is_new:
@@ -135,6 +182,7 @@ class Store:
         if record is None:
             return None
         del self._data[id]
+        self._parts.pop(id, None)
         self._note_updated(id, None, False)
         self._version[id] = self._version.get(id, 0) + 1  # keep: a re-render must not hit cache
         self._removed.add(id)

@@ -79,7 +79,7 @@ def _companies(world: World):
 
 
 def _conversations(world: World):
-    for c in world.conversations.values():
+    for c in world.conversations.values(with_parts=False):
         yield {
             "id": c["id"],
             "updated_at": c["updated_at"],
@@ -109,7 +109,7 @@ def _conversation_parts(world: World):
 
 
 def _tickets(world: World):
-    for t in world.tickets.values():
+    for t in world.tickets.values(with_parts=False):
         yield {
             "id": t["id"],
             "updated_at": t["updated_at"],
@@ -147,7 +147,7 @@ def _small(collection: str, keys: tuple[str, ...]) -> Callable[[World], Iterator
 
 def _links(store: str, parent_key: str, child_key: str, items: Callable[[dict], list]):
     def produce(world: World):
-        for record in getattr(world, store).values():
+        for record in getattr(world, store).values(with_parts=False):
             for item in items(record):
                 yield {parent_key: record["id"], child_key: item}
 
@@ -232,7 +232,7 @@ def metrics_truth(world: World) -> dict[str, Any]:
         for p in c["conversation_parts"]["conversation_parts"]:
             part_types[p["part_type"]] += 1
     ticket_states: Counter[str] = Counter(
-        t["ticket_state"]["category"] for t in world.tickets.values()
+        t["ticket_state"]["category"] for t in world.tickets.values(with_parts=False)
     )
     medians.sort()
     return {

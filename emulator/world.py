@@ -89,8 +89,8 @@ class World:
         self.notes: dict[str, dict] = {}
         self.contacts = Store("contacts", storage)
         self.companies = Store("companies", storage)
-        self.conversations = Store("conversations", storage)
-        self.tickets = Store("tickets", storage)
+        self.conversations = Store("conversations", storage, parts_key="conversation_parts")
+        self.tickets = Store("tickets", storage, parts_key="ticket_parts")
         self.merged_contacts: dict[str, tuple[str, int]] = {}
         self.deleted_conversations: dict[str, dict] = {}
         # Reverse indexes (ordered sets as dicts) maintained by emulator.ops.

@@ -170,3 +170,21 @@ def test_medium_and_large_scales_are_known():
     assert SCALES["large"]["contacts"] == 1_000_000
     with pytest.raises(ValueError):
         World(WorldConfig(scale="huge"))
+
+
+@pytest.mark.parametrize("storage", ["dict", "json", "zjson"])
+def test_get_head_is_the_record_without_parts(storage):
+    world = World.generate(WorldConfig(seed=4, scale="tiny", storage=storage))
+    world.advance(3600)
+    for store, key in (
+        (world.conversations, "conversation_parts"),
+        (world.tickets, "ticket_parts"),
+    ):
+        for id in store.ids():
+            full = dict(store.get(id))
+            parts = full.pop(key)
+            assert store.get_head(id) == full
+            assert list(parts) == ["type", key, "total_count"]
+            assert parts["total_count"] == len(parts[key])
+    contact_id = world.contacts.ids()[0]
+    assert world.contacts.get_head(contact_id) == world.contacts.get(contact_id)

@@ -1,0 +1,97 @@
+"""Startup time, peak memory and read speed of the emulator world per scale (not a test).
+
+    .venv/bin/python -m bench.emulator_world                 # tiny, small, medium
+    .venv/bin/python -m bench.emulator_world --large         # also large (slow, several minutes)
+    .venv/bin/python -m bench.emulator_world --scales medium
+
+Each scale runs in a fresh subprocess so peak RSS is that scale's own. Goals (issue): medium
+starts in < 30 s; large stays within 3 GB; ``get`` serves well above 50,000 records/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+
+def measure(scale: str, seed: int) -> dict:
+    import resource
+
+    from emulator.world import World, WorldConfig
+
+    started = time.perf_counter()
+    world = World.generate(WorldConfig(seed=seed, scale=scale))
+    startup = time.perf_counter() - started
+    rss_after_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    reads = {}
+    for name in ("contacts", "conversations"):
+        store = getattr(world, name)
+        ids = list(store.ids())[:20_000]
+        t = time.perf_counter()
+        for id in ids:
+            store.get(id)
+        reads[name] = round(len(ids) / (time.perf_counter() - t))
+    t = time.perf_counter()
+    world.contacts.ids_by_updated_at()
+    index_s = time.perf_counter() - t
+
+    t = time.perf_counter()
+    summary = world.advance(3600)
+    advance_s = time.perf_counter() - t
+    t = time.perf_counter()
+    world.touch(100)
+    world.contacts.ids_by_updated_at()
+    touch_s = time.perf_counter() - t
+    return {
+        "scale": scale,
+        "storage": world.contacts.storage,
+        "contacts": len(world.contacts),
+        "companies": len(world.companies),
+        "conversations": len(world.conversations),
+        "tickets": len(world.tickets),
+        "startup_s": round(startup, 2),
+        "peak_rss_mb_after_start": round(rss_after_start),
+        "get_per_s": reads,
+        "sort_index_s": round(index_s, 3),
+        "advance_1h_s": round(advance_s, 3),
+        "advance_1h_changes": summary["records_changed"],
+        "touch_100_plus_reindex_s": round(touch_s, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", nargs="*", default=["tiny", "small", "medium"])
+    parser.add_argument("--large", action="store_true", help="also measure the large scale")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.seed)))
+        return
+    scales = list(args.scales) + (["large"] if args.large else [])
+    for scale in scales:
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.emulator_world",
+                "--child",
+                scale,
+                "--seed",
+                str(args.seed),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        print(out.stdout.strip(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
