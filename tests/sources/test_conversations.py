@@ -79,14 +79,17 @@ def test_columns_are_typed_from_the_spec(emu, sync, pipeline) -> None:
 def test_incremental_runs_converge_and_keep_old_parts(emu, sync, rows, loaded) -> None:
     sync(emu, resources=RESOURCES)
     before = {p["id"] for p in rows("conversation_parts")}
+    deleted = 0
     for _ in range(3):
-        summary = emu.world.advance(6 * 3600)
-        assert sum(summary.values()) > 0, summary  # the world did change
+        summary = emu.advance(8 * 3600, intensity=3)
+        assert summary.get("conversation_part_added"), summary
+        deleted += summary.get("conversation_deleted", 0)
         sync(emu, resources=RESOURCES)
         assert_converged(emu, rows)
         after = {p["id"] for p in rows("conversation_parts")}
         assert before <= after  # parts are never deleted
         before = after
+    assert deleted, "some conversations were deleted on the way"
 
 
 def touch_conversations(emu, n: int) -> set[str]:

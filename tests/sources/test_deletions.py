@@ -3,6 +3,11 @@ deleted conversations' rows stay in `conversations` (dbt staging excludes them).
 
 from __future__ import annotations
 
+import httpx
+import orjson
+
+from emulator import ops
+from sources.intercom.client import IntercomClient
 from tests.sources.conftest import by_id, truth, unix
 
 RESOURCES = ["conversations"]
@@ -24,10 +29,7 @@ def test_deletions_land_incrementally(emulator, sync, rows, loaded) -> None:
     assert_tombstones(emu, rows)
     synced = {row["id"] for row in rows("conversations")}
     deleted_before = set(emu.world.deleted_conversations)
-    for _ in range(4):
-        emu.world.advance(12 * 3600)
-        if set(emu.world.deleted_conversations) - deleted_before:
-            break
+    emu.advance(24 * 3600, intensity=5)  # about 5 deletions
     newly_deleted = set(emu.world.deleted_conversations) - deleted_before
     assert newly_deleted, "the world deletes conversations as time passes"
     sync(emu, resources=RESOURCES)
@@ -48,3 +50,37 @@ def test_no_deletion_feed_on_2_9(emulator, sync, rows, pipeline) -> None:
     assert rows("conversations")
     assert "conversations_deleted" not in pipeline().default_schema.tables
     assert FEED not in emu.control.stats.snapshot()["endpoints"]
+
+
+class DeleteAfterSearch(httpx.BaseTransport):
+    """Real HTTP to the emulator; right after the first conversation search page is served,
+    the world deletes one of the listed conversations (before we can fetch it)."""
+
+    def __init__(self, emu) -> None:
+        self.emu = emu
+        self.inner = httpx.HTTPTransport()
+        self.deleted: str | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if self.deleted is None and request.url.path == "/conversations/search":
+            response.read()
+            listed = orjson.loads(response.content)["conversations"]
+            self.deleted = listed[0]["id"]
+            with self.emu.control.lock:
+                world = self.emu.world
+                ops.delete_conversation(world, self.deleted, world.now, metrics_retained=False)
+        return response
+
+
+def test_conversation_deleted_between_search_and_fetch(emulator, sync, rows) -> None:
+    emu = emulator(seed=13)
+    transport = DeleteAfterSearch(emu)
+    client = IntercomClient(emu.token, base_url=emu.base_url, transport=transport)
+    sync(emu, resources=RESOURCES, client=client)  # the 404 is not an error
+    assert transport.deleted is not None
+    stats = emu.control.stats.snapshot()["endpoints"]["GET /conversations/{id}"]
+    assert stats.get("404") == 1
+    assert transport.deleted not in {row["id"] for row in rows("conversations")}
+    assert_tombstones(emu, rows)
+    assert transport.deleted in {row["id"] for row in rows("conversations_deleted")}
