@@ -291,6 +291,9 @@ class IntercomClient:
         status = response.status_code
         code, api_message, request_id = _error_fields(response)
         detail = f"{status} {code or 'error'}: {api_message or self._snippet(response)}"
+        if code is None:
+            # No `error.list` envelope: something other than Intercom answered.
+            detail += f" (not an Intercom API answer: is base_url {self.base_url} right?)"
         where = f"{method} {path}"
         if status == 401:
             return AuthError(

@@ -3,10 +3,13 @@ get_many, pacing and the scroll. Expected records come from the emulator's world
 
 from __future__ import annotations
 
+import functools
+import http.server
 import logging
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -116,6 +119,26 @@ def test_unreachable_base_url_raises_api_unavailable_naming_it() -> None:
         assert client.stats.requests == 3
         assert client.stats.transport_errors == 3
     assert base_url in str(info.value) and "GET /me" in str(info.value)
+
+
+def test_a_base_url_that_is_not_intercom_says_so(tmp_path: Path) -> None:
+    # A real HTTP server that is not Intercom (a static file server on an empty folder).
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with (
+            IntercomClient("t" * 20, base_url=base_url, **FAST) as client,
+            pytest.raises(NotFoundError) as info,
+        ):
+            client.get("/me")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert info.value.code is None
+    assert f"is base_url {base_url} right?" in str(info.value)
 
 
 def test_region_picks_the_base_url_and_base_url_wins() -> None:
