@@ -322,7 +322,11 @@ def _conversation_contacts(world, conversation: dict) -> list[dict]:
 
 
 def conversation_part_added(world, rng, at, _):
-    conversation_id = world.conversations.random_id(rng)
+    # Most activity happens in conversations that are still open; some closed ones come back.
+    conversation_id = None
+    if rng.random() < 0.7:
+        conversation_id = world._open_conversations.pick(rng)
+    conversation_id = conversation_id or world.conversations.random_id(rng)
     if conversation_id is None:
         return None
     conversation = ops.editable(world.conversations, conversation_id)

@@ -5,6 +5,7 @@ Nothing here stores anything: callers put the returned dicts (see emulator.ops).
 
 from __future__ import annotations
 
+import itertools
 import random
 from typing import TYPE_CHECKING, Any
 
@@ -23,15 +24,15 @@ BOTS = (
 def build_contact(world: World, rng: random.Random, created_at: int, role: str) -> dict[str, Any]:
     index = world.next_number("contact_index", 0)
     name = r.person_name(rng) if rng.random() < 0.93 else None
-    domain = rng.choice(r.DOMAINS)
+    domain = r.pick(rng, r.DOMAINS)
     email = f"{r.slug(name or 'anon', index)}@{domain}"
-    country, region, city = rng.choice(r.CITIES)
-    browser, browser_version = rng.choice(r.BROWSERS)
+    country, region, city = r.pick(rng, r.CITIES)
+    browser, browser_version = r.pick(rng, r.BROWSERS)
     is_user = role == "user"
     seen = created_at + rng.randrange(0, 3 * 86400)
     has_ios = rng.random() < 0.15
     has_android = rng.random() < 0.12
-    owner = rng.choice(list(world.admins)) if rng.random() < 0.4 else None
+    owner = r.pick(rng, world._admin_ids) if rng.random() < 0.4 else None
     id = world.new_hex_id(created_at)
     return {
         "type": "contact",
@@ -55,11 +56,11 @@ def build_contact(world: World, rng: random.Random, created_at: int, role: str) 
         "last_contacted_at": None,
         "last_email_opened_at": seen + 3600 if rng.random() < 0.3 else None,
         "last_email_clicked_at": seen + 7200 if rng.random() < 0.1 else None,
-        "language_override": rng.choice(r.LANGUAGES) if rng.random() < 0.1 else None,
+        "language_override": r.pick(rng, r.LANGUAGES) if rng.random() < 0.1 else None,
         "browser": browser if rng.random() < 0.8 else None,
         "browser_version": browser_version,
-        "browser_language": rng.choice(r.LANGUAGES),
-        "os": rng.choice(r.OSES),
+        "browser_language": r.pick(rng, r.LANGUAGES),
+        "os": r.pick(rng, r.OSES),
         "android_app_name": "Emu Android" if has_android else None,
         "android_app_version": "5.2.1" if has_android else None,
         "android_device": "Pixel 8" if has_android else None,
@@ -83,12 +84,12 @@ def build_contact(world: World, rng: random.Random, created_at: int, role: str) 
         "companies": r.embedded_list([], f"/contacts/{id}/companies"),
         "opted_out_subscription_types": r.embedded_list([], f"/contacts/{id}/subscriptions"),
         "opted_in_subscription_types": r.embedded_list([], f"/contacts/{id}/subscriptions"),
-        "utm_campaign": rng.choice((None, "spring_launch", "black-friday-🖤")),
+        "utm_campaign": r.pick(rng, (None, "spring_launch", "black-friday-🖤")),
         "utm_content": None,
-        "utm_medium": rng.choice((None, "email", "cpc")),
-        "utm_source": rng.choice((None, "newsletter", "google")),
+        "utm_medium": r.pick(rng, (None, "email", "cpc")),
+        "utm_source": r.pick(rng, (None, "newsletter", "google")),
         "utm_term": None,
-        "referrer": rng.choice((None, "https://www.example.com/pricing")),
+        "referrer": r.pick(rng, (None, "https://www.example.com/pricing")),
         "location": {"type": "location", "country": country, "region": region, "city": city},
         "social_profiles": {"type": "list", "data": []},
         "merge_history": [],
@@ -99,8 +100,8 @@ def build_contact(world: World, rng: random.Random, created_at: int, role: str) 
 
 def build_company(world: World, rng: random.Random, created_at: int) -> dict[str, Any]:
     index = world.next_number("company_index", 0)
-    name = f"{rng.choice(r.COMPANY_WORDS)} {rng.choice(r.COMPANY_SUFFIXES)}".strip()
-    plan_id, plan_name = rng.choice(r.PLANS)
+    name = f"{r.pick(rng, r.COMPANY_WORDS)} {r.pick(rng, r.COMPANY_SUFFIXES)}".strip()
+    plan_id, plan_name = r.pick(rng, r.PLANS)
     return {
         "type": "company",
         "id": world.new_hex_id(created_at),
@@ -112,10 +113,10 @@ def build_company(world: World, rng: random.Random, created_at: int) -> dict[str
         "created_at": created_at,
         "updated_at": created_at,
         "last_request_at": created_at + rng.randrange(0, 86400),
-        "size": rng.choice((0, 5, 12, 50, 250, 1000, 12000)),
+        "size": r.pick(rng, (0, 5, 12, 50, 250, 1000, 12000)),
         "website": f"https://{r.slug(name, index).replace('.', '-')}.example.com",
-        "industry": rng.choice(r.INDUSTRIES),
-        "monthly_spend": rng.choice((0, 49, 99, 499, 2500, 10000)),
+        "industry": r.pick(rng, r.INDUSTRIES),
+        "monthly_spend": r.pick(rng, (0, 49, 99, 499, 2500, 10000)),
         "session_count": rng.randrange(0, 5000),
         "user_count": 0,
         "custom_attributes": r.custom_attributes(rng, r.COMPANY_CUSTOM_ATTRIBUTES, created_at),
@@ -132,18 +133,18 @@ def build_conversation(
     id = world.new_numeric_id("conversation")
     outbound = rng.random() < 0.15
     if outbound:
-        admin = world.admins[rng.choice(list(world.admins))]
+        admin = world.admins[r.pick(rng, world._admin_ids)]
         author = r.admin_author(admin)
         delivered_as = "admin_initiated"
     else:
         author = {k: v for k, v in r.contact_author(contacts[0]).items()}
         delivered_as = "customer_initiated"
-    source_type = rng.choice(("conversation", "conversation", "email", "push", "twitter"))
-    sla = rng.choice(r.SLA_NAMES) if rng.random() < 0.3 else None
+    source_type = r.pick(rng, ("conversation", "conversation", "email", "push", "twitter"))
+    sla = r.pick(rng, r.SLA_NAMES) if rng.random() < 0.3 else None
     conversation = {
         "type": "conversation",
         "id": id,
-        "title": None if rng.random() < 0.7 else f"Re: {rng.choice(r.SENTENCES)[:40]}",
+        "title": None if rng.random() < 0.7 else f"Re: {r.pick(rng, r.SENTENCES)[:40]}",
         "created_at": created_at,
         "updated_at": created_at,
         "waiting_since": None,
@@ -151,7 +152,7 @@ def build_conversation(
         "open": True,
         "state": "open",
         "read": rng.random() < 0.7,
-        "priority": rng.choice(("none", "none", "none", "low", "medium", "high", "urgent")),
+        "priority": r.pick(rng, ("none", "none", "none", "low", "medium", "high", "urgent")),
         "admin_assignee_id": 0,
         "team_assignee_id": 0,
         "company": None,
@@ -176,8 +177,8 @@ def build_conversation(
         },
         "teammates": {"type": "admin.list", "teammates": []},
         "custom_attributes": {
-            "issue_type": rng.choice(("Billing", "Bug", "How-to", None)),
-            "Priorité 🔥": rng.choice((None, "haute", "basse")),
+            "issue_type": r.pick(rng, ("Billing", "Bug", "How-to", None)),
+            "Priorité 🔥": r.pick(rng, (None, "haute", "basse")),
         },
         "first_contact_reply": None,
         "sla_applied": (
@@ -206,6 +207,46 @@ def build_conversation(
     return conversation
 
 
+def _menu(*entries: tuple[str, int]) -> tuple[tuple[str, ...], list[int]]:
+    kinds, weights = zip(*entries, strict=False)
+    return kinds, list(itertools.accumulate(weights))
+
+
+# What can happen next, by conversation state: (kind, weight). Every part type appears somewhere.
+_PART_MENUS = {
+    "closed": _menu(
+        ("comment_contact", 35),
+        ("open", 15),
+        ("note_and_reopen", 10),
+        ("assign_and_reopen", 6),
+        ("note", 10),
+        ("comment_admin", 4),
+    ),
+    "snoozed": _menu(
+        ("unsnoozed", 20),
+        ("timer_unsnooze", 10),
+        ("comment_contact", 25),
+        ("assign_and_unsnooze", 6),
+        ("note", 10),
+    ),
+    "open": _menu(
+        ("comment_contact", 24),
+        ("comment_admin", 26),
+        ("comment_bot", 4),
+        ("note", 8),
+        ("assignment", 7),
+        ("default_assignment", 2),
+        ("away_mode_assignment", 2),
+        ("close", 11),
+        ("snoozed", 5),
+        ("conversation_attribute_updated_by_admin", 2),
+        ("title_changed", 1),
+        ("participant_added", 1),
+        ("language_detection_details", 1),
+    ),
+}
+
+
 def next_conversation_part(
     world: World, rng: random.Random, conversation: dict, at: int, contacts: list[dict]
 ) -> dict[str, Any]:
@@ -215,43 +256,10 @@ def next_conversation_part(
     stay sensible; ``conversation["_snoozes"]`` gets the snooze end of a ``snoozed`` part.
     """
     state = conversation["state"]
-    admin = world.admins[rng.choice(world._admin_ids)]
-    contact = rng.choice(contacts) if contacts else None
-    if state == "closed":
-        menu = (
-            ("comment_contact", 35),
-            ("open", 15),
-            ("note_and_reopen", 10),
-            ("assign_and_reopen", 6),
-            ("note", 10),
-            ("comment_admin", 4),
-        )
-    elif state == "snoozed":
-        menu = (
-            ("unsnoozed", 20),
-            ("timer_unsnooze", 10),
-            ("comment_contact", 25),
-            ("assign_and_unsnooze", 6),
-            ("note", 10),
-        )
-    else:
-        menu = (
-            ("comment_contact", 24),
-            ("comment_admin", 26),
-            ("comment_bot", 4),
-            ("note", 8),
-            ("assignment", 7),
-            ("default_assignment", 2),
-            ("away_mode_assignment", 2),
-            ("close", 11),
-            ("snoozed", 5),
-            ("conversation_attribute_updated_by_admin", 2),
-            ("title_changed", 1),
-            ("participant_added", 1),
-            ("language_detection_details", 1),
-        )
-    kinds, weights = zip(*menu, strict=False)
-    kind = rng.choices(kinds, weights)[0]
+    admin = world.admins[r.pick(rng, world._admin_ids)]
+    contact = r.pick(rng, contacts) if contacts else None
+    kinds, cumulative = _PART_MENUS[state]
+    kind = rng.choices(kinds, cum_weights=cumulative)[0]
     if kind == "comment_contact" and contact is None:
         kind = "note"
     part_id = world.new_numeric_id("part")
@@ -264,22 +272,24 @@ def next_conversation_part(
     elif kind == "comment_admin":
         part_type, body = "comment", r.html_body(rng)
     elif kind == "comment_bot":
-        part_type, author, body = "comment", dict(rng.choice(BOTS)), r.html_body(rng)
+        part_type, author, body = "comment", dict(r.pick(rng, BOTS)), r.html_body(rng)
         author["from_ai_agent"] = author["name"] == "Fin"
         author["is_ai_answer"] = author["name"] == "Fin"
     elif kind in ("note", "note_and_reopen"):
-        body = f"<p>Internal: {rng.choice(r.SENTENCES)}</p>"
+        body = f"<p>Internal: {r.pick(rng, r.SENTENCES)}</p>"
     elif kind in ("default_assignment", "timer_unsnooze", "language_detection_details"):
-        author = dict(rng.choice(BOTS))
+        author = dict(r.pick(rng, BOTS))
     if part_type in r.ASSIGNMENT_PART_TYPES:
         if rng.random() < 0.3:
-            assigned_to = {"type": "team", "id": rng.choice(list(world.teams))}
+            assigned_to = {"type": "team", "id": r.pick(rng, world._team_ids)}
         elif rng.random() < 0.05:
             assigned_to = {"type": "nobody_admin", "id": None}
         else:
-            assigned_to = {"type": "admin", "id": rng.choice(world._admin_ids)}
+            assigned_to = {"type": "admin", "id": r.pick(rng, world._admin_ids)}
     if part_type == "snoozed":
-        conversation["_snoozes"][part_id] = at + rng.choice((3600, 4 * 3600, 86400, 3 * 86400))
+        conversation["_snoozes"][part_id] = at + r.pick(
+            rng, (3600, 2 * 3600, 4 * 3600, 86400, 3 * 86400)
+        )
     return r.conversation_part(
         id=part_id,
         part_type=part_type,
@@ -293,7 +303,7 @@ def next_conversation_part(
 def build_ticket(
     world: World, rng: random.Random, created_at: int, contacts: list[dict]
 ) -> dict[str, Any]:
-    ticket_type = world.ticket_types[rng.choice(list(world.ticket_types))]
+    ticket_type = world.ticket_types[r.pick(rng, world._ticket_type_ids)]
     states = world.states_of_type(ticket_type["id"])
     first_state = states["submitted"]
     id = world.new_numeric_id("conversation")  # tickets share the conversation id space
@@ -303,11 +313,11 @@ def build_ticket(
         if contact
         else r.admin_author(world.admins[world._admin_ids[0]])
     )
-    title = f"{ticket_type['name']}: {rng.choice(r.SENTENCES)[:50]}"
+    title = f"{ticket_type['name']}: {r.pick(rng, r.SENTENCES)[:50]}"
     first_part = r.ticket_part(
         id=world.new_numeric_id("part"),
         part_type="ticket_state_updated_by_admin",
-        author=r.admin_author(world.admins[rng.choice(world._admin_ids)]),
+        author=r.admin_author(world.admins[r.pick(rng, world._admin_ids)]),
         created_at=created_at,
         previous_state="submitted",
         state="submitted",
@@ -320,8 +330,8 @@ def build_ticket(
         "ticket_attributes": {
             "_default_title_": title,
             "_default_description_": r.html_body(rng),
-            "Severity": rng.choice(("low", "high", None)),
-            "Affected users": rng.choice((1, 10, 250, None)),
+            "Severity": r.pick(rng, ("low", "high", None)),
+            "Affected users": r.pick(rng, (1, 10, 250, None)),
         },
         "ticket_state": None,
         "ticket_type": ticket_type,
@@ -354,13 +364,13 @@ def next_ticket_part(
     world: World, rng: random.Random, ticket: dict, at: int, change_state: bool
 ) -> dict[str, Any]:
     """The next ticket part; a state change also moves ``ticket["_state_id"]``."""
-    admin = world.admins[rng.choice(world._admin_ids)]
+    admin = world.admins[r.pick(rng, world._admin_ids)]
     current = world.ticket_states[ticket["_state_id"]]["category"]
     part_id = world.new_numeric_id("part")
     if change_state:
         order = r.TICKET_CATEGORIES
         choices = [c for c in order if c != current]
-        target = rng.choice(choices)
+        target = r.pick(rng, choices)
         new_state = world.states_of_type(ticket["ticket_type"]["id"])[target]
         ticket["previous_ticket_state_id"] = ticket["_state_id"]
         ticket["_state_id"] = new_state["id"]
@@ -380,12 +390,12 @@ def next_ticket_part(
     updated = None
     if kind == "assignment":
         assigned_to = (
-            {"type": "team", "id": rng.choice(list(world.teams))}
+            {"type": "team", "id": r.pick(rng, world._team_ids)}
             if rng.random() < 0.3
-            else {"type": "admin", "id": rng.choice(world._admin_ids)}
+            else {"type": "admin", "id": r.pick(rng, world._admin_ids)}
         )
     if kind == "ticket_attribute_updated_by_admin":
-        value = rng.choice(("low", "high"))
+        value = r.pick(rng, ("low", "high"))
         ticket["ticket_attributes"]["Severity"] = value
         attribute_id = next(
             a["id"]

@@ -104,6 +104,7 @@ def _lookups(world: World, rng: random.Random, begin: int) -> None:
     team_ids = [world.new_numeric_id("team") for _ in range(knobs["teams"])]
     admin_ids = [world.new_numeric_id("admin") for _ in range(knobs["admins"])]
     world._admin_ids = admin_ids
+    world._team_ids = team_ids
     membership: dict[str, list[int]] = {t: [] for t in team_ids}
     for position, admin_id in enumerate(admin_ids):
         teams = [team_ids[position % len(team_ids)]]
@@ -247,6 +248,7 @@ def _ticket_types(world: World, rng: random.Random, created: int) -> None:
             "created_at": created,
             "updated_at": created + rng.randrange(0, 10 * DAY),
         }
+    world._ticket_type_ids = list(world.ticket_types)
     for state in world.ticket_states.values():
         state["ticket_types"]["data"] = [
             world.ticket_types[type_id]

@@ -19,6 +19,37 @@ if TYPE_CHECKING:
     from emulator.world import World
 
 
+class RandomSet:
+    """A set with O(1) add, discard and uniform random pick (swap-remove list + positions)."""
+
+    def __init__(self) -> None:
+        self._items: list[str] = []
+        self._positions: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._positions
+
+    def add(self, item: str) -> None:
+        if item not in self._positions:
+            self._positions[item] = len(self._items)
+            self._items.append(item)
+
+    def discard(self, item: str) -> None:
+        position = self._positions.pop(item, None)
+        if position is None:
+            return
+        last = self._items.pop()
+        if position < len(self._items):
+            self._items[position] = last
+            self._positions[last] = position
+
+    def pick(self, rng) -> str | None:
+        return self._items[int(rng.random() * len(self._items))] if self._items else None
+
+
 def editable(store: Store, id: str) -> dict[str, Any]:
     """A private deep copy of a stored record, safe to modify and ``put`` back."""
     record = store.get(id)
@@ -187,6 +218,10 @@ def append_parts(world: World, conversation: dict, parts: list[dict], at: int) -
 
 
 def _track_snooze(world: World, conversation: dict) -> None:
+    if conversation["state"] == "closed":
+        world._open_conversations.discard(conversation["id"])
+    else:
+        world._open_conversations.add(conversation["id"])
     if conversation["state"] == "snoozed" and conversation["snoozed_until"] is not None:
         world._snoozed[conversation["id"]] = conversation["snoozed_until"]
     else:
@@ -220,6 +255,7 @@ def delete_conversation(world: World, conversation_id: str, at: int, metrics_ret
     for ref in conversation["contacts"]["contacts"]:
         world._contact_conversations.get(ref["id"], {}).pop(conversation_id, None)
     world._snoozed.pop(conversation_id, None)
+    world._open_conversations.discard(conversation_id)
     world.deleted_conversations[conversation_id] = {
         "type": "conversation",
         "id": conversation_id,

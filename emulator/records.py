@@ -234,10 +234,15 @@ CONTACT_AUTHOR_TYPES = frozenset({"user", "lead", "contact"})
 TICKET_CATEGORIES = ("submitted", "in_progress", "waiting_on_customer", "resolved")
 
 
+def pick(rng: random.Random, seq):
+    """``rng.choice`` without its rejection sampling: 3x faster, equally deterministic."""
+    return seq[int(rng.random() * len(seq))]
+
+
 def person_name(rng: random.Random) -> str:
-    name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    name = f"{pick(rng, FIRST_NAMES)} {pick(rng, LAST_NAMES)}"
     if rng.random() < 0.05:
-        name += f" {rng.choice(EMOJI)}"
+        name += f" {pick(rng, EMOJI)}"
     return name
 
 
@@ -247,9 +252,9 @@ def slug(text: str, index: int) -> str:
 
 
 def html_body(rng: random.Random) -> str:
-    sentence = rng.choice(SENTENCES)
+    sentence = pick(rng, SENTENCES)
     if rng.random() < 0.1:
-        sentence += f" {rng.choice(EMOJI)}"
+        sentence += f" {pick(rng, EMOJI)}"
     return f"<p>{sentence}</p>"
 
 
@@ -258,9 +263,9 @@ def custom_value(rng: random.Random, data_type: str, options: list[str] | None, 
     if rng.random() < 0.15:
         return None
     if options:
-        return rng.choice(options)
+        return pick(rng, options)
     if data_type == "string":
-        return rng.choice(("alpha", "βeta", "gamma 🚀", "", "名前", "x" * 40))
+        return pick(rng, ("alpha", "βeta", "gamma 🚀", "", "名前", "x" * 40))
     if data_type == "integer":
         return rng.randrange(-5, 5000)
     if data_type == "float":

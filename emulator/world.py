@@ -47,6 +47,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.ops import RandomSet
 from emulator.scales import resolve_scale
 from emulator.store import Store
 
@@ -99,8 +100,11 @@ class World:
         self._contact_tickets: dict[str, dict[str, None]] = {}
         self._contact_notes: dict[str, list[str]] = {}
         self._snoozed: dict[str, int] = {}  # conversation id -> snoozed_until
+        self._open_conversations = RandomSet()  # ids of conversations not closed
         self._counters: dict[str, int] = {}
         self._admin_ids: list[str] = []
+        self._team_ids: list[str] = []
+        self._ticket_type_ids: list[str] = []
         self._states_by_type: dict[str, dict[str, dict]] = {}  # type id -> category -> state
         self._id_salt = random.Random(f"{cfg.seed}:salt").getrandbits(24)
         # One stream for activity so that advance/touch sequences replay identically.
