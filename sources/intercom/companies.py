@@ -26,7 +26,7 @@ from dlt.extract.resource import DltResource
 
 from sources.intercom.client import IntercomClient
 from sources.intercom.lookups import Workspace
-from sources.intercom.records import link_rows, list_items, timestamps_to_utc, utc
+from sources.intercom.records import link_rows, list_items, to_row, utc
 from sources.intercom.schema import custom_attribute_columns, table_columns
 from sources.intercom.settings import LOADER_FILE_FORMAT, merge_hints
 
@@ -90,4 +90,4 @@ def shape_company(company: dict) -> dict:
             )
     for field in DROPPED:
         row.pop(field, None)
-    return timestamps_to_utc(row)
+    return to_row(row)

@@ -34,7 +34,7 @@ from dlt.extract.resource import DltResource
 from sources.intercom.client import IntercomClient
 from sources.intercom.cursor import HorizonCursor
 from sources.intercom.lookups import Workspace
-from sources.intercom.records import link_rows, list_items, timestamps_to_utc
+from sources.intercom.records import link_rows, list_items, to_row
 from sources.intercom.schema import custom_attribute_columns, table_columns
 from sources.intercom.settings import (
     CONTACT_COMPANIES_PAGE_SIZE,
@@ -218,4 +218,4 @@ def shape_contact(contact: dict) -> tuple[dict, list[dict]]:
         for item in row.pop("merge_history", None) or []
         if isinstance(item, dict) and item.get("source_contact_id")
     ]
-    return timestamps_to_utc(row), [timestamps_to_utc(m) for m in merges]
+    return to_row(row), [to_row(m) for m in merges]

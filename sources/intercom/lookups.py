@@ -21,7 +21,7 @@ import dlt
 from dlt.extract.resource import DltResource
 
 from sources.intercom.client import IntercomClient
-from sources.intercom.records import items_of, link_rows, list_items, timestamps_to_utc
+from sources.intercom.records import items_of, link_rows, list_items, to_row
 from sources.intercom.schema import table_columns
 from sources.intercom.settings import LOADER_FILE_FORMAT
 
@@ -91,7 +91,7 @@ class Lookup:
                     row[list_field] = [
                         {own: str(row["id"]), **sub} for sub in list_items(row[list_field])
                     ]
-            rows.append(timestamps_to_utc(row))
+            rows.append(to_row(row))
         return rows
 
 
@@ -139,7 +139,7 @@ def lookup_resources(client: IntercomClient, workspace: Workspace) -> list[DltRe
         for model in DATA_ATTRIBUTE_MODELS:
             rows = []
             for item in workspace.data_attributes(model):
-                row = timestamps_to_utc(dict(item))
+                row = to_row(dict(item))
                 row.setdefault("model", model)
                 rows.append(row)
             yield rows

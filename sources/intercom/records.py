@@ -65,6 +65,23 @@ def timestamps_to_utc(record: dict, suffixes: tuple[str, ...] = ("_at",)) -> dic
     return record
 
 
+def to_row(record: dict, suffixes: tuple[str, ...] = ("_at",)) -> dict:
+    """In place: `timestamps_to_utc`, and drop null values (in nested objects too).
+
+    A null carries nothing a missing key does not (the loader writes NULL for absent
+    columns), and an always-null field the schema does not declare would only make dlt warn
+    that it cannot type it.
+    """
+    for key in [k for k, v in record.items() if v is None]:
+        del record[key]
+    for key, value in record.items():
+        if isinstance(value, dict):
+            to_row(value, suffixes)
+        elif key.endswith(suffixes):
+            record[key] = utc(value)
+    return record
+
+
 def items_of(body: Mapping[str, Any] | None, items_key: str) -> list[dict]:
     """Items of an unpaginated list response: `items_key`, else `data` (API-NOTES §7.9)."""
     if not body:
