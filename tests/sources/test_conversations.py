@@ -119,8 +119,8 @@ def test_records_late_in_the_search_index_are_not_missed(emulator, sync, rows) -
     emu = emulator(seed=11, index_lag_seconds=600)
     sync(emu, resources=RESOURCES)
     created = 0
-    for _ in range(12):
-        created += emu.advance(120, intensity=60).get("conversation_created", 0)
+    for _ in range(5):
+        created += emu.advance(180, intensity=100).get("conversation_created", 0)
         sync(emu, resources=RESOURCES)
     assert created, "the busy world should create conversations"
     emu.advance(900, intensity=0)  # all indexed now, long after the cursor passed them
