@@ -193,6 +193,7 @@ def iter_scroll(
             while True:
                 params = {"scroll_param": scroll_param} if scroll_param else None
                 body = client.request("GET", path, params=params, max_transient_retries=0)
+                waits = 0  # the scroll is ours: a later restart may wait its full budget again
                 items = extract_items(body, items_key)
                 if not items:
                     return

@@ -153,8 +153,11 @@ def test_region_picks_the_base_url_and_base_url_wins() -> None:
 # -- pagination families ------------------------------------------------------------------------
 
 
-def test_cursor_list_visits_every_contact_and_conversation_once(emu: RunningEmulator) -> None:
-    with client_for(emu) as client:
+@pytest.mark.parametrize("version", ["2.9", "2.16"])
+def test_cursor_list_visits_every_contact_and_conversation_once(
+    emu: RunningEmulator, version: str
+) -> None:
+    with client_for(emu, api_version=version) as client:
         contacts = ids_of(client.iter_cursor_pages("/contacts", items_key="data", per_page=7))
         conversations = ids_of(
             client.iter_cursor_pages("/conversations", items_key="conversations", per_page=4)
@@ -166,19 +169,21 @@ def test_cursor_list_visits_every_contact_and_conversation_once(emu: RunningEmul
 
 
 @pytest.mark.parametrize(
-    ("path", "items_key", "entity"),
+    ("version", "path", "items_key", "entity"),
     [
-        ("/contacts/search", "data", "contacts"),
-        ("/conversations/search", "conversations", "conversations"),
-        ("/tickets/search", "tickets", "tickets"),
+        ("2.9", "/contacts/search", "data", "contacts"),
+        ("2.16", "/contacts/search", "data", "contacts"),
+        ("2.9", "/conversations/search", "conversations", "conversations"),
+        ("2.16", "/conversations/search", "conversations", "conversations"),
+        ("2.16", "/tickets/search", "tickets", "tickets"),
     ],
 )
 def test_search_visits_every_record_once(
-    emu: RunningEmulator, path: str, items_key: str, entity: str
+    emu: RunningEmulator, version: str, path: str, items_key: str, entity: str
 ) -> None:
     query = {"field": "updated_at", "operator": ">", "value": 0}
     sort = {"field": "updated_at", "order": "ascending"}
-    with client_for(emu) as client:
+    with client_for(emu, api_version=version) as client:
         found = ids_of(client.iter_search(path, query, items_key=items_key, sort=sort, per_page=6))
         assert client.stats.by_status.keys() == {200}
     store = getattr(emu.world, entity)
