@@ -3,6 +3,15 @@
 Sync and thread-based on purpose: dlt resources are sync generators, and detail fetches
 (`get_many`) fan out on a small thread pool that shares this client's connection pool,
 rate-limit pacer and statistics.
+
+What a call does (`request`): wait for the pacer (pacing.py) → send → feed the rate-limit
+headers back to the pacer and remember `Date` (`server_time()`) → 2xx with a JSON object:
+return it; 429: wait `Reset − Date` (0…11 s), retry; 5xx/408, timeouts, dropped
+connections, 2xx bodies that are not JSON: back off (retry.py) and retry, up to
+`max_retries`, then `ApiUnavailableError`; 401/403 → `AuthError`; 404/410 → `NotFoundError`;
+400 `intercom_version_invalid` → `ApiVersionError`; other 4xx → `IntercomApiError`. Error
+messages say what to fix and never contain the token. Retries are logged on the
+`intercom_sync` logger (INFO for the first and for 429s, WARNING after).
 """
 
 from __future__ import annotations
@@ -86,7 +95,13 @@ class _Transient(Exception):
 
 
 class IntercomClient:
-    """Talks to one Intercom workspace. Thread-safe; use as a context manager or `close()`."""
+    """Talks to one Intercom workspace. Thread-safe; use as a context manager or `close()`.
+
+    `region` (us|eu|au) picks the base URL unless `base_url` is given. `timeout` is httpx's
+    (seconds, or an `httpx.Timeout`). `max_concurrency` bounds `get_many`. `backoff_*` shape
+    the retry waits; `scroll_wait_s` / `scroll_max_restarts` the company scroll's patience.
+    `transport` is for tests/proxies (any httpx transport).
+    """
 
     def __init__(
         self,
@@ -190,36 +205,36 @@ class IntercomClient:
         transient_cap = (
             policy.max_retries if max_transient_retries is None else max_transient_retries
         )
-        retries = 0
-        transient_retries = 0
+        failures = 0
+        transient_failures = 0
         while True:
             try:
                 return self._attempt(method, path, params, json)
             except _Transient as failure:
-                retries += 1
+                failures += 1
                 if not failure.rate_limited:
-                    transient_retries += 1
-                if retries > policy.max_retries or transient_retries > transient_cap:
+                    transient_failures += 1
+                if failures > policy.max_retries or transient_failures > transient_cap:
                     raise ApiUnavailableError(
                         self._redact(
                             f"Intercom API at {self.base_url} unavailable: {method} {path} "
-                            f"failed after {retries} attempt(s), last: {failure.cause}. "
+                            f"failed after {failures} attempt(s), last: {failure.cause}. "
                             "Check base_url/region and the network, or retry later."
                         ),
                         method=method,
                         path=path,
-                        attempts=retries,
+                        attempts=failures,
                     ) from None
                 # A 429 says when the window resets (Reset − Date); other failures back off.
-                delay = failure.wait_s if failure.wait_s else policy.backoff_s(retries)
+                delay = failure.wait_s if failure.wait_s else policy.backoff_s(failures)
                 self.stats.add("retries")
                 logger.log(
-                    logging.INFO if failure.rate_limited or retries == 1 else logging.WARNING,
+                    logging.INFO if failure.rate_limited or failures == 1 else logging.WARNING,
                     "Intercom %s %s: %s; retry %d/%d in %.1fs",
                     method,
                     path,
                     self._redact(failure.cause),
-                    retries,
+                    failures,
                     policy.max_retries,
                     delay,
                 )
