@@ -313,7 +313,15 @@ def conversation_created(world, rng, at, _):
     contacts = [world.contacts.get(contact_id)]
     conversation = factory.build_conversation(world, rng, at, contacts)
     ops.add_conversation(world, conversation)
-    return [("conversations", conversation["id"])]
+    return [("conversations", conversation["id"]), *_contact_times(world, conversation, None)]
+
+
+def _contact_times(world, conversation: dict, parts: list[dict] | None) -> list[tuple[str, str]]:
+    """Carry a new message over to its contacts' last_replied_at / last_contacted_at."""
+    found = ops.conversation_contact_times(conversation, parts)
+    for contact_id, (replied, contacted) in found.items():
+        ops.bump_contact_times(world, contact_id, replied, contacted)
+    return [("contacts", contact_id) for contact_id in found]
 
 
 def _conversation_contacts(world, conversation: dict) -> list[dict]:
@@ -334,7 +342,7 @@ def conversation_part_added(world, rng, at, _):
         world, rng, conversation, at, _conversation_contacts(world, conversation)
     )
     ops.append_parts(world, conversation, [part], at)
-    return [("conversations", conversation_id)]
+    return [("conversations", conversation_id), *_contact_times(world, conversation, [part])]
 
 
 def timer_unsnooze(world, rng, at, conversation_id):

@@ -42,6 +42,10 @@ event never happened)
 
 Other derived fields
     teammates       admins who authored a part, in order of first appearance
+    ai_agent_participated / ai_agent   whether a part came from the AI agent (author
+                    ``from_ai_agent``); ai_agent.resolution_state is "escalated" if an admin
+                    commented after the agent's last part, "confirmed_resolution" if the
+                    conversation is closed, else "assumed_resolution"
     sla_applied     kept null if none; else sla_status from the SLA's first-response target
                     (records.SLA_TARGETS): "hit" if the first admin reply came within the target,
                     "missed" if later, "cancelled" if closed without any admin reply, else "active"
@@ -203,6 +207,33 @@ def derive_conversation(conversation: dict) -> dict[str, Any]:
         "type": "admin.list",
         "teammates": [{"type": "admin", "id": admin_id} for admin_id in teammates],
     }
+    ai_parts = [p for p in parts if p["author"].get("from_ai_agent")]
+    conversation["ai_agent_participated"] = bool(ai_parts)
+    if ai_parts:
+        last_ai = ai_parts[-1]["created_at"]
+        if last_admin is not None and last_admin > last_ai:
+            resolution = "escalated"
+        elif state == "closed":
+            resolution = "confirmed_resolution"
+        else:
+            resolution = "assumed_resolution"
+        conversation["ai_agent"] = {
+            "source_type": "workflow",
+            "source_title": "Fin answers 🤖",
+            "last_answer_type": "ai_answer",
+            "resolution_state": resolution,
+            "rating": None,
+            "rating_remark": None,
+            "created_at": ai_parts[0]["created_at"],
+            "updated_at": last_ai,
+            "content_sources": {
+                "type": "content_source.list",
+                "total_count": 0,
+                "content_sources": [],
+            },
+        }
+    else:
+        conversation["ai_agent"] = None
     sla = conversation.get("sla_applied")
     if sla is not None:
         target = SLA_TARGETS.get(sla["sla_name"], 3600)

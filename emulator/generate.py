@@ -455,6 +455,7 @@ def _conversations(world, rng, begin, end, clusters) -> None:
     if not contact_ids:
         return
     times = _sorted_times(rng, knobs["conversations"], begin, end)
+    contact_times: dict[str, list] = {}
     for position, created_at in enumerate(times):
         n_contacts = 1 if rng.random() < 0.9 else rng.randrange(2, 4)
         contacts = [world.contacts.get(rng.choice(contact_ids)) for _ in range(n_contacts)]
@@ -500,6 +501,14 @@ def _conversations(world, rng, begin, end, clusters) -> None:
             )
         conversation["updated_at"] = clusters.pick(last, last)
         ops.add_conversation(world, conversation)
+        for source_only in (None, parts):
+            found = ops.conversation_contact_times(conversation, source_only)
+            for contact_id, (replied, contacted) in found.items():
+                slot = contact_times.setdefault(contact_id, [None, None])
+                slot[0] = max(filter(None, (slot[0], replied)), default=None)
+                slot[1] = max(filter(None, (slot[1], contacted)), default=None)
+    for contact_id, (replied, contacted) in contact_times.items():
+        ops.bump_contact_times(world, contact_id, replied, contacted)
 
 
 def _maybe_rate(rng, conversation: dict, contacts: list[dict], last: int, end: int) -> int:

@@ -128,6 +128,43 @@ def refresh_user_count(world: World, company_id: str, at: int) -> None:
     save(world.companies, company, at)
 
 
+def conversation_contact_times(conversation: dict, parts: list[dict]) -> dict[str, list]:
+    """{contact id: [last_replied_at, last_contacted_at]} implied by ``parts`` (None = no news).
+
+    A contact *replied* when it authored the source or a comment; it was *contacted* when an
+    admin commented (or started the conversation) in a conversation it belongs to.
+    """
+    times: dict[str, list] = {
+        ref["id"]: [None, None] for ref in conversation["contacts"]["contacts"]
+    }
+    source = conversation["source"]["author"]
+    messages = [(source, conversation["created_at"])] if parts is None else []
+    messages += [(p["author"], p["created_at"]) for p in parts or () if p["part_type"] == "comment"]
+    for author, at in messages:
+        if author["type"] in r.CONTACT_AUTHOR_TYPES and author["id"] in times:
+            slot = times[author["id"]]
+            slot[0] = at if slot[0] is None else max(slot[0], at)
+        elif author["type"] == "admin":
+            for slot in times.values():
+                slot[1] = at if slot[1] is None else max(slot[1], at)
+    return {k: v for k, v in times.items() if v != [None, None]}
+
+
+def bump_contact_times(world: World, contact_id: str, replied: int | None, contacted: int | None):
+    """Move a contact's last_replied_at / last_contacted_at forward (and its updated_at)."""
+    if contact_id not in world.contacts:
+        return
+    contact = editable(world.contacts, contact_id)
+    latest = contact["updated_at"]
+    if replied is not None and (contact["last_replied_at"] or 0) < replied:
+        contact["last_replied_at"] = replied
+        latest = max(latest, replied)
+    if contacted is not None and (contact["last_contacted_at"] or 0) < contacted:
+        contact["last_contacted_at"] = contacted
+        latest = max(latest, contacted)
+    save(world.contacts, contact, latest)
+
+
 def add_note(world: World, contact_id: str, at: int, admin_id: str, body: str) -> str:
     note_id = world.new_numeric_id("note")
     world.notes[note_id] = {
@@ -172,7 +209,8 @@ def merge_contacts(world: World, lead_id: str, user_id: str, at: int) -> None:
         members.pop(lead_id, None)
         if link_company_items(user, item["id"]):
             members[user_id] = None
-    user["last_seen_at"] = max(user["last_seen_at"] or 0, lead["last_seen_at"] or 0) or None
+    for key in ("last_seen_at", "last_replied_at", "last_contacted_at"):
+        user[key] = max(user[key] or 0, lead[key] or 0) or None
     save(world.contacts, user, at)  # the merge itself is the change
     world.contacts.remove(lead_id)
     world.merged_contacts[lead_id] = (user_id, at)

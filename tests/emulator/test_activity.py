@@ -8,7 +8,12 @@ import pytest
 
 from emulator.activity import HANDLERS
 from emulator.world import World, WorldConfig
-from tests.emulator.test_generate import check_conversation, check_ticket, snapshot
+from tests.emulator.test_generate import (
+    check_contact_times,
+    check_conversation,
+    check_ticket,
+    snapshot,
+)
 
 
 def advanced(seed: int, steps: tuple[int, ...] = (3600, 86400, 7200)) -> tuple[World, list]:
@@ -139,6 +144,7 @@ def test_derived_fields_stay_consistent(two_days):
         check_conversation(after.conversations.get(id), after.now)
     for id in after.tickets.ids():
         check_ticket(after.tickets.get(id), after)
+    check_contact_times(after)
 
 
 def test_company_user_counts_follow_links(two_days):

@@ -171,11 +171,32 @@ def check_conversation(conversation: dict, now: int) -> None:
         if cut == -1 and from_contact:
             waiting.insert(0, created)
         assert conversation["waiting_since"] == (waiting[0] if waiting else None)
+    assert conversation["ai_agent_participated"] is any(
+        p["author"].get("from_ai_agent") for p in parts
+    )
+    assert (conversation["ai_agent"] is None) is (not conversation["ai_agent_participated"])
     teammates = [t["id"] for t in conversation["teammates"]["teammates"]]
     expected = list(
         dict.fromkeys(p["author"]["id"] for p in parts if p["author"]["type"] == "admin")
     )
     assert teammates == expected
+
+
+def check_contact_times(world: World) -> None:
+    """Contacts' last_replied_at / last_contacted_at keep up with their conversations."""
+    for conversation in world.conversations.values():
+        members = {ref["id"] for ref in conversation["contacts"]["contacts"]}
+        for part in conversation["conversation_parts"]["conversation_parts"]:
+            if part["part_type"] != "comment":
+                continue
+            author = part["author"]
+            if author["type"] in CONTACT_AUTHORS and author["id"] in world.contacts:
+                contact = world.contacts.get(author["id"])
+                assert contact["last_replied_at"] >= part["created_at"]
+                assert contact["updated_at"] >= contact["last_replied_at"]
+            elif author["type"] == "admin":
+                for contact_id in members & set(world.contacts.ids()):
+                    assert world.contacts.get(contact_id)["last_contacted_at"] >= part["created_at"]
 
 
 def check_ticket(ticket: dict, world: World) -> None:
@@ -238,6 +259,7 @@ def test_statistics_and_state_consistent_with_parts(tiny):
         check_conversation(tiny.conversations.get(id), tiny.now)
     for id in tiny.tickets.ids():
         check_ticket(tiny.tickets.get(id), tiny)
+    check_contact_times(tiny)
 
 
 def test_every_part_type_and_author_type_occurs():
