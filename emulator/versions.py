@@ -203,7 +203,9 @@ def render_company(record: dict[str, Any], version: ApiVersion) -> dict[str, Any
     return out
 
 
-_LEGACY_PRIORITY = {"none": "not_priority", "low": "not_priority"}
+# ≤2.15 only knows priority|not_priority: any 2.16 level other than "none" is a priority
+# (the same mapping as search_fields' legacy `priority` getter).
+_LEGACY_PRIORITY = {"none": "not_priority"}
 
 
 def _render_parts(parts: list[dict[str, Any]], kind: str, version: ApiVersion) -> list[dict]:
