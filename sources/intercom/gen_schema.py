@@ -5,8 +5,9 @@ checks the committed file is what this script produces.
 Rules (see schema.py for how the data is used):
 - Each root table comes from one component schema (`TABLE_SCHEMAS`), walked property by
   property; `$ref` is resolved, `allOf` parts are merged, `oneOf`/`anyOf` object variants
-  are merged. Variants that disagree in kind become `json` if any variant is an
-  object/array (a scalar-typed column could not hold it), else `text`.
+  are merged. Variants that disagree: the scalar variant wins (`text` if scalars disagree);
+  object/array values of such a field are left to dlt (flattened / child table). Never
+  `json`: dlt 1.31 then stores scalar values in a variant column `<name>__v_text`.
 - Nested objects are flattened with dlt's separator `__`; names go through dlt's
   snake_case naming so they match the columns dlt derives from the data.
 - Not listed: arrays (child tables, or reshaped by the resource), free-form objects (no
@@ -83,7 +84,7 @@ class SpecWalker:
 
     def resolve(self, node: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
         """`node` with `$ref` and `allOf` folded in, and `oneOf`/`anyOf` reduced to one
-        schema (object variants merged); raises _Conflict for variants of different kinds."""
+        schema (see `_combine`); raises _Conflict on a reference cycle."""
         if depth > 20:
             raise _Conflict("reference cycle")
         node = dict(node)
@@ -100,19 +101,20 @@ class SpecWalker:
         return node
 
     def _combine(self, variants: list[dict[str, Any]]) -> dict[str, Any]:
-        kinds = {_kind(v) for v in variants} - {"null"}
-        if not kinds:
-            return {}
-        if kinds == {"object"}:
-            merged: dict[str, Any] = {}
-            for v in variants:
-                merged = _merge(merged, v)
+        scalars = [v for v in variants if _kind(v) == "scalar"]
+        objects = [v for v in variants if _kind(v) == "object"]
+        if scalars:
+            # Declare the scalar: array/object values of the field then become a child table
+            # or flattened columns as dlt infers them. (A `json` hint would instead push every
+            # scalar value into a variant column `<name>__v_text` — seen with dlt 1.31.)
+            shapes = {(v.get("type"), v.get("format")) for v in scalars}
+            return scalars[0] if len(shapes) == 1 else {"x-dlt-type": "text"}
+        merged: dict[str, Any] = {}
+        for v in objects:
+            merged = _merge(merged, v)
+        if objects:
             return merged
-        if len(kinds) == 1:
-            return variants[0]
-        if kinds & {"object", "array"}:
-            return {"x-dlt-type": "json"}
-        return {"x-dlt-type": "text"}
+        return variants[0] if variants else {}  # arrays only (not listed) or nothing
 
     def columns(self, schema_name: str) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -128,7 +130,7 @@ class SpecWalker:
             try:
                 resolved = self.resolve(prop)
             except _Conflict:
-                resolved = {"x-dlt-type": "json"}
+                continue  # a reference cycle: leave the field to dlt
             col_path = (*path, name)
             kind = _kind(resolved)
             if kind == "object":

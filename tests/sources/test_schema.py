@@ -138,6 +138,8 @@ components:
         base: {$ref: '#/components/schemas/base'}
         mixed_scalar: {oneOf: [{type: string}, {type: integer}]}
         mixed_kind: {anyOf: [{type: string}, {type: array, items: {type: string}}]}
+        object_or_array:
+          oneOf: [{type: object, properties: {x: {type: string}}}, {type: array}]
         variants:
           anyOf:
           - {type: object, properties: {a: {type: integer}}}
@@ -160,7 +162,8 @@ components:
         "when": "timestamp",
         "base__nested_at": "timestamp",
         "mixed_scalar": "text",
-        "mixed_kind": "json",
+        "mixed_kind": "text",
+        "object_or_array__x": "text",
         "variants__a": "bigint",
         "variants__b": "bool",
         "extended__nested_at": "timestamp",
