@@ -72,6 +72,8 @@ def companies_resource(
     return dlt.resource(
         companies,
         name="companies",
+        # Runs in dlt's thread pool, overlapping its HTTP waits with the other resources'.
+        parallelized=True,
         write_disposition=merge_hints(),
         primary_key="id",
         columns=table_columns("companies", api_version),

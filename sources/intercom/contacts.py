@@ -81,7 +81,9 @@ def contacts_resource(
     params = {"include_merge_history": "true"} if with_merges else None
 
     def contacts() -> Iterator[Any]:
-        cursor = HorizonCursor(dlt.current.resource_state(), start_value=start_value)
+        # By name: a parallelized generator runs in a worker thread.
+        state = dlt.current.resource_state("contacts")
+        cursor = HorizonCursor(state, start_value=start_value)
         tz = workspace.timezone
         window = contact_window(cursor.since, tz, CONTACT_SAFETY_DAYS)
         custom_columns = custom_attribute_columns(workspace.data_attributes("contact"))
@@ -125,6 +127,8 @@ def contacts_resource(
     return dlt.resource(
         contacts,
         name="contacts",
+        # Runs in dlt's thread pool, overlapping its HTTP waits with the other resources'.
+        parallelized=True,
         write_disposition=merge_hints(),
         primary_key="id",
         columns=table_columns("contacts", api_version),
