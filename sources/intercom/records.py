@@ -65,8 +65,14 @@ def timestamps_to_utc(record: dict, suffixes: tuple[str, ...] = ("_at",)) -> dic
     return record
 
 
-def to_row(record: dict, suffixes: tuple[str, ...] = ("_at",)) -> dict:
-    """In place: `timestamps_to_utc`, and drop null values (in nested objects too).
+# Objects whose values are typed elsewhere (custom attributes: from their definitions), so a
+# name that happens to end in `_at` must not turn an integer attribute into a timestamp.
+TYPED_ELSEWHERE = frozenset({"custom_attributes"})
+
+
+def to_row(record: dict, suffixes: tuple[str, ...] = ("_at",), *, convert: bool = True) -> dict:
+    """In place: `timestamps_to_utc` (except inside `TYPED_ELSEWHERE` objects), and drop null
+    values (in nested objects too).
 
     A null carries nothing a missing key does not (the loader writes NULL for absent
     columns), and an always-null field the schema does not declare would only make dlt warn
@@ -76,8 +82,8 @@ def to_row(record: dict, suffixes: tuple[str, ...] = ("_at",)) -> dict:
         del record[key]
     for key, value in record.items():
         if isinstance(value, dict):
-            to_row(value, suffixes)
-        elif key.endswith(suffixes):
+            to_row(value, suffixes, convert=convert and key not in TYPED_ELSEWHERE)
+        elif convert and key.endswith(suffixes):
             record[key] = utc(value)
     return record
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import pytest
 
+from sources.intercom.schema import table_columns
 from sources.intercom.windows import day_start, local_date
 from tests.sources.conftest import mismatches, pairs, truth, unix
 
@@ -152,3 +154,31 @@ def test_column_types_are_declared(emulator, sync, pipeline):
             )
         )
     assert types["updated_at"].startswith("TIMESTAMP")
+
+
+def test_unknown_fields_land_and_types_stay_stable_run_to_run(emulator, sync, pipeline):
+    emu = emulator(api_version="2.16")
+    sync(emu, resources=["contacts"])
+    declared = set(table_columns("contacts", "2.16"))
+    raw = httpx.post(
+        emu.url("/contacts/search"),
+        json={"query": {"field": "updated_at", "operator": ">", "value": 0}},
+        headers=emu.headers("2.16"),
+    ).json()["data"]
+    undeclared = {
+        key
+        for contact in raw
+        for key, value in contact.items()
+        if key not in declared and value is not None and not isinstance(value, dict | list)
+    }
+    assert undeclared, "the scenario needs fields the schema does not declare"
+    first = pipeline().default_schema.get_table_columns("contacts")
+    assert undeclared <= set(first)
+    for _ in range(2):
+        emu.world.advance(24 * 3600)
+        sync(emu, resources=["contacts"])
+    later = pipeline().default_schema.get_table_columns("contacts")
+    assert {name: c["data_type"] for name, c in first.items()} == {
+        name: later[name]["data_type"] for name in first
+    }
+    assert not [name for name in later if "__v_" in name]  # no variant columns
