@@ -88,8 +88,10 @@ def main() -> None:
             ],
             capture_output=True,
             text=True,
-            check=True,
         )
+        if out.returncode:
+            print(f"{scale}: failed\n{out.stderr}", flush=True)
+            continue
         print(out.stdout.strip(), flush=True)
 
 

@@ -15,8 +15,10 @@ Kinds (the keys of the returned summary; a key is present only when it happened)
     contact_tag_changed, contact_company_changed, contact_note_added, contact_merged (a lead into
     a user; see emulator.ops.merge_contacts), company_created, company_updated,
     company_tag_changed, conversation_created, conversation_part_added (any part type; state and
-    statistics re-derived), conversation_tag_changed, conversation_rated,
-    conversation_deleted, ticket_created, ticket_state_changed, ticket_part_added,
+    statistics re-derived), conversation_part_redacted (body removed, part ``updated_at``
+    bumped), conversation_tag_changed, conversation_rated,
+    conversation_deleted, ticket_created (40% linked to an earlier conversation of the contact,
+    both records' ``linked_objects``), ticket_state_changed, ticket_part_added,
     timer_unsnooze (a snooze ending inside the span; overdue ones fire at ``now + 1``).
 About 10% of events land on a local-midnight second (-1/0/+1) of the workspace timezone when
 the span contains one. Each summary also has ``records_changed`` (distinct (entity, id)).
@@ -345,6 +347,18 @@ def conversation_part_added(world, rng, at, _):
     return [("conversations", conversation_id), *_contact_times(world, conversation, [part])]
 
 
+def conversation_part_redacted(world, rng, at, _):
+    conversation_id = world.conversations.random_id(rng)
+    if conversation_id is None:
+        return None
+    parts = world.conversations.get(conversation_id)["conversation_parts"]["conversation_parts"]
+    comments = [p["id"] for p in parts if p["part_type"] == "comment" and not p["redacted"]]
+    if not comments:
+        return None
+    ops.redact_part(world, conversation_id, r.pick(rng, comments), at)
+    return [("conversations", conversation_id)]
+
+
 def timer_unsnooze(world, rng, at, conversation_id):
     until = world._snoozed.get(conversation_id)
     if until is None or until > at or conversation_id not in world.conversations:
@@ -412,8 +426,9 @@ def ticket_created(world, rng, at, _):
     if contact_id is None:
         return None
     ticket = factory.build_ticket(world, rng, at, [world.contacts.get(contact_id)])
+    linked = ops.link_ticket_to_conversation(world, ticket, at) if rng.random() < 0.4 else None
     ops.add_ticket(world, ticket)
-    return [("tickets", ticket["id"])]
+    return [("tickets", ticket["id"])] + ([("conversations", linked)] if linked else [])
 
 
 def _ticket_part(world, rng, at, change_state: bool):
@@ -448,6 +463,7 @@ HANDLERS = {
     "company_tag_changed": company_tag_changed,
     "conversation_created": conversation_created,
     "conversation_part_added": conversation_part_added,
+    "conversation_part_redacted": conversation_part_redacted,
     "conversation_tag_changed": conversation_tag_changed,
     "conversation_rated": conversation_rated,
     "conversation_deleted": conversation_deleted,

@@ -583,7 +583,13 @@ def _tickets(world, rng, begin, end, clusters) -> None:
     if not contact_ids:
         return
     for created_at in _sorted_times(rng, world.knobs["tickets"], begin, end):
-        contacts = [world.contacts.get(rng.choice(contact_ids))]
+        contact_id = rng.choice(contact_ids)
+        link = rng.random() < 0.4  # escalated from a conversation: same contact, linked
+        if link and len(world.conversations):
+            head = world.conversations.get_head(world.conversations.random_id(rng))
+            if head["contacts"]["contacts"] and head["created_at"] <= created_at:
+                contact_id = head["contacts"]["contacts"][0]["id"]
+        contacts = [world.contacts.get(contact_id)]
         ticket = factory.build_ticket(world, rng, created_at, contacts)
         at = last = created_at
         new_parts = []
@@ -598,6 +604,8 @@ def _tickets(world, rng, begin, end, clusters) -> None:
         ticket["ticket_parts"]["ticket_parts"].extend(new_parts)
         derive_ticket(ticket, world.ticket_states)
         ticket["updated_at"] = clusters.pick(last, last)
+        if link:
+            ops.link_ticket_to_conversation(world, ticket, created_at)
         ops.add_ticket(world, ticket)
 
 

@@ -303,6 +303,42 @@ def delete_conversation(world: World, conversation_id: str, at: int, metrics_ret
 
 
 # -- tickets -----------------------------------------------------------------------------------
+def link_ticket_to_conversation(world: World, ticket: dict, at: int) -> str | None:
+    """Link a new (unsaved) ticket to an earlier conversation of its first contact, both ways.
+
+    Returns the conversation id, or None when the contact has no conversation started by ``at``.
+    The conversation gets a ``linked_objects`` entry and ``updated_at = max(updated_at, at)``.
+    """
+    refs = ticket["contacts"]["contacts"]
+    candidates = world._contact_conversations.get(refs[0]["id"], {}) if refs else {}
+    for conversation_id in reversed(list(candidates)):
+        conversation = world.conversations.get_head(conversation_id)
+        if conversation is None or conversation["created_at"] > at:
+            continue
+        conversation = editable(world.conversations, conversation_id)
+        for record, item in (
+            (conversation, {"type": "ticket", "id": ticket["id"], "category": ticket["category"]}),
+            (ticket, {"type": "conversation", "id": conversation_id, "category": None}),
+        ):
+            links = record["linked_objects"]
+            links["data"].append(item)
+            links["total_count"] = len(links["data"])
+        save(world.conversations, conversation, at)
+        return conversation_id
+    return None
+
+
+def redact_part(world: World, conversation_id: str, part_id: str, at: int) -> None:
+    """Redact a conversation part: body gone, ``redacted`` true, part and conversation bumped."""
+    conversation = editable(world.conversations, conversation_id)
+    for part in conversation["conversation_parts"]["conversation_parts"]:
+        if part["id"] == part_id:
+            part["body"] = None
+            part["redacted"] = True
+            part["updated_at"] = max(part["updated_at"], at)
+    save(world.conversations, conversation, at)
+
+
 def add_ticket(world: World, ticket: dict) -> None:
     world.tickets.put(ticket)
     for ref in ticket["contacts"]["contacts"]:

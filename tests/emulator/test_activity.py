@@ -176,3 +176,18 @@ def test_intensity_scales_activity():
     quiet = World.generate(WorldConfig(seed=2, scale="tiny")).advance(86400, intensity=0.2)
     busy = World.generate(WorldConfig(seed=2, scale="tiny")).advance(86400, intensity=3.0)
     assert busy["records_changed"] > quiet["records_changed"]
+
+
+def test_redacted_parts_are_bumped(two_days):
+    before, after, _ = two_days
+    redacted = [
+        (c, p)
+        for c in after.conversations.values()
+        for p in c["conversation_parts"]["conversation_parts"]
+        if p["redacted"]
+    ]
+    assert redacted
+    for conversation, part in redacted:
+        assert part["body"] is None
+        assert before.now < part["updated_at"] <= conversation["updated_at"]
+        assert part["updated_at"] > part["created_at"]

@@ -416,3 +416,19 @@ def test_ids_follow_intercom_formats(tiny):
     assert all(i.isdigit() for i in numeric)
     all_ids = list(tiny.conversations.ids()) + list(tiny.tickets.ids())
     assert len(set(all_ids)) == len(all_ids)
+
+
+def test_tickets_and_conversations_link_both_ways(tiny):
+    linked = 0
+    for ticket in tiny.tickets.values():
+        for item in ticket["linked_objects"]["data"]:
+            assert item["type"] == "conversation"
+            if item["id"] in tiny.conversations:  # the conversation may have been deleted
+                back = tiny.conversations.get(item["id"])["linked_objects"]["data"]
+                assert {
+                    "type": "ticket",
+                    "id": ticket["id"],
+                    "category": ticket["category"],
+                } in back
+                linked += 1
+    assert linked
