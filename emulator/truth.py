@@ -35,7 +35,6 @@ ticket category, median of ``median_time_to_reply``...).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -219,32 +218,7 @@ TRUTH_ENTITIES = tuple(PRODUCERS)
 
 
 def metrics_truth(world: World) -> dict[str, Any]:
-    """Aggregates over the current world, for analytics checks (a first, small set)."""
-    states: Counter[str] = Counter()
-    part_types: Counter[str] = Counter()
-    medians: list[int] = []
-    reopens = 0
-    for c in world.conversations.values():
-        states[c["state"]] += 1
-        reopens += c["statistics"]["count_reopens"]
-        if c["statistics"]["median_time_to_reply"] is not None:
-            medians.append(c["statistics"]["median_time_to_reply"])
-        for p in c["conversation_parts"]["conversation_parts"]:
-            part_types[p["part_type"]] += 1
-    ticket_states: Counter[str] = Counter(
-        t["ticket_state"]["category"] for t in world.tickets.values(with_parts=False)
-    )
-    medians.sort()
-    return {
-        "contacts": len(world.contacts),
-        "companies": len(world.companies),
-        "conversations": len(world.conversations),
-        "tickets": len(world.tickets),
-        "conversations_by_state": dict(states),
-        "conversation_parts_by_type": dict(part_types),
-        "conversation_reopens": reopens,
-        "median_of_median_time_to_reply": medians[(len(medians) - 1) // 2] if medians else None,
-        "tickets_by_state": dict(ticket_states),
-        "merged_contacts": len(world.merged_contacts),
-        "deleted_conversations": len(world.deleted_conversations),
-    }
+    """Summary counts and the true value of every analytics mart (see ``emulator.metrics``)."""
+    from emulator.metrics import metrics_truth as compute
+
+    return compute(world)

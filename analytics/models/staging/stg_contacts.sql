@@ -1,0 +1,25 @@
+-- Live contacts: a contact merged into another (contacts_merged) stays in the loaded table
+-- but is not a live record.
+with loaded as (
+    {{ intercom_sync.stage('contacts', [
+        ['id', 'contact_id', 'string'],
+        ['role', 'role', 'string'],
+        ['name', 'contact_name', 'string'],
+        ['email', 'email', 'string'],
+        ['external_id', 'external_id', 'string'],
+        ['owner_id', 'owner_id', 'string'],
+        ['location__country', 'country', 'string'],
+        ['created_at', 'created_at', 'timestamp'],
+        ['updated_at', 'updated_at', 'timestamp'],
+        ['signed_up_at', 'signed_up_at', 'timestamp'],
+        ['last_seen_at', 'last_seen_at', 'timestamp'],
+        ['last_replied_at', 'last_replied_at', 'timestamp'],
+    ]) }}
+)
+
+select loaded.*
+from loaded
+where not exists (
+    select 1 from {{ ref('stg_contacts_merged') }} as merged
+    where merged.contact_id = loaded.contact_id
+)

@@ -1,0 +1,4 @@
+{{ intercom_sync.stage('tickets__contacts', [
+    ['ticket_id', 'ticket_id', 'string'],
+    ['contact_id', 'contact_id', 'string'],
+]) }}

@@ -1,0 +1,133 @@
+"""Build the dbt models in `analytics/` on a synced dataset, through dlt's dbt runner.
+
+`intercom-sync run --transform` calls `run_transform(pipeline)` after a successful sync: dbt
+`run` then `test`, with the project's own `profiles.yml` (dlt's bundled DuckDB profile installs
+extensions from the internet). Models land in `analytics_dataset_name(dataset)`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dlt
+
+from pipelines.errors import ConfigError, SyncError
+from pipelines.exit_codes import ExitCode
+
+log = logging.getLogger("intercom_sync")
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "analytics"
+DBT_PROFILE = "intercom_sync"
+SUPPORTED_DESTINATIONS = ("duckdb", "postgres")  # the targets in analytics/profiles.yml
+# dbt must never phone home: no usage statistics, no version check (no internet here).
+OFFLINE_DBT_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false"}
+
+
+@dataclass
+class TransformResult:
+    schema: str
+    models: int
+    tests: int
+    seconds: float
+
+
+def analytics_dataset_name(dataset: str) -> str:
+    """`intercom_raw` -> `intercom_analytics`; any other dataset gets `_analytics` appended."""
+    base = dataset[: -len("_raw")] if dataset.endswith("_raw") else dataset
+    return f"{base}_analytics"
+
+
+def dbt_project_dir() -> Path:
+    """The dbt project: `INTERCOM_SYNC_DBT_PROJECT` or `analytics/` next to this package."""
+    configured = os.environ.get("INTERCOM_SYNC_DBT_PROJECT")
+    path = Path(configured) if configured else DBT_PROJECT_DIR
+    if not (path / "dbt_project.yml").is_file():
+        raise ConfigError(
+            f"no dbt project at {path}; set INTERCOM_SYNC_DBT_PROJECT to the analytics/ folder"
+        )
+    return path
+
+
+def _current_python_venv() -> Any:
+    """dlt runs dbt with `<bin_path>/python`; point it at *this* interpreter's folder, since the
+    `python` on PATH may be another one without dbt (dlt's `restore_current` uses PATH)."""
+    from dlt.common.runners import Venv
+
+    bin_path = os.path.dirname(sys.executable)
+    if os.path.exists(os.path.join(bin_path, "python")):
+        return Venv(types.SimpleNamespace(bin_path=bin_path, env_exe=sys.executable), True)
+    return Venv.restore_current()
+
+
+def _summarize(results: Any) -> int:
+    return len(results or [])
+
+
+def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) -> TransformResult:
+    """dbt run + dbt test of `analytics/` over `pipeline`'s dataset; raises SyncError on failure."""
+    import time
+
+    try:
+        from dlt.helpers.dbt import create_runner
+        from dlt.helpers.dbt.exceptions import DBTProcessingError
+    except ImportError:  # pragma: no cover - depends on the install
+        raise ConfigError("dbt is not installed; pip install 'intercom-sync[dbt]'") from None
+
+    destination_type = pipeline.destination.destination_type.rsplit(".", 1)[-1]
+    if destination_type not in SUPPORTED_DESTINATIONS:
+        raise ConfigError(
+            f"--transform supports {', '.join(SUPPORTED_DESTINATIONS)}; not {destination_type}"
+        )
+    schema = analytics_dataset or analytics_dataset_name(pipeline.dataset_name)
+    project = dbt_project_dir()
+    for name, value in OFFLINE_DBT_ENV.items():
+        os.environ.setdefault(name, value)
+    os.environ["INTERCOM_DBT_TARGET"] = destination_type
+    # Build artefacts and logs go to the pipeline's working dir: the project folder stays clean
+    # and two pipelines never share a target/ folder.
+    work = Path(pipeline.working_dir) / "dbt"
+    paths = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    started = time.monotonic()
+    with pipeline.destination_client() as client:
+        credentials = client.config
+    runner = create_runner(
+        _current_python_venv(),
+        credentials,
+        str(work),
+        package_location=str(project),
+        package_profiles_dir=str(project),
+        package_profile_name=DBT_PROFILE,
+    )
+    try:
+        built = runner.run(cmd_params=["--fail-fast", *paths], destination_dataset_name=schema)
+        tested = runner.test(cmd_params=paths, destination_dataset_name=schema)
+    except DBTProcessingError as exc:
+        failed = [
+            f"{r.model_name}: {r.message}"
+            for r in (exc.run_results or [])
+            if r.status not in ("success", "pass")
+        ]
+        detail = "; ".join(failed[:5]) or str(exc)
+        raise SyncError(
+            f"the sync succeeded but dbt {exc.command} failed: {detail}", ExitCode.UNEXPECTED
+        ) from None
+    result = TransformResult(
+        schema=schema,
+        models=_summarize(built),
+        tests=_summarize(tested),
+        seconds=time.monotonic() - started,
+    )
+    log.info(
+        "dbt: %d models built, %d tests passed in schema %s (%.1fs)",
+        result.models,
+        result.tests,
+        result.schema,
+        result.seconds,
+    )
+    return result

@@ -1,0 +1,107 @@
+"""One emulator sync + dbt build shared by every analytics test of a session.
+
+The `built` fixture (module scope: built once per test module) syncs a tiny emulator world through
+`intercom-sync`'s runner, advances the world and syncs again (incremental merges, parts that leave
+the API's newest-500 window, deletions, merges), then builds the dbt models through
+`pipelines.transform.run_transform` — dlt's dbt runner, dbt run + dbt test. It records which parts
+the warehouse can hold (every part visible to the API at one of the syncs), so the truth from
+`emulator.metrics` describes exactly what the warehouse can know.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from emulator.testing import running_emulator
+from emulator.world import WorldConfig
+
+DATASET = "intercom_data"
+# Tiny world, more conversations and tickets than the default so every mart has real groups.
+WORLD = WorldConfig(seed=11, scale="tiny", counts={"conversations": 160, "tickets": 40})
+ADVANCE_SECONDS = 3 * 24 * 3600
+
+
+@dataclass
+class Built:
+    duckdb_file: Path
+    schema: str
+    world: Any
+    held_part_ids: set[str]
+    transform: Any
+
+    def rows(self, table: str) -> list[dict]:
+        with duckdb.connect(str(self.duckdb_file), read_only=True) as con:
+            cur = con.execute(f'SELECT * FROM "{self.schema}"."{table}"')
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _visible_part_ids(world: Any) -> set[str]:
+    return {
+        p["id"]
+        for entity in ("conversation_parts", "ticket_parts")
+        for p in world.truth(entity)
+        if p["visible"]
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    from pipelines.runner import SyncOptions, make_pipeline, run_sync
+    from pipelines.transform import run_transform
+
+    root = tmp_path_factory.mktemp("analytics")
+    saved = dict(os.environ)
+    os.environ["DLT_DATA_DIR"] = str(root / "dlt_data")
+    os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    try:
+        with running_emulator(WORLD, api_version="2.16") as emu:
+            options = SyncOptions(
+                duckdb_file=str(root / "warehouse.duckdb"),
+                dataset=DATASET,
+                pipeline_name="analytics_test",
+                pipelines_dir=str(root / "pipelines"),
+                base_url=emu.base_url,
+                access_token=emu.token,
+                progress=False,
+            )
+            run_sync(options)
+            held = _visible_part_ids(emu.world)
+            emu.world.advance(ADVANCE_SECONDS)
+            run_sync(options)
+            held |= _visible_part_ids(emu.world)
+            result = run_transform(make_pipeline(options))
+            yield Built(Path(options.duckdb_file), result.schema, emu.world, held, result)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def comparable(value: Any) -> Any:
+    """Warehouse and truth values in one shape: timestamps as Unix seconds, ids as strings."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return int(value.timestamp())
+    if isinstance(value, bool) or value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float):
+        return value
+    return str(value)
+
+
+def same(a: Any, b: Any) -> bool:
+    a, b = comparable(a), comparable(b)
+    if isinstance(a, float) or isinstance(b, float):
+        # medians/averages: SQL and Python may round the last bit differently
+        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
