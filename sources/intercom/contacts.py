@@ -25,7 +25,10 @@ Contact `notes` are not synced (the embedded list is a truncated preview).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dlt
@@ -39,12 +42,23 @@ from sources.intercom.schema import custom_attribute_columns, table_columns
 from sources.intercom.settings import (
     CONTACT_COMPANIES_PAGE_SIZE,
     CONTACT_SAFETY_DAYS,
+    CONTACT_SPLIT_MIN_PAGES,
+    CONTACT_SPLIT_PROBES,
     LOADER_FILE_FORMAT,
     MAX_PAGE_SIZE,
     at_least,
     merge_hints,
 )
-from sources.intercom.windows import contact_window
+from sources.intercom.windows import (
+    ContactSlice,
+    ContactWindow,
+    choose_boundaries,
+    contact_window,
+    day_noon,
+    local_date,
+    probe_days,
+    slice_window,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,13 +102,10 @@ def contacts_resource(
         window = contact_window(cursor.since, tz, CONTACT_SAFETY_DAYS)
         custom_columns = custom_attribute_columns(workspace.data_attributes("contact"))
         first = True
-        pages = client.iter_search(
-            SEARCH_PATH,
-            window.query(),
-            items_key="data",
-            sort=SORT,
-            per_page=min(page_size, MAX_PAGE_SIZE),
-            params=params,
+        per_page = min(page_size, MAX_PAGE_SIZE)
+        slices = plan_slices(client, window, tz, per_page=per_page)
+        pages = concurrent_pages(
+            [_slice_pages(client, piece, per_page, params) for piece in slices],
         )
         for page in pages:
             fresh = [c for c in page if cursor.admit(c["id"], c.get("updated_at"))]
@@ -117,11 +128,13 @@ def contacts_resource(
             # Keep the versions the next run's window can return (everything after `after`).
             cursor.prune(contact_window(cursor.since, tz, CONTACT_SAFETY_DAYS).after + 1)
         logger.info(
-            "contacts: %d new versions loaded, %d re-read and skipped (window > %s, tz %s)",
+            "contacts: %d new versions loaded, %d re-read and skipped "
+            "(window > %s, tz %s, %d slice(s))",
             cursor.admitted,
             cursor.skipped,
             window.after,
             tz,
+            len(slices),
         )
 
     return dlt.resource(
@@ -134,6 +147,105 @@ def contacts_resource(
         columns=table_columns("contacts", api_version),
         file_format=LOADER_FILE_FORMAT,
     )
+
+
+def _slice_pages(
+    client: IntercomClient, piece: ContactSlice, per_page: int, params: dict | None
+) -> Callable[[], Iterator[list[dict]]]:
+    def pages() -> Iterator[list[dict]]:
+        return client.iter_search(
+            SEARCH_PATH,
+            piece.query(),
+            items_key="data",
+            sort=SORT,
+            per_page=per_page,
+            params=params,
+        )
+
+    return pages
+
+
+def _probe(client: IntercomClient, piece: ContactSlice) -> dict:
+    """One 1-item page of a slice: its `total_count` and its oldest record."""
+    return client.post(
+        SEARCH_PATH, {"query": piece.query(), "pagination": {"per_page": 1}, "sort": SORT}
+    )
+
+
+def plan_slices(
+    client: IntercomClient, window: ContactWindow, tz: str, *, per_page: int
+) -> list[ContactSlice]:
+    """The window as one slice, or — when it holds many pages — split on local days into up
+    to `client.max_concurrency` slices of similar size (sized from count probes), so a large
+    backlog is paged concurrently. The slices partition the window exactly (windows.py)."""
+    whole = ContactSlice(window.after)
+    parts = client.max_concurrency
+    if parts <= 1:
+        return [whole]
+    head = _probe(client, whole)
+    total = int(head.get("total_count") or 0)
+    data = head.get("data") or []
+    if total < CONTACT_SPLIT_MIN_PAGES * per_page or not data:
+        return [whole]
+    oldest = data[0].get("updated_at")
+    first_day = local_date(max(window.covers_from, int(oldest or 0)), tz)
+    days = probe_days(first_day, local_date(client.server_time(), tz), CONTACT_SPLIT_PROBES)
+    if not days:
+        return [whole]
+    pieces = [ContactSlice(window.after, day_noon(day, tz)) for day in days]
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        counts = [
+            int(b.get("total_count") or 0) for b in pool.map(lambda p: _probe(client, p), pieces)
+        ]
+    return slice_window(window, choose_boundaries(days, counts, total, parts), tz)
+
+
+_DONE = object()
+
+
+def concurrent_pages(sources: list[Callable[[], Iterator[list[dict]]]]) -> Iterator[list[dict]]:
+    """Pages of every source, each source paged in its own thread, yielded as they arrive
+    (one source: paged inline). An error in any source is raised here; leaving early stops
+    the threads at their next page."""
+    if len(sources) == 1:
+        yield from sources[0]()
+        return
+    pages: queue.Queue = queue.Queue(maxsize=2 * len(sources))
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(source: Callable[[], Iterator[list[dict]]]) -> None:
+        try:
+            for page in source():
+                if not put(page):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+
+    threads = [threading.Thread(target=run, args=(s,), daemon=True) for s in sources]
+    for thread in threads:
+        thread.start()
+    remaining = len(threads)
+    try:
+        while remaining:
+            item = pages.get()
+            if item is _DONE:
+                remaining -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+    finally:
+        stop.set()
 
 
 def merged_rows_item(rows: list[dict]) -> Any:

@@ -25,6 +25,10 @@ CONTACT_COMPANIES_PAGE_SIZE = 50
 # start of the cursor's local day minus this many extra days: absorbs search-index lag and
 # any doubt about the day boundary.
 CONTACT_SAFETY_DAYS = 1
+# A contact window holding at least this many pages is split on local day boundaries into
+# up to `max_concurrency` slices paged concurrently (sizes chosen from this many count probes).
+CONTACT_SPLIT_MIN_PAGES = 20
+CONTACT_SPLIT_PROBES = 32
 # Conversation/ticket search is to the second but `>` may or may not be inclusive and new
 # records lag in the index: query from `cursor - lookback` and dedupe.
 CONVERSATION_LOOKBACK_SECONDS = 2 * 3600

@@ -83,3 +83,64 @@ def contact_window(since: int | None, tz: str, safety_days: int = 1) -> ContactW
     return ContactWindow(
         after=after, covers_from=day_start(local_date(after, tz) + dt.timedelta(days=1), tz)
     )
+
+
+def day_noon(day: dt.date, tz: str) -> int:
+    """An instant well inside local `day` (noon, or the day's start on days under 12 h)."""
+    noon = day_start(day, tz) + _NOON
+    return noon if local_date(noon, tz) == day else day_start(day, tz)
+
+
+@dataclass(frozen=True)
+class ContactSlice:
+    """One part of a contact window, split on local day boundaries so parts can be paged
+    concurrently: `updated_at > after` (and `updated_at < before` unless None). `<` matches
+    before the start of `before`'s local day, `>` from the start of the day after `after`'s."""
+
+    after: int
+    before: int | None = None
+
+    def query(self, field: str = "updated_at") -> dict:
+        lower = {"field": field, "operator": ">", "value": self.after}
+        if self.before is None:
+            return lower
+        upper = {"field": field, "operator": "<", "value": self.before}
+        return {"operator": "AND", "value": [lower, upper]}
+
+
+def slice_window(window: ContactWindow, boundaries: list[dt.date], tz: str) -> list[ContactSlice]:
+    """Split `window` at the starts of the local days `boundaries` (ascending, after the
+    window's first day): every record the window matches is matched by exactly one slice."""
+    first_day = local_date(window.covers_from, tz)
+    days = sorted({d for d in boundaries if d > first_day})
+    afters = [window.after] + [day_noon(d - dt.timedelta(days=1), tz) for d in days]
+    befores: list[int | None] = [day_noon(d, tz) for d in days] + [None]
+    return [ContactSlice(a, b) for a, b in zip(afters, befores, strict=True)]
+
+
+def probe_days(first_day: dt.date, last_day: dt.date, points: int) -> list[dt.date]:
+    """Up to `points` distinct days spread evenly over (first_day, last_day]."""
+    span = (last_day - first_day).days
+    if span <= 0 or points <= 0:
+        return []
+    offsets = sorted({max(1, round(i * span / points)) for i in range(1, points + 1)})
+    return [first_day + dt.timedelta(days=offset) for offset in offsets]
+
+
+def choose_boundaries(
+    days: list[dt.date], counts_before: list[int], total: int, parts: int
+) -> list[dt.date]:
+    """Split days so each part holds about `total / parts` records, from `counts_before[i]`
+    = records before day `days[i]` (ascending). Returns at most `parts - 1` distinct days."""
+    if parts <= 1 or total <= 0:
+        return []
+    chosen: list[dt.date] = []
+    target = 1
+    for day, before in zip(days, counts_before, strict=True):
+        if target >= parts:
+            break
+        if before >= total * target / parts and (not chosen or day > chosen[-1]):
+            chosen.append(day)
+            while target < parts and before >= total * target / parts:
+                target += 1
+    return chosen

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import httpx
 import pytest
 
+from sources.intercom import contacts as contacts_module
 from sources.intercom.schema import table_columns
 from sources.intercom.windows import day_start, local_date
 from tests.sources.conftest import mismatches, pairs, truth, unix
@@ -182,3 +184,22 @@ def test_unknown_fields_land_and_types_stay_stable_run_to_run(emulator, sync, pi
         name: later[name]["data_type"] for name in first
     }
     assert not [name for name in later if "__v_" in name]  # no variant columns
+
+
+def test_a_large_window_is_paged_in_concurrent_day_slices(
+    emulator, sync, rows, loaded, monkeypatch, caplog
+):
+    # Make the tiny world count as "large" so the window is split.
+    monkeypatch.setattr(contacts_module, "CONTACT_SPLIT_MIN_PAGES", 2)
+    emu = emulator(timezone="Pacific/Pago_Pago", mutate_during_pagination=1)
+    before = {r["id"] for r in truth(emu, "contacts")}
+    with caplog.at_level(logging.INFO, logger=contacts_module.__name__):
+        sync(emu, resources=["contacts"], page_size=20)
+    assert any("8 slice(s)" in m or "7 slice(s)" in m for m in caplog.messages), caplog.messages
+    assert before <= {r["id"] for r in rows("contacts")}
+    emu.control.update({"mutate_during_pagination": 0})
+    emu.world.advance(24 * 3600, intensity=3.0)
+    sync(emu, resources=["contacts"], page_size=20)
+    assert_converged(emu, rows)
+    sync(emu, resources=["contacts"], page_size=20)
+    assert loaded()["contacts"] == 0

@@ -8,7 +8,16 @@ import zoneinfo
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sources.intercom.windows import DAY, contact_window, day_start, local_date
+from sources.intercom.windows import (
+    DAY,
+    ContactSlice,
+    choose_boundaries,
+    contact_window,
+    day_start,
+    local_date,
+    probe_days,
+    slice_window,
+)
 
 FAR_ZONES = [
     "Pacific/Kiritimati",  # UTC+14
@@ -84,3 +93,71 @@ def test_same_day_records_before_the_cursor_are_covered() -> None:
     window = contact_window(cursor, tz)
     assert window.covers_from <= midnight - DAY
     assert search_matches(midnight, window.after, tz)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tz=zones,
+    since=instants,
+    gaps=st.lists(st.integers(min_value=1, max_value=40), min_size=0, max_size=6),
+    offsets=st.lists(st.integers(min_value=0, max_value=200 * DAY), min_size=1, max_size=20),
+)
+def test_slices_partition_the_window(tz, since, gaps, offsets) -> None:
+    window = contact_window(since, tz)
+    first_day = local_date(window.covers_from, tz)
+    boundaries, day = [], first_day
+    for gap in gaps:
+        day = day + dt.timedelta(days=gap)
+        boundaries.append(day)
+    slices = slice_window(window, boundaries, tz)
+    assert len(slices) == len(set(boundaries)) + 1
+    for offset in offsets:
+        updated_at = window.covers_from + offset
+        hits = [s for s in slices if slice_matches(updated_at, s, tz)]
+        assert len(hits) == 1, (updated_at, slices)
+
+
+def slice_matches(updated_at: int, piece: ContactSlice, tz: str) -> bool:
+    """Intercom's `> after AND < before` on contact dates (by local day)."""
+    day = local_date(updated_at, tz)
+    if not day > local_date(piece.after, tz):
+        return False
+    return piece.before is None or day < local_date(piece.before, tz)
+
+
+def test_slice_queries_use_only_operators_contact_dates_allow() -> None:
+    window = contact_window(1_767_225_600, "Pacific/Kiritimati")
+    slices = slice_window(window, [dt.date(2026, 1, 5)], "Pacific/Kiritimati")
+    assert slices[0].query()["operator"] == "AND"
+    assert {f["operator"] for f in slices[0].query()["value"]} == {">", "<"}
+    assert slices[1].query() == {"field": "updated_at", "operator": ">", "value": slices[1].after}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=40),
+    parts=st.integers(min_value=1, max_value=10),
+)
+def test_boundaries_balance_the_parts(counts, parts) -> None:
+    cumulative, total = [], 0
+    for n in counts:
+        total += n
+        cumulative.append(total)
+    total += 7  # records after the last probed day
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(len(counts))]
+    chosen = choose_boundaries(days, cumulative, total, parts)
+    assert chosen == sorted(set(chosen))
+    assert len(chosen) <= parts - 1
+    assert set(chosen) <= set(days)
+
+
+def test_probe_days_spread_over_the_range() -> None:
+    days = probe_days(dt.date(2026, 1, 1), dt.date(2026, 12, 31), 32)
+    assert len(days) == 32
+    assert days == sorted(set(days))
+    assert dt.date(2026, 1, 1) < days[0] and days[-1] <= dt.date(2026, 12, 31)
+    assert probe_days(dt.date(2026, 1, 1), dt.date(2026, 1, 3), 32) == [
+        dt.date(2026, 1, 2),
+        dt.date(2026, 1, 3),
+    ]
+    assert probe_days(dt.date(2026, 1, 1), dt.date(2026, 1, 1), 32) == []
