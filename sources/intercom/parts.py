@@ -134,14 +134,17 @@ def without_lists(value: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def drop_nulls(value: Mapping[str, Any]) -> dict[str, Any]:
-    """Remove null values from objects, recursively (not from lists).
+    """Remove null values from objects, recursively (also objects inside lists).
 
-    A null object such as `"statistics": null` would otherwise make dlt announce an untyped
-    `statistics` column; its flattened columns are declared from the spec anyway, and an
-    absent key loads as NULL, so nothing is lost.
+    A null such as `"statistics": null` would otherwise make dlt announce an untyped
+    `statistics` column; declared columns exist anyway, and an absent key loads as NULL.
     """
-    return {
-        key: drop_nulls(item) if isinstance(item, Mapping) else item
-        for key, item in value.items()
-        if item is not None
-    }
+    return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+
+
+def _without_nulls(item: Any) -> Any:
+    if isinstance(item, Mapping):
+        return drop_nulls(item)
+    if isinstance(item, list):
+        return [_without_nulls(element) for element in item]
+    return item

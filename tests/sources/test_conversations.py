@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from emulator import ops
 from sources.intercom.schema import table_columns
 from tests.sources.conftest import by_id, pairs, truth, unix
 
@@ -148,6 +149,26 @@ def test_records_late_in_the_search_index_are_not_missed(emulator, sync, rows) -
     emu.advance(900, intensity=0)  # all indexed now, long after the cursor passed them
     sync(emu, resources=RESOURCES)
     assert_converged(emu, rows)
+
+
+def test_contact_merge_moves_conversation_links(emu, sync, rows) -> None:
+    sync(emu, resources=RESOURCES)
+    world = emu.world
+    contacts = [world.contacts.get(id) for id in world.contacts.ids()]
+    lead = next(
+        c for c in contacts if c["role"] == "lead" and world.conversation_ids_of_contact(c["id"])
+    )
+    user = next(c for c in contacts if c["role"] == "user")
+    moved = set(world.conversation_ids_of_contact(lead["id"]))
+    with emu.control.lock:
+        ops.merge_contacts(world, lead["id"], user["id"], world.now + 1)
+        world.now += 1
+    sync(emu, resources=RESOURCES)
+    assert_converged(emu, rows)
+    links = pairs(rows("conversations__contacts"), "conversation_id", "contact_id")
+    for conversation_id in moved:
+        assert (conversation_id, user["id"]) in links
+        assert (conversation_id, lead["id"]) not in links
 
 
 def test_run_without_change_fetches_and_loads_nothing(emu, sync, loaded) -> None:
