@@ -76,3 +76,14 @@ def test_parse_start_date() -> None:
     assert parse_start_date("2026-01-01T00:00:00Z") == 1767225600
     assert parse_start_date("2026-01-01T02:00:00+02:00") == 1767225600
     assert parse_start_date(dt.date(2026, 1, 1)) == 1767225600
+
+
+def test_configuration_from_dlt_config(emulator, pipeline, monkeypatch):
+    emu = emulator(api_version="2.9")
+    monkeypatch.setenv("SOURCES__INTERCOM__ACCESS_TOKEN", emu.token)
+    monkeypatch.setenv("SOURCES__INTERCOM__BASE_URL", emu.base_url)
+    monkeypatch.setenv("SOURCES__INTERCOM__API_VERSION", "2.9")
+    source = intercom()
+    assert source.resources["contacts"].columns["owner_id"]["data_type"] == "bigint"  # 2.9 shape
+    pipeline().run(source.with_resources("tags")).raise_on_failed_jobs()
+    assert pipeline().last_trace.last_normalize_info.row_counts["tags"] == len(emu.world.tags)
