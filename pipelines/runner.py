@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,12 +12,14 @@ from typing import Any
 
 import dlt
 import pendulum
-from dlt.common.pipeline import LoadInfo
+from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
+from dlt.extract import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
-from pipelines.lock import pipeline_lock
+from pipelines.history import RunRecord, record_run
+from pipelines.lock import LockedError, pipeline_lock
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
 from sources.intercom.errors import (
@@ -37,6 +38,11 @@ DEFAULT_DUCKDB_FILE = "intercom.duckdb"
 # "ambiguous reference to catalog or schema".
 DEFAULT_DATASET = "intercom_raw"
 DEFAULT_PIPELINE = "intercom"
+# Destinations that load parquet natively; the others get dlt's preferred format for them
+# (e.g. postgres: insert_values, as parquet there needs the ADBC driver).
+PARQUET_DESTINATIONS = frozenset({"duckdb", "motherduck", "filesystem", "ducklake"})
+# Table formats for the filesystem destination; plain parquet files cannot be merged into.
+TABLE_FORMATS = ("delta", "iceberg")
 
 
 @dataclass
@@ -54,6 +60,7 @@ class SyncOptions:
     api_version: str | None = None
     access_token: str | None = None  # only from code (tests, demo); the CLI never takes it
     progress: bool = True
+    table_format: str | None = None  # filesystem destination: "delta"/"iceberg" (merges work)
 
 
 @dataclass
@@ -65,6 +72,7 @@ class SyncResult:
     rate_limited: int
     seconds: float
     finished_pending: bool = False
+    server_time: int | None = None  # the API's clock (`Date`) at the end of the run
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -133,10 +141,26 @@ def make_destination(destination: str, duckdb_file: str) -> Any:
     return destination
 
 
+def destination_type(pipeline: dlt.Pipeline) -> str | None:
+    """`duckdb`, `postgres`, `filesystem` … of a pipeline (also for named destinations)."""
+    if pipeline.destination is None:
+        return None
+    return pipeline.destination.destination_type.rsplit(".", 1)[-1]
+
+
+def loader_file_format(pipeline: dlt.Pipeline) -> str | None:
+    return "parquet" if destination_type(pipeline) in PARQUET_DESTINATIONS else None
+
+
+def pipelines_dir_of(options: SyncOptions) -> str:
+    return options.pipelines_dir or get_dlt_pipelines_dir()
+
+
 def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
     destination = make_destination(options.destination, options.duckdb_file)
     progress: Any = (
-        dlt.progress.log(log_period=10, logger=sys.stderr, dump_system_stats=False)
+        # A logger, not a stream: progress lines follow --log-format (json for log shippers).
+        dlt.progress.log(log_period=10, logger=log, dump_system_stats=False)
         if options.progress
         else None
     )
@@ -187,6 +211,20 @@ def translate_error(exc: BaseException) -> SyncError:
     return SyncError(f"{type(cause).__name__}: {cause}", ExitCode.UNEXPECTED)
 
 
+def apply_table_format(source: DltSource, table_format: str) -> None:
+    """`table_format` on every table of every resource. `pipeline.run(table_format=…)` sets
+    only a resource's base hints, and the conversation/ticket resources declare each of their
+    tables (root, parts, deletions) as a table variant, which would stay plain parquet —
+    and plain parquet cannot be merged into (dlt falls back to append)."""
+    for resource in source.resources.values():
+        resource.apply_hints(table_format=table_format)
+        # dlt has no public accessor for a resource's table variants.
+        for variant in list(getattr(resource, "_hints_variants", {})):
+            resource.apply_hints(
+                table_name=variant, table_format=table_format, create_table_variant=True
+            )
+
+
 @contextmanager
 def locked(options: SyncOptions, pipeline: dlt.Pipeline) -> Iterator[None]:
     with pipeline_lock(Path(pipeline.pipelines_dir), options.pipeline_name):
@@ -194,54 +232,90 @@ def locked(options: SyncOptions, pipeline: dlt.Pipeline) -> Iterator[None]:
 
 
 def run_sync(options: SyncOptions) -> SyncResult:
-    """One sync: check the token, finish any interrupted load, extract and load."""
+    """One sync: check the token, finish any interrupted load, extract and load. Every
+    outcome but "another run holds the lock" is appended to the run history (status)."""
+    started = time.time()
+    client: IntercomClient | None = None
+    record = RunRecord(started_at=started, finished_at=started, ok=False)
+    record.resources = options.resources
+    try:
+        client = build_client(options)
+        result = _sync(options, client)
+    except LockedError:
+        raise  # the other run is the one that counts
+    except BaseException as exc:
+        error = exc if isinstance(exc, SyncError) else translate_error(exc)
+        if isinstance(exc, KeyboardInterrupt):
+            error = SyncError("interrupted", ExitCode.INTERRUPTED)
+        record.exit_code = int(error.exit_code)
+        record.message = str(error)
+        raise
+    else:
+        record.ok = True
+        record.rows = result.rows_by_table
+        return result
+    finally:
+        record.finished_at = time.time()
+        if client is not None:
+            record.server_time = client.server_time()
+            client.close()
+        _record_safely(options, record)
+
+
+def _record_safely(options: SyncOptions, record: RunRecord) -> None:
+    try:
+        record_run(pipelines_dir_of(options), options.pipeline_name, record)
+    except OSError as exc:  # the history is for status; never fail a sync over it
+        log.warning("could not write the run history: %s", exc)
+
+
+def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     started = time.monotonic()
     start_date = validate_start_date(options.start_date)
-    client = build_client(options)
     try:
+        client.get("/me")  # fail on a bad token or version before any data work
+    except IntercomError as exc:
+        raise translate_error(exc) from None
+    pipeline = make_pipeline(options)
+    source = intercom(client=client, start_date=start_date)
+    if options.resources:
+        unknown = sorted(set(options.resources) - set(source.resources))
+        if unknown:
+            raise ConfigError(
+                f"unknown resource(s) {', '.join(unknown)}; "
+                f"choose from: {', '.join(source.resources)}"
+            )
+        source = source.with_resources(*options.resources)
+    if options.table_format:
+        apply_table_format(source, options.table_format)
+    with locked(options, pipeline):
+        finished_pending = False
         try:
-            client.get("/me")  # fail on a bad token or version before any data work
-        except IntercomError as exc:
+            if pipeline.has_pending_data:
+                # After a crash dlt only loads the pending package on the next run();
+                # finish it first, then extract new data in this same invocation.
+                log.warning("finishing the load package left by an interrupted run")
+                pipeline.run()
+                finished_pending = True
+            info = pipeline.run(
+                source,
+                loader_file_format=loader_file_format(pipeline),
+                refresh="drop_sources" if options.full_refresh else None,
+            )
+            info.raise_on_failed_jobs()
+        except Exception as exc:
             raise translate_error(exc) from None
-        pipeline = make_pipeline(options)
-        source = intercom(client=client, start_date=start_date)
-        if options.resources:
-            unknown = sorted(set(options.resources) - set(source.resources))
-            if unknown:
-                raise ConfigError(
-                    f"unknown resource(s) {', '.join(unknown)}; "
-                    f"choose from: {', '.join(source.resources)}"
-                )
-            source = source.with_resources(*options.resources)
-        with locked(options, pipeline):
-            finished_pending = False
-            try:
-                if pipeline.has_pending_data:
-                    # After a crash dlt only loads the pending package on the next run();
-                    # finish it first, then extract new data in this same invocation.
-                    log.warning("finishing the load package left by an interrupted run")
-                    pipeline.run()
-                    finished_pending = True
-                info = pipeline.run(
-                    source,
-                    loader_file_format="parquet",
-                    refresh="drop_sources" if options.full_refresh else None,
-                )
-                info.raise_on_failed_jobs()
-            except Exception as exc:
-                raise translate_error(exc) from None
-        rows = dict(pipeline.last_trace.last_normalize_info.row_counts)
-        return SyncResult(
-            load_info=info,
-            rows_by_table={t: n for t, n in sorted(rows.items()) if not t.startswith("_dlt")},
-            requests=client.stats.requests,
-            retries=client.stats.retries,
-            rate_limited=client.stats.rate_limited,
-            seconds=time.monotonic() - started,
-            finished_pending=finished_pending,
-        )
-    finally:
-        client.close()
+    rows = dict(pipeline.last_trace.last_normalize_info.row_counts)
+    return SyncResult(
+        load_info=info,
+        rows_by_table={t: n for t, n in sorted(rows.items()) if not t.startswith("_dlt")},
+        requests=client.stats.requests,
+        retries=client.stats.retries,
+        rate_limited=client.stats.rate_limited,
+        seconds=time.monotonic() - started,
+        finished_pending=finished_pending,
+        server_time=client.server_time(),
+    )
 
 
 def format_summary(result: SyncResult) -> str:

@@ -1,9 +1,17 @@
-"""`intercom-sync status`: the last successful load and the cursor of each resource."""
+"""`intercom-sync status`: per resource its cursor, lag, rows, last success and last failure.
+
+Sources of truth: the cursor from dlt's pipeline state, rows from the destination itself,
+successes and failures from our run history (`history.py`; dlt's trace keeps only the last
+run), the last committed load from the destination's `_dlt_loads`. Lag is measured on the
+API's clock: the `Date` of the last run carried forward to now (against real Intercom that
+is simply now).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from datetime import datetime
+import time
 from typing import Any
 
 import dlt
@@ -11,11 +19,14 @@ from dlt.pipeline.exceptions import CannotRestorePipelineException
 
 from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
-from pipelines.runner import make_destination
+from pipelines.history import RunRecord, read_history
+from pipelines.runner import destination_type, make_destination
+from pipelines.warehouse import data_tables, resource_of_table, row_counts
 
 
 def _cursor_of(resource_state: Any) -> Any:
-    """The cursor a resource keeps: our own `cursor` key, or dlt incremental's `last_value`."""
+    """The cursor a resource keeps: our own `cursor` key, or a `last_value` (our horizon
+    cursor and dlt incremental both use that name)."""
     if not isinstance(resource_state, dict):
         return None
     if "cursor" in resource_state:
@@ -28,6 +39,50 @@ def _cursor_of(resource_state: Any) -> Any:
             if found is not None:
                 return found
     return None
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc).isoformat()
+    return value
+
+
+def _as_unix(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.timestamp()
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def _attach(
+    pipeline_name: str, pipelines_dir: str | None, destination: str | None, duckdb_file: str
+) -> dlt.Pipeline:
+    try:
+        pipeline = dlt.attach(pipeline_name=pipeline_name, pipelines_dir=pipelines_dir)
+    except CannotRestorePipelineException:
+        raise ConfigError(
+            f"no pipeline named '{pipeline_name}' here; run `intercom-sync run` first "
+            "(or pass the same --pipeline-name/--pipelines-dir)"
+        ) from None
+    # The state knows the destination type; DuckDB also needs the file that `run` used.
+    wanted = destination or destination_type(pipeline)
+    if wanted == "duckdb" or destination:
+        pipeline = dlt.attach(
+            pipeline_name=pipeline_name,
+            pipelines_dir=pipelines_dir,
+            destination=make_destination(wanted, duckdb_file),
+        )
+    return pipeline
 
 
 def _last_load(pipeline: dlt.Pipeline) -> dict[str, Any] | None:
@@ -46,11 +101,8 @@ def _last_load(pipeline: dlt.Pipeline) -> dict[str, Any] | None:
     return {"load_id": load_id, "inserted_at": _iso(inserted_at)}
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 def _last_run(pipeline: dlt.Pipeline) -> dict[str, Any] | None:
+    """dlt's trace of the last run (what `dlt pipeline <name> trace` shows in full)."""
     trace = pipeline.last_trace
     if trace is None:
         return None
@@ -63,49 +115,131 @@ def _last_run(pipeline: dlt.Pipeline) -> dict[str, Any] | None:
     }
 
 
+def _run_summary(record: RunRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    summary: dict[str, Any] = {"at": _iso(record.finished_at)}
+    if not record.ok:
+        summary["exit_code"] = record.exit_code
+        summary["message"] = record.message
+    return summary
+
+
+def _latest(history: list[RunRecord], ok: bool, resource: str | None = None) -> RunRecord | None:
+    for record in reversed(history):
+        if record.ok == ok and (resource is None or record.covers(resource)):
+            return record
+    return None
+
+
+def server_now(history: list[RunRecord], wall_now: float | None = None) -> float:
+    """Now on the API's clock: the last recorded `Date`, moved on by the time since."""
+    wall_now = time.time() if wall_now is None else wall_now
+    for record in reversed(history):
+        if record.server_time is not None:
+            return record.server_time + (wall_now - record.finished_at)
+    return wall_now
+
+
 def collect_status(
-    pipeline_name: str, pipelines_dir: str | None, destination: str, duckdb_file: str
+    pipeline_name: str, pipelines_dir: str | None, destination: str | None, duckdb_file: str
 ) -> dict[str, Any]:
-    try:
-        pipeline = dlt.attach(
-            pipeline_name=pipeline_name,
-            pipelines_dir=pipelines_dir,
-            destination=make_destination(destination, duckdb_file),
-        )
-    except CannotRestorePipelineException:
-        raise ConfigError(
-            f"no pipeline named '{pipeline_name}' here; run `intercom-sync run` first "
-            "(or pass the same --pipeline-name/--pipelines-dir)"
-        ) from None
-    sources = pipeline.state.get("sources", {})
-    resources = {
+    pipeline = _attach(pipeline_name, pipelines_dir, destination, duckdb_file)
+    history = read_history(pipeline.pipelines_dir, pipeline_name)
+    now = server_now(history)
+
+    cursors = {
         name: _cursor_of(state)
-        for source_state in sources.values()
+        for source_state in pipeline.state.get("sources", {}).values()
         for name, state in source_state.get("resources", {}).items()
     }
+    tables = data_tables(pipeline)
+    counts_error = None
+    try:
+        counts: dict[str, int] = row_counts(pipeline, tables)
+    except Exception as exc:  # unreachable destination: status still shows the rest
+        counts, counts_error = {}, f"could not count rows in the destination: {exc}"
+
+    tables_of: dict[str, list[str]] = {}
+    for table in tables:
+        tables_of.setdefault(resource_of_table(pipeline, table) or table, []).append(table)
+
+    resources: dict[str, Any] = {}
+    for name in sorted(set(cursors) | set(tables_of)):
+        cursor = cursors.get(name)
+        cursor_ts = _as_unix(cursor)
+        own_tables = tables_of.get(name, [])
+        resources[name] = {
+            "cursor": cursor,
+            "cursor_at": _iso(cursor_ts) if cursor_ts is not None else None,
+            "lag_seconds": None if cursor_ts is None else max(0, round(now - cursor_ts)),
+            # rows of the resource's own table (the one named after it, else its first root)
+            "rows": counts.get(name, counts.get(own_tables[0]) if own_tables else None),
+            "tables": {t: counts.get(t) for t in own_tables},
+            "last_success": _run_summary(_latest(history, True, name)),
+            "last_failure": _run_summary(_latest(history, False, name)),
+        }
     return {
         "pipeline": pipeline_name,
-        "destination": pipeline.destination.destination_name if pipeline.destination else None,
+        "destination": destination_type(pipeline),
         "dataset": pipeline.dataset_name,
+        "api_now": _iso(now),
         "last_successful_load": _last_load(pipeline),
         "last_run": _last_run(pipeline),
-        "resources": {name: {"cursor": _iso(cursor)} for name, cursor in sorted(resources.items())},
+        "last_success": _run_summary(_latest(history, True)),
+        "last_failure": _run_summary(_latest(history, False)),
+        "row_count_error": counts_error,
+        "resources": resources,
     }
+
+
+def _format_lag(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f}{unit}"
+    return f"{seconds}s"
+
+
+def format_status(status: dict[str, Any]) -> str:
+    lines = [f"pipeline {status['pipeline']} → {status['destination']} / {status['dataset']}"]
+    lines.append(f"last successful load: {status['last_successful_load'] or 'never'}")
+    if status["last_failure"]:
+        failure = status["last_failure"]
+        lines.append(
+            f"last failure: {failure['at']} (exit {failure['exit_code']}): {failure['message']}"
+        )
+    if status["row_count_error"]:
+        lines.append(status["row_count_error"])
+    header = ("resource", "cursor", "lag", "rows", "last success", "last failure")
+    table = [header]
+    for name, info in status["resources"].items():
+        success, failure = info["last_success"], info["last_failure"]
+        table.append(
+            (
+                name,
+                info["cursor_at"] or "-",
+                _format_lag(info["lag_seconds"]),
+                "-" if info["rows"] is None else str(info["rows"]),
+                success["at"] if success else "never",
+                f"{failure['at']}: {failure['message']}" if failure else "never",
+            )
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  " + "  ".join([*cells, row[-1]]))
+    return "\n".join(lines)
 
 
 def print_status(
-    pipeline_name: str, pipelines_dir: str | None, destination: str, duckdb_file: str, as_json: bool
+    pipeline_name: str,
+    pipelines_dir: str | None,
+    destination: str | None,
+    duckdb_file: str,
+    as_json: bool,
 ) -> int:
     status = collect_status(pipeline_name, pipelines_dir, destination, duckdb_file)
-    if as_json:
-        print(json.dumps(status, indent=2, default=str))
-        return ExitCode.OK
-    print(f"pipeline {status['pipeline']} → {status['destination']} / {status['dataset']}")
-    print(f"last successful load: {status['last_successful_load'] or 'never'}")
-    run = status["last_run"]
-    if run:
-        outcome = "ok" if run["ok"] else f"FAILED ({run['failure']})"
-        print(f"last run: {run['started_at']} → {run['finished_at']}: {outcome}")
-    for name, info in status["resources"].items():
-        print(f"  {name:<24} cursor {info['cursor']}")
+    print(json.dumps(status, indent=2, default=str) if as_json else format_status(status))
     return ExitCode.OK
