@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from emulator import ops
+from sources.intercom.client import IntercomClient
 from sources.intercom.schema import table_columns
 from tests.sources.conftest import by_id, pairs, truth, unix
 
@@ -222,3 +223,21 @@ def test_conversation_with_more_than_500_parts_is_flagged(emu, sync, rows) -> No
         if conversation_id not in long_ids:
             assert row["parts_truncated"] is False, conversation_id
             assert row["parts_total_count"] == counts.get(conversation_id, 0), conversation_id
+
+
+def test_converges_through_server_faults(emulator, sync, rows) -> None:
+    faults = {"error_rate": 0.1, "drop_rate": 0.03, "malformed_rate": 0.03}
+    emu = emulator(seed=14, faults=faults)
+
+    def client() -> IntercomClient:  # quick retries keep the test fast
+        return IntercomClient(
+            emu.token, base_url=emu.base_url, backoff_base_s=0.01, backoff_max_s=0.05
+        )
+
+    sync(emu, resources=RESOURCES, client=client())
+    assert_converged(emu, rows)
+    emu.advance(8 * 3600, intensity=3)
+    sync(emu, resources=RESOURCES, client=client())
+    assert_converged(emu, rows)
+    served = emu.control.stats.snapshot()["endpoints"][DETAIL]
+    assert set(served) - {"200", "404"}, "faults were injected on detail fetches"
