@@ -69,3 +69,13 @@ def test_an_open_scroll_is_waited_out(emulator, sync, rows):
     sync(emu, resources=["companies"], client=client)
     assert client.stats.by_status[400] >= 1  # scroll_exists was answered and waited out
     assert_converged(emu, rows)
+
+
+def test_updates_during_the_scroll_are_caught_by_the_next_run(emulator, sync, rows, loaded):
+    emu = emulator(scroll_page_size=5, mutate_during_pagination=2)
+    sync(emu, resources=["companies"])
+    emu.control.update({"mutate_during_pagination": 0})
+    sync(emu, resources=["companies"])
+    assert_converged(emu, rows)
+    sync(emu, resources=["companies"])
+    assert loaded()["companies"] == 0
