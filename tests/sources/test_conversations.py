@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator import ops
+from emulator import factory, ops
 from sources.intercom.client import IntercomClient
 from sources.intercom.schema import table_columns
 from tests.sources.conftest import by_id, pairs, truth, unix
@@ -223,6 +223,37 @@ def test_conversation_with_more_than_500_parts_is_flagged(emu, sync, rows) -> No
         if conversation_id not in long_ids:
             assert row["parts_truncated"] is False, conversation_id
             assert row["parts_total_count"] == counts.get(conversation_id, 0), conversation_id
+
+
+def test_parts_beyond_the_500_window_are_kept(emu, sync, rows) -> None:
+    sync(emu, resources=RESOURCES)
+    world = emu.world
+    long_id = next(
+        c["id"] for c in truth(emu, "conversations") if c["count_conversation_parts"] > 500
+    )
+    first = {p["id"] for p in rows("conversation_parts") if p["conversation_id"] == long_id}
+    assert len(first) == 500
+    with emu.control.lock:  # 30 new parts push the 30 oldest loaded ones out of the window
+        conversation = ops.editable(world.conversations, long_id)
+        contacts = [world.contacts.get(ref["id"]) for ref in conversation["contacts"]["contacts"]]
+        for _ in range(30):
+            world.now += 1
+            part = factory.next_conversation_part(
+                world, world.rng, conversation, world.now, [c for c in contacts if c]
+            )
+            ops.append_parts(world, conversation, [part], world.now)
+            conversation = ops.editable(world.conversations, long_id)
+    sync(emu, resources=RESOURCES)
+    assert_converged(emu, rows)
+    hidden = {p["id"] for p in truth(emu, "conversation_parts") if not p["visible"]}
+    assert len(first & hidden) == 30  # the API no longer shows them …
+    now = {p["id"] for p in rows("conversation_parts") if p["conversation_id"] == long_id}
+    assert first < now and len(now) == 530  # … but the warehouse keeps them
+    row = by_id(rows("conversations"))[long_id]
+    assert row["parts_truncated"] is True
+    assert row["parts_total_count"] == len(
+        [p for p in truth(emu, "conversation_parts") if p["conversation_id"] == long_id]
+    )
 
 
 def test_converges_through_server_faults(emulator, sync, rows) -> None:
