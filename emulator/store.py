@@ -19,6 +19,7 @@ record without that key, what list and search endpoints serve) needn't parse the
 from __future__ import annotations
 
 import bisect
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -46,6 +47,7 @@ class Store:
         # Sorted (updated_at, id) pairs; rebuilt lazily, patched in place for small changes.
         self._by_updated: list[tuple[int, str]] | None = None
         self._dirty: dict[str, int | None] = {}  # id -> previous updated_at (None = new)
+        self._index_lock = threading.Lock()
 
     # -- reading -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -119,15 +121,12 @@ class Store:
 
     def updated_index(self) -> list[tuple[int, str]]:
         """Sorted (updated_at, id) pairs, for ``bisect`` on updated_at. Snapshot; do not mutate."""
-        if self._by_updated is None:
-            self._by_updated = sorted((u, i) for i, u in self._updated.items())
-            self._dirty.clear()
-        elif self._dirty:
-            # Copy so that readers iterating the previous snapshot stay consistent.
-            fresh = list(self._by_updated) if len(self._dirty) < 5_000 else None
-            if fresh is None:
-                fresh = sorted((u, i) for i, u in self._updated.items())
-            else:
+        with self._index_lock:
+            if self._by_updated is None or len(self._dirty) > 2_000:
+                self._by_updated = sorted((u, i) for i, u in self._updated.items())
+            elif self._dirty:
+                # Patch a copy so that readers iterating the previous snapshot stay consistent.
+                fresh = list(self._by_updated)
                 for id, old in self._dirty.items():
                     if old is not None:
                         pos = bisect.bisect_left(fresh, (old, id))
@@ -136,9 +135,9 @@ class Store:
                     new = self._updated.get(id)
                     if new is not None:
                         bisect.insort(fresh, (new, id))
-            self._by_updated = fresh
+                self._by_updated = fresh
             self._dirty.clear()
-        return self._by_updated
+            return self._by_updated
 
     def updated_at(self, id: str) -> int:
         return self._updated[id]
@@ -189,13 +188,14 @@ class Store:
         return record
 
     def _note_updated(self, id: str, updated_at: int | None, is_new: bool) -> None:
-        previous = None if is_new else self._updated.get(id)
-        if updated_at is None:
-            self._updated.pop(id, None)
-        else:
-            self._updated[id] = updated_at
-        if self._by_updated is not None and previous != updated_at:
-            self._dirty.setdefault(id, previous)
+        with self._index_lock:  # readers may sort the index from another thread
+            previous = None if is_new else self._updated.get(id)
+            if updated_at is None:
+                self._updated.pop(id, None)
+            else:
+                self._updated[id] = updated_at
+            if self._by_updated is not None and previous != updated_at:
+                self._dirty.setdefault(id, previous)
 
 
 class _IdsView(Sequence[str]):

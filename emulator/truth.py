@@ -154,7 +154,7 @@ def _links(store: str, parent_key: str, child_key: str, items: Callable[[dict], 
 
 
 def _conversations_deleted(world: World):
-    for d in world.deleted_conversations.values():
+    for d in list(world.deleted_conversations.values()):  # snapshot: advance may run
         yield {
             "id": d["id"],
             "deleted_at": d["deleted_at"],
@@ -163,7 +163,7 @@ def _conversations_deleted(world: World):
 
 
 def _contacts_merged(world: World):
-    for id, (into, at) in world.merged_contacts.items():
+    for id, (into, at) in list(world.merged_contacts.items()):
         yield {"id": id, "merged_into_id": into, "merged_at": at}
 
 

@@ -188,3 +188,33 @@ def test_get_head_is_the_record_without_parts(storage):
             assert parts["total_count"] == len(parts[key])
     contact_id = world.contacts.ids()[0]
     assert world.contacts.get_head(contact_id) == world.contacts.get(contact_id)
+
+
+def test_readers_in_other_threads_survive_advance():
+    import threading
+
+    world = World.generate(WorldConfig(seed=6, scale="tiny"))
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def read_loop() -> None:
+        try:
+            while not done.is_set():
+                ids = world.contacts.ids_by_updated_at()
+                assert len(ids) > 0
+                list(world.truth("contacts_merged"))
+                list(world.truth("conversations_deleted"))
+        except BaseException as error:  # reported to the main thread
+            errors.append(error)
+
+    reader = threading.Thread(target=read_loop)
+    reader.start()
+    try:
+        for _ in range(5):
+            world.advance(86400)
+    finally:
+        done.set()
+        reader.join()
+    assert errors == []
+    pairs = [(world.contacts.updated_at(i), i) for i in world.contacts.ids_by_updated_at()]
+    assert pairs == sorted((world.contacts.updated_at(i), i) for i in world.contacts.ids())
