@@ -2,7 +2,9 @@
 
 intercom-sync run     [--destination duckdb] [--dataset …] [--resources a,b] …
 intercom-sync demo    (starts the offline emulator, syncs it into DuckDB)
-intercom-sync status  [--json]
+intercom-sync status  [--json]   cursor, lag, rows, last success/failure per resource
+intercom-sync schema  [--format text|markdown]   the loaded tables and columns
+Global: -v/--verbose, --log-format text|json (logs go to stderr).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from collections.abc import Sequence
 
 from pipelines.errors import SyncError
 from pipelines.exit_codes import ExitCode
+from pipelines.logs import LOG_FORMATS, configure_logging
 from pipelines.runner import (
     DEFAULT_DATASET,
     DEFAULT_DUCKDB_FILE,
     DEFAULT_PIPELINE,
+    TABLE_FORMATS,
     SyncOptions,
     format_summary,
     run_sync,
@@ -34,7 +38,7 @@ def _resource_list(value: str) -> list[str]:
     return names
 
 
-def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
+def _add_pipeline_name_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pipeline-name",
         default=DEFAULT_PIPELINE,
@@ -43,6 +47,10 @@ def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pipelines-dir", default=None, help="where dlt keeps pipeline state (default: dlt's)"
     )
+
+
+def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
+    _add_pipeline_name_args(parser)
     parser.add_argument(
         "--destination",
         default="duckdb",
@@ -64,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sync Intercom into DuckDB or any dlt destination, incrementally.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="stderr logs as text, or one JSON object per line for log shippers",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="sync the workspace (incremental after the first run)")
@@ -88,6 +102,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--api-version", default=None, help="Intercom-Version to pin (default 2.16; 2.9 supported)"
     )
     run.add_argument("--no-progress", action="store_true", help="no periodic progress lines")
+    run.add_argument(
+        "--transform",
+        action="store_true",
+        help="after a successful sync, build and test the dbt models in analytics/",
+    )
+    run.add_argument(
+        "--table-format",
+        choices=TABLE_FORMATS,
+        default=None,
+        help="filesystem destination: write delta/iceberg tables, so merges upsert "
+        "(plain parquet files are appended to)",
+    )
 
     demo = sub.add_parser("demo", help="sync the offline emulator into DuckDB and show the result")
     demo.add_argument(
@@ -95,21 +121,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--scale", default="small", help="emulator world size (default: small)")
     demo.add_argument("--seed", type=int, default=1, help="emulator seed (default: 1)")
-
-    status = sub.add_parser("status", help="last successful load and cursor per resource")
-    _add_pipeline_args(status)
-    status.add_argument("--json", action="store_true", help="machine-readable output")
-    return parser
-
-
-def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    demo.add_argument(
+        "--pipelines-dir",
+        default=None,
+        help="keep the demo pipeline (intercom_demo) here for status/schema (default: a temp dir)",
     )
-    # httpx logs every request URL at INFO; keep the output about the sync.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    status = sub.add_parser(
+        "status", help="per resource: cursor, lag, rows, last success and last failure"
+    )
+    _add_pipeline_args(status)
+    # No default: the pipeline state knows its destination (dlt config gives credentials).
+    status.set_defaults(destination=None)
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    schema = sub.add_parser("schema", help="the tables and columns the pipeline loaded")
+    _add_pipeline_name_args(schema)
+    schema.add_argument(
+        "--format", choices=["text", "markdown"], default="text", help="(default: %(default)s)"
+    )
+    return parser
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -126,8 +157,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
         region=args.region,
         api_version=args.api_version,
         progress=not args.no_progress,
+        table_format=args.table_format,
     )
     result = run_sync(options)
+    log.info(
+        "sync finished",
+        extra={
+            "event": "sync_finished",
+            "pipeline": options.pipeline_name,
+            "rows": sum(result.rows_by_table.values()),
+            "requests": result.requests,
+            "retries": result.retries,
+            "seconds": round(result.seconds, 2),
+        },
+    )
     print(format_summary(result))
     return ExitCode.OK
 
@@ -135,7 +178,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.demo import run_demo
 
-    return run_demo(duckdb_file=args.duckdb_file, scale=args.scale, seed=args.seed)
+    return run_demo(
+        duckdb_file=args.duckdb_file,
+        scale=args.scale,
+        seed=args.seed,
+        pipelines_dir=args.pipelines_dir,
+    )
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
@@ -150,29 +198,38 @@ def _cmd_status(args: argparse.Namespace) -> int:
     )
 
 
-COMMANDS = {"run": _cmd_run, "demo": _cmd_demo, "status": _cmd_status}
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from pipelines.schema_doc import print_schema
+
+    return print_schema(args.pipeline_name, args.pipelines_dir, args.format)
+
+
+COMMANDS = {"run": _cmd_run, "demo": _cmd_demo, "status": _cmd_status, "schema": _cmd_schema}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     args = build_parser().parse_args(argv)
-    _configure_logging(args.verbose)
+    configure_logging(args.verbose, args.log_format)
     try:
         return int(COMMANDS[args.command](args))
     except SyncError as exc:
-        print(f"intercom-sync: error: {exc}", file=sys.stderr)
-        return int(exc.exit_code)
+        return _fail(args, f"error: {exc}", exc.exit_code)
     except KeyboardInterrupt:
-        print("intercom-sync: interrupted; the next run resumes safely", file=sys.stderr)
-        return 130
+        return _fail(args, "interrupted; the next run resumes safely", ExitCode.INTERRUPTED)
     except Exception as exc:  # a bug: one line by default, the traceback with -v
         log.debug("unexpected failure", exc_info=True)
-        print(
-            f"intercom-sync: unexpected error: {type(exc).__name__}: {exc} "
-            "(run with -v for the traceback)",
-            file=sys.stderr,
-        )
-        return int(ExitCode.UNEXPECTED)
+        message = f"unexpected error: {type(exc).__name__}: {exc} (run with -v for the traceback)"
+        return _fail(args, message, ExitCode.UNEXPECTED)
+
+
+def _fail(args: argparse.Namespace, message: str, code: ExitCode) -> int:
+    """One line on stderr: plain for people, a JSON log record with --log-format json."""
+    if args.log_format == "json":
+        log.error(message, extra={"event": "failed", "exit_code": int(code)})
+    else:
+        print(f"intercom-sync: {message}", file=sys.stderr)
+    return int(code)
 
 
 if __name__ == "__main__":

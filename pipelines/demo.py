@@ -10,7 +10,9 @@ import duckdb
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.exit_codes import ExitCode
-from pipelines.runner import DEFAULT_DATASET, SyncOptions, format_summary, run_sync
+from pipelines.runner import DEFAULT_DATASET, SyncOptions, SyncResult, format_summary, run_sync
+
+DEMO_PIPELINE = "intercom_demo"
 
 # One example of the questions the tables answer: how fast does each team first reply?
 EXAMPLE_SQL = f"""
@@ -25,26 +27,35 @@ LIMIT 10
 """
 
 
-def run_demo(duckdb_file: str, scale: str, seed: int) -> int:
-    db = Path(duckdb_file)
+def sync_emulator(db: Path, scale: str, seed: int, pipelines_dir: str) -> SyncResult:
+    """Start an emulator world and sync all of it into `db` (pipeline `intercom_demo`)."""
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)  # the demo always starts from an empty database
-    print(f"Starting the Intercom emulator (scale={scale}, seed={seed}) …")
-    with (
-        running_emulator(WorldConfig(seed=seed, scale=scale)) as emu,
-        tempfile.TemporaryDirectory(prefix="intercom-demo-") as pipelines_dir,
-    ):
-        print(f"Emulator at {emu.base_url}; syncing into {db} …")
-        result = run_sync(
+    with running_emulator(WorldConfig(seed=seed, scale=scale)) as emu:
+        print(f"Emulator at {emu.base_url} (scale={scale}, seed={seed}); syncing into {db} …")
+        return run_sync(
             SyncOptions(
                 duckdb_file=str(db),
-                pipeline_name="intercom_demo",
+                pipeline_name=DEMO_PIPELINE,
                 pipelines_dir=pipelines_dir,
                 base_url=emu.base_url,
                 access_token=emu.token,
                 progress=False,
+                full_refresh=True,  # a kept --pipelines-dir must not resume an old demo
             )
         )
+
+
+def run_demo(duckdb_file: str, scale: str, seed: int, pipelines_dir: str | None = None) -> int:
+    """`pipelines_dir`: keep the pipeline there (for `status`/`schema`/`dlt pipeline`);
+    default: a temporary directory."""
+    db = Path(duckdb_file)
+    print("Starting the Intercom emulator …")
+    if pipelines_dir is not None:
+        result = sync_emulator(db, scale, seed, pipelines_dir)
+    else:
+        with tempfile.TemporaryDirectory(prefix="intercom-demo-") as tmp:
+            result = sync_emulator(db, scale, seed, tmp)
     print(format_summary(result))
     print("\nExample: median minutes to first admin reply, per team")
     print(EXAMPLE_SQL.strip())

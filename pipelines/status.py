@@ -43,9 +43,10 @@ def _cursor_of(resource_state: Any) -> Any:
 
 def _iso(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return value.isoformat(timespec="seconds")
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc).isoformat()
+        moment = dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        return moment.isoformat(timespec="seconds")
     return value
 
 
@@ -133,10 +134,11 @@ def _latest(history: list[RunRecord], ok: bool, resource: str | None = None) -> 
 
 
 def server_now(history: list[RunRecord], wall_now: float | None = None) -> float:
-    """Now on the API's clock: the last recorded `Date`, moved on by the time since."""
+    """Now on the API's clock: the `Date` of the last successful run (a failed run may
+    have had no response, and then its time is the local clock), moved on by the time since."""
     wall_now = time.time() if wall_now is None else wall_now
     for record in reversed(history):
-        if record.server_time is not None:
+        if record.ok and record.server_time is not None:
             return record.server_time + (wall_now - record.finished_at)
     return wall_now
 
