@@ -5,6 +5,7 @@ intercom-sync demo    (starts the offline emulator, syncs it into DuckDB)
 intercom-sync status  [--json]   cursor, lag, rows, last success/failure per resource
 intercom-sync schema  [--format text|markdown]   the loaded tables and columns
 Global: -v/--verbose, --log-format text|json (logs go to stderr).
+intercom-sync report  [--duckdb-file …] [--dataset …] [--output f.html] [--build-models]
 """
 
 from __future__ import annotations
@@ -140,6 +141,19 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--format", choices=["text", "markdown"], default="text", help="(default: %(default)s)"
     )
+    report = sub.add_parser("report", help="write an HTML report of charts from the dbt marts")
+    report.add_argument(
+        "--duckdb-file", default=DEFAULT_DUCKDB_FILE, help="DuckDB file (default: %(default)s)"
+    )
+    report.add_argument(
+        "--dataset", default=DEFAULT_DATASET, help="the synced dataset (default: %(default)s)"
+    )
+    report.add_argument(
+        "--output", default="intercom-report.html", help="HTML file to write (default: %(default)s)"
+    )
+    report.add_argument(
+        "--build-models", action="store_true", help="run `dbt build` on the file first"
+    )
     return parser
 
 
@@ -172,6 +186,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         },
     )
     print(format_summary(result))
+    if args.transform:
+        from pipelines.runner import make_pipeline
+        from pipelines.transform import run_transform
+
+        built = run_transform(make_pipeline(options))
+        print(
+            f"dbt: {built.models} models built, {built.tests} tests passed (schema {built.schema})"
+        )
     return ExitCode.OK
 
 
@@ -204,7 +226,30 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return print_schema(args.pipeline_name, args.pipelines_dir, args.format)
 
 
-COMMANDS = {"run": _cmd_run, "demo": _cmd_demo, "status": _cmd_status, "schema": _cmd_schema}
+def _cmd_report(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from pipelines.report import write_report
+    from pipelines.transform import analytics_dataset_name, build_duckdb_standalone
+
+    if args.build_models:
+        with tempfile.TemporaryDirectory(prefix="intercom-dbt-") as work:
+            built = build_duckdb_standalone(args.duckdb_file, args.dataset, work)
+        print(
+            f"dbt: {built.models} models built, {built.tests} tests passed (schema {built.schema})"
+        )
+    path = write_report(args.duckdb_file, analytics_dataset_name(args.dataset), args.output)
+    print(f"Report written: {path}")
+    return ExitCode.OK
+
+
+COMMANDS = {
+    "run": _cmd_run,
+    "demo": _cmd_demo,
+    "status": _cmd_status,
+    "schema": _cmd_schema,
+    "report": _cmd_report,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -131,3 +131,50 @@ def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) 
         result.seconds,
     )
     return result
+
+
+def build_duckdb_standalone(duckdb_file: str, dataset: str, work_dir: str) -> TransformResult:
+    """`dbt build` (models + tests) of `analytics/` on a DuckDB file, without a dlt pipeline
+    (for `intercom-sync report --build-models`, e.g. on the demo's database)."""
+    import json
+    import time
+
+    try:
+        from dbt.cli.main import dbtRunner
+    except ImportError:  # pragma: no cover - depends on the install
+        raise ConfigError("dbt is not installed; pip install 'intercom-sync[dbt]'") from None
+
+    project = dbt_project_dir()
+    schema = analytics_dataset_name(dataset)
+    for name, value in OFFLINE_DBT_ENV.items():
+        os.environ.setdefault(name, value)
+    os.environ["INTERCOM_DBT_TARGET"] = "duckdb"
+    os.environ["INTERCOM_DUCKDB_FILE"] = str(Path(duckdb_file).resolve())
+    os.environ.pop("DLT__CREDENTIALS__DATABASE", None)  # would win over INTERCOM_DUCKDB_FILE
+    args = [
+        "build",
+        "--project-dir", str(project),
+        "--profiles-dir", str(project),
+        "--target-path", str(Path(work_dir) / "target"),
+        "--log-path", str(Path(work_dir) / "logs"),
+        "--vars", json.dumps({"source_dataset_name": dataset, "destination_dataset_name": schema}),
+        "--quiet",
+    ]  # fmt: skip
+    started = time.monotonic()
+    outcome = dbtRunner().invoke(args)
+    if not outcome.success:
+        failed = [
+            f"{r.node.name}: {r.message}"
+            for r in (getattr(outcome.result, "results", None) or [])
+            if str(r.status) not in ("success", "pass")
+        ]
+        detail = "; ".join(failed[:5]) or str(outcome.exception)
+        raise SyncError(f"dbt build failed: {detail}", ExitCode.UNEXPECTED)
+    results = list(outcome.result.results)
+    tests = sum(1 for r in results if r.node.resource_type == "test")
+    return TransformResult(
+        schema=schema,
+        models=len(results) - tests,
+        tests=tests,
+        seconds=time.monotonic() - started,
+    )
