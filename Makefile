@@ -5,19 +5,23 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 export RUNTIME__DLTHUB_TELEMETRY ?= false
+# dbt (analytics/) must not reach the internet
+export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
+export DBT_VERSION_CHECK ?= false
 
 .PHONY: install demo test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,dbt]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/intercom-sync demo
+	$(VENV)/bin/intercom-sync report --duckdb-file intercom-demo.duckdb --build-models --output intercom-demo-report.html
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
