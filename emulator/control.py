@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.errors import RequestIds
 from emulator.faults import FaultConfig, FaultInjector
-from emulator.queries import Orderings
+from emulator.queries import MatchCache, Orderings
 from emulator.ratelimit import RateLimiter
 from emulator.rendering import RenderCache
 from emulator.scroll import ScrollRegistry
@@ -137,6 +137,7 @@ class Control:
         self.faults = self._make_injector()
         self.renders = RenderCache()
         self.orderings = Orderings()
+        self.matches = MatchCache()
         self.search_counts: dict[tuple, tuple[Any, int]] = {}
 
     def replace_world(self, world: World) -> None:
@@ -145,6 +146,7 @@ class Control:
         self.lock = getattr(world, "lock", None) or threading.RLock()
         self.renders.clear()
         self.orderings.clear()
+        self.matches.clear()
         self.search_counts.clear()
 
     def _scroll_clock(self) -> float:

@@ -7,7 +7,8 @@ holding a reference to the snapshot it was built from.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from emulator.paging import Ordering, identity, nullable_key
@@ -57,3 +58,32 @@ class Orderings:
 
     def clear(self) -> None:
         self._cache.clear()
+
+
+# record id -> (record version, matched, created_at) for one search query
+MatchEntries = dict[str, tuple[int, bool, int]]
+
+
+class MatchCache:
+    """Per-query memo of `matches(record)` so warm pages need no record parsing.
+
+    Entries carry the record version they were computed for (a changed record is re-matched)
+    and its `created_at` (for the index-lag check). Bounded: least recently used queries go.
+    """
+
+    def __init__(self, max_queries: int = 32) -> None:
+        self._max = max_queries
+        self._queries: OrderedDict[Hashable, MatchEntries] = OrderedDict()
+
+    def entries(self, query_key: Hashable) -> MatchEntries:
+        entries = self._queries.get(query_key)
+        if entries is None:
+            entries = self._queries[query_key] = {}
+            if len(self._queries) > self._max:
+                self._queries.popitem(last=False)
+        else:
+            self._queries.move_to_end(query_key)
+        return entries
+
+    def clear(self) -> None:
+        self._queries.clear()

@@ -50,7 +50,7 @@ def search_contacts(ctx: Ctx) -> Reply:
         entity="contacts",
         list_type="list",
         items_key="data",
-        visible=lambda record: record["id"] not in merged,
+        visible=lambda record_id: record_id not in merged,
         variant=_merge_history_variant(ctx),
     )
 

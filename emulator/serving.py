@@ -131,7 +131,7 @@ def search_reply(
     entity: str,
     list_type: str,
     items_key: str,
-    visible: Callable[[dict], bool] = lambda record: True,
+    visible: Callable[[str], bool] = lambda record_id: True,
     variant: str = "",
 ) -> Reply:
     """`POST /<entity>/search`. The cursor is read from the body only: a `starting_after` in the
@@ -147,17 +147,28 @@ def search_reply(
     lag = ctx.control.settings.index_lag_seconds
     newest_visible = world.now - lag if lag else None
     lo, hi = compiled.updated_at_bounds
+    query = ctx.body.get("query") if isinstance(ctx.body, dict) else None
+    query_key = orjson.dumps(query, option=orjson.OPT_SORT_KEYS)
+    # Pre-2.16 versions match a few conversation values differently (legacy priority…).
+    memo = ctx.control.matches.entries((entity, query_key, ctx.version.modern))
 
     def accept(record_id: str) -> bool:
         updated = store.updated_at(record_id)
         if (lo is not None and updated < lo) or (hi is not None and updated > hi):
             return False
-        record = store.get(record_id)
-        if record is None or not visible(record):
+        if not visible(record_id):
             return False
-        if newest_visible is not None and record.get("created_at", 0) > newest_visible:
-            return False  # not indexed yet
-        return compiled.matches(record)
+        version = store.version(record_id)
+        entry = memo.get(record_id)
+        if entry is None or entry[0] != version:
+            record = store.get(record_id)
+            if record is None:
+                return False
+            entry = (version, compiled.matches(record), record.get("created_at", 0))
+            memo[record_id] = entry
+        if newest_visible is not None and entry[2] > newest_visible:
+            return False  # created too recently: not in the search index yet
+        return entry[1]
 
     field = compiled.sort_field or "updated_at"  # our default order: updated_at descending
     direction: Direction = "desc" if compiled.descending else "asc"
@@ -168,7 +179,9 @@ def search_reply(
     else:
         assert compiled.sort_value is not None
         ordering = ctx.control.orderings.by_field(store, f"search:{field}", compiled.sort_value)
-    total = _search_total(ctx, entity, store, accept, newest_visible, compiled.updated_at_bounds)
+    total = _search_total(
+        ctx, (entity, query_key, ctx.version.modern, newest_visible), store, accept, compiled
+    )
     return cursor_list_reply(
         ctx,
         entity=entity,
@@ -186,22 +199,14 @@ def search_reply(
 
 
 def _search_total(
-    ctx: Ctx,
-    entity: str,
-    store: Store,
-    accept: Callable[[str], bool],
-    newest: int | None,
-    bounds: tuple[int | None, int | None],
+    ctx: Ctx, key: tuple, store: Store, accept: Callable[[str], bool], compiled: Any
 ) -> int:
     """Number of matches, cached until the store changes (a full pass per distinct query)."""
-    body = ctx.body if isinstance(ctx.body, dict) else {}
-    query_key = orjson.dumps(body.get("query"), option=orjson.OPT_SORT_KEYS)
     snapshot = store.updated_index()
-    key = (entity, query_key, newest, ctx.version.shape)
     cached = ctx.control.search_counts.get(key)
     if cached is not None and cached[0] is snapshot:
         return cached[1]
-    start, stop = updated_range(snapshot, bounds)
+    start, stop = updated_range(snapshot, compiled.updated_at_bounds)
     total = sum(1 for i in range(start, stop) if accept(snapshot[i][1]))
     if len(ctx.control.search_counts) > 1000:
         ctx.control.search_counts.clear()
