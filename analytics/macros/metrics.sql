@@ -10,7 +10,8 @@
 
 {% macro minutes_between(start_ts, end_ts) -%}
   {#- wall-clock minutes (no business hours), fractional: seconds / 60 -#}
-  (({{ intercom_sync.epoch_seconds(end_ts) }} - {{ intercom_sync.epoch_seconds(start_ts) }}) / 60.0)
+  cast(({{ intercom_sync.epoch_seconds(end_ts) }} - {{ intercom_sync.epoch_seconds(start_ts) }}) / 60.0
+       as {{ intercom_sync.type_double() }})
 {%- endmacro %}
 
 {% macro median(expression) -%}

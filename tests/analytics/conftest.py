@@ -11,9 +11,11 @@ the warehouse can hold (every part visible to the API at one of the syncs), so t
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,17 +34,14 @@ ADVANCE_SECONDS = 3 * 24 * 3600
 
 @dataclass
 class Built:
-    duckdb_file: Path
-    schema: str
     world: Any
     held_part_ids: set[str]
     transform: Any
+    query: Callable[[str], list[dict]]  # SQL -> rows as dicts
+    schema: str
 
     def rows(self, table: str) -> list[dict]:
-        with duckdb.connect(str(self.duckdb_file), read_only=True) as con:
-            cur = con.execute(f'SELECT * FROM "{self.schema}"."{table}"')
-            names = [d[0] for d in cur.description]
-            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        return self.query(f'SELECT * FROM "{self.schema}"."{table}"')
 
 
 def _visible_part_ids(world: Any) -> set[str]:
@@ -54,36 +53,58 @@ def _visible_part_ids(world: Any) -> set[str]:
     }
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    from pipelines.runner import SyncOptions, make_pipeline, run_sync
-    from pipelines.transform import run_transform
-
-    root = tmp_path_factory.mktemp("analytics")
+@contextmanager
+def _isolated_env(root: Path, **extra: str) -> Iterator[None]:
     saved = dict(os.environ)
     os.environ["DLT_DATA_DIR"] = str(root / "dlt_data")
     os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    os.environ.update(extra)
     try:
-        with running_emulator(WORLD, api_version="2.16") as emu:
-            options = SyncOptions(
-                duckdb_file=str(root / "warehouse.duckdb"),
-                dataset=DATASET,
-                pipeline_name="analytics_test",
-                pipelines_dir=str(root / "pipelines"),
-                base_url=emu.base_url,
-                access_token=emu.token,
-                progress=False,
-            )
-            run_sync(options)
-            held = _visible_part_ids(emu.world)
-            emu.world.advance(ADVANCE_SECONDS)
-            run_sync(options)
-            held |= _visible_part_ids(emu.world)
-            result = run_transform(make_pipeline(options))
-            yield Built(Path(options.duckdb_file), result.schema, emu.world, held, result)
+        yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def sync_and_build(root: Path, **options: Any) -> Iterator[tuple[Any, set[str], Any]]:
+    """Sync, advance, sync again, then `run_transform`; yields (world, held part ids, result)."""
+    from pipelines.runner import SyncOptions, make_pipeline, run_sync
+    from pipelines.transform import run_transform
+
+    with running_emulator(WORLD, api_version="2.16") as emu:
+        sync_options = SyncOptions(
+            pipeline_name="analytics_test",
+            pipelines_dir=str(root / "pipelines"),
+            base_url=emu.base_url,
+            access_token=emu.token,
+            progress=False,
+            **options,
+        )
+        run_sync(sync_options)
+        held = _visible_part_ids(emu.world)
+        emu.world.advance(ADVANCE_SECONDS)
+        run_sync(sync_options)
+        held |= _visible_part_ids(emu.world)
+        yield emu.world, held, run_transform(make_pipeline(sync_options))
+
+
+def _duckdb_query(path: Path) -> Callable[[str], list[dict]]:
+    def query(sql: str) -> list[dict]:
+        with duckdb.connect(str(path), read_only=True) as con:
+            cur = con.execute(sql)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    return query
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    root = tmp_path_factory.mktemp("analytics")
+    db = root / "warehouse.duckdb"
+    with _isolated_env(root):
+        for world, held, result in sync_and_build(root, duckdb_file=str(db), dataset=DATASET):
+            yield Built(world, held, result, _duckdb_query(db), result.schema)
 
 
 def comparable(value: Any) -> Any:
@@ -94,6 +115,8 @@ def comparable(value: Any) -> Any:
         return int(value.timestamp())
     if isinstance(value, bool) or value is None or isinstance(value, dt.date):
         return value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
     if isinstance(value, int | float):
         return value
     return str(value)
