@@ -13,7 +13,7 @@ from emulator.errors import ApiError
 from emulator.paging import Direction, Ordering, cursor_page, cursor_pages_object
 from emulator.pipeline import Ctx, Reply
 from emulator.rendering import envelope
-from emulator.search import SearchError, compile_search
+from emulator.search import SearchError, compile_search, custom_attribute_types
 from emulator.store import Store
 from emulator.versions import (
     ApiVersion,
@@ -139,7 +139,16 @@ def search_reply(
     world = ctx.world
     try:
         compiled = compile_search(
-            ctx.body, entity=entity, timezone=world.timezone, api_version=ctx.version.name
+            ctx.body,
+            entity=entity,
+            timezone=world.timezone,
+            api_version=ctx.version.name,
+            # contacts: declared custom attributes only, date ones searched per day
+            custom_attribute_types=(
+                custom_attribute_types(world.data_attributes.get("contact", []))
+                if entity == "contacts"
+                else None
+            ),
         )
     except SearchError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None

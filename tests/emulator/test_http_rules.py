@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email.utils
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -241,3 +243,37 @@ def test_merge_history_endpoint_pages_every_entry(emulator_factory):
     assert sorted(e["source_contact_id"] for e in seen) == sorted(
         e["source_contact_id"] for e in expected
     )
+
+
+# --- contact search on custom attributes ------------------------------------------------------
+
+
+def test_contact_search_on_a_date_custom_attribute_matches_the_local_day(emulator):
+    world = emulator.world
+    zone = ZoneInfo(world.timezone)
+    live = [world.contacts.get(c) for c in world.contacts.ids() if c not in world.merged_contacts]
+    value = next(
+        c["custom_attributes"]["trial_ends_at"]
+        for c in live
+        if c["custom_attributes"].get("trial_ends_at")
+    )
+    day = datetime.fromtimestamp(value, zone).date()
+    expected = {
+        c["id"]
+        for c in live
+        if c["custom_attributes"].get("trial_ends_at") is not None
+        and datetime.fromtimestamp(c["custom_attributes"]["trial_ends_at"], zone).date() == day
+    }
+    body = {
+        "query": {"field": "custom_attributes.trial_ends_at", "operator": "=", "value": value + 1},
+        "pagination": {"per_page": 150},
+    }
+    found = client(emulator).post("/contacts/search", json=body).json()["data"]
+    assert {c["id"] for c in found} == expected
+
+
+def test_contact_search_on_an_undeclared_custom_attribute_is_refused(emulator):
+    body = {"query": {"field": "custom_attributes.no_such_thing", "operator": "=", "value": "x"}}
+    response = client(emulator).post("/contacts/search", json=body)
+    assert response.status_code == 400
+    assert error_code(response) == "parameter_invalid"
