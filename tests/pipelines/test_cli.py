@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -14,28 +12,13 @@ import pytest
 
 from pipelines.exit_codes import ExitCode
 from pipelines.runner import DEFAULT_DATASET
+from tests.pipelines.helpers import cli
 
 
 def _cli(
     args: list[str], cwd: Path, token: str | None, extra_env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SOURCES__", "INTERCOM_", "DESTINATION__"))
-    }
-    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
-    if token is not None:
-        env["SOURCES__INTERCOM__ACCESS_TOKEN"] = token
-    env.update(extra_env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return cli(args, cwd, token, extra_env)
 
 
 def _run_args(emu, tmp_path: Path, *more: str) -> list[str]:

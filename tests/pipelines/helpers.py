@@ -1,0 +1,39 @@
+"""Run `intercom-sync` as a real subprocess (what a user or scheduler does)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+def clean_env(token: str | None = None, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment minus any Intercom/destination config of the caller's shell."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SOURCES__", "INTERCOM_", "DESTINATION__"))
+    }
+    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    env["PYTHONPATH"] = str(REPO)
+    if token is not None:
+        env["SOURCES__INTERCOM__ACCESS_TOKEN"] = token
+    env.update(extra_env or {})
+    return env
+
+
+def cli(
+    args: list[str], cwd: Path, token: str | None, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        cwd=cwd,
+        env=clean_env(token, extra_env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

@@ -1,0 +1,211 @@
+"""Operating `intercom-sync`: JSON logs, status after success and failure, exit codes as
+documented, `schema` from the real dlt schema (and the README reference equal to it),
+several workspaces side by side, and dlt's own `dlt pipeline` CLI on our pipelines."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+from pathlib import Path
+
+import dlt
+import duckdb
+
+from emulator.world import WorldConfig
+from pipelines.exit_codes import ExitCode
+from pipelines.schema_doc import demo_schema_markdown, readme_section
+from tests.pipelines.helpers import REPO, VENV_BIN, clean_env, cli
+from tests.sources.conftest import mismatches, pairs, truth
+
+
+def _run(emu, tmp_path: Path, *more: str) -> list[str]:
+    return [
+        "run",
+        "--base-url",
+        emu.base_url,
+        "--pipelines-dir",
+        str(tmp_path / "pipelines"),
+        "--duckdb-file",
+        str(tmp_path / "warehouse.duckdb"),
+        *more,
+    ]
+
+
+def _status(tmp_path: Path, *more: str) -> list[str]:
+    return [
+        "status",
+        "--pipelines-dir",
+        str(tmp_path / "pipelines"),
+        "--duckdb-file",
+        str(tmp_path / "warehouse.duckdb"),
+        *more,
+    ]
+
+
+def _dead_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _json_lines(stderr: str) -> list[dict]:
+    records = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+    for record in records:
+        assert {"ts", "level", "logger", "message"} <= record.keys(), record
+    return records
+
+
+def test_json_logs_are_one_object_per_line(emulator, tmp_path: Path) -> None:
+    # Progress on (every 10 s is too rare for a tiny sync, but it exercises dlt's logger
+    # set-up), dlt warnings included: nothing on stderr may be plain text.
+    ok = cli(["--log-format", "json", *_run(emulator, tmp_path)], tmp_path, emulator.token)
+    assert ok.returncode == 0, ok.stderr
+    records = _json_lines(ok.stderr)
+    finished = [r for r in records if r.get("event") == "sync_finished"]
+    assert len(finished) == 1
+    assert finished[0]["rows"] > 0 and finished[0]["requests"] > 0
+    assert emulator.token not in ok.stderr
+
+    failed = cli(
+        ["--log-format", "json", "run", "--base-url", f"http://127.0.0.1:{_dead_port()}"],
+        tmp_path,
+        emulator.token,
+        {"SOURCES__INTERCOM__MAX_RETRIES": "0"},
+    )
+    assert failed.returncode == ExitCode.API_UNAVAILABLE
+    errors = [r for r in _json_lines(failed.stderr) if r["level"] == "ERROR"]
+    assert errors[-1]["exit_code"] == ExitCode.API_UNAVAILABLE
+    assert "unavailable" in errors[-1]["message"]
+
+
+def test_status_shows_cursor_lag_rows_success_and_failure(emulator, tmp_path: Path) -> None:
+    world = emulator.world
+    assert cli(_run(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token).returncode == 0
+    failed = cli(
+        _run(emulator, tmp_path, "--no-progress", "--resources", "contacts"),
+        tmp_path,
+        "wrong-token-123",
+    )
+    assert failed.returncode == ExitCode.AUTH
+
+    result = cli(_status(tmp_path, "--json"), tmp_path, token=None)
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    contacts = status["resources"]["contacts"]
+    newest = max(row["updated_at"] for row in truth(emulator, "contacts"))
+    assert contacts["cursor"] == newest
+    # Lag on the API's clock (the emulator's data clock), not the machine's.
+    assert 0 <= contacts["lag_seconds"] - (world.now - newest) <= 120
+    assert contacts["rows"] == len(truth(emulator, "contacts"))
+    assert contacts["tables"]["contacts__tags"] == len(truth(emulator, "contacts__tags"))
+    assert contacts["last_success"]["at"]
+    assert contacts["last_failure"]["exit_code"] == ExitCode.AUTH
+    assert "wrong-token-123" not in result.stdout
+    # The failed run only covered contacts: other resources have no failure.
+    assert status["resources"]["tags"]["last_failure"] is None
+    assert status["resources"]["tags"]["rows"] == len(world.tags)
+    assert status["last_failure"]["message"] == contacts["last_failure"]["message"]
+
+    text = cli(_status(tmp_path), tmp_path, token=None)
+    assert text.returncode == 0, text.stderr
+    assert "last failure" in text.stdout and "contacts" in text.stdout
+
+
+def test_status_of_an_unknown_pipeline_is_a_config_error(tmp_path: Path) -> None:
+    result = cli(_status(tmp_path, "--pipeline-name", "nope"), tmp_path, token=None)
+    assert result.returncode == ExitCode.CONFIG
+    assert "no pipeline named 'nope'" in result.stderr
+
+
+def test_every_exit_code_is_documented_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Operations", 1)[1].split("\n## ", 1)[0]
+    for code in ExitCode:
+        assert re.search(rf"\|\s*`?{int(code)}`?\s*\|", section), f"exit code {code!r}"
+
+
+def test_schema_lists_every_loaded_table_and_column(emulator, tmp_path: Path) -> None:
+    assert cli(_run(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token).returncode == 0
+    pipelines_dir = str(tmp_path / "pipelines")
+    text = cli(["schema", "--pipelines-dir", pipelines_dir], tmp_path, token=None)
+    markdown = cli(
+        ["schema", "--pipelines-dir", pipelines_dir, "--format", "markdown"], tmp_path, None
+    )
+    assert text.returncode == 0 and markdown.returncode == 0, text.stderr + markdown.stderr
+    schema = dlt.attach(pipeline_name="intercom", pipelines_dir=pipelines_dir).default_schema
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        loaded = {
+            (table, column)
+            for table, column in con.sql(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'intercom_raw' AND column_name NOT LIKE '\\_dlt%' ESCAPE '\\'"
+            ).fetchall()
+            if not table.startswith("_dlt")
+        }
+    assert {t for t, _ in loaded} == set(schema.data_table_names(seen_data_only=True))
+    for table, column in loaded:  # every column the warehouse really has is documented
+        assert f"#### `{table}`" in markdown.stdout
+        assert f"| `{column}` |" in markdown.stdout
+    assert "contacts  (upsert on `id`)" in text.stdout
+
+
+def test_readme_table_reference_equals_the_schema_command(tmp_path: Path) -> None:
+    section = readme_section((REPO / "README.md").read_text())
+    assert section is not None, "README.md lacks the <!-- schema:start --> section"
+    assert section == demo_schema_markdown(tmp_path), (
+        "README's table reference is stale: run "
+        "`.venv/bin/python -m pipelines.schema_doc --update README.md`"
+    )
+
+
+def test_two_workspaces_side_by_side_in_one_duckdb(emulator_factory, tmp_path: Path) -> None:
+    workspaces = {
+        "acme": emulator_factory(config=WorldConfig(seed=21, scale="tiny")),
+        "globex": emulator_factory(config=WorldConfig(seed=22, scale="tiny")),
+    }
+    for name, emu in workspaces.items():
+        args = _run(emu, tmp_path, "--no-progress", "--pipeline-name", name, "--dataset", name)
+        result = cli(args, tmp_path, emu.token)
+        assert result.returncode == 0, result.stderr
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+
+        def rows(dataset: str, table: str) -> list[dict]:
+            relation = con.sql(f"SELECT * FROM {dataset}.{table}")
+            return [dict(zip(relation.columns, r, strict=True)) for r in relation.fetchall()]
+
+        for name, emu in workspaces.items():
+            live = [r for r in rows(name, "contacts") if r["id"] not in emu.world.merged_contacts]
+            assert mismatches(live, truth(emu, "contacts")) == [], name
+            assert mismatches(rows(name, "companies"), truth(emu, "companies")) == [], name
+            assert pairs(rows(name, "contacts__tags"), "contact_id", "tag_id") == pairs(
+                truth(emu, "contacts__tags"), "contact_id", "tag_id"
+            )
+    for name in workspaces:  # each workspace has its own state and status
+        status = cli(_status(tmp_path, "--pipeline-name", name, "--json"), tmp_path, None)
+        assert json.loads(status.stdout)["dataset"] == name
+
+
+def test_dlt_pipeline_cli_inspects_our_pipeline(emulator, tmp_path: Path) -> None:
+    assert cli(_run(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token).returncode == 0
+    pipelines_dir = str(tmp_path / "pipelines")
+    env = clean_env()
+
+    def dlt_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(VENV_BIN / "dlt"), "pipeline", "--pipelines-dir", pipelines_dir, *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    listed = dlt_cli("--list-pipelines")
+    assert listed.returncode == 0, listed.stderr
+    assert "intercom" in listed.stdout
+    for command in ("info", "trace", "schema"):
+        result = dlt_cli("intercom", command)
+        assert result.returncode == 0, f"dlt pipeline intercom {command}: {result.stderr}"
+    assert "contacts" in dlt_cli("intercom", "schema").stdout
