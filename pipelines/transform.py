@@ -135,43 +135,47 @@ def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) 
 
 def build_duckdb_standalone(duckdb_file: str, dataset: str, work_dir: str) -> TransformResult:
     """`dbt build` (models + tests) of `analytics/` on a DuckDB file, without a dlt pipeline
-    (for `intercom-sync report --build-models`, e.g. on the demo's database)."""
-    import json
-    import time
+    (for `intercom-sync report --build-models`, e.g. on the demo's database).
 
-    try:
-        from dbt.cli.main import dbtRunner
-    except ImportError:  # pragma: no cover - depends on the install
-        raise ConfigError("dbt is not installed; pip install 'intercom-sync[dbt]'") from None
+    dbt runs in a child process: dbt-duckdb keeps its connection open in-process, and DuckDB
+    refuses a second connection with other settings to the same file."""
+    import json
+    import subprocess
+    import time
 
     project = dbt_project_dir()
     schema = analytics_dataset_name(dataset)
-    for name, value in OFFLINE_DBT_ENV.items():
-        os.environ.setdefault(name, value)
-    os.environ["INTERCOM_DBT_TARGET"] = "duckdb"
-    os.environ["INTERCOM_DUCKDB_FILE"] = str(Path(duckdb_file).resolve())
-    os.environ.pop("DLT__CREDENTIALS__DATABASE", None)  # would win over INTERCOM_DUCKDB_FILE
-    args = [
+    target = Path(work_dir) / "target"
+    env = {
+        **os.environ,
+        **OFFLINE_DBT_ENV,
+        "INTERCOM_DBT_TARGET": "duckdb",
+        "INTERCOM_DUCKDB_FILE": str(Path(duckdb_file).resolve()),
+    }
+    env.pop("DLT__CREDENTIALS__DATABASE", None)  # would win over INTERCOM_DUCKDB_FILE
+    dbt_vars = {"source_dataset_name": dataset, "destination_dataset_name": schema}
+    command = [
+        sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())",
         "build",
         "--project-dir", str(project),
         "--profiles-dir", str(project),
-        "--target-path", str(Path(work_dir) / "target"),
+        "--target-path", str(target),
         "--log-path", str(Path(work_dir) / "logs"),
-        "--vars", json.dumps({"source_dataset_name": dataset, "destination_dataset_name": schema}),
-        "--quiet",
+        "--vars", json.dumps(dbt_vars),
     ]  # fmt: skip
     started = time.monotonic()
-    outcome = dbtRunner().invoke(args)
-    if not outcome.success:
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    results_file = target / "run_results.json"
+    results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+    if done.returncode != 0:
         failed = [
-            f"{r.node.name}: {r.message}"
-            for r in (getattr(outcome.result, "results", None) or [])
-            if str(r.status) not in ("success", "pass")
+            f"{r['unique_id']}: {r.get('message')}"
+            for r in results
+            if r["status"] not in ("success", "pass")
         ]
-        detail = "; ".join(failed[:5]) or str(outcome.exception)
+        detail = "; ".join(failed[:5]) or (done.stdout + done.stderr).strip()[-2000:]
         raise SyncError(f"dbt build failed: {detail}", ExitCode.UNEXPECTED)
-    results = list(outcome.result.results)
-    tests = sum(1 for r in results if r.node.resource_type == "test")
+    tests = sum(1 for r in results if r["unique_id"].startswith("test."))
     return TransformResult(
         schema=schema,
         models=len(results) - tests,
