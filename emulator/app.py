@@ -15,13 +15,11 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator import routes_companies, routes_contacts, routes_conversations, routes_lookups
 from emulator.control import Control
-from emulator.errors import error_body
-from emulator.pipeline import ApiRoute, Pipeline, http_date
+from emulator.pipeline import ApiRoute, Pipeline
 from emulator.routes_admin import admin_routes
 
 API_ROUTES: list[ApiRoute] = [
@@ -44,15 +42,9 @@ def create_app(control: Control, regenerate: Callable[[], Any] | None = None) ->
         *(Route(r.path, pipeline.endpoint(r), methods=[r.method]) for r in API_ROUTES),
     ]
 
-    async def not_found(request: Request, exc: Exception) -> Response:
-        # Intercom answers unknown paths and unsupported methods with a JSON 404.
-        request_id = control.request_ids.next()
-        headers = {"Date": http_date(control.world.now), "X-Request-Id": request_id}
-        status = getattr(exc, "status_code", 404)
-        if status in (404, 405):
-            body = error_body("not_found", "Resource Not Found", request_id)
-            return Response(body, 404, headers=headers, media_type="application/json")
-        body = error_body("server_error", "Server Error", request_id)
-        return Response(body, status, headers=headers, media_type="application/json")
+    async def unrouted(request: Request, exc: Exception) -> Any:
+        # Unknown paths and unsupported methods: Intercom's JSON 404, through the same
+        # pipeline (rate limit, auth, headers) as every API call.
+        return await pipeline.unrouted(request)
 
-    return Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    return Starlette(routes=routes, exception_handlers={HTTPException: unrouted})

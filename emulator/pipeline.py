@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from emulator.control import MAX_PER_PAGE, Control
-from emulator.errors import ApiError, error_body, parameter_invalid, version_invalid
+from emulator.errors import ApiError, error_body, not_found, parameter_invalid, version_invalid
 from emulator.faults import Fault, truncate_body
 from emulator.ratelimit import RateDecision
 from emulator.versions import ApiVersion, parse_version
@@ -116,6 +116,13 @@ class ApiRoute:
         return f"{self.method} {self.path}"
 
 
+UNROUTED = "(unknown path)"  # the stats key of requests no route matches
+
+
+def _unrouted(ctx: Ctx) -> Reply:
+    raise not_found()
+
+
 def http_date(unix_seconds: int) -> str:
     return email.utils.formatdate(unix_seconds, usegmt=True)
 
@@ -154,6 +161,10 @@ class Pipeline:
 
         handle.__name__ = route.key
         return handle
+
+    async def unrouted(self, request: Request) -> Any:
+        """A request no route matches (or with an unsupported method): 404 `not_found`."""
+        return await self._handle(ApiRoute(request.method, UNROUTED, _unrouted), request)
 
     # ------------------------------------------------------------------------------------------
     async def _handle(self, route: ApiRoute, request: Request) -> Any:

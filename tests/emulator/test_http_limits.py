@@ -19,14 +19,12 @@ def _date(response: httpx.Response) -> int:
 def test_rate_limit_headers_on_every_response_and_429_beyond_the_window(emulator_factory):
     emu = emulator_factory(rate_limit=3)
     http = client(emu)
-    responses = [http.get("/me") for _ in range(3)]
-    responses.append(http.get("/nope-but-authenticated-anyway"))  # routing 404s are not limited
+    responses = [http.get("/me"), http.get("/no-such-endpoint"), http.get("/me")]
     limited = http.get("/me")
-    assert responses[3].status_code == 404
-    for response in responses[:3]:
-        assert response.status_code == 200
+    assert [r.status_code for r in responses] == [200, 404, 200]  # every call counts
+    for response in responses:
         assert response.headers["X-RateLimit-Limit"] == "3"
-    assert [r.headers["X-RateLimit-Remaining"] for r in responses[:3]] == ["2", "1", "0"]
+    assert [r.headers["X-RateLimit-Remaining"] for r in responses] == ["2", "1", "0"]
     assert limited.status_code == 429
     assert error_code(limited) == "rate_limit_exceeded"
     assert limited.headers["X-RateLimit-Remaining"] == "0"
@@ -38,6 +36,7 @@ def test_rate_limit_headers_on_every_response_and_429_beyond_the_window(emulator
 def test_refused_requests_still_carry_rate_limit_headers(emulator: RunningEmulator):
     for response in (
         httpx.get(emulator.url("/me")),  # 401
+        client(emulator).get("/no-such-endpoint"),  # 404
         client(emulator, "9.9").get("/me"),  # 400
         client(emulator).get("/contacts/000000000000000000000000"),  # 404
     ):
