@@ -14,6 +14,9 @@ Both are one generic "searchable entity with parts" (`parts.EntityWithParts`):
    read position while we paged; on a server whose pages are offsets that shifts unread
    records back onto pages already read. The search is then re-run from the mover's old
    position (bounded); if it still does not settle, the next run starts from there.
+4. Each record is fetched at most once per run (dlt's upsert misbehaves on duplicate keys in
+   one load); one that changes again after it was requested is fetched by id at the start
+   of the next run (`refetch` in the resource state).
 
 Tables written by each resource (all merged = upsert, on `id`):
   conversations            one row per conversation: the API fields, objects flattened with
@@ -50,7 +53,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import dlt
@@ -71,8 +73,9 @@ from sources.intercom.parts import (
     TICKETS,
     EntityWithParts,
     split_record,
+    ticket_attribute_columns,
 )
-from sources.intercom.records import timestamps_to_utc
+from sources.intercom.records import list_items, timestamps_to_utc
 from sources.intercom.schema import table_columns
 from sources.intercom.settings import (
     CONVERSATION_LOOKBACK_SECONDS,
@@ -93,6 +96,7 @@ BATCH_SIZE = 100
 MAX_RESCANS = 2
 # Resource-state keys besides the cursor's own.
 RESCAN_STATE_KEY = "rescan_from"
+REFETCH_STATE_KEY = "refetch"
 DELETED_STATE_KEY = "deleted"
 
 
@@ -133,7 +137,15 @@ def tickets_resource(
 ) -> DltResource:
     """`tickets` (+ `ticket_parts`, `tickets__contacts`). Deselected on versions without
     ticket search (< 2.10): selecting it explicitly raises `UnsupportedApiVersionError`."""
-    resource = _entity_resource(TICKETS, client, start_value=start_value, page_size=page_size)
+    resource = _entity_resource(
+        TICKETS,
+        client,
+        start_value=start_value,
+        page_size=page_size,
+        root_columns=lambda: ticket_attribute_columns(
+            list_items(client.get("/ticket_types"), "ticket_types")
+        ),
+    )
     if not supports(TICKETS, client.api_version):
         resource.selected = False
     return resource
@@ -171,15 +183,20 @@ def _entity_resource(
     start_value: int | None,
     page_size: int,
     then: Callable[[dict], Iterator[Any]] | None = None,
+    root_columns: Callable[[], dict] | None = None,
 ) -> DltResource:
-    """The resource reading `entity`; `then(state)` runs after the search (same state)."""
+    """The resource reading `entity`. `root_columns()`, read once per run, adds column hints
+    to the root table; `then(state)` runs after the search (same state)."""
     api_version = client.api_version
 
     def read() -> Iterator[Any]:
         if not supports(entity, api_version):
             raise UnsupportedApiVersionError(unsupported_message(entity, api_version))
         state = dlt.current.resource_state()
-        yield from _sync_entity(entity, client, state, start_value=start_value, page_size=page_size)
+        extra = root_columns() if root_columns else {}
+        yield from _sync_entity(
+            entity, client, state, start_value=start_value, page_size=page_size, columns=extra
+        )
         if then is not None:
             yield from then(state)
 
@@ -208,50 +225,113 @@ def _sync_entity(
     *,
     start_value: int | None,
     page_size: int,
+    columns: dict,
 ) -> Iterator[Any]:
     cursor = HorizonCursor(state, start_value=start_value)
-    since = _window_start(cursor.since, state.get(RESCAN_STATE_KEY))
+    plan = _FetchPlan(entity, client, cursor, state, page_size)
+    paths = (entity.detail_path(record_id) for record_id in plan.ids())
+    batch = _Batch(entity, columns)
     fetched = vanished = 0
-    searched = _Counter()
-    for attempt in range(MAX_RESCANS + 1):
-        movers = _MoverWatch()
-        changed = _changed_ids(entity, client, cursor, since, page_size, movers, searched)
-        paths = (entity.detail_path(record_id) for record_id in changed)
-        batch = _Batch(entity)
-        for _, record in client.get_many(paths):
-            if record is None:
-                vanished += 1  # deleted between search and fetch: not an error
-                continue
-            fetched += 1
-            # Remember the version actually loaded (it may be newer than the search said).
-            cursor.admit(record["id"], record.get("updated_at"))
-            yield from batch.add(record)
-        yield from batch.flush()
-        if movers.rescan_from is None:
-            state.pop(RESCAN_STATE_KEY, None)
-            break
-        since = movers.rescan_from
-        logger.info(
-            "%s: records moved during pagination; searching again from %s (pass %d)",
-            entity.name,
-            since,
-            attempt + 2,
-        )
-    else:
-        # Still moving: make the next run start where this one could have missed records.
-        state[RESCAN_STATE_KEY] = since
-        logger.warning(
-            "%s: search did not settle; the next run re-reads from %s", entity.name, since
-        )
+    for _, record in client.get_many(paths):
+        if record is None:
+            vanished += 1  # deleted between search and fetch: not an error
+            continue
+        fetched += 1
+        # Remember the version actually loaded (it may be newer than the search said).
+        cursor.admit(record["id"], record.get("updated_at"))
+        yield from batch.add(record)
+    yield from batch.flush()
     cursor.prune(_window_start(cursor.since, state.get(RESCAN_STATE_KEY)))
     logger.info(
-        "%s: %d listed by search, %d already loaded, %d fetched, %d vanished before fetch",
+        "%s: %d listed by search, %d already loaded, %d fetched, %d vanished before fetch, "
+        "%d changed again during the run (fetched next run)",
         entity.name,
-        searched.listed,
-        searched.listed - searched.new,
+        plan.listed,
+        plan.listed - plan.admitted,
         fetched,
         vanished,
+        len(state.get(REFETCH_STATE_KEY, ())),
     )
+
+
+class _FetchPlan:
+    """Which ids to fetch this run, each at most once.
+
+    A record must not be loaded twice in one run: dlt's upsert then keeps both rows of an id
+    that is new to the destination, and mixes the versions' nested rows for one that is not.
+    So a record that changes again after it was requested (listed twice while we page, or
+    found again by a rescan) is fetched by id at the start of the next run instead.
+    """
+
+    def __init__(
+        self,
+        entity: EntityWithParts,
+        client: IntercomClient,
+        cursor: HorizonCursor,
+        state: dict,
+        page_size: int,
+    ) -> None:
+        self.entity = entity
+        self.client = client
+        self.cursor = cursor
+        self.state = state
+        self.page_size = min(page_size, MAX_PAGE_SIZE)
+        self.listed = 0  # search results, all passes
+        self.admitted = 0  # of which versions not loaded yet
+
+    def ids(self) -> Iterator[str]:
+        """Ids to fetch, lazily (get_many reads them as it goes, so detail fetches overlap
+        the next search pages)."""
+        requested: set[str] = set()
+        for record_id in self.state.pop(REFETCH_STATE_KEY, []):
+            requested.add(record_id)
+            yield record_id
+        refetch: set[str] = set()
+        since = _window_start(self.cursor.since, self.state.get(RESCAN_STATE_KEY))
+        for attempt in range(MAX_RESCANS + 1):
+            movers = _MoverWatch()
+            for record_id in self._new_versions(since, movers):
+                if record_id in requested:
+                    refetch.add(record_id)
+                else:
+                    requested.add(record_id)
+                    yield record_id
+            if movers.rescan_from is None:
+                self.state.pop(RESCAN_STATE_KEY, None)
+                break
+            since = movers.rescan_from
+            logger.info(
+                "%s: records moved during pagination; searching again from %s (pass %d)",
+                self.entity.name,
+                since,
+                attempt + 2,
+            )
+        else:
+            # Still moving: make the next run start where this one could have missed records.
+            self.state[RESCAN_STATE_KEY] = since
+            logger.warning(
+                "%s: search did not settle; the next run re-reads from %s", self.entity.name, since
+            )
+        if refetch:
+            self.state[REFETCH_STATE_KEY] = sorted(refetch)
+
+    def _new_versions(self, since: int | None, movers: _MoverWatch) -> Iterator[str]:
+        """Ids whose listed version is not loaded yet, in search order."""
+        pages = self.client.iter_search(
+            self.entity.search_path,
+            updated_since_query(since),
+            items_key=self.entity.items_key,
+            sort=SORT,
+            per_page=self.page_size,
+        )
+        for page in pages:
+            for item in page:
+                record_id, updated_at = str(item["id"]), item.get("updated_at")
+                movers.see(record_id, updated_at)
+                self.listed += 1
+                if self.cursor.admit(record_id, updated_at):
+                    self.admitted += 1
+                    yield record_id
 
 
 def _window_start(since: int | None, rescan_from: int | None) -> int | None:
@@ -260,40 +340,6 @@ def _window_start(since: int | None, rescan_from: int | None) -> int | None:
         return None
     start = since - CONVERSATION_LOOKBACK_SECONDS
     return min(start, rescan_from) if rescan_from is not None else start
-
-
-def _changed_ids(
-    entity: EntityWithParts,
-    client: IntercomClient,
-    cursor: HorizonCursor,
-    since: int | None,
-    page_size: int,
-    movers: _MoverWatch,
-    counter: _Counter,
-) -> Iterator[str]:
-    """Ids whose searched version is not loaded yet, page by page (read lazily by get_many,
-    so detail fetches overlap the next search pages)."""
-    pages = client.iter_search(
-        entity.search_path,
-        updated_since_query(since),
-        items_key=entity.items_key,
-        sort=SORT,
-        per_page=min(page_size, MAX_PAGE_SIZE),
-    )
-    for page in pages:
-        for item in page:
-            record_id, updated_at = str(item["id"]), item.get("updated_at")
-            movers.see(record_id, updated_at)
-            counter.listed += 1
-            if cursor.admit(record_id, updated_at):
-                counter.new += 1
-                yield record_id
-
-
-@dataclass
-class _Counter:
-    listed: int = 0  # search results, all passes
-    new: int = 0  # of which versions not loaded yet
 
 
 class _MoverWatch:
@@ -313,8 +359,9 @@ class _MoverWatch:
 class _Batch:
     """Collects root and part rows and hands them to dlt in batches, each to its table."""
 
-    def __init__(self, entity: EntityWithParts) -> None:
+    def __init__(self, entity: EntityWithParts, columns: dict) -> None:
         self.entity = entity
+        self.columns = columns  # hints for the root table, sent with the first rows
         self.rows: list[dict] = []
         self.parts: list[dict] = []
 
@@ -326,7 +373,11 @@ class _Batch:
             yield from self.flush()
 
     def flush(self) -> Iterator[Any]:
-        if self.rows:
+        if self.rows and self.columns:
+            hints = dlt.mark.make_hints(table_name=self.entity.name, columns=self.columns)
+            yield dlt.mark.with_hints(self.rows, hints, create_table_variant=True)
+            self.columns = {}
+        elif self.rows:
             yield dlt.mark.with_table_name(self.rows, self.entity.name)
         if self.parts:
             yield dlt.mark.with_table_name(self.parts, self.entity.parts_table)

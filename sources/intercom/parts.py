@@ -16,7 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
 from sources.intercom.records import link_rows, list_items
+from sources.intercom.schema import column_schema
 
 # Columns added to the root row (see the README's table reference).
 PARTS_TOTAL_COUNT = "parts_total_count"  # `<parts>.total_count` as the API reports it
@@ -89,6 +92,35 @@ TICKETS = EntityWithParts(
     min_api_version="2.10",
     embedded_records=("ticket_type",),
 )
+
+
+_naming = NamingConvention()  # dlt's default snake_case: how it names flattened columns
+
+# Ticket type attribute `data_type` -> column type of `ticket_attributes__<name>`. `files` (a
+# list of file objects) is left to dlt (a child table).
+TICKET_ATTRIBUTE_TYPES = {
+    "string": "text",
+    "list": "text",  # the chosen option's label
+    "integer": "bigint",
+    "decimal": "double",
+    "boolean": "bool",
+    "datetime": "timestamp",
+}
+
+
+def ticket_attribute_columns(ticket_types: list[dict]) -> dict[str, Any]:
+    """Column hints for `tickets.ticket_attributes__*` from the `/ticket_types` definitions,
+    so an attribute's type does not depend on the first value seen (a decimal first seen as
+    3 would otherwise become bigint, and 3.5 a variant column)."""
+    columns: dict[str, Any] = {}
+    for ticket_type in ticket_types:
+        attributes = ticket_type.get("ticket_type_attributes")
+        for attribute in list_items(attributes, "ticket_type_attributes"):
+            data_type = TICKET_ATTRIBUTE_TYPES.get(str(attribute.get("data_type")))
+            if attribute.get("name") and data_type:
+                name = f"ticket_attributes__{_naming.normalize_identifier(str(attribute['name']))}"
+                columns.setdefault(name, column_schema(data_type))
+    return columns
 
 
 def split_record(entity: EntityWithParts, record: Mapping[str, Any]) -> tuple[dict, list[dict]]:
