@@ -54,16 +54,20 @@ def scan(
     """Pairs in serving order, starting strictly after the cursor position `after`."""
     pairs = ordering.pairs
     lo, hi = index_range or (0, len(pairs))
+    position = None
+    if after is not None:
+        target = (ordering.to_key(after[0]), after[1])
+        search = bisect.bisect_right if direction == "asc" else bisect.bisect_left
+        try:
+            position = search(pairs, target)
+        except TypeError:  # a cursor minted for another sort field
+            raise parameter_invalid("starting_after is invalid") from None
     if direction == "asc":
-        start = lo
-        if after is not None:
-            start = max(lo, bisect.bisect_right(pairs, (ordering.to_key(after[0]), after[1])))
+        start = lo if position is None else max(lo, position)
         for i in range(start, hi):
             yield pairs[i]
     else:
-        end = hi
-        if after is not None:
-            end = min(hi, bisect.bisect_left(pairs, (ordering.to_key(after[0]), after[1])))
+        end = hi if position is None else min(hi, position)
         for i in range(end - 1, lo - 1, -1):
             yield pairs[i]
 

@@ -187,7 +187,10 @@ def search_reply(
         index_range = updated_range(ordering.pairs, compiled.updated_at_bounds)
     else:
         assert compiled.sort_value is not None
-        ordering = ctx.control.orderings.by_field(store, f"search:{field}", compiled.sort_value)
+        # (legacy versions read a few conversation fields differently, hence the version)
+        ordering = ctx.control.orderings.by_field(
+            store, f"search:{field}:{ctx.version.modern}", compiled.sort_value
+        )
     total = _search_total(
         ctx, (entity, query_key, ctx.version.modern, newest_visible), store, accept, compiled
     )

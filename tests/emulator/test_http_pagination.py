@@ -259,3 +259,13 @@ def test_records_updated_mid_pagination_move_like_in_intercom(emulator: RunningE
     # and is served again; none that existed is skipped.
     assert before <= set(seen)
     assert len(seen) > len(set(seen))
+
+
+def test_a_cursor_from_another_sort_field_is_refused_not_a_crash(emulator: RunningEmulator):
+    http = client(emulator)
+    by_email = {**ALL_CONTACTS, "sort": {"field": "email", "order": "ascending"}}
+    first = http.post("/contacts/search", json={**by_email, "pagination": {"per_page": 5}})
+    cursor = first.json()["pages"]["next"]["starting_after"]
+    by_updated = {**ALL_CONTACTS, "pagination": {"per_page": 5, "starting_after": cursor}}
+    response = http.post("/contacts/search", json=by_updated)
+    assert response.status_code == 400 and error_code(response) == "parameter_invalid"
