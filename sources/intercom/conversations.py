@@ -66,7 +66,7 @@ from sources.intercom.deletions import (
     DELETED_TABLE,
     iter_deleted_conversations,
 )
-from sources.intercom.errors import IntercomError
+from sources.intercom.errors import ApiVersionError, IntercomError
 from sources.intercom.parts import (
     BOOKKEEPING_COLUMNS,
     CONVERSATIONS,
@@ -388,10 +388,16 @@ def _deleted_rows(client: IntercomClient, state: dict, start_value: int | None) 
     """New tombstones from the deletion feed (own cursor on `deleted_at`, same horizon dedup)."""
     cursor = HorizonCursor(state.setdefault(DELETED_STATE_KEY, {}), start_value=start_value)
     since = _window_start(cursor.since, None)
-    for page in iter_deleted_conversations(client, since):
-        fresh = [row for row in page if cursor.admit(row["id"], row.get("deleted_at"))]
-        if fresh:
-            yield dlt.mark.with_table_name([timestamps_to_utc(row) for row in fresh], DELETED_TABLE)
+    try:
+        for page in iter_deleted_conversations(client, since):
+            fresh = [row for row in page if cursor.admit(row["id"], row.get("deleted_at"))]
+            if fresh:
+                rows = [timestamps_to_utc(row) for row in fresh]
+                yield dlt.mark.with_table_name(rows, DELETED_TABLE)
+    except ApiVersionError as exc:
+        # The documented answer where the feed does not exist: no tombstones, not a failure.
+        logger.warning("conversations_deleted skipped: %s", exc)
+        return
     cursor.prune(_window_start(cursor.since, None))
 
 

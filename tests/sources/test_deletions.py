@@ -84,3 +84,25 @@ def test_conversation_deleted_between_search_and_fetch(emulator, sync, rows) -> 
     assert transport.deleted not in {row["id"] for row in rows("conversations")}
     assert_tombstones(emu, rows)
     assert transport.deleted in {row["id"] for row in rows("conversations_deleted")}
+
+
+class FeedFromOlderVersion(httpx.BaseTransport):
+    """Asks for the deletion feed with version 2.15, where the emulator (as Intercom) answers
+    400 `intercom_version_invalid`: a workspace where the feed is not available."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/conversations/deleted":
+            request.headers["Intercom-Version"] = "2.15"
+        return self.inner.handle_request(request)
+
+
+def test_feed_not_available_is_a_warning_not_a_failure(emulator, sync, rows) -> None:
+    emu = emulator(seed=13)
+    client = IntercomClient(emu.token, base_url=emu.base_url, transport=FeedFromOlderVersion())
+    sync(emu, resources=RESOURCES, client=client)
+    assert emu.control.stats.snapshot()["endpoints"][FEED] == {"400": 1}
+    assert rows("conversations")
+    assert not rows("conversations_deleted")
