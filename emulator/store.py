@@ -119,8 +119,16 @@ class Store:
     def updated_index(self) -> list[tuple[int, str]]:
         """Sorted (updated_at, id) pairs, for ``bisect`` on updated_at. Snapshot; do not mutate."""
         with self._index_lock:
-            if self._by_updated is None or len(self._dirty) > 2_000:
+            if self._by_updated is None:
                 self._by_updated = sorted((u, i) for i, u in self._updated.items())
+            elif len(self._dirty) > 64:
+                # Drop the changed pairs, append their new ones sorted: Timsort merges the two
+                # sorted runs in linear time (far cheaper than re-sorting everything).
+                dirty = self._dirty
+                fresh = [pair for pair in self._by_updated if pair[1] not in dirty]
+                fresh.extend(sorted((self._updated[i], i) for i in dirty if i in self._updated))
+                fresh.sort()
+                self._by_updated = fresh
             elif self._dirty:
                 # Patch a copy so that readers iterating the previous snapshot stay consistent.
                 fresh = list(self._by_updated)

@@ -117,6 +117,8 @@ class World:
 
         world = cls(cfg)
         populate(world)
+        for store in (world.contacts, world.companies, world.conversations, world.tickets):
+            store.updated_index()  # build now rather than on the first HTTP request
         return world
 
     # -- contract: change ----------------------------------------------------------------------
