@@ -25,8 +25,8 @@ from sources.intercom.schema import column_schema
 PARTS_TOTAL_COUNT = "parts_total_count"  # `<parts>.total_count` as the API reports it
 PARTS_TRUNCATED = "parts_truncated"  # True when the API returned fewer parts than that
 BOOKKEEPING_COLUMNS = {
-    PARTS_TOTAL_COUNT: {"data_type": "bigint", "nullable": True},
-    PARTS_TRUNCATED: {"data_type": "bool", "nullable": True},
+    PARTS_TOTAL_COUNT: column_schema("bigint"),
+    PARTS_TRUNCATED: column_schema("bool"),
 }
 
 
@@ -34,9 +34,8 @@ BOOKKEEPING_COLUMNS = {
 class LinkList:
     """An embedded list of references that becomes the link table `<entity>__<field>`."""
 
-    field: (
-        str  # key in the API record, e.g. "contacts" ({"type": "contact.list", "contacts": [...]})
-    )
+    # key in the API record, e.g. "contacts" ({"type": "contact.list", "contacts": [...]})
+    field: str
     id_column: str  # column holding the referenced id, e.g. "contact_id"
 
 
