@@ -5,6 +5,8 @@ changed while we page are not lost."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from emulator import factory, ops
@@ -171,6 +173,16 @@ def test_contact_merge_moves_conversation_links(emu, sync, rows) -> None:
     for conversation_id in moved:
         assert (conversation_id, user["id"]) in links
         assert (conversation_id, lead["id"]) not in links
+
+
+def test_start_date_bounds_the_first_run(emu, sync, rows) -> None:
+    updated = sorted(c["updated_at"] for c in truth(emu, "conversations"))
+    start = updated[len(updated) // 2]
+    start_date = dt.datetime.fromtimestamp(start, dt.timezone.utc).isoformat()
+    sync(emu, resources=RESOURCES, start_date=start_date)
+    expected = {c["id"] for c in truth(emu, "conversations") if c["updated_at"] >= start}
+    assert {row["id"] for row in rows("conversations")} == expected
+    assert {p["conversation_id"] for p in rows("conversation_parts")} <= expected
 
 
 def test_run_without_change_fetches_and_loads_nothing(emu, sync, loaded) -> None:
