@@ -106,3 +106,28 @@ def test_feed_not_available_is_a_warning_not_a_failure(emulator, sync, rows) -> 
     assert emu.control.stats.snapshot()["endpoints"][FEED] == {"400": 1}
     assert rows("conversations")
     assert not rows("conversations_deleted")
+
+
+def test_incremental_feed_stops_at_the_first_page_older_than_the_cursor(
+    emulator, sync, rows, loaded
+) -> None:
+    emu = emulator(seed=15, counts={"conversations": 150})
+    world = emu.world
+
+    def delete(n: int, every: int) -> None:
+        with emu.control.lock:
+            for conversation_id in list(world.conversations.ids())[:n]:
+                world.now += every
+                ops.delete_conversation(world, conversation_id, world.now, metrics_retained=True)
+
+    delete(130, every=600)  # 130 deletions, one per 10 minutes: 3 pages of 60
+    sync(emu, resources=RESOURCES)
+    assert_tombstones(emu, rows)
+    assert emu.control.stats.snapshot()["endpoints"][FEED]["200"] == 3
+    emu.control.stats.reset()
+    delete(5, every=60)
+    sync(emu, resources=RESOURCES)
+    assert_tombstones(emu, rows)
+    assert loaded()["conversations_deleted"] == 5
+    # Newest first: the first page already reaches below the cursor's lookback.
+    assert emu.control.stats.snapshot()["endpoints"][FEED] == {"200": 1}
