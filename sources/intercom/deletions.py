@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sources.intercom.client import IntercomClient
+from sources.intercom.schema import column_schema
 
 DELETED_TABLE = "conversations_deleted"
 DELETED_PATH = "/conversations/deleted"
@@ -24,8 +25,8 @@ DELETED_PAGE_SIZE = 60  # the endpoint's maximum
 DELETED_MIN_API_VERSION = "2.16"
 DELETED_COLUMNS = {
     "id": {"data_type": "text", "nullable": False},
-    "deleted_at": {"data_type": "timestamp", "nullable": True},
-    "metrics_retained": {"data_type": "bool", "nullable": True},
+    "deleted_at": column_schema("timestamp"),
+    "metrics_retained": column_schema("bool"),
 }
 
 
