@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.errors import ApiError, not_found
-from emulator.paging import Ordering, identity, numbered_page, numbered_pages_object
+from emulator.paging import Ordering, identity
 from emulator.pipeline import ApiRoute, Ctx, Reply
 from emulator.rendering import dumps, envelope
 from emulator.scroll import ScrollExists, ScrollExpired
-from emulator.serving import cursor_list_reply, record_bytes
+from emulator.serving import cursor_list_reply, numbered_list_reply, record_bytes
 from emulator.versions import render_plain
 
 
@@ -54,22 +54,15 @@ def list_companies(ctx: Ctx) -> Reply:
     are only reachable through the scroll API, as in Intercom; `total_count` stays the real
     total so a client can notice."""
     ids = _filtered_company_ids(ctx)
-    servable = ids[: ctx.control.settings.companies_page_cap]
-    per_page = ctx.per_page(15)
-    page = numbered_page(len(servable), ctx.int_param("page", 1), per_page)
-    items = [
-        body
-        for record_id in servable[page.start : page.stop]
-        if (body := record_bytes(ctx, "companies", record_id)) is not None
-    ]
-    next_url = str(ctx.request.url.include_query_params(page=page.page + 1, per_page=per_page))
-    body = envelope(
-        {"type": "list"},
-        "data",
-        items,
-        {"total_count": len(ids), "pages": numbered_pages_object(page, next_url)},
+    return numbered_list_reply(
+        ctx,
+        ids[: ctx.control.settings.companies_page_cap],
+        lambda company_id: record_bytes(ctx, "companies", company_id),
+        list_type="list",
+        items_key="data",
+        per_page=ctx.per_page(15),
+        total_count=len(ids),
     )
-    return Reply(body, paged=True)
 
 
 def scroll_companies(ctx: Ctx) -> Reply:

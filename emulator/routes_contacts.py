@@ -6,10 +6,16 @@ from typing import Any
 
 from emulator.cursors import encode_cursor
 from emulator.errors import ApiError, not_found, parameter_invalid
-from emulator.paging import numbered_page, numbered_pages_object, read_cursor
+from emulator.paging import read_cursor
 from emulator.pipeline import ApiRoute, Ctx, Reply
-from emulator.rendering import dumps, envelope
-from emulator.serving import MERGE_HISTORY_VARIANT, cursor_list_reply, record_bytes, search_reply
+from emulator.rendering import dumps
+from emulator.serving import (
+    MERGE_HISTORY_VARIANT,
+    cursor_list_reply,
+    numbered_list_reply,
+    record_bytes,
+    search_reply,
+)
 from emulator.versions import render_note, render_plain
 
 MERGED_LINK_HOPS = 3  # the 410's Link header resolves merge chains up to 3 hops
@@ -113,37 +119,30 @@ def contact_segments(ctx: Ctx) -> Reply:
     return Reply(dumps({"type": "list", "data": segments}))
 
 
-def numbered_list_reply(
-    ctx: Ctx, items: list[bytes], *, list_type: str, items_key: str, default_per_page: int
-) -> Reply:
-    """Family C over an already materialised list of JSON items."""
-    per_page = ctx.per_page(default_per_page)
-    page = numbered_page(len(items), ctx.int_param("page", 1), per_page)
-    next_url = str(ctx.request.url.include_query_params(page=page.page + 1, per_page=per_page))
-    body = envelope(
-        {"type": list_type},
-        items_key,
-        items[page.start : page.stop],
-        {"total_count": len(items), "pages": numbered_pages_object(page, next_url)},
-    )
-    return Reply(body, paged=True)
-
-
 def contact_companies(ctx: Ctx) -> Reply:
     record = _live_contact(ctx)
-    items = [
-        body
-        for ref in record.get("companies", {}).get("data", [])
-        if (body := record_bytes(ctx, "companies", ref["id"])) is not None
-    ]
+    company_ids = [ref["id"] for ref in record.get("companies", {}).get("data", [])]
     # Real responses name the array `data` (the schema's `companies` is wrong, API-NOTES §3.2).
-    return numbered_list_reply(ctx, items, list_type="list", items_key="data", default_per_page=50)
+    return numbered_list_reply(
+        ctx,
+        company_ids,
+        lambda company_id: record_bytes(ctx, "companies", company_id),
+        list_type="list",
+        items_key="data",
+        per_page=ctx.per_page(50),
+    )
 
 
 def contact_notes(ctx: Ctx) -> Reply:
     record = _live_contact(ctx)
-    notes = [dumps(render_note(n, ctx.version)) for n in ctx.world.contact_notes(record["id"])]
-    return numbered_list_reply(ctx, notes, list_type="list", items_key="data", default_per_page=50)
+    return numbered_list_reply(
+        ctx,
+        ctx.world.contact_notes(record["id"]),
+        lambda note: dumps(render_note(note, ctx.version)),
+        list_type="list",
+        items_key="data",
+        per_page=ctx.per_page(50),
+    )
 
 
 def contact_merge_history(ctx: Ctx) -> Reply:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from emulator.errors import ApiError, not_found, parameter_invalid
-from emulator.paging import numbered_page, numbered_pages_object
 from emulator.pipeline import MAX_PER_PAGE_DELETED, ApiRoute, Ctx, Reply
-from emulator.rendering import dumps, envelope
-from emulator.serving import PLAINTEXT_VARIANT, cursor_list_reply, record_bytes, search_reply
+from emulator.rendering import dumps
+from emulator.serving import (
+    PLAINTEXT_VARIANT,
+    cursor_list_reply,
+    numbered_list_reply,
+    record_bytes,
+    search_reply,
+)
 
 
 def list_conversations(ctx: Ctx) -> Reply:
@@ -54,15 +59,14 @@ def list_deleted_conversations(ctx: Ctx) -> Reply:
         key=lambda item: (item["deleted_at"], item["id"]),
         reverse=order == "desc",
     )
-    page = numbered_page(len(items), ctx.int_param("page", 1), per_page)
-    next_url = str(ctx.request.url.include_query_params(page=page.page + 1, per_page=per_page))
-    body = envelope(
-        {"type": "conversations.list"},
-        "conversations",
-        [dumps(item) for item in items[page.start : page.stop]],
-        {"total_count": len(items), "pages": numbered_pages_object(page, next_url)},
+    return numbered_list_reply(
+        ctx,
+        items,
+        dumps,
+        list_type="conversations.list",
+        items_key="conversations",
+        per_page=per_page,
     )
-    return Reply(body, paged=True)
 
 
 def search_tickets(ctx: Ctx) -> Reply:

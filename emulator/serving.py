@@ -4,13 +4,20 @@ cursor-list and search responses (pagination families A and B)."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import orjson
 
 from emulator.errors import ApiError
-from emulator.paging import Direction, Ordering, cursor_page, cursor_pages_object
+from emulator.paging import (
+    Direction,
+    Ordering,
+    cursor_page,
+    cursor_pages_object,
+    numbered_page,
+    numbered_pages_object,
+)
 from emulator.pipeline import Ctx, Reply
 from emulator.rendering import envelope
 from emulator.search import SearchError, compile_search, custom_attribute_types
@@ -109,6 +116,36 @@ def cursor_list_reply(
         items_key,
         [item for item in items if item is not None],
         {"total_count": total_count, "pages": cursor_pages_object(page, total_count)},
+    )
+    return Reply(body, paged=True)
+
+
+T = TypeVar("T")
+
+
+def numbered_list_reply(
+    ctx: Ctx,
+    items: Sequence[T],
+    render: Callable[[T], bytes | None],
+    *,
+    list_type: str,
+    items_key: str,
+    per_page: int,
+    total_count: int | None = None,
+) -> Reply:
+    """A family C page (`?page=&per_page=`, `pages.next` a URL or null). Only the page's items
+    are rendered; `total_count` defaults to `len(items)`."""
+    page = numbered_page(len(items), ctx.int_param("page", 1), per_page)
+    next_url = str(ctx.request.url.include_query_params(page=page.page + 1, per_page=per_page))
+    rendered = [render(item) for item in items[page.start : page.stop]]
+    body = envelope(
+        {"type": list_type},
+        items_key,
+        [item for item in rendered if item is not None],
+        {
+            "total_count": len(items) if total_count is None else total_count,
+            "pages": numbered_pages_object(page, next_url),
+        },
     )
     return Reply(body, paged=True)
 

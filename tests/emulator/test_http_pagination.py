@@ -269,3 +269,27 @@ def test_a_cursor_from_another_sort_field_is_refused_not_a_crash(emulator: Runni
     by_updated = {**ALL_CONTACTS, "pagination": {"per_page": 5, "starting_after": cursor}}
     response = http.post("/contacts/search", json=by_updated)
     assert response.status_code == 400 and error_code(response) == "parameter_invalid"
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_deleted_conversations_feed_pages_every_tombstone(emulator: RunningEmulator, order: str):
+    emulator.advance(3 * 86_400)  # more deletions
+    expected = sorted(
+        emulator.world.deleted_conversations.values(),
+        key=lambda item: (item["deleted_at"], item["id"]),
+        reverse=order == "desc",
+    )
+    assert len(expected) > 2
+    http = client(emulator, "2.16")
+    served, page_no = [], 1
+    while True:
+        params = {"per_page": 2, "page": page_no, "order": order}
+        page = http.get("/conversations/deleted", params=params).json()
+        assert page["type"] == "conversations.list" and page["total_count"] == len(expected)
+        served += page["conversations"]
+        if page["pages"]["next"] is None:
+            break
+        page_no += 1
+    assert served == expected
+    too_big = http.get("/conversations/deleted", params={"per_page": 61})
+    assert too_big.status_code == 400 and error_code(too_big) == "parameter_invalid"
