@@ -19,7 +19,8 @@ Kinds (the keys of the returned summary; a key is present only when it happened)
     bumped), conversation_tag_changed, conversation_rated,
     conversation_deleted, ticket_created (40% linked to an earlier conversation of the contact,
     both records' ``linked_objects``), ticket_state_changed, ticket_part_added,
-    timer_unsnooze (a snooze ending inside the span; overdue ones fire at ``now + 1``).
+    timer_unsnooze (a snooze ending inside the span; overdue ones fire at ``now + 1``),
+    tag_created, admin_created (joins a team: the team's admin_ids change), segment_updated.
 About 10% of events land on a local-midnight second (-1/0/+1) of the workspace timezone when
 the span contains one. Each summary also has ``records_changed`` (distinct (entity, id)).
 """
@@ -47,6 +48,9 @@ _POPULATION = {
     "company": "companies",
     "conversation": "conversations",
     "ticket": "tickets",
+    "tag": "tags",
+    "admin": "admins",
+    "segment": "segments",
 }
 
 
@@ -449,6 +453,53 @@ def ticket_part_added(world, rng, at, _):
     return _ticket_part(world, rng, at, change_state=False)
 
 
+# -- lookups (full-refresh tables) -------------------------------------------------------------
+def tag_created(world, rng, at, _):
+    tag_id = world.new_numeric_id("tag")
+    world.tags[tag_id] = {
+        "type": "tag",
+        "id": tag_id,
+        "name": f"{r.pick(rng, r.TAG_NAMES)} {len(world.tags)}",
+        "applied_at": None,
+        "applied_by": None,
+    }
+    return [("tags", tag_id)]
+
+
+def admin_created(world, rng, at, _):
+    admin_id = world.new_numeric_id("admin")
+    team_id = r.pick(rng, world._team_ids)
+    name = r.person_name(rng)
+    world.admins[admin_id] = {
+        "type": "admin",
+        "id": admin_id,
+        "name": name,
+        "email": f"{r.slug(name, len(world.admins))}@support.example.com",
+        "job_title": r.pick(rng, r.ADMIN_JOBS),
+        "away_mode_enabled": False,
+        "away_mode_reassign": False,
+        "away_status_reason_id": None,
+        "has_inbox_seat": True,
+        "team_ids": [int(team_id)],
+        "avatar": None,
+        "team_priority_level": None,
+        "role": None,
+    }
+    world._admin_ids.append(admin_id)
+    team = dict(world.teams[team_id])  # replaced, not edited: readers may hold the old dict
+    team["admin_ids"] = [*team["admin_ids"], int(admin_id)]
+    world.teams[team_id] = team
+    return [("admins", admin_id), ("teams", team_id)]
+
+
+def segment_updated(world, rng, at, _):
+    segment_id = r.pick(rng, list(world.segments))
+    segment = dict(world.segments[segment_id])
+    segment["updated_at"] = max(segment["updated_at"], at)
+    world.segments[segment_id] = segment
+    return [("segments", segment_id)]
+
+
 HANDLERS = {
     "contact_created": contact_created,
     "contact_updated": contact_updated,
@@ -471,6 +522,9 @@ HANDLERS = {
     "ticket_state_changed": ticket_state_changed,
     "ticket_part_added": ticket_part_added,
     "timer_unsnooze": timer_unsnooze,
+    "tag_created": tag_created,
+    "admin_created": admin_created,
+    "segment_updated": segment_updated,
 }
 
 

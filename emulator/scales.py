@@ -132,4 +132,7 @@ DAILY_RATES: dict[str, tuple[float, float]] = {
     "ticket_created": (0.03, 2),
     "ticket_state_changed": (0.1, 4),
     "ticket_part_added": (0.1, 4),
+    "tag_created": (0.002, 1),
+    "admin_created": (0.0, 1),
+    "segment_updated": (0.01, 1),
 }

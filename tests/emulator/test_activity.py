@@ -75,9 +75,20 @@ def test_changes_are_stamped_inside_the_span(two_days):
                 assert before.now < updated, (name, id)
             else:
                 assert updated == old.updated_at(id)
-    assert (
-        changed
-        >= summary["records_changed"] - summary["contact_merged"] - summary["conversation_deleted"]
+    gone = summary["contact_merged"] + summary["conversation_deleted"]
+    lookups = summary["tag_created"] + 2 * summary["admin_created"] + summary["segment_updated"]
+    assert changed >= summary["records_changed"] - gone - lookups
+
+
+def test_lookup_tables_change_too(two_days):
+    before, after, _ = two_days
+    assert set(after.tags) > set(before.tags)
+    assert set(after.admins) > set(before.admins)
+    for admin_id in set(after.admins) - set(before.admins):
+        (team_id,) = after.admins[admin_id]["team_ids"]
+        assert int(admin_id) in after.teams[str(team_id)]["admin_ids"]
+    assert any(
+        after.segments[i]["updated_at"] > before.segments[i]["updated_at"] for i in before.segments
     )
 
 
