@@ -211,6 +211,20 @@ def translate_error(exc: BaseException) -> SyncError:
     return SyncError(f"{type(cause).__name__}: {cause}", ExitCode.UNEXPECTED)
 
 
+def check_merge_support(pipeline: dlt.Pipeline) -> None:
+    """The source upserts its big tables; fail before any data work where dlt cannot."""
+    kind = destination_type(pipeline)
+    if kind == "filesystem":
+        return  # upsert with a table format; plain parquet appends (documented)
+    caps = pipeline.destination.capabilities() if pipeline.destination else None
+    if caps is not None and "upsert" not in caps.supported_merge_strategies:
+        raise ConfigError(
+            f"dlt's {kind} destination cannot upsert, which the contacts, companies, "
+            "conversations and tickets tables need; use another destination "
+            "(see README: Destinations)"
+        )
+
+
 def apply_table_format(source: DltSource, table_format: str) -> None:
     """`table_format` on every table of every resource. `pipeline.run(table_format=…)` sets
     only a resource's base hints, and the conversation/ticket resources declare each of their
@@ -277,6 +291,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     except IntercomError as exc:
         raise translate_error(exc) from None
     pipeline = make_pipeline(options)
+    check_merge_support(pipeline)
     source = intercom(client=client, start_date=start_date)
     if options.resources:
         unknown = sorted(set(options.resources) - set(source.resources))

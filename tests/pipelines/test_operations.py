@@ -119,9 +119,19 @@ def test_status_of_an_unknown_pipeline_is_a_config_error(tmp_path: Path) -> None
     assert "no pipeline named 'nope'" in result.stderr
 
 
+def test_destination_without_upsert_is_refused_before_loading(emulator, tmp_path: Path) -> None:
+    result = cli(
+        _run(emulator, tmp_path, "--no-progress", "--destination", "redshift"),
+        tmp_path,
+        emulator.token,
+    )
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    assert "cannot upsert" in result.stderr
+
+
 def test_every_exit_code_is_documented_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text()
-    section = readme.split("## Operations", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("### Exit codes", 1)[1].split("\n#", 1)[0]
     for code in ExitCode:
         assert re.search(rf"\|\s*`?{int(code)}`?\s*\|", section), f"exit code {code!r}"
 
