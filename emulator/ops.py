@@ -46,6 +46,12 @@ class RandomSet:
             self._items[position] = last
             self._positions[last] = position
 
+    def clone(self) -> RandomSet:
+        twin = RandomSet()
+        twin._items = list(self._items)
+        twin._positions = dict(self._positions)
+        return twin
+
     def pick(self, rng) -> str | None:
         return self._items[int(rng.random() * len(self._items))] if self._items else None
 

@@ -158,6 +158,27 @@ class Store:
             if record is not None:
                 yield record
 
+    def clone(self) -> Store:
+        """An independent Store with the same records, in O(n) pointer copies.
+
+        Records are shared, which is safe because nobody edits a stored record in place
+        (dicts are replaced on ``put``, bytes are immutable).
+        """
+        with self._index_lock:
+            twin = Store.__new__(Store)
+            twin.__dict__.update(self.__dict__)
+            twin._data = dict(self._data)
+            twin._parts = dict(self._parts)
+            twin._head_packer = self._head_packer.clone()
+            twin._parts_packer = self._parts_packer.clone()
+            twin._updated = dict(self._updated)
+            twin._version = dict(self._version)
+            twin._order = list(self._order)
+            twin._removed = set(self._removed)
+            twin._dirty = dict(self._dirty)  # _by_updated is replaced, never edited: share it
+            twin._index_lock = threading.Lock()
+            return twin
+
     # -- writing (world only) ------------------------------------------------------------------
     def put(self, record: dict) -> None:
         """Insert or replace a record (its ``id`` and ``updated_at`` are indexed)."""
@@ -219,6 +240,12 @@ class _Packer:
         self.compress = storage == "zjson"
         self._samples: list[bytes] = []
         self._zdict: bytes | None = None
+
+    def clone(self) -> _Packer:
+        twin = _Packer("zjson" if self.compress else "json")
+        twin._samples = list(self._samples)
+        twin._zdict = self._zdict
+        return twin
 
     def pack(self, value: Any) -> bytes:
         raw = orjson.dumps(value)

@@ -52,6 +52,8 @@ from emulator.scales import resolve_scale
 from emulator.store import Store
 
 WORKSPACE_ID_CODE = "emu4x7qa"  # app.id_code / workspace_id; fixed so URLs look stable
+_PRISTINE: dict[tuple, World] = {}  # cfg identity -> untouched generated world (see generate)
+_PRISTINE_MAX = 8
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,14 @@ class WorldConfig:
     storage: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # reserved for future knobs
 
+    def identity(self) -> tuple:
+        """Everything that determines the generated world, as a hashable tuple."""
+        counts = tuple(sorted((self.counts or {}).items()))
+        extra = tuple(sorted(self.extra.items()))
+        return (self.seed, self.scale, counts, self.timezone, self.start_time, self.storage, extra)
+
     def __hash__(self) -> int:  # counts is a dict; hash what identifies the world
-        return hash((self.seed, self.scale, self.timezone, self.start_time, self.storage))
+        return hash(self.identity())
 
 
 class World:
@@ -112,14 +120,64 @@ class World:
 
     # -- construction --------------------------------------------------------------------------
     @classmethod
-    def generate(cls, cfg: WorldConfig) -> World:
+    def generate(cls, cfg: WorldConfig, reuse: bool = True) -> World:
+        """The world of ``cfg``. With ``reuse`` (default) a pristine copy of every generated
+        tiny/small/medium world stays in this process and later calls return a ``clone`` of it
+        (identical, independent, about 20x faster: resets and tests don't regenerate)."""
         from emulator.generate import populate
 
+        key = cfg.identity()
+        pristine = _PRISTINE.get(key) if reuse else None
+        if pristine is not None:
+            return pristine.clone()
         world = cls(cfg)
         populate(world)
         for store in (world.contacts, world.companies, world.conversations, world.tickets):
             store.updated_index()  # build now rather than on the first HTTP request
+        if reuse and cfg.scale != "large":
+            _PRISTINE[key] = world
+            if len(_PRISTINE) > _PRISTINE_MAX:
+                _PRISTINE.pop(next(iter(_PRISTINE)))
+            return world.clone()
         return world
+
+    def clone(self) -> World:
+        """An independent world in exactly this state (same future under the same calls).
+
+        Records and lookup dicts are shared: the world replaces them on change, never edits
+        them in place. Containers that do change in place are copied.
+        """
+        with self.lock:
+            twin = World.__new__(World)
+            twin.__dict__.update(self.__dict__)
+            twin.lock = threading.RLock()
+            for name in (
+                "admins",
+                "teams",
+                "tags",
+                "segments",
+                "ticket_types",
+                "ticket_states",
+                "notes",
+                "merged_contacts",
+                "deleted_conversations",
+                "_snoozed",
+                "_counters",
+                "_states_by_type",
+            ):
+                setattr(twin, name, dict(getattr(self, name)))
+            twin.data_attributes = {k: list(v) for k, v in self.data_attributes.items()}
+            for name in ("contacts", "companies", "conversations", "tickets"):
+                setattr(twin, name, getattr(self, name).clone())
+            for name in ("_company_contacts", "_contact_conversations", "_contact_tickets"):
+                setattr(twin, name, {k: dict(v) for k, v in getattr(self, name).items()})
+            twin._contact_notes = {k: list(v) for k, v in self._contact_notes.items()}
+            twin._open_conversations = self._open_conversations.clone()
+            for name in ("_admin_ids", "_team_ids", "_ticket_type_ids"):
+                setattr(twin, name, list(getattr(self, name)))
+            twin.rng = random.Random()
+            twin.rng.setstate(self.rng.getstate())
+            return twin
 
     # -- contract: change ----------------------------------------------------------------------
     def advance(self, seconds: int, intensity: float = 1.0) -> dict[str, int]:

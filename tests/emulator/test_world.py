@@ -218,3 +218,24 @@ def test_readers_in_other_threads_survive_advance():
     assert errors == []
     pairs = [(world.contacts.updated_at(i), i) for i in world.contacts.ids_by_updated_at()]
     assert pairs == sorted((world.contacts.updated_at(i), i) for i in world.contacts.ids())
+
+
+@pytest.mark.parametrize("storage", ["dict", "zjson"])
+def test_clones_and_reused_worlds_are_independent_and_identical(storage):
+    from tests.emulator.test_generate import snapshot
+
+    cfg = WorldConfig(seed=12, scale="tiny", storage=storage, counts={"conversations": 80})
+    fresh = World.generate(cfg, reuse=False)
+    reused = World.generate(cfg)
+    again = World.generate(cfg)
+    assert reused is not again
+    assert snapshot(fresh) == snapshot(reused) == snapshot(again)
+    twin = reused.clone()
+    assert reused.advance(2 * 86400) == fresh.advance(2 * 86400)
+    assert reused.touch(5) == fresh.touch(5)
+    assert snapshot(reused) == snapshot(fresh)
+    # neither the clone taken before, nor a newly reused world saw those changes
+    assert snapshot(twin) == snapshot(again) == snapshot(World.generate(cfg))
+    assert twin.advance(2 * 86400) == again.advance(2 * 86400)
+    assert twin.touch(5) == again.touch(5)
+    assert snapshot(twin) == snapshot(again) == snapshot(fresh)
