@@ -66,9 +66,18 @@ def test_incremental_runs_converge_and_an_idle_run_loads_nothing(
     assert loaded()["contacts"] == 0
 
 
-@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
-def test_same_second_and_day_boundary_updates_are_loaded(emulator, sync, rows, loaded, tz):
-    emu = emulator(timezone=tz, seed=5)
+@pytest.mark.parametrize(
+    ("tz", "start_time"),
+    [
+        ("Pacific/Kiritimati", 1_767_225_600),  # UTC+14
+        ("Pacific/Pago_Pago", 1_767_225_600),  # UTC-11
+        ("Europe/London", 1_774_699_200),  # the next local day is 23 h long (DST starts)
+    ],
+)
+def test_same_second_and_day_boundary_updates_are_loaded(
+    emulator, sync, rows, loaded, tz, start_time
+):
+    emu = emulator(timezone=tz, start_time=start_time, seed=5)
     world = emu.world
     sync(emu, resources=["contacts"])
     # Change records in the same second as the cursor, twice.
