@@ -26,6 +26,7 @@ from sources.intercom.companies import companies_resource
 from sources.intercom.contacts import contacts_resource
 from sources.intercom.conversations import conversation_resources
 from sources.intercom.lookups import Workspace, lookup_resources
+from sources.intercom.reconcile import reconcile_resources
 from sources.intercom.settings import (
     DEFAULT_API_VERSION,
     MAX_PAGE_SIZE,
@@ -60,10 +61,12 @@ def intercom(
     page_size: int = MAX_PAGE_SIZE,
     max_concurrency: int = 8,
     client: IntercomClient | None = None,
+    reconcile: bool = False,
 ) -> Sequence[DltResource]:
     """All Intercom resources. `client`, if given, is used as is (its version and base URL
     win); else one is built from the other arguments. `start_date` bounds the first run
-    (records updated before it are not loaded); default: all history."""
+    (records updated before it are not loaded); default: all history. `reconcile` adds
+    the full id scans that tombstone deleted contacts/companies/tickets (reconcile.py)."""
     if client is None:
         client = IntercomClient(
             resolve_access_token(access_token),
@@ -83,4 +86,6 @@ def intercom(
     ]
     # conversations + tickets (+ parts, deletion feed): conversations.py
     resources += conversation_resources(client, start_value=start_value, page_size=page_size)
+    if reconcile:  # contacts_deleted, companies_deleted, tickets_deleted: reconcile.py
+        resources += reconcile_resources(client)
     return resources

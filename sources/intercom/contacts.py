@@ -107,8 +107,18 @@ def contacts_resource(
         pages = concurrent_pages(
             [_slice_pages(client, piece, per_page, params) for piece in slices],
         )
+        loaded_this_run: set[str] = set()
         for page in pages:
-            fresh = [c for c in page if cursor.admit(c["id"], c.get("updated_at"))]
+            fresh = []
+            for contact in page:
+                # A contact changed while we page comes again, newer, on a later page. Load
+                # one version per run (two rows of one id in a load would duplicate it or
+                # keep the older one) and leave the newer to the next run's window.
+                if contact["id"] in loaded_this_run:
+                    continue
+                if cursor.admit(contact["id"], contact.get("updated_at")):
+                    fresh.append(contact)
+                    loaded_this_run.add(contact["id"])
             if not fresh:
                 continue
             complete_links(client, fresh)

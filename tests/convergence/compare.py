@@ -1,0 +1,268 @@
+"""Warehouse vs workspace: every table of contract 3 compared with `world.truth(entity)`.
+
+Written once, used by the convergence, fault, crash and reconcile tests and the soak.
+`read(table)` returns a table's rows as dicts ([] when the table does not exist), so the same
+checks run on an in-process pipeline (`pipeline_reader`) and on a DuckDB file left by the CLI
+(`duckdb_reader`).
+
+Semantics (README "Guarantees"):
+- roots (`contacts`, `companies`, `conversations`, `tickets`): one row per id; the live rows
+  equal the truth (id set, `updated_at`, key fields). Tombstoned ids are excluded: rows of
+  merged-away contacts (`contacts_merged`), deleted conversations (`conversations_deleted`)
+  and, after `--reconcile`, deleted contacts/companies/tickets (`<entity>_deleted`) stay in
+  the root table by design; analytics filters them out.
+- link tables: the pairs of live parents equal the truth's pairs.
+- parts: every part the API shows (truth `visible`) is present with the truth's fields; a part
+  loaded once is never lost (`kept` — the caller passes the ids seen so far); no part id
+  the workspace never had.
+- lookups (replace): id set and key fields equal.
+- tombstone tables: every truth tombstone is present with its fields.
+- every table (also nested ones): primary keys unique.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+Reader = Callable[[str], list[dict]]
+
+# Truth key -> warehouse column, where they differ (nested objects are flattened with "__").
+COLUMNS: dict[str, dict[str, str]] = {
+    "conversations": {"count_conversation_parts": "statistics__count_conversation_parts"},
+    "conversation_parts": {"author_type": "author__type"},
+    "tickets": {
+        "ticket_type_id": "ticket_type__id",
+        "ticket_state": "ticket_state__category",
+        "ticket_state_id": "ticket_state__id",
+    },
+}
+ROOTS = ("contacts", "companies", "conversations", "tickets")
+LOOKUPS = ("admins", "teams", "tags", "segments")
+# link table -> (parent root, parent key, child key)
+LINKS: dict[str, tuple[str, str, str]] = {
+    "contacts__tags": ("contacts", "contact_id", "tag_id"),
+    "contacts__companies": ("contacts", "contact_id", "company_id"),
+    "companies__tags": ("companies", "company_id", "tag_id"),
+    "companies__segments": ("companies", "company_id", "segment_id"),
+    "conversations__contacts": ("conversations", "conversation_id", "contact_id"),
+    "conversations__tags": ("conversations", "conversation_id", "tag_id"),
+    "conversations__teammates": ("conversations", "conversation_id", "admin_id"),
+    "tickets__contacts": ("tickets", "ticket_id", "contact_id"),
+}
+PARTS: dict[str, tuple[str, str]] = {  # parts table -> (parent root, parent key)
+    "conversation_parts": ("conversations", "conversation_id"),
+    "ticket_parts": ("tickets", "ticket_id"),
+}
+# Tables whose rows say "this root id is gone" (root rows stay; see the module docstring).
+TOMBSTONES: dict[str, tuple[str, ...]] = {
+    "contacts": ("contacts_merged", "contacts_deleted"),
+    "companies": ("companies_deleted",),
+    "conversations": ("conversations_deleted",),
+    "tickets": ("tickets_deleted",),
+}
+TRUTH_TOMBSTONES = ("conversations_deleted", "contacts_merged")
+# Child tables are keyed by dlt's row id, not an API id.
+NESTED_KEY = "_dlt_id"
+
+
+def comparable(value: Any) -> Any:
+    """Loaded values as the truth spells them: timestamps as Unix seconds, ids as strings."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return int(value.timestamp())
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return str(value)
+
+
+@dataclass
+class Report:
+    """Problems found ([] = converged) and what was compared (for the test output)."""
+
+    problems: list[str] = field(default_factory=list)
+    compared: dict[str, int] = field(default_factory=dict)
+    part_ids: dict[str, set[str]] = field(default_factory=dict)  # loaded parts, per table
+
+    def add(self, message: str) -> None:
+        if len(self.problems) < 200:  # enough to diagnose; a broken run can differ in 1000s
+            self.problems.append(message)
+
+    def __bool__(self) -> bool:
+        return not self.problems
+
+
+def tombstoned_ids(read: Reader, root: str) -> set[str]:
+    return {str(row["id"]) for table in TOMBSTONES[root] for row in read(table)}
+
+
+def compare_rows(
+    report: Report,
+    table: str,
+    loaded: Iterable[dict],
+    expected: Iterable[dict],
+    *,
+    key: str = "id",
+    exact_ids: bool = True,
+) -> None:
+    """Match rows on `key` and compare every truth field (mapped via COLUMNS). A truth field
+    whose column is missing in the warehouse is a mismatch unless the truth value is null."""
+    columns = COLUMNS.get(table, {})
+    got = {str(row[key]): row for row in loaded}
+    want = {str(row[key]): row for row in expected}
+    if exact_ids:
+        for missing in sorted(want.keys() - got.keys()):
+            report.add(f"{table}: missing {key}={missing}")
+        for extra in sorted(got.keys() - want.keys()):
+            report.add(f"{table}: unexpected {key}={extra}")
+    for id_ in sorted(want.keys() & got.keys()):
+        for truth_key, truth_value in want[id_].items():
+            if truth_key in (key, "visible"):
+                continue
+            column = columns.get(truth_key, truth_key)
+            loaded_value = comparable(got[id_].get(column))
+            truth_value = comparable(truth_value)
+            if loaded_value != truth_value:
+                report.add(f"{table} {id_}.{column}: loaded {loaded_value!r} != {truth_value!r}")
+    report.compared[table] = len(want)
+
+
+def check_unique_keys(report: Report, read: Reader, tables: Iterable[str]) -> None:
+    for table in tables:
+        rows = read(table)
+        if not rows:
+            continue
+        key = "id" if "id" in rows[0] and table not in LINKS else NESTED_KEY
+        values = [row[key] for row in rows]
+        if len(values) != len(set(values)):
+            report.add(f"{table}: {len(values) - len(set(values))} duplicate {key}(s)")
+
+
+def compare_warehouse(
+    read: Reader,
+    world: Any,
+    *,
+    kept_parts: dict[str, set[str]] | None = None,
+    entities: Iterable[str] = ROOTS,
+    lookups: bool = True,
+) -> Report:
+    """Compare the warehouse with the world's truth (see the module docstring). Hold the
+    world's lock (or keep it still) while calling: the truth is read table by table."""
+    report = Report()
+    entities = tuple(entities)
+    checked_tables: list[str] = []
+    for root in entities:
+        gone = tombstoned_ids(read, root)
+        live = [row for row in read(root) if str(row["id"]) not in gone]
+        compare_rows(report, root, live, world.truth(root))
+        checked_tables.append(root)
+        for link, (parent, parent_key, child_key) in LINKS.items():
+            if parent != root:
+                continue
+            got = {
+                (str(r[parent_key]), str(r[child_key]))
+                for r in read(link)
+                if str(r[parent_key]) not in gone
+            }
+            want = {(str(r[parent_key]), str(r[child_key])) for r in world.truth(link)}
+            for pair in sorted(want - got):
+                report.add(f"{link}: missing {pair}")
+            for pair in sorted(got - want):
+                report.add(f"{link}: unexpected {pair}")
+            report.compared[link] = len(want)
+            checked_tables.append(link)
+        for parts_table, (parent, parent_key) in PARTS.items():
+            if parent == root:
+                _compare_parts(report, read, world, parts_table, parent_key, kept_parts)
+                checked_tables.append(parts_table)
+    for tombstone in TRUTH_TOMBSTONES:
+        if tombstone.split("_")[0] in entities:
+            compare_rows(
+                report, tombstone, read(tombstone), world.truth(tombstone), exact_ids=False
+            )
+            want = {str(r["id"]) for r in world.truth(tombstone)}
+            for missing in sorted(want - {str(r["id"]) for r in read(tombstone)}):
+                report.add(f"{tombstone}: missing id={missing}")
+            checked_tables.append(tombstone)
+    if lookups:
+        for table in LOOKUPS:
+            compare_rows(report, table, read(table), world.truth(table))
+            checked_tables.append(table)
+    extra_tombstones = [t for root in entities for t in TOMBSTONES[root]]
+    check_unique_keys(report, read, [*checked_tables, *extra_tombstones])
+    return report
+
+
+def _compare_parts(
+    report: Report,
+    read: Reader,
+    world: Any,
+    table: str,
+    parent_key: str,
+    kept: dict[str, set[str]] | None,
+) -> None:
+    loaded = read(table)
+    truth = list(world.truth(table))
+    visible = [part for part in truth if part["visible"]]
+    loaded_ids = {str(p["id"]) for p in loaded}
+    shown_ids = {str(p["id"]) for p in visible}
+    compare_rows(
+        report,
+        table,
+        [p for p in loaded if str(p["id"]) in shown_ids],
+        visible,
+    )
+    # Parts the workspace never had: only parts of deleted roots may be unknown to the truth.
+    known = {str(p["id"]) for p in truth}
+    parent = PARTS[table][0]
+    gone = tombstoned_ids(read, parent)
+    for part in loaded:
+        if str(part["id"]) not in known and str(part[parent_key]) not in gone:
+            report.add(f"{table}: unexpected id={part['id']} of {parent_key}={part[parent_key]}")
+    for lost in sorted((kept or {}).get(table, set()) - loaded_ids):
+        report.add(f"{table}: part {lost} was loaded before and is gone")
+    report.part_ids[table] = loaded_ids
+
+
+# -- readers -----------------------------------------------------------------------------------
+def pipeline_reader(pipeline: Any) -> Reader:
+    """Rows of a table of an in-process dlt pipeline (any SQL destination)."""
+
+    def read(table: str) -> list[dict]:
+        if table not in pipeline.default_schema.tables:
+            return []
+        with pipeline.sql_client() as client:
+            query = f"SELECT * FROM {client.make_qualified_table_name(table)}"
+            try:
+                with client.execute_query(query) as cursor:
+                    names = [d[0] for d in cursor.description]
+                    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            except Exception as exc:  # declared in the schema but not created yet
+                if "does not exist" in str(exc) or "not found" in str(exc).lower():
+                    return []
+                raise
+
+    return read
+
+
+def duckdb_reader(path: str, dataset: str) -> Reader:
+    """Rows of a table in a DuckDB file written by `intercom-sync run` (opened read-only)."""
+    import duckdb
+
+    def read(table: str) -> list[dict]:
+        with duckdb.connect(path, read_only=True) as con:
+            exists = con.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema = ? AND table_name = ?",
+                [dataset, table],
+            ).fetchone()[0]
+            if not exists:
+                return []
+            cursor = con.execute(f'SELECT * FROM "{dataset}"."{table}"')
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    return read

@@ -1,0 +1,137 @@
+"""The seeded, randomized multi-round convergence scenario (shared by tests and the soak).
+
+Each round (all choices from `random.Random(seed)`):
+1. change the workspace: advance the data clock (creations, updates, new parts, merges,
+   conversation deletions, redactions …) and/or change records in the *same second* the
+   previous sync ended on; optionally delete contacts/companies/tickets (then the sync runs
+   with `reconcile=True`, the only way to learn of those deletions);
+2. optionally make the emulator change records *while the sync pages* and/or hide new records
+   from search (index lag);
+3. sync; when step 2 made the API lie during the run, let the data clock pass the lag and
+   sync once more with pagination quiet (changes made during a run are promised to the next
+   successful run, not to that one);
+4. compare every table with the world's truth (`compare.compare_warehouse`), holding the
+   world still; parts loaded in earlier rounds must still be there.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.convergence.compare import Reader, Report, compare_warehouse
+from tests.convergence.workspace import DELETABLE, delete_random
+
+INDEX_LAG_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    advance_seconds: int  # 0: same-second changes only
+    intensity: float
+    same_second_touches: int  # records changed at `now` after the advance
+    mutate_during_pagination: int  # records the server changes after each page it serves
+    index_lag: bool
+    deletions: dict[str, int]  # entity -> how many to delete (reconcile run)
+
+    @property
+    def reconcile(self) -> bool:
+        return bool(self.deletions)
+
+    @property
+    def api_misleads(self) -> bool:
+        return bool(self.mutate_during_pagination or self.index_lag)
+
+
+def plan_round(rng: random.Random, *, deletions: bool) -> RoundPlan:
+    same_second_only = rng.random() < 0.2
+    return RoundPlan(
+        advance_seconds=0 if same_second_only else rng.choice([60, 900, 3600, 6 * 3600, 86400]),
+        intensity=rng.choice([0.5, 1.0, 3.0]),
+        same_second_touches=rng.choice([0, 0, 1, 3]) or (3 if same_second_only else 0),
+        mutate_during_pagination=rng.choice([0, 0, 0, 1, 2]),
+        index_lag=rng.random() < 0.25,
+        deletions=(
+            {entity: rng.randint(1, 2) for entity in DELETABLE if rng.random() < 0.5}
+            if deletions and rng.random() < 0.35
+            else {}
+        ),
+    )
+
+
+SyncFn = Callable[[bool], Any]  # sync(reconcile) -> anything; raises when the run fails
+
+
+@dataclass
+class Scenario:
+    emu: Any  # emulator.testing.RunningEmulator
+    sync: SyncFn
+    read: Reader
+    seed: int
+    deletions: bool = True
+    rng: random.Random = field(init=False)
+    kept_parts: dict[str, set[str]] = field(default_factory=dict)
+    rounds_done: int = 0
+    syncs: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(f"convergence:{self.seed}")
+
+    def initial_sync(self) -> Report:
+        self.syncs += 1
+        self.sync(False)
+        return self.check("initial")
+
+    def run_round(self) -> Report:
+        plan = plan_round(self.rng, deletions=self.deletions)
+        summary = self.change_workspace(plan)
+        self.emu.control.update(
+            {
+                "mutate_during_pagination": plan.mutate_during_pagination,
+                "index_lag_seconds": INDEX_LAG_SECONDS if plan.index_lag else 0,
+            }
+        )
+        try:
+            self.syncs += 1
+            self.sync(plan.reconcile)
+        finally:
+            self.emu.control.update({"mutate_during_pagination": 0})
+        if plan.api_misleads:
+            if plan.index_lag:  # records created just now reach the index after the lag
+                self.emu.advance(INDEX_LAG_SECONDS + 1, intensity=0)
+            self.emu.control.update({"index_lag_seconds": 0})
+            self.syncs += 1
+            self.sync(plan.reconcile)
+        self.rounds_done += 1
+        self.history.append({"round": self.rounds_done, "plan": plan, "changes": summary})
+        return self.check(f"round {self.rounds_done} {plan}")
+
+    def change_workspace(self, plan: RoundPlan) -> dict[str, int]:
+        summary: dict[str, int] = {}
+        if plan.advance_seconds:
+            summary = self.emu.advance(plan.advance_seconds, plan.intensity)
+        with self.emu.control.lock:
+            if plan.same_second_touches:
+                self.emu.world.touch(plan.same_second_touches)
+                summary["touched"] = plan.same_second_touches
+            for entity, k in plan.deletions.items():
+                summary[f"{entity}_deleted"] = len(
+                    delete_random(self.emu.world, self.rng, entity, k)
+                )
+        return summary
+
+    def check(self, label: str) -> Report:
+        with self.emu.control.lock:
+            report = compare_warehouse(self.read, self.emu.world, kept_parts=self.kept_parts)
+        if report.problems:
+            detail = "\n  ".join(report.problems[:40])
+            raise AssertionError(
+                f"seed {self.seed}, {label}: warehouse != workspace "
+                f"({len(report.problems)} problems):\n  {detail}"
+            )
+        for table, ids in report.part_ids.items():
+            self.kept_parts[table] = self.kept_parts.get(table, set()) | ids
+        return report
