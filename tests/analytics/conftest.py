@@ -1,21 +1,23 @@
 """One emulator sync + dbt build shared by every analytics test of a session.
 
 The `built` fixture (module scope: built once per test module) syncs a tiny emulator world through
-`intercom-sync`'s runner, advances the world and syncs again (incremental merges, parts that leave
-the API's newest-500 window, deletions, merges), then builds the dbt models through
-`pipelines.transform.run_transform` — dlt's dbt runner, dbt run + dbt test. It records which parts
+`intercom-sync`'s runner, advances the world, then runs `intercom-sync run --transform` (in
+process): an incremental sync (merges, parts that leave the API's newest-500 window, deletions,
+merges) and the dbt models through dlt's dbt runner (dbt run + dbt test). It records which parts
 the warehouse can hold (every part visible to the API at one of the syncs), so the truth from
 `emulator.metrics` describes exactly what the warehouse can know.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
+import io
 import math
 import os
+import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,7 +55,7 @@ def _visible_part_ids(world: Any) -> set[str]:
     }
 
 
-@contextmanager
+@contextlib.contextmanager
 def _isolated_env(root: Path, **extra: str) -> Iterator[None]:
     saved = dict(os.environ)
     os.environ["DLT_DATA_DIR"] = str(root / "dlt_data")
@@ -66,10 +68,33 @@ def _isolated_env(root: Path, **extra: str) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def sync_and_build(root: Path, **options: Any) -> Iterator[tuple[Any, set[str], Any]]:
-    """Sync, advance, sync again, then `run_transform`; yields (world, held part ids, result)."""
-    from pipelines.runner import SyncOptions, make_pipeline, run_sync
-    from pipelines.transform import run_transform
+@dataclass
+class Transformed:
+    models: int
+    tests: int
+    schema: str
+
+
+def _cli_run_with_transform(args: list[str], token: str) -> Transformed:
+    """`intercom-sync run … --transform` in this process; its summary line says what dbt did."""
+    from pipelines.cli import main
+
+    out = io.StringIO()
+    os.environ["SOURCES__INTERCOM__ACCESS_TOKEN"] = token
+    with contextlib.redirect_stdout(out):
+        code = main(["run", *args, "--no-progress", "--transform"])
+    assert code == 0, out.getvalue()
+    found = re.search(
+        r"dbt: (\d+) models built, (\d+) tests passed \(schema (\w+)\)", out.getvalue()
+    )
+    assert found, out.getvalue()
+    return Transformed(int(found[1]), int(found[2]), found[3])
+
+
+def sync_and_build(root: Path, **options: Any) -> Iterator[tuple[Any, set[str], Transformed]]:
+    """Sync, let the world move on, then `intercom-sync run --transform` (second, incremental
+    sync + dbt run + dbt test); yields (world, held part ids, what dbt built)."""
+    from pipelines.runner import SyncOptions, run_sync
 
     with running_emulator(WORLD, api_version="2.16") as emu:
         sync_options = SyncOptions(
@@ -83,9 +108,17 @@ def sync_and_build(root: Path, **options: Any) -> Iterator[tuple[Any, set[str], 
         run_sync(sync_options)
         held = _visible_part_ids(emu.world)
         emu.world.advance(ADVANCE_SECONDS)
-        run_sync(sync_options)
+        cli_args = [
+            "--pipeline-name", sync_options.pipeline_name,
+            "--pipelines-dir", str(sync_options.pipelines_dir),
+            "--destination", sync_options.destination,
+            "--duckdb-file", sync_options.duckdb_file,
+            "--dataset", sync_options.dataset,
+            "--base-url", emu.base_url,
+        ]  # fmt: skip
+        transformed = _cli_run_with_transform(cli_args, emu.token)
         held |= _visible_part_ids(emu.world)
-        yield emu.world, held, run_transform(make_pipeline(sync_options))
+        yield emu.world, held, transformed
 
 
 def _duckdb_query(path: Path) -> Callable[[str], list[dict]]:
