@@ -12,6 +12,7 @@ from tests.emulator.test_generate import (
     check_contact_times,
     check_conversation,
     check_ticket,
+    local_day_boundary_hits,
     snapshot,
 )
 
@@ -78,6 +79,11 @@ def test_changes_are_stamped_inside_the_span(two_days):
     gone = summary["contact_merged"] + summary["conversation_deleted"]
     lookups = summary["tag_created"] + 2 * summary["admin_created"] + summary["segment_updated"]
     assert changed >= summary["records_changed"] - gone - lookups
+
+
+def test_activity_clusters_at_local_midnight(two_days):
+    before, after, _ = two_days
+    assert local_day_boundary_hits(after, since=before.now) >= 3
 
 
 def test_lookup_tables_change_too(two_days):

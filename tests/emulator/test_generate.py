@@ -307,20 +307,30 @@ def test_every_part_type_and_author_type_occurs():
     assert ticket_categories == {"submitted", "in_progress", "waiting_on_customer", "resolved"}
 
 
-def test_updated_at_clusters_share_seconds_and_hit_local_midnight(tiny):
-    zone = zoneinfo.ZoneInfo(tiny.timezone)
-    shared = Counter()
-    at_boundary = 0
-    for store in (tiny.contacts, tiny.companies, tiny.conversations, tiny.tickets):
+def local_day_boundary_hits(world: World, since: int = 0) -> int:
+    """Records updated at local midnight -1/0/+1 s of the world's timezone (after ``since``)."""
+    zone = zoneinfo.ZoneInfo(world.timezone)
+    hits = 0
+    for store in (world.contacts, world.companies, world.conversations, world.tickets):
         for id in store.ids():
             updated = store.updated_at(id)
-            shared[updated] += 1
             local = dt.datetime.fromtimestamp(updated, zone)
             seconds_into_day = local.hour * 3600 + local.minute * 60 + local.second
-            if seconds_into_day in (0, 1, 86399):
-                at_boundary += 1
+            hits += updated > since and seconds_into_day in (0, 1, 86399)
+    return hits
+
+
+@pytest.mark.parametrize("timezone", ["Pacific/Kiritimati", "America/Los_Angeles", "UTC"])
+def test_updated_at_clusters_share_seconds_and_hit_local_midnight(timezone):
+    world = World.generate(WorldConfig(seed=7, scale="tiny", timezone=timezone))
+    shared = Counter(
+        store.updated_at(id)
+        for store in (world.contacts, world.companies, world.conversations, world.tickets)
+        for id in store.ids()
+    )
     assert max(shared.values()) >= 5
-    assert at_boundary >= 5
+    assert local_day_boundary_hits(world) >= 5
+    assert world.app["timezone"] == timezone
 
 
 def test_heavy_contacts_overflow_embedded_lists(tiny):
