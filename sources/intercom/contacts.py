@@ -133,7 +133,7 @@ def contacts_resource(
                 first = False
             yield rows
             if merged:
-                yield merged_rows_item(merged)
+                yield dlt.mark.with_table_name(merged, MERGED_TABLE)
         if cursor.since is not None:
             # Keep the versions the next run's window can return (everything after `after`).
             cursor.prune(contact_window(cursor.since, tz, CONTACT_SAFETY_DAYS).after + 1)
@@ -147,16 +147,27 @@ def contacts_resource(
             len(slices),
         )
 
-    return dlt.resource(
+    resource = dlt.resource(
         contacts,
         name="contacts",
         # Runs in dlt's thread pool, overlapping its HTTP waits with the other resources'.
         parallelized=True,
         write_disposition=merge_hints(),
         primary_key="id",
-        columns=table_columns("contacts", api_version),
         file_format=LOADER_FILE_FORMAT,
     )
+    # The tombstone table's hints, declared before the contact columns so that the variant
+    # (a copy of the resource's hints at this point) does not inherit them.
+    resource.apply_hints(
+        table_name=MERGED_TABLE,
+        write_disposition=merge_hints(),
+        primary_key="id",
+        columns=MERGED_COLUMNS,
+        file_format=LOADER_FILE_FORMAT,
+        create_table_variant=True,
+    )
+    resource.apply_hints(columns=table_columns("contacts", api_version))
+    return resource
 
 
 def _slice_pages(
@@ -258,21 +269,6 @@ def concurrent_pages(sources: list[Callable[[], Iterator[list[dict]]]]) -> Itera
         stop.set()
 
 
-def merged_rows_item(rows: list[dict]) -> Any:
-    """`contacts_merged` rows, dispatched to their own merged table from the contacts resource."""
-    return dlt.mark.with_hints(
-        rows,
-        dlt.mark.make_hints(
-            table_name=MERGED_TABLE,
-            write_disposition=merge_hints(),
-            primary_key="id",
-            columns=MERGED_COLUMNS,
-            file_format=LOADER_FILE_FORMAT,
-        ),
-        create_table_variant=True,
-    )
-
-
 def complete_links(client: IntercomClient, contacts: list[dict]) -> None:
     """In place: replace truncated embedded `tags`/`companies` (`has_more`) with the full
     lists from the sub-endpoints, fetched concurrently."""
@@ -330,7 +326,7 @@ def shape_contact(contact: dict) -> tuple[dict, list[dict]]:
             )
     if "social_profiles" in row:
         row["social_profiles"] = [
-            {"contact_id": contact_id, **profile} for profile in list_items(row["social_profiles"])
+            {**profile, "contact_id": contact_id} for profile in list_items(row["social_profiles"])
         ]
     for field in DROPPED:
         row.pop(field, None)

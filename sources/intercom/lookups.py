@@ -89,7 +89,7 @@ class Lookup:
             for list_field, own in self.nested_lists.items():
                 if list_field in row:
                     row[list_field] = [
-                        {own: str(row["id"]), **sub} for sub in list_items(row[list_field])
+                        to_row({**sub, own: str(row["id"])}) for sub in list_items(row[list_field])
                     ]
             rows.append(to_row(row))
         return rows

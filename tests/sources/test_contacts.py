@@ -130,7 +130,7 @@ def test_updates_during_pagination_lose_nothing(emulator, sync, rows):
     assert_converged(emu, rows)
 
 
-def test_merges_are_recorded_on_2_16(emulator, sync, rows):
+def test_merges_are_recorded_on_2_16(emulator, sync, rows, pipeline):
     emu = emulator(api_version="2.16")
     sync(emu, resources=["contacts"])
     for _ in range(4):
@@ -140,6 +140,14 @@ def test_merges_are_recorded_on_2_16(emulator, sync, rows):
     assert expected, "the scenario needs merges"
     assert mismatches(rows("contacts_merged"), expected) == []
     assert_converged(emu, rows)
+    columns = pipeline().default_schema.get_table_columns("contacts_merged")
+    assert {c for c in columns if not c.startswith("_dlt")} == {
+        "id",
+        "merged_into_id",
+        "merged_at",
+        "source_contact_role",
+    }
+    assert columns["merged_at"]["data_type"] == "timestamp"
 
 
 def test_column_types_are_declared(emulator, sync, pipeline):
