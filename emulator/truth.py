@@ -29,8 +29,8 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
 
 Parts of deleted conversations are not in ``conversation_parts`` (the root is gone); a
 warehouse that synced them earlier keeps them, as it keeps the root row.
-``metrics_truth()`` gives aggregate answers for analytics checks (counts by state, part type,
-ticket category, median of ``median_time_to_reply``...).
+``metrics_truth()`` gives summary counts and the true value of every analytics mart
+(``emulator.metrics``, the same metric definitions as the dbt models in ``analytics/``).
 """
 
 from __future__ import annotations
