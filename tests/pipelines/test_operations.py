@@ -8,14 +8,20 @@ import json
 import re
 import socket
 import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dlt
 import duckdb
+import pytest
 
+from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.exit_codes import ExitCode
 from pipelines.schema_doc import demo_schema_markdown, readme_section
+from pipelines.status import collect_status, format_status
 from tests.pipelines.helpers import REPO, VENV_BIN, clean_env, cli
 from tests.sources.conftest import mismatches, pairs, truth
 
@@ -57,11 +63,26 @@ def _json_lines(stderr: str) -> list[dict]:
     return records
 
 
-def test_json_logs_are_one_object_per_line(emulator, tmp_path: Path) -> None:
-    # Progress on (every 10 s is too rare for a tiny sync, but it exercises dlt's logger
-    # set-up), dlt warnings included: nothing on stderr may be plain text.
-    ok = cli(["--log-format", "json", *_run(emulator, tmp_path)], tmp_path, emulator.token)
-    assert ok.returncode == 0, ok.stderr
+@dataclass
+class Synced:
+    emu: Any
+    root: Path
+    run: subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
+    """One full sync (JSON logs, progress on) that the read-only tests below share."""
+    root = tmp_path_factory.mktemp("ops")
+    with running_emulator(WorldConfig(seed=3, scale="tiny")) as emu:
+        run = cli(["--log-format", "json", *_run(emu, root)], root, emu.token)
+        assert run.returncode == 0, run.stderr
+        yield Synced(emu, root, run)
+
+
+def test_json_logs_are_one_object_per_line(synced: Synced, tmp_path: Path) -> None:
+    # Progress on and dlt warnings included: nothing on stderr may be plain text.
+    emulator, ok = synced.emu, synced.run
     records = _json_lines(ok.stderr)
     finished = [r for r in records if r.get("event") == "sync_finished"]
     assert len(finished) == 1
@@ -80,9 +101,9 @@ def test_json_logs_are_one_object_per_line(emulator, tmp_path: Path) -> None:
     assert "unavailable" in errors[-1]["message"]
 
 
-def test_status_shows_cursor_lag_rows_success_and_failure(emulator, tmp_path: Path) -> None:
+def test_status_shows_cursor_lag_rows_success_and_failure(synced: Synced) -> None:
+    emulator, tmp_path = synced.emu, synced.root
     world = emulator.world
-    assert cli(_run(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token).returncode == 0
     failed = cli(
         _run(emulator, tmp_path, "--no-progress", "--resources", "contacts"),
         tmp_path,
@@ -108,9 +129,8 @@ def test_status_shows_cursor_lag_rows_success_and_failure(emulator, tmp_path: Pa
     assert status["resources"]["tags"]["rows"] == len(world.tags)
     assert status["last_failure"]["message"] == contacts["last_failure"]["message"]
 
-    text = cli(_status(tmp_path), tmp_path, token=None)
-    assert text.returncode == 0, text.stderr
-    assert "last failure" in text.stdout and "contacts" in text.stdout
+    text = format_status(status)
+    assert "last failure" in text and contacts["last_failure"]["message"] in text
 
 
 def test_status_of_an_unknown_pipeline_is_a_config_error(tmp_path: Path) -> None:
@@ -136,8 +156,8 @@ def test_every_exit_code_is_documented_in_the_readme() -> None:
         assert re.search(rf"\|\s*`?{int(code)}`?\s*\|", section), f"exit code {code!r}"
 
 
-def test_schema_lists_every_loaded_table_and_column(emulator, tmp_path: Path) -> None:
-    assert cli(_run(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token).returncode == 0
+def test_schema_lists_every_loaded_table_and_column(synced: Synced) -> None:
+    tmp_path = synced.root
     pipelines_dir = str(tmp_path / "pipelines")
     text = cli(["schema", "--pipelines-dir", pipelines_dir], tmp_path, token=None)
     markdown = cli(
@@ -177,6 +197,7 @@ def test_two_workspaces_side_by_side_in_one_duckdb(emulator_factory, tmp_path: P
     }
     for name, emu in workspaces.items():
         args = _run(emu, tmp_path, "--no-progress", "--pipeline-name", name, "--dataset", name)
+        args += ["--resources", "contacts,companies"]
         result = cli(args, tmp_path, emu.token)
         assert result.returncode == 0, result.stderr
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
@@ -193,12 +214,14 @@ def test_two_workspaces_side_by_side_in_one_duckdb(emulator_factory, tmp_path: P
                 truth(emu, "contacts__tags"), "contact_id", "tag_id"
             )
     for name in workspaces:  # each workspace has its own state and status
-        status = cli(_status(tmp_path, "--pipeline-name", name, "--json"), tmp_path, None)
-        assert json.loads(status.stdout)["dataset"] == name
+        status = collect_status(
+            name, str(tmp_path / "pipelines"), None, str(tmp_path / "warehouse.duckdb")
+        )
+        assert status["dataset"] == name
 
 
-def test_dlt_pipeline_cli_inspects_our_pipeline(emulator, tmp_path: Path) -> None:
-    assert cli(_run(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token).returncode == 0
+def test_dlt_pipeline_cli_inspects_our_pipeline(synced: Synced) -> None:
+    tmp_path = synced.root
     pipelines_dir = str(tmp_path / "pipelines")
     env = clean_env()
 
@@ -218,4 +241,4 @@ def test_dlt_pipeline_cli_inspects_our_pipeline(emulator, tmp_path: Path) -> Non
     for command in ("info", "trace", "schema"):
         result = dlt_cli("intercom", command)
         assert result.returncode == 0, f"dlt pipeline intercom {command}: {result.stderr}"
-    assert "contacts" in dlt_cli("intercom", "schema").stdout
+    assert "contacts" in result.stdout  # the schema YAML
