@@ -246,17 +246,20 @@ class World:
         return f"{created_at & 0xFFFFFFFF:08x}{self._id_salt:06x}{counter:010x}"
 
     def new_numeric_id(self, series: str) -> str:
-        starts = {
-            "conversation": 215_000_000_000,
-            "part": 40_000_000_000,
-            "admin": 7_100_000,
-            "team": 5_300_000,
-            "tag": 9_800_000,
-            "segment": 1_200_000,
-            "note": 33_000_000,
-            "ticket_type": 40,
-            "ticket_state": 7_000,
-            "ticket_number": 0,
-            "data_attribute": 1_500_000,
-        }
-        return str(self.next_number(series, starts[series]))
+        return str(self.next_number(series, _NUMERIC_STARTS[series]))
+
+
+# Where each numeric id series starts (ids are numeric strings, as Intercom's are).
+_NUMERIC_STARTS = {
+    "conversation": 215_000_000_000,
+    "part": 40_000_000_000,
+    "admin": 7_100_000,
+    "team": 5_300_000,
+    "tag": 9_800_000,
+    "segment": 1_200_000,
+    "note": 33_000_000,
+    "ticket_type": 40,
+    "ticket_state": 7_000,
+    "ticket_number": 0,
+    "data_attribute": 1_500_000,
+}
