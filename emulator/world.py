@@ -54,6 +54,7 @@ from emulator.store import Store
 WORKSPACE_ID_CODE = "emu4x7qa"  # app.id_code / workspace_id; fixed so URLs look stable
 _PRISTINE: dict[tuple, World] = {}  # cfg identity -> untouched generated world (see generate)
 _PRISTINE_MAX = 8
+_PRISTINE_MAX_SIZE = 200_000  # about one medium world; large worlds are never kept
 
 
 @dataclass(frozen=True)
@@ -134,12 +135,21 @@ class World:
         populate(world)
         for store in (world.contacts, world.companies, world.conversations, world.tickets):
             store.updated_index()  # build now rather than on the first HTTP request
-        if reuse and cfg.scale != "large":
+        if reuse and world.size() <= _PRISTINE_MAX_SIZE:
             _PRISTINE[key] = world
-            if len(_PRISTINE) > _PRISTINE_MAX:
+            # Keep at most _PRISTINE_MAX worlds and _PRISTINE_MAX_SIZE records: evict oldest.
+            while len(_PRISTINE) > _PRISTINE_MAX or (
+                sum(w.size() for w in _PRISTINE.values()) > _PRISTINE_MAX_SIZE
+            ):
                 _PRISTINE.pop(next(iter(_PRISTINE)))
             return world.clone()
         return world
+
+    def size(self) -> int:
+        """Number of records in the big stores."""
+        return (
+            len(self.contacts) + len(self.companies) + len(self.conversations) + len(self.tickets)
+        )
 
     def clone(self) -> World:
         """An independent world in exactly this state (same future under the same calls).
