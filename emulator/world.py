@@ -20,7 +20,8 @@ Knobs (``WorldConfig``):
 Canonical records are the 2.16 JSON of ``GET /<entity>/{id}`` with complete embedded lists and
 all parts (the HTTP layer truncates). Top-level keys starting with ``_`` are internal:
 ``_segment_ids`` and ``_tag_applications`` ({tag_id: [applied_at, admin_id]}) on contacts,
-``_snoozes`` ({part_id: snoozed_until}) on conversations, ``_state_id`` on tickets.
+``_snoozes`` ({part_id: snoozed_until}) on conversations, ``_state_id`` and ``_author`` on
+tickets.
 ``merge_history`` on contacts is always a list ([] when nothing was merged in); the HTTP layer
 serves it only with ``include_merge_history=true``.
 
@@ -28,6 +29,15 @@ Statistics and state of conversations are derived by ``emulator.derive.derive_co
 Unhappened statistics are null (as real Intercom returns, although the spec says integer).
 
 Extensions beyond the contract (for the HTTP layer):
+    World.generate(cfg, reuse=True)     returns a clone of a cached pristine world when this
+                                        process generated ``cfg`` before (tiny..medium)
+    world.clone()                       independent copy in the same state, O(n) pointers
+    store.get_head(id)                  record without conversation_parts/ticket_parts: use it
+                                        for list and search pages (no parts parsing)
+    store.updated_index()               the sorted (updated_at, id) pairs behind
+                                        ids_by_updated_at(), for bisect on updated_at
+    store.values(with_parts=True)       iterate records in creation order
+    store.random_id(rng)                a random live id
     world.lock                          RLock held by advance/touch; hold it to read consistently
     world.ticket_states                 dict id -> 2.16 ticket_state_detailed (GET /ticket_states)
     world.notes                         dict id -> note (contact notes, newest last)
@@ -37,6 +47,7 @@ Extensions beyond the contract (for the HTTP layer):
     world.conversation_ids_of_contact(cid), world.ticket_ids_of_contact(cid)
     world.resolve_merged(cid)           follows merged_contacts to the surviving id (or None)
     world.knobs                         the effective scale knobs
+    world.size()                        records in the four big stores
 """
 
 from __future__ import annotations
