@@ -239,6 +239,13 @@ def apply_table_format(source: DltSource, table_format: str) -> None:
             )
 
 
+def _after_load(pipeline: dlt.Pipeline, options: SyncOptions, info: LoadInfo) -> None:
+    if options.table_format == "delta" and destination_type(pipeline) == "filesystem":
+        from pipelines.delta_prune import prune_nested_rows
+
+        prune_nested_rows(pipeline, info.loads_ids)
+
+
 @contextmanager
 def locked(options: SyncOptions, pipeline: dlt.Pipeline) -> Iterator[None]:
     with pipeline_lock(Path(pipeline.pipelines_dir), options.pipeline_name):
@@ -310,14 +317,16 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
                 # After a crash dlt only loads the pending package on the next run();
                 # finish it first, then extract new data in this same invocation.
                 log.warning("finishing the load package left by an interrupted run")
-                pipeline.run()
+                pending = pipeline.run()
                 finished_pending = True
+                _after_load(pipeline, options, pending)
             info = pipeline.run(
                 source,
                 loader_file_format=loader_file_format(pipeline),
                 refresh="drop_sources" if options.full_refresh else None,
             )
             info.raise_on_failed_jobs()
+            _after_load(pipeline, options, info)
         except Exception as exc:
             raise translate_error(exc) from None
     rows = dict(pipeline.last_trace.last_normalize_info.row_counts)

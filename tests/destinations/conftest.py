@@ -49,7 +49,6 @@ class Target:
         env: dict[str, str],
         table_format: str | None = None,
         merges: bool = True,
-        prunes_nested: bool = True,
     ) -> None:
         self.name = name
         self.root = root
@@ -57,9 +56,6 @@ class Target:
         self.env = env
         self.table_format = table_format
         self.merges = merges  # False: merge tables are appended to (plain parquet)
-        # False: an upsert updates nested rows but cannot delete vanished ones (dlt's delta
-        # merge, dlt-hub/dlt#1600), so a removed tag or contact link stays.
-        self.prunes_nested = prunes_nested
         # Unique per test: a shared Postgres keeps datasets between runs, and dlt would
         # restore a stale pipeline state from an old dataset of the same name.
         self.dataset = f"t_{uuid.uuid4().hex[:10]}"
@@ -159,7 +155,7 @@ def make_target(name: str, root: Path) -> Target:
     if name == "filesystem-parquet":
         return Target(name, root, "filesystem", bucket, merges=False)
     if name == "filesystem-delta":
-        return Target(name, root, "filesystem", bucket, table_format="delta", prunes_nested=False)
+        return Target(name, root, "filesystem", bucket, table_format="delta")
     raise ValueError(name)
 
 

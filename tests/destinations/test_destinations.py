@@ -57,11 +57,7 @@ def assert_equals_truth(target: Target, emu: Any) -> None:
     for table, (parent_key, child_key) in LINKS.items():
         gone = tombstoned.get(table.split("__")[0], set())
         got = {p for p in pairs(target.read(table), parent_key, child_key) if p[0] not in gone}
-        want = pairs(truth(emu, table), parent_key, child_key)
-        if target.prunes_nested:
-            assert got == want, table
-        else:  # every current link is there; vanished ones may stay (README: Destinations)
-            assert want <= got, table
+        assert got == pairs(truth(emu, table), parent_key, child_key), table
     for table, parent_key in PARTS.items():
         rows = target.read(table)
         _assert_unique(rows, table)
