@@ -257,13 +257,14 @@ def run_sync(options: SyncOptions) -> SyncResult:
     outcome but "another run holds the lock" is appended to the run history (status)."""
     started = time.time()
     client: IntercomClient | None = None
-    record = RunRecord(started_at=started, finished_at=started, ok=False)
+    record: RunRecord | None = RunRecord(started_at=started, finished_at=started, ok=False)
     record.resources = options.resources
     try:
         client = build_client(options)
         result = _sync(options, client)
     except LockedError:
-        raise  # the other run is the one that counts
+        record = None  # not a run of its own: the run holding the lock is the one that counts
+        raise
     except BaseException as exc:
         error = exc if isinstance(exc, SyncError) else translate_error(exc)
         if isinstance(exc, KeyboardInterrupt):
@@ -276,11 +277,13 @@ def run_sync(options: SyncOptions) -> SyncResult:
         record.rows = result.rows_by_table
         return result
     finally:
-        record.finished_at = time.time()
         if client is not None:
-            record.server_time = client.server_time()
+            if record is not None:
+                record.server_time = client.server_time()
             client.close()
-        _record_safely(options, record)
+        if record is not None:
+            record.finished_at = time.time()
+            _record_safely(options, record)
 
 
 def _record_safely(options: SyncOptions, record: RunRecord) -> None:

@@ -97,6 +97,7 @@ def test_status_reads_every_destination(target: Target, emulator_factory) -> Non
         str(target.root / "warehouse.duckdb"),
     )
     assert status["row_count_error"] is None
+    assert status["last_successful_load"]["load_id"]  # read from the destination's _dlt_loads
     assert status["destination"] == target.destination
     contacts = status["resources"]["contacts"]
     # Rows as the destination holds them (a first sync: no version appended twice).

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.exit_codes import ExitCode
+from pipelines.history import read_history
 from pipelines.runner import DEFAULT_DATASET
 from tests.pipelines.helpers import cli
 
@@ -123,6 +124,8 @@ def test_second_run_while_one_holds_the_lock_is_refused(emulator, tmp_path: Path
         result = _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token)
     assert result.returncode == ExitCode.LOCKED, result.stderr
     assert "in progress" in result.stderr
+    # Refused runs are not failures of the pipeline: status history stays empty.
+    assert read_history(pipelines_dir, "intercom") == []
     # The lock dies with its holder: the next run goes through.
     result = _cli(_run_args(emulator, tmp_path, "--resources", "admins"), tmp_path, emulator.token)
     assert result.returncode == 0, result.stderr
