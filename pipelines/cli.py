@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--table-format",
         choices=TABLE_FORMATS,
         default=None,
-        help="filesystem destination: write delta/iceberg tables, so merges upsert "
+        help="filesystem destination: write delta tables, so merges upsert "
         "(plain parquet files are appended to)",
     )
 

@@ -42,7 +42,9 @@ DEFAULT_PIPELINE = "intercom"
 # (e.g. postgres: insert_values, as parquet there needs the ADBC driver).
 PARQUET_DESTINATIONS = frozenset({"duckdb", "motherduck", "filesystem", "ducklake"})
 # Table formats for the filesystem destination; plain parquet files cannot be merged into.
-TABLE_FORMATS = ("delta", "iceberg")
+# Only delta is offered: it is tested here, and delta_prune.py completes its merges. (dlt's
+# iceberg needs pyiceberg and a catalog, and its upsert has the same nested-rows gap.)
+TABLE_FORMATS = ("delta",)
 
 
 @dataclass
@@ -60,7 +62,7 @@ class SyncOptions:
     api_version: str | None = None
     access_token: str | None = None  # only from code (tests, demo); the CLI never takes it
     progress: bool = True
-    table_format: str | None = None  # filesystem destination: "delta"/"iceberg" (merges work)
+    table_format: str | None = None  # filesystem destination: "delta" (merges upsert)
 
 
 @dataclass
