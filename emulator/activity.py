@@ -15,7 +15,8 @@ Kinds (the keys of the returned summary; a key is present only when it happened)
     contact_tag_changed, contact_company_changed, contact_note_added, contact_merged (a lead into
     a user; see emulator.ops.merge_contacts), company_created, company_updated,
     company_tag_changed, conversation_created, conversation_part_added (any part type; state and
-    statistics re-derived), conversation_part_redacted (body removed, part ``updated_at``
+    statistics re-derived), conversation_bulk_close (one admin closes many open conversations
+    within one second), conversation_part_redacted (body removed, part ``updated_at``
     bumped), conversation_tag_changed, conversation_rated,
     conversation_deleted, ticket_created (40% linked to an earlier conversation of the contact,
     both records' ``linked_objects``), ticket_state_changed, ticket_part_added,
@@ -351,6 +352,30 @@ def conversation_part_added(world, rng, at, _):
     return [("conversations", conversation_id), *_contact_times(world, conversation, [part])]
 
 
+def conversation_bulk_close(world, rng, at, _):
+    """An admin bulk-closes open conversations: many conversations share one second."""
+    open_ids = world._open_conversations
+    size = min(200, max(5, len(open_ids) // 10), len(open_ids))
+    admin = world.admins[_admin(world, rng)]
+    chosen: dict[str, None] = {}
+    for _ in range(size * 3):
+        if len(chosen) >= size:
+            break
+        conversation_id = open_ids.pick(rng)
+        if conversation_id is not None:
+            chosen[conversation_id] = None
+    for conversation_id in chosen:
+        conversation = ops.editable(world.conversations, conversation_id)
+        part = r.conversation_part(
+            id=world.new_numeric_id("part"),
+            part_type="close",
+            author=r.admin_author(admin),
+            created_at=at,
+        )
+        ops.append_parts(world, conversation, [part], at)
+    return [("conversations", c) for c in chosen]
+
+
 def conversation_part_redacted(world, rng, at, _):
     conversation_id = world.conversations.random_id(rng)
     if conversation_id is None:
@@ -515,6 +540,7 @@ HANDLERS = {
     "conversation_created": conversation_created,
     "conversation_part_added": conversation_part_added,
     "conversation_part_redacted": conversation_part_redacted,
+    "conversation_bulk_close": conversation_bulk_close,
     "conversation_tag_changed": conversation_tag_changed,
     "conversation_rated": conversation_rated,
     "conversation_deleted": conversation_deleted,

@@ -126,6 +126,7 @@ DAILY_RATES: dict[str, tuple[float, float]] = {
     "conversation_created": (0.03, 6),
     "conversation_part_added": (0.25, 30),
     "conversation_part_redacted": (0.001, 1),
+    "conversation_bulk_close": (0.0, 1),
     "conversation_tag_changed": (0.01, 3),
     "conversation_rated": (0.01, 2),
     "conversation_deleted": (0.002, 1),

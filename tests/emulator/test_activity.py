@@ -106,6 +106,12 @@ def test_same_second_updates_and_bulk_seconds(two_days):
         if after.contacts.updated_at(i) > before.now
     )
     assert max(seconds.values()) >= 3
+    closed_together = Counter(
+        after.conversations.updated_at(i)
+        for i in after.conversations.ids()
+        if after.conversations.updated_at(i) > before.now
+    )
+    assert max(closed_together.values()) >= 4
     bumped_twice = [
         i
         for i in after.contacts.ids()
