@@ -206,7 +206,12 @@ def _format_lag(seconds: int | None) -> str:
 
 def format_status(status: dict[str, Any]) -> str:
     lines = [f"pipeline {status['pipeline']} → {status['destination']} / {status['dataset']}"]
-    lines.append(f"last successful load: {status['last_successful_load'] or 'never'}")
+    load = status["last_successful_load"] or {}
+    if "error" in load:
+        lines.append(f"last committed load: {load['error']}")
+    else:
+        described = f"{load['load_id']} at {load['inserted_at']}" if load else "never"
+        lines.append(f"last committed load: {described}")
     if status["last_failure"]:
         failure = status["last_failure"]
         lines.append(
@@ -225,7 +230,7 @@ def format_status(status: dict[str, Any]) -> str:
                 _format_lag(info["lag_seconds"]),
                 "-" if info["rows"] is None else str(info["rows"]),
                 success["at"] if success else "never",
-                f"{failure['at']}: {failure['message']}" if failure else "never",
+                f"{failure['at']} (exit {failure['exit_code']})" if failure else "never",
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
