@@ -104,7 +104,7 @@ def _figures(data: ReportData) -> list[tuple[str, Any]]:
     volume = go.Figure(
         [
             go.Bar(x=days, y=data.created, name="created", marker_color="#3b82f6"),
-            go.Scatter(x=days, y=data.closed, name="closed", mode="lines", line_color="#10b981"),
+            go.Scatter(x=days, y=data.closed, name="closings", mode="lines", line_color="#10b981"),
         ],
         layout={**layout, "title": "Conversation volume per day (UTC)", "barmode": "overlay"},
     )
