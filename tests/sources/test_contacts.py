@@ -133,8 +133,8 @@ def test_updates_during_pagination_lose_nothing(emulator, sync, rows):
 def test_merges_are_recorded_on_2_16(emulator, sync, rows, pipeline):
     emu = emulator(api_version="2.16")
     sync(emu, resources=["contacts"])
-    for _ in range(4):
-        emu.world.advance(12 * 3600)
+    for _ in range(2):
+        emu.world.advance(24 * 3600)
         sync(emu, resources=["contacts"])
     expected = truth(emu, "contacts_merged")
     assert expected, "the scenario needs merges"
