@@ -132,8 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
         "status", help="per resource: cursor, lag, rows, last success and last failure"
     )
     _add_pipeline_args(status)
-    # No default: the pipeline state knows its destination (dlt config gives credentials).
-    status.set_defaults(destination=None)
+    # No defaults: the pipeline state knows its destination (dlt config gives credentials),
+    # the run history the DuckDB file.
+    status.set_defaults(destination=None, duckdb_file=None)
     status.add_argument("--json", action="store_true", help="machine-readable output")
 
     schema = sub.add_parser("schema", help="the tables and columns the pipeline loaded")

@@ -28,6 +28,7 @@ class RunRecord:
     message: str | None = None  # the one-line failure message (never contains the token)
     server_time: int | None = None  # the API's `Date` at the end of the run
     rows: dict[str, int] = field(default_factory=dict)
+    duckdb_file: str | None = None  # absolute path, so `status` finds the file without flags
 
     def covers(self, resource: str) -> bool:
         return self.resources is None or resource in self.resources

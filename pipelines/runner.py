@@ -261,6 +261,8 @@ def run_sync(options: SyncOptions) -> SyncResult:
     client: IntercomClient | None = None
     record: RunRecord | None = RunRecord(started_at=started, finished_at=started, ok=False)
     record.resources = options.resources
+    if options.destination == "duckdb":
+        record.duckdb_file = str(Path(options.duckdb_file).resolve())
     try:
         client = build_client(options)
         result = _sync(options, client)

@@ -20,7 +20,7 @@ from dlt.pipeline.exceptions import CannotRestorePipelineException
 from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.history import RunRecord, read_history
-from pipelines.runner import destination_type, make_destination
+from pipelines.runner import DEFAULT_DUCKDB_FILE, destination_type, make_destination
 from pipelines.warehouse import data_tables, resource_of_table, row_counts
 
 
@@ -66,8 +66,11 @@ def _as_unix(value: Any) -> float | None:
 
 
 def _attach(
-    pipeline_name: str, pipelines_dir: str | None, destination: str | None, duckdb_file: str
-) -> dlt.Pipeline:
+    pipeline_name: str,
+    pipelines_dir: str | None,
+    destination: str | None,
+    duckdb_file: str | None,
+) -> tuple[dlt.Pipeline, list[RunRecord]]:
     try:
         pipeline = dlt.attach(pipeline_name=pipeline_name, pipelines_dir=pipelines_dir)
     except CannotRestorePipelineException:
@@ -75,15 +78,20 @@ def _attach(
             f"no pipeline named '{pipeline_name}' here; run `intercom-sync run` first "
             "(or pass the same --pipeline-name/--pipelines-dir)"
         ) from None
-    # The state knows the destination type; DuckDB also needs the file that `run` used.
+    history = read_history(pipeline.pipelines_dir, pipeline_name)
+    # The state knows the destination type; DuckDB also needs the file: the one given, else
+    # the one the last run used.
     wanted = destination or destination_type(pipeline)
+    if wanted == "duckdb" and duckdb_file is None:
+        used = [r.duckdb_file for r in history if r.duckdb_file]
+        duckdb_file = used[-1] if used else DEFAULT_DUCKDB_FILE
     if wanted == "duckdb" or destination:
         pipeline = dlt.attach(
             pipeline_name=pipeline_name,
             pipelines_dir=pipelines_dir,
-            destination=make_destination(wanted, duckdb_file),
+            destination=make_destination(wanted, duckdb_file or DEFAULT_DUCKDB_FILE),
         )
-    return pipeline
+    return pipeline, history
 
 
 def _last_load(pipeline: dlt.Pipeline) -> dict[str, Any] | None:
@@ -144,10 +152,13 @@ def server_now(history: list[RunRecord], wall_now: float | None = None) -> float
 
 
 def collect_status(
-    pipeline_name: str, pipelines_dir: str | None, destination: str | None, duckdb_file: str
+    pipeline_name: str,
+    pipelines_dir: str | None,
+    destination: str | None = None,
+    duckdb_file: str | None = None,
 ) -> dict[str, Any]:
-    pipeline = _attach(pipeline_name, pipelines_dir, destination, duckdb_file)
-    history = read_history(pipeline.pipelines_dir, pipeline_name)
+    """`destination`/`duckdb_file`: None means what the pipeline's last run used."""
+    pipeline, history = _attach(pipeline_name, pipelines_dir, destination, duckdb_file)
     now = server_now(history)
 
     cursors = {
@@ -244,7 +255,7 @@ def print_status(
     pipeline_name: str,
     pipelines_dir: str | None,
     destination: str | None,
-    duckdb_file: str,
+    duckdb_file: str | None,
     as_json: bool,
 ) -> int:
     status = collect_status(pipeline_name, pipelines_dir, destination, duckdb_file)

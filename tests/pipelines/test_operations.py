@@ -206,6 +206,7 @@ def test_two_workspaces_side_by_side_in_one_duckdb(emulator_factory, tmp_path: P
             relation = con.sql(f"SELECT * FROM {dataset}.{table}")
             return [dict(zip(relation.columns, r, strict=True)) for r in relation.fetchall()]
 
+        contacts_rows = {name: len(rows(name, "contacts")) for name in workspaces}
         for name, emu in workspaces.items():
             live = [r for r in rows(name, "contacts") if r["id"] not in emu.world.merged_contacts]
             assert mismatches(live, truth(emu, "contacts")) == [], name
@@ -214,10 +215,10 @@ def test_two_workspaces_side_by_side_in_one_duckdb(emulator_factory, tmp_path: P
                 truth(emu, "contacts__tags"), "contact_id", "tag_id"
             )
     for name in workspaces:  # each workspace has its own state and status
-        status = collect_status(
-            name, str(tmp_path / "pipelines"), None, str(tmp_path / "warehouse.duckdb")
-        )
+        # No destination or file given: status finds both from the pipeline and its history.
+        status = collect_status(name, str(tmp_path / "pipelines"))
         assert status["dataset"] == name
+        assert status["resources"]["contacts"]["rows"] == contacts_rows[name]
 
 
 def test_dlt_pipeline_cli_inspects_our_pipeline(synced: Synced) -> None:
