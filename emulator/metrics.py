@@ -1,7 +1,7 @@
 """The true value of every analytics mart, computed in plain Python from the world's records.
 
 This is the independent second implementation of the metric definitions documented once in
-``analytics/models/marts/_marts.yml`` ("Metric definitions"); the analytics tests build the dbt
+``analytics/models/marts/_metric_definitions.md``; the analytics tests build the dbt
 models on an emulator sync and compare every mart to ``marts(world, held_part_ids)`` row by row.
 
 The warehouse can only know the parts it has loaded: the API returns the newest 500 parts of a

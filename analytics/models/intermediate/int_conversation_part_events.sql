@@ -1,5 +1,5 @@
 -- One row per loaded conversation part with the events it stands for (definitions in
--- marts/_marts.yml, "Metric definitions"). Parts are ordered by (created_at, numeric id).
+-- marts/_metric_definitions.md). Parts are ordered by (created_at, numeric id).
 {% set assignment_types = intercom_sync.in_list(var('assignment_part_types')) %}
 {% set contact_types = intercom_sync.in_list(var('contact_author_types')) %}
 

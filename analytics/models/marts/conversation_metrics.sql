@@ -1,4 +1,4 @@
--- One row per live conversation: part counts and event times (definitions: _marts.yml).
+-- One row per live conversation: part counts and event times (definitions: _metric_definitions.md).
 select
     conversation_id,
     created_at,
