@@ -1,0 +1,87 @@
+"""The fewest requests any client needs to read a world through the Intercom API.
+
+Derived from the emulator's truth (what the warehouse must hold), per resource group, for a
+full first sync and for a run after which nothing changed. Every sync process also reads `/me`
+once (the workspace timezone, and the token check).
+
+Full sync, per group:
+  lookups        admins, teams, tags, segments, ticket_types (1 each) + data_attributes
+                 (2: contact and company models)
+  contacts       data_attributes(contact) + ceil(contacts / 150) search pages + one
+                 `/contacts/{id}/tags` per contact with > 10 tags + ceil(n / 50) pages of
+                 `/contacts/{id}/companies` per contact with > 10 companies
+  companies      data_attributes(company) + ceil(companies / scroll page) + 1 (the scroll
+                 ends on an empty page)
+  conversations  ceil(conversations / 150) + one detail GET each + the deletion feed
+                 (ceil(deleted / 60), at least 1)
+  tickets        /ticket_types + ceil(tickets / 150) + one detail GET each
+No-change run: one search page per searched entity, the first deletion-feed page, the full
+company scroll (companies have no server-side filter) and the lookups.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from bench.emulator_process import EmulatorProcess
+
+SEARCH_PAGE = 150
+SCROLL_PAGE = 100  # the emulator's default scroll page (Intercom does not document it)
+EMBEDDED_LIMIT = 10
+CONTACT_COMPANIES_PAGE = 50
+DELETED_PAGE = 60
+LOOKUP_REQUESTS = 5 + 2
+ME = 1
+
+
+def _pages(n: int, size: int) -> int:
+    return max(1, math.ceil(n / size))
+
+
+def world_counts(emulator: EmulatorProcess) -> dict[str, int]:
+    """Record counts and link overflows of the live world (from its truth)."""
+    counts = {
+        name: len(emulator.truth(name))
+        for name in ("contacts", "companies", "conversations", "tickets", "conversations_deleted")
+    }
+    tags = Counter(row["contact_id"] for row in emulator.truth("contacts__tags"))
+    companies = Counter(row["contact_id"] for row in emulator.truth("contacts__companies"))
+    counts["contact_tag_overflows"] = sum(1 for n in tags.values() if n > EMBEDDED_LIMIT)
+    counts["contact_company_pages"] = sum(
+        _pages(n, CONTACT_COMPANIES_PAGE) for n in companies.values() if n > EMBEDDED_LIMIT
+    )
+    return counts
+
+
+def full_sync(counts: dict[str, int]) -> dict[str, int]:
+    """Minimum requests per resource group for a first sync (each group's own `/me` included)."""
+    return {
+        "lookups": ME + LOOKUP_REQUESTS,
+        "contacts": ME
+        + 1
+        + _pages(counts["contacts"], SEARCH_PAGE)
+        + counts["contact_tag_overflows"]
+        + counts["contact_company_pages"],
+        "companies": ME + 1 + math.ceil(counts["companies"] / SCROLL_PAGE) + 1,
+        "conversations": ME
+        + _pages(counts["conversations"], SEARCH_PAGE)
+        + counts["conversations"]
+        + _pages(counts["conversations_deleted"], DELETED_PAGE),
+        "tickets": ME + 1 + _pages(counts["tickets"], SEARCH_PAGE) + counts["tickets"],
+    }
+
+
+def no_change_sync(counts: dict[str, int]) -> int:
+    """Minimum requests of one run of every resource when nothing changed since the last."""
+    return (
+        ME
+        + LOOKUP_REQUESTS
+        + 1  # contacts search
+        + 1
+        + math.ceil(counts["companies"] / SCROLL_PAGE)
+        + 1  # company scroll
+        + 1
+        + 1  # conversations search, deletion feed
+        + 1  # tickets search
+    )

@@ -1,0 +1,67 @@
+"""One `intercom-sync run` in this process, measured by itself (run by bench.run as a child).
+
+Prints one JSON object: rows per table, the client's request counters, wall time, the CPU
+seconds of the sync (`cpu_sync_s`, from just before the run to its end: imports and
+interpreter start-up excluded, reported apart as `cpu_startup_s`) and the peak RSS.
+
+    python -m bench.sync_child --base-url URL --token T --duckdb-file F --pipelines-dir D \
+        --resources contacts
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--duckdb-file", required=True)
+    parser.add_argument("--pipelines-dir", required=True)
+    parser.add_argument("--resources", default=None)
+    parser.add_argument("--max-concurrency", type=int, default=None)
+    args = parser.parse_args()
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    if args.max_concurrency:
+        os.environ["SOURCES__INTERCOM__MAX_CONCURRENCY"] = str(args.max_concurrency)
+
+    from pipelines.runner import SyncOptions, run_sync
+
+    options = SyncOptions(
+        duckdb_file=args.duckdb_file,
+        pipelines_dir=args.pipelines_dir,
+        resources=args.resources.split(",") if args.resources else None,
+        base_url=args.base_url,
+        access_token=args.token,
+        progress=False,
+    )
+    cpu_startup = _cpu()
+    started, cpu_before = time.perf_counter(), _cpu()
+    result = run_sync(options)
+    wall = time.perf_counter() - started
+    report = {
+        "rows": result.rows_by_table,
+        "client_requests": result.requests,
+        "client_retries": result.retries,
+        "client_429s": result.rate_limited,
+        "wall_s": wall,
+        "cpu_sync_s": _cpu() - cpu_before,
+        "cpu_startup_s": cpu_startup,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    sys.stdout.write(json.dumps(report) + "\n")
+
+
+if __name__ == "__main__":
+    main()
