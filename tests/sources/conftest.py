@@ -19,7 +19,7 @@ Fixtures (all function-scoped, isolated under `tmp_path`):
 
 Plain helpers: `truth(emu, entity)` (list of the world's truth), `unix(value)` (datetime/int
 -> Unix seconds), `by_id(rows)`, `pairs(rows, a, b)`, `mismatches(rows, truth_rows)` (every
-shared field compared; [] when the warehouse equals the truth).
+shared field compared; [] when the warehouse equals the truth), `settle(emu)` (data clock +1 s).
 """
 
 from __future__ import annotations
@@ -74,6 +74,14 @@ def mismatches(loaded: Iterable[dict], expected: Iterable[dict], key: str = "id"
             if a != b:
                 problems.append(f"{k}.{field_name}: loaded {a!r} != truth {b!r}")
     return problems
+
+
+def settle(emu: Any) -> None:
+    """Move the (frozen) data clock one second on, without activity. `updated_at` has
+    one-second granularity, so a version read during its own second is loaded again once the
+    clock has passed it (it could still change within that second): "a run with no change
+    loads nothing" holds from the run after the clock moved on."""
+    emu.world.advance(1, intensity=0.0)
 
 
 def by_id(items: Iterable[dict], key: str = "id") -> dict[str, dict]:
