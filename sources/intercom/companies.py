@@ -2,10 +2,11 @@
 
 Intercom has no server-side `updated_at` filter for companies, and `/companies` and
 `/companies/list` stop at 10,000 (and omit companies without users): the scroll is the only
-complete read. Since every run sees every company, a plain dlt incremental on `updated_at`
-(inclusive, deduplicated on `id` at the boundary) is exactly right: changed companies load,
-unchanged ones do not. The scroll restarts after an expiry or a 500, so a company can come
-twice in one run; we skip repeats of the same version and the upsert keeps one row.
+complete read. Every run sees every company and loads those whose version
+(`id`, `updated_at`) was not loaded yet (`cursor.HorizonCursor`: inclusive of the cursor's
+second, and versions read within their own second are loaded again next run). The scroll
+restarts after an expiry or a 500, so a company can come twice in one run: only its newest
+version is loaded.
 
 Tables (contract 3):
   companies(id, …)                merge (upsert) on id; `plan`, `custom_attributes` flattened,
@@ -17,7 +18,6 @@ Company `notes` (2.16) are not synced (a truncated preview).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,12 +25,14 @@ import dlt
 from dlt.extract.resource import DltResource
 
 from sources.intercom.client import IntercomClient
+from sources.intercom.cursor import HorizonCursor
 from sources.intercom.lookups import Workspace
-from sources.intercom.records import link_rows, list_items, to_row, utc
+from sources.intercom.records import link_rows, list_items, to_row
 from sources.intercom.schema import custom_attribute_columns, table_columns
 from sources.intercom.settings import LOADER_FILE_FORMAT, merge_hints
 
 SCROLL_PATH = "/companies/scroll"
+PAGE = 500  # rows per yielded item
 LINKS = {"tags": ("tags", "tag_id"), "segments": ("segments", "segment_id")}
 DROPPED = ("notes",)
 
@@ -39,35 +41,39 @@ def companies_resource(
     client: IntercomClient, workspace: Workspace, *, start_value: int | None
 ) -> DltResource:
     api_version = client.api_version
-    initial: dt.datetime | None = utc(start_value) if start_value is not None else None
 
-    cursor = dlt.sources.incremental(
-        "updated_at", initial_value=initial, on_cursor_value_missing="include"
-    )
-
-    def companies(
-        updated_at: dlt.sources.incremental[dt.datetime] = cursor,
-    ) -> Iterator[Any]:
+    def companies() -> Iterator[Any]:
+        # By name: a parallelized generator runs in a worker thread.
+        state = dlt.current.resource_state("companies")
         custom_columns = custom_attribute_columns(workspace.data_attributes("company"))
-        threshold = updated_at.start_value  # skip shaping what the incremental drops anyway
-        seen: dict[str, Any] = {}
-        first = True
+        # HorizonCursor, not a dlt incremental: dlt's boundary dedup is by id, so a company
+        # loaded at second T and changed again within T (same `updated_at`) was dropped for
+        # good. The client has answered a request by now, so its server clock is known.
+        cursor = HorizonCursor(state, start_value=start_value, settled_before=client.server_time())
+        since = cursor.since
+        # Newest version per id, loaded after the scroll: a restarted scroll serves companies
+        # changed since the first pass again, and two rows of one id in a load would
+        # duplicate it (new ids) or keep the older one (known ids).
+        latest: dict[str, dict] = {}
         for page in client.iter_scroll(SCROLL_PATH, items_key="data"):
-            rows = []
             for company in page:
                 version = company.get("updated_at")
-                if seen.get(company["id"], object()) == version:
-                    continue  # the scroll restarted and returned this version again
-                seen[company["id"]] = version
-                if threshold is not None and version is not None and utc(version) < threshold:
-                    continue
-                rows.append(shape_company(company))
-            if not rows:
-                continue
-            if first:
-                rows = dlt.mark.with_hints(rows, dlt.mark.make_hints(columns=custom_columns))
-                first = False
-            yield rows
+                if since is not None and version is not None and int(version) < since:
+                    continue  # unchanged since the last run (every run reads every company)
+                held = latest.get(company["id"])
+                if held is None or (held.get("updated_at") or 0) <= (version or 0):
+                    latest[company["id"]] = company
+        rows = [
+            shape_company(company)
+            for company in latest.values()
+            if cursor.admit(company["id"], company.get("updated_at"))
+        ]
+        cursor.prune(cursor.since)  # the next run reads nothing older than its `since`
+        for start in range(0, len(rows), PAGE):
+            chunk = rows[start : start + PAGE]
+            if start == 0:
+                chunk = dlt.mark.with_hints(chunk, dlt.mark.make_hints(columns=custom_columns))
+            yield chunk
 
     return dlt.resource(
         companies,

@@ -97,8 +97,8 @@ def contacts_resource(
     def contacts() -> Iterator[Any]:
         # By name: a parallelized generator runs in a worker thread.
         state = dlt.current.resource_state("contacts")
-        cursor = HorizonCursor(state, start_value=start_value)
-        tz = workspace.timezone
+        tz = workspace.timezone  # reads /me first: the client then knows the server clock
+        cursor = HorizonCursor(state, start_value=start_value, settled_before=client.server_time())
         window = contact_window(cursor.since, tz, CONTACT_SAFETY_DAYS)
         custom_columns = custom_attribute_columns(workspace.data_attributes("contact"))
         first = True

@@ -227,7 +227,11 @@ def _sync_entity(
     page_size: int,
     columns: dict,
 ) -> Iterator[Any]:
-    cursor = HorizonCursor(state, start_value=start_value)
+    # The server clock at the first admit, i.e. after the first search page (a second early:
+    # other threads' later answers also set it); see HorizonCursor.
+    cursor = HorizonCursor(
+        state, start_value=start_value, settled_before=lambda: client.server_time() - 1
+    )
     plan = _FetchPlan(entity, client, cursor, state, page_size)
     paths = (entity.detail_path(record_id) for record_id in plan.ids())
     batch = _Batch(entity, columns)

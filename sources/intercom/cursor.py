@@ -27,7 +27,7 @@ Usage inside a dlt resource::
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 STATE_KEY = "horizon_cursor"
@@ -41,11 +41,23 @@ class HorizonCursor:
     admitted (the `start_date` bound); None means all history.
     """
 
-    def __init__(self, state: MutableMapping[str, Any], *, start_value: int | None = None) -> None:
+    def __init__(
+        self,
+        state: MutableMapping[str, Any],
+        *,
+        start_value: int | None = None,
+        settled_before: int | Callable[[], int] | None = None,
+    ) -> None:
         self._data: dict[str, Any] = state.setdefault(STATE_KEY, {})
         self._data.setdefault("last_value", None)
         self._seen: dict[str, int] = self._data.setdefault("seen", {})
         self.start_value = start_value
+        # `updated_at` has one-second granularity: a version read during its own second can
+        # still change within that second, keeping the same `updated_at`. Only versions
+        # older than `settled_before` (the server clock before the first read; a callable is
+        # asked at the first admit) are final; newer ones are remembered one second early,
+        # so the next run loads them again (an idempotent upsert).
+        self._settled_before = settled_before
         self.admitted = 0
         self.skipped = 0
 
@@ -78,11 +90,19 @@ class HorizonCursor:
         if known is not None and updated_at <= known:
             self.skipped += 1
             return False
-        self._seen[key] = updated_at
+        settled_before = self.settled_before
+        settled = settled_before is None or updated_at < settled_before
+        self._seen[key] = updated_at if settled else updated_at - 1
         if self.last_value is None or updated_at > self.last_value:
             self._data["last_value"] = updated_at
         self.admitted += 1
         return True
+
+    @property
+    def settled_before(self) -> int | None:
+        if callable(self._settled_before):
+            self._settled_before = int(self._settled_before())
+        return self._settled_before
 
     def prune(self, keep_from: int | None) -> int:
         """Forget versions with `updated_at < keep_from`; return how many were forgotten.

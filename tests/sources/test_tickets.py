@@ -11,7 +11,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from sources.intercom.conversations import UnsupportedApiVersionError
 from sources.intercom.parts import TICKET_ATTRIBUTE_TYPES
 from sources.intercom.schema import table_columns
-from tests.sources.conftest import by_id, mismatches, pairs, truth
+from tests.sources.conftest import by_id, mismatches, pairs, settle, truth
 
 RESOURCES = ["tickets"]
 naming = NamingConvention()
@@ -54,6 +54,7 @@ def test_full_then_incremental_sync_equals_truth(emulator, sync, rows, loaded, p
         assert row["ticket_id"] is not None
     before = {p["id"] for p in rows("ticket_parts")}
     emu.world.advance(12 * 3600)
+    settle(emu)  # versions read during their own second are loaded again once (cursor.py)
     sync(emu, resources=RESOURCES)
     assert_converged(emu, rows)
     assert before <= {p["id"] for p in rows("ticket_parts")}
