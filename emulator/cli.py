@@ -150,6 +150,9 @@ def serve(args: argparse.Namespace) -> int:
         )
         return 2
     port = sock.getsockname()[1]
+    # Listen before announcing the URL: a client connecting at once waits in the backlog
+    # instead of being refused while uvicorn starts.
+    sock.listen(2048)
     print(f"base_url: http://{args.host}:{port}", flush=True)
     print(f"token: {token if args.token is None else '(the one given with --token)'}", flush=True)
     server = uvicorn.Server(

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
 from emulator.testing import RunningEmulator, running_emulator
 from emulator.world import WorldConfig
+from tests.emulator.http_helpers import raw
 from tests.emulator.openapi_validation import component_errors, validation_errors
 
 SEARCH_ALL = {"query": {"field": "updated_at", "operator": ">", "value": 0}}
@@ -175,7 +175,7 @@ def test_response_conforms_to_official_spec(emu: RunningEmulator, case: Case, ve
     if case.template == "/companies/scroll":
         # one open scroll per workspace: let a previous case's scroll expire first
         emu.control.scrolls.expire_all()
-    response = httpx.request(
+    response = raw().request(
         case.method, emu.url(path), headers=headers, json=case.body, timeout=30
     )
     assert response.status_code == 200, response.text[:500]
@@ -201,7 +201,7 @@ def test_endpoints_absent_from_29_answer_version_invalid(
     emu: RunningEmulator, method: str, path: str, body: Any
 ):
     path = path.replace("{id}", _first(emu.world.contacts))
-    response = httpx.request(method, emu.url(path), headers=emu.headers("2.9"), json=body)
+    response = raw().request(method, emu.url(path), headers=emu.headers("2.9"), json=body)
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "intercom_version_invalid"
     assert component_errors("2.9", "error", response.json()) == []

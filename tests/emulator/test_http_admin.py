@@ -12,12 +12,12 @@ import pytest
 
 from emulator.testing import RunningEmulator
 from emulator.world import World, WorldConfig
-from tests.emulator.http_helpers import client
+from tests.emulator.http_helpers import client, raw
 
 
 def test_advance_moves_the_data_clock_and_changes_the_world(emulator: RunningEmulator):
     start = emulator.world.now
-    response = httpx.post(emulator.url("/_emulator/advance"), json={"seconds": 7200})
+    response = raw().post(emulator.url("/_emulator/advance"), json={"seconds": 7200})
     assert response.status_code == 200
     body = response.json()
     assert body["now"] == start + 7200 == emulator.world.now
@@ -28,14 +28,14 @@ def test_advance_moves_the_data_clock_and_changes_the_world(emulator: RunningEmu
 
 @pytest.mark.parametrize("body", [{}, {"seconds": "x"}, {"seconds": -1}, [1]])
 def test_advance_refuses_bad_bodies(emulator: RunningEmulator, body):
-    assert httpx.post(emulator.url("/_emulator/advance"), json=body).status_code == 400
+    assert raw().post(emulator.url("/_emulator/advance"), json=body).status_code == 400
 
 
 def test_reset_regenerates_the_original_world(emulator: RunningEmulator):
     fresh = World.generate(emulator.world.cfg)
-    httpx.post(emulator.url("/_emulator/advance"), json={"seconds": 86400})
+    raw().post(emulator.url("/_emulator/advance"), json={"seconds": 86400})
     client(emulator).get("/companies/scroll")  # an open scroll is forgotten too
-    assert httpx.post(emulator.url("/_emulator/reset")).status_code == 200
+    assert raw().post(emulator.url("/_emulator/reset")).status_code == 200
     assert emulator.world.now == fresh.now
     assert list(emulator.world.contacts.ids()) == list(fresh.contacts.ids())
     served = client(emulator).get("/contacts", params={"per_page": 150}).json()
@@ -45,12 +45,12 @@ def test_reset_regenerates_the_original_world(emulator: RunningEmulator):
 
 @pytest.mark.parametrize("entity", ["contacts", "conversation_parts", "contacts__tags"])
 def test_truth_is_ndjson_of_world_truth(emulator: RunningEmulator, entity: str):
-    response = httpx.get(emulator.url(f"/_emulator/truth/{entity}"))
+    response = raw().get(emulator.url(f"/_emulator/truth/{entity}"))
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/x-ndjson")
     rows = [json.loads(line) for line in response.text.splitlines()]
     assert rows == list(emulator.world.truth(entity))
-    assert httpx.get(emulator.url("/_emulator/truth/nope")).status_code == 404
+    assert raw().get(emulator.url("/_emulator/truth/nope")).status_code == 404
 
 
 def test_stats_count_requests_per_endpoint_and_status(emulator: RunningEmulator):
@@ -58,8 +58,8 @@ def test_stats_count_requests_per_endpoint_and_status(emulator: RunningEmulator)
     http.get("/me")
     http.get("/me")
     http.get("/contacts/000000000000000000000000")
-    httpx.get(emulator.url("/me"))  # no token
-    stats = httpx.get(emulator.url("/_emulator/stats")).json()
+    raw().get(emulator.url("/me"))  # no token
+    stats = raw().get(emulator.url("/_emulator/stats")).json()
     assert stats["endpoints"]["GET /me"] == {"200": 2, "401": 1}
     assert stats["endpoints"]["GET /contacts/{id}"] == {"404": 1}
     assert stats["total"] == 4
@@ -67,9 +67,9 @@ def test_stats_count_requests_per_endpoint_and_status(emulator: RunningEmulator)
 
 def test_config_round_trip_and_validation(emulator: RunningEmulator):
     url = emulator.url("/_emulator/config")
-    current = httpx.get(url).json()
+    current = raw().get(url).json()
     assert current["default_version"] == "2.16" and current["rate_limit"] is None
-    updated = httpx.post(url, json={"rate_limit": 50, "index_lag_seconds": 30}).json()
+    updated = raw().post(url, json={"rate_limit": 50, "index_lag_seconds": 30}).json()
     assert updated["rate_limit"] == 50 and updated["index_lag_seconds"] == 30
     assert client(emulator).get("/me").headers["X-RateLimit-Limit"] == "50"
     for bad in (
@@ -79,12 +79,12 @@ def test_config_round_trip_and_validation(emulator: RunningEmulator):
         {"latency_ms": "slow"},
         {"revoked_tokens": "x"},
     ):
-        assert httpx.post(url, json=bad).status_code == 400, bad
-    assert httpx.get(url).json() == updated  # refused updates change nothing
+        assert raw().post(url, json=bad).status_code == 400, bad
+    assert raw().get(url).json() == updated  # refused updates change nothing
 
 
 def test_touch_changes_records_now(emulator: RunningEmulator):
-    response = httpx.post(emulator.url("/_emulator/touch"), json={"k": 3})
+    response = raw().post(emulator.url("/_emulator/touch"), json={"k": 3})
     changed = response.json()["changed"]
     assert len(changed) == 3
     for entity, record_id in changed:
@@ -95,8 +95,8 @@ def test_latency_setting_delays_responses_without_changing_them(emulator: Runnin
     fast = client(emulator).get("/tags")
     emulator.control.update({"latency_ms": 300})
     with pytest.raises(httpx.ReadTimeout):
-        httpx.get(emulator.url("/tags"), headers=emulator.headers(), timeout=0.05)
-    slow = httpx.get(emulator.url("/tags"), headers=emulator.headers(), timeout=5)
+        raw().get(emulator.url("/tags"), headers=emulator.headers(), timeout=0.05)
+    slow = raw().get(emulator.url("/tags"), headers=emulator.headers(), timeout=5)
     assert slow.content == fast.content
 
 
@@ -119,7 +119,7 @@ def test_cli_serves_and_prints_base_url_and_token():
         base_url = process.stdout.readline().strip().removeprefix("base_url: ")
         token = process.stdout.readline().strip().removeprefix("token: ")
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        contacts = httpx.get(f"{base_url}/contacts", headers=headers, timeout=10).json()
+        contacts = raw().get(f"{base_url}/contacts", headers=headers, timeout=10).json()
         assert contacts["total_count"] == 20 - len(
             World.generate(WorldConfig(seed=4, counts={"contacts": 20})).merged_contacts
         )

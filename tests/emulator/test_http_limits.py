@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from emulator.testing import RunningEmulator
-from tests.emulator.http_helpers import client, error_code
+from tests.emulator.http_helpers import client, error_code, raw
 
 
 def _date(response: httpx.Response) -> int:
@@ -35,7 +35,7 @@ def test_rate_limit_headers_on_every_response_and_429_beyond_the_window(emulator
 
 def test_refused_requests_still_carry_rate_limit_headers(emulator: RunningEmulator):
     for response in (
-        httpx.get(emulator.url("/me")),  # 401
+        raw().get(emulator.url("/me")),  # 401
         client(emulator).get("/no-such-endpoint"),  # 404
         client(emulator, "9.9").get("/me"),  # 400
         client(emulator).get("/contacts/000000000000000000000000"),  # 404
@@ -160,7 +160,7 @@ def test_dropped_connections(emulator: RunningEmulator):
 def test_timeouts_sleep_past_the_client_timeout(emulator: RunningEmulator):
     emulator.control.update({"faults": {"timeout_rate": 1.0, "timeout_seconds": 2}})
     with pytest.raises(httpx.ReadTimeout):
-        httpx.get(emulator.url("/me"), headers=emulator.headers(), timeout=0.3)
+        raw().get(emulator.url("/me"), headers=emulator.headers(), timeout=0.3)
 
 
 def test_429_bursts_refuse_the_next_requests_too(emulator: RunningEmulator):
@@ -190,13 +190,13 @@ def test_faults_are_reproducible_for_a_seed(emulator_factory):
     faults = {"error_rate": 0.3, "malformed_rate": 0.2, "html_error_share": 0.5}
     runs = []
     for _ in range(2):
-        emu = emulator_factory(faults=faults)
-        runs.append([client(emu).get("/me").status_code for _ in range(30)])
+        http = client(emulator_factory(faults=faults))
+        runs.append([http.get("/me").status_code for _ in range(30)])
     assert runs[0] == runs[1]
     assert len(set(runs[0])) > 1
 
 
 def test_bad_fault_config_is_refused(emulator: RunningEmulator):
-    response = httpx.post(emulator.url("/_emulator/config"), json={"faults": {"error_rate": 2}})
+    response = raw().post(emulator.url("/_emulator/config"), json={"faults": {"error_rate": 2}})
     assert response.status_code == 400
     assert emulator.control.settings.faults is None

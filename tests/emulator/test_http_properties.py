@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from emulator.testing import RunningEmulator, running_emulator
 from emulator.world import WorldConfig
-from tests.emulator.http_helpers import client, follow_list, follow_search
+from tests.emulator.http_helpers import client, follow_list, follow_search, raw
 
 PROPERTY_SETTINGS = settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -132,11 +132,11 @@ def _session(emu: RunningEmulator) -> list[tuple[int, dict[str, str], bytes]]:
             http.get("/companies/scroll"),
             http.get("/conversations/deleted"),
             http.get("/nope"),
-            httpx.get(emu.url("/_emulator/truth/contacts")),
+            raw().get(emu.url("/_emulator/truth/contacts")),
         ]
         first = emu.world.conversations.ids()[0]
         responses.append(http.get(f"/conversations/{first}"))
-        responses.append(httpx.post(emu.url("/_emulator/advance"), json={"seconds": 3600}))
+        responses.append(raw().post(emu.url("/_emulator/advance"), json={"seconds": 3600}))
     return [
         (
             r.status_code,

@@ -12,7 +12,7 @@ import pytest
 
 from emulator.testing import RunningEmulator
 from emulator.world import WorldConfig
-from tests.emulator.http_helpers import client, error_code
+from tests.emulator.http_helpers import client, error_code, raw
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,7 @@ def test_requests_without_the_right_bearer_token_get_401(
     headers = {"Accept": "application/json"}
     if authorization is not None:
         headers["Authorization"] = authorization
-    response = httpx.get(emulator.url("/me"), headers=headers)
+    response = raw().get(emulator.url("/me"), headers=headers)
     assert response.status_code == 401
     body = response.json()
     assert body["errors"] == [{"code": "unauthorized", "message": "Access Token Invalid"}]
@@ -48,14 +48,14 @@ def test_request_ids_are_unique_per_request(emulator: RunningEmulator):
 @pytest.mark.parametrize("accept", ["text/html", "application/xml", "text/csv"])
 def test_non_json_accept_gets_406(emulator: RunningEmulator, accept: str):
     headers = {**emulator.headers(), "Accept": accept}
-    response = httpx.get(emulator.url("/me"), headers=headers)
+    response = raw().get(emulator.url("/me"), headers=headers)
     assert response.status_code == 406
 
 
 @pytest.mark.parametrize("accept", ["application/json", "*/*", "application/json, text/plain"])
 def test_json_compatible_accept_is_served(emulator: RunningEmulator, accept: str):
     headers = {**emulator.headers(), "Accept": accept}
-    assert httpx.get(emulator.url("/me"), headers=headers).status_code == 200
+    assert raw().get(emulator.url("/me"), headers=headers).status_code == 200
 
 
 @pytest.mark.parametrize("version", ["3.0", "2.17", "preview", "v2.9", "latest", ""])
