@@ -30,7 +30,6 @@ from emulator.versions import ApiVersion, parse_version
 log = logging.getLogger("emulator")
 
 RATE_LIMIT_MESSAGE = "You have exceeded the rate limit. Please try again later."
-MAX_PER_PAGE_DELETED = 60  # GET /conversations/deleted allows at most 60 per page
 
 JSON = "application/json; charset=utf-8"
 _ACCEPTABLE = ("application/json", "application/*", "*/*")
@@ -68,7 +67,9 @@ class Ctx:
     def query(self) -> QueryParams:
         return self.request.query_params
 
-    def int_param(self, name: str, default: int, *, minimum: int = 1, maximum: int | None = None):
+    def int_param(
+        self, name: str, default: int, *, minimum: int = 1, maximum: int | None = None
+    ) -> int:
         raw = self.query.get(name)
         return parse_int(name, raw, default, minimum=minimum, maximum=maximum)
 

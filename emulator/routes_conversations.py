@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from emulator.errors import ApiError, not_found, parameter_invalid
-from emulator.pipeline import MAX_PER_PAGE_DELETED, ApiRoute, Ctx, Reply
+from emulator.pipeline import ApiRoute, Ctx, Reply
 from emulator.rendering import dumps
 from emulator.serving import (
     PLAINTEXT_VARIANT,
@@ -12,6 +12,8 @@ from emulator.serving import (
     record_bytes,
     search_reply,
 )
+
+MAX_PER_PAGE_DELETED = 60  # GET /conversations/deleted allows at most 60 per page
 
 
 def list_conversations(ctx: Ctx) -> Reply:

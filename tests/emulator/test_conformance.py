@@ -205,3 +205,19 @@ def test_endpoints_absent_from_29_answer_version_invalid(
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "intercom_version_invalid"
     assert component_errors("2.9", "error", response.json()) == []
+
+
+@pytest.mark.parametrize("version", ["2.9", "2.16"])
+def test_error_bodies_conform_to_the_error_schema(emu: RunningEmulator, version: str):
+    http_ok = emu.headers(version)
+    merged = next(iter(emu.world.merged_contacts))
+    responses = [
+        raw().get(emu.url("/me")),  # 401
+        raw().get(emu.url("/contacts/000000000000000000000000"), headers=http_ok),  # 404
+        raw().get(emu.url(f"/contacts/{merged}"), headers=http_ok),  # 404 / 410
+        raw().get(emu.url("/contacts"), params={"per_page": 500}, headers=http_ok),  # 400
+        raw().post(emu.url("/contacts/search"), json={"query": {}}, headers=http_ok),  # 400
+    ]
+    for response in responses:
+        assert response.status_code >= 400
+        assert component_errors(version, "error", response.json()) == []

@@ -158,9 +158,9 @@ def test_dropped_connections(emulator: RunningEmulator):
 
 
 def test_timeouts_sleep_past_the_client_timeout(emulator: RunningEmulator):
-    emulator.control.update({"faults": {"timeout_rate": 1.0, "timeout_seconds": 2}})
+    emulator.control.update({"faults": {"timeout_rate": 1.0, "timeout_seconds": 1}})
     with pytest.raises(httpx.ReadTimeout):
-        raw().get(emulator.url("/me"), headers=emulator.headers(), timeout=0.3)
+        raw().get(emulator.url("/me"), headers=emulator.headers(), timeout=0.2)
 
 
 def test_429_bursts_refuse_the_next_requests_too(emulator: RunningEmulator):
