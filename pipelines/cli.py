@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-progress", action="store_true", help="no periodic progress lines")
     run.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="also scan every contact/company/ticket id and tombstone the deleted ones "
+        "(<entity>_deleted tables; costs ~1 request per 150 records, see README Guarantees)",
+    )
+    run.add_argument(
         "--transform",
         action="store_true",
         help="after a successful sync, build and test the dbt models in analytics/",
@@ -173,6 +179,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         api_version=args.api_version,
         progress=not args.no_progress,
         table_format=args.table_format,
+        reconcile=args.reconcile,
     )
     result = run_sync(options)
     log.info(

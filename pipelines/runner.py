@@ -63,6 +63,7 @@ class SyncOptions:
     access_token: str | None = None  # only from code (tests, demo); the CLI never takes it
     progress: bool = True
     table_format: str | None = None  # filesystem destination: "delta" (merges upsert)
+    reconcile: bool = False  # also tombstone deleted contacts/companies/tickets (--reconcile)
 
 
 @dataclass
@@ -306,7 +307,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
         raise translate_error(exc) from None
     pipeline = make_pipeline(options)
     check_merge_support(pipeline)
-    source = intercom(client=client, start_date=start_date)
+    source = intercom(client=client, start_date=start_date, reconcile=options.reconcile)
     if options.resources:
         unknown = sorted(set(options.resources) - set(source.resources))
         if unknown:
@@ -314,7 +315,11 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
                 f"unknown resource(s) {', '.join(unknown)}; "
                 f"choose from: {', '.join(source.resources)}"
             )
-        source = source.with_resources(*options.resources)
+        # --reconcile keeps the tombstone scans of the selected entities.
+        scans = [f"{name}_deleted" for name in options.resources]
+        source = source.with_resources(
+            *options.resources, *(name for name in scans if name in source.resources)
+        )
     if options.table_format:
         apply_table_format(source, options.table_format)
     with locked(options, pipeline):
