@@ -1,6 +1,7 @@
 """`intercom-sync`: sync Intercom into a warehouse with dlt.
 
 intercom-sync run     [--destination duckdb] [--dataset …] [--resources a,b] …
+intercom-sync backfill --from DATE --to DATE [--chunk 30d]   history in independent windows
 intercom-sync demo    (starts the offline emulator, syncs it into DuckDB)
 intercom-sync status  [--json]   cursor, lag, rows, last success/failure per resource
 intercom-sync schema  [--format text|markdown]   the loaded tables and columns
@@ -122,6 +123,23 @@ def build_parser() -> argparse.ArgumentParser:
         "(plain parquet files are appended to)",
     )
 
+    backfill = sub.add_parser(
+        "backfill",
+        help="load history in independent updated_at windows (resumable), then continue "
+        "incrementally (pipelines/backfill.py)",
+    )
+    _add_pipeline_args(backfill)
+    backfill.add_argument("--from", dest="from_date", required=True, help="ISO date (UTC)")
+    backfill.add_argument("--to", dest="to_date", required=True, help="ISO date (UTC), exclusive")
+    backfill.add_argument("--chunk", default="30d", help="window length, e.g. 30d or 12h")
+    backfill.add_argument(
+        "--resources", type=_resource_list, default=None, help="comma-separated (default: all)"
+    )
+    backfill.add_argument("--base-url", default=None, help="explicit API base URL")
+    backfill.add_argument("--region", choices=["us", "eu", "au"], default=None)
+    backfill.add_argument("--api-version", default=None, help="Intercom-Version to pin")
+    backfill.add_argument("--no-progress", action="store_true", help="no periodic progress lines")
+
     demo = sub.add_parser("demo", help="sync the offline emulator into DuckDB and show the result")
     demo.add_argument(
         "--duckdb-file", default="intercom-demo.duckdb", help="DuckDB file (default: %(default)s)"
@@ -205,6 +223,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _cmd_backfill(args: argparse.Namespace) -> int:
+    from pipelines.backfill import format_backfill, parse_chunk, parse_instant, run_backfill
+
+    options = SyncOptions(
+        destination=args.destination,
+        duckdb_file=args.duckdb_file,
+        dataset=args.dataset,
+        pipeline_name=args.pipeline_name,
+        pipelines_dir=args.pipelines_dir,
+        resources=args.resources,
+        base_url=args.base_url,
+        region=args.region,
+        api_version=args.api_version,
+        progress=not args.no_progress,
+    )
+    result = run_backfill(
+        options,
+        parse_instant(args.from_date, "--from"),
+        parse_instant(args.to_date, "--to"),
+        parse_chunk(args.chunk),
+    )
+    print(format_backfill(result))
+    return ExitCode.OK
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.demo import run_demo
 
@@ -253,6 +296,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": _cmd_run,
+    "backfill": _cmd_backfill,
     "demo": _cmd_demo,
     "status": _cmd_status,
     "schema": _cmd_schema,

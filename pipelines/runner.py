@@ -56,6 +56,7 @@ class SyncOptions:
     pipelines_dir: str | None = None
     resources: list[str] | None = None
     start_date: str | None = None
+    end_date: str | None = None  # exclusive; a backfill chunk's end (pipelines/backfill.py)
     full_refresh: bool = False
     base_url: str | None = None
     region: str | None = None
@@ -307,7 +308,9 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
         raise translate_error(exc) from None
     pipeline = make_pipeline(options)
     check_merge_support(pipeline)
-    source = intercom(client=client, start_date=start_date, reconcile=options.reconcile)
+    source = intercom(
+        client=client, start_date=start_date, end_date=options.end_date, reconcile=options.reconcile
+    )
     if options.resources:
         unknown = sorted(set(options.resources) - set(source.resources))
         if unknown:

@@ -62,11 +62,15 @@ def intercom(
     max_concurrency: int = 8,
     client: IntercomClient | None = None,
     reconcile: bool = False,
+    end_date: str | None = None,
 ) -> Sequence[DltResource]:
     """All Intercom resources. `client`, if given, is used as is (its version and base URL
     win); else one is built from the other arguments. `start_date` bounds the first run
     (records updated before it are not loaded); default: all history. `reconcile` adds
-    the full id scans that tombstone deleted contacts/companies/tickets (reconcile.py)."""
+    the full id scans that tombstone deleted contacts/companies/tickets (reconcile.py).
+    `end_date` (exclusive) bounds the searched resources (contacts, conversations, tickets)
+    to one `updated_at` window: a backfill chunk (pipelines/backfill.py), run under a
+    pipeline of its own since its cursor state is throw-away."""
     if client is None:
         client = IntercomClient(
             resolve_access_token(access_token),
@@ -76,16 +80,21 @@ def intercom(
             max_concurrency=max_concurrency,
         )
     start_value = parse_start_date(start_date)
+    end_value = parse_start_date(end_date)
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     workspace = Workspace(client)  # /me and data attribute definitions, read once per run
 
     resources = [
         *lookup_resources(client, workspace),
-        contacts_resource(client, workspace, start_value=start_value, page_size=page_size),
+        contacts_resource(
+            client, workspace, start_value=start_value, page_size=page_size, end_value=end_value
+        ),
         companies_resource(client, workspace, start_value=start_value),
     ]
     # conversations + tickets (+ parts, deletion feed): conversations.py
-    resources += conversation_resources(client, start_value=start_value, page_size=page_size)
+    resources += conversation_resources(
+        client, start_value=start_value, page_size=page_size, end_value=end_value
+    )
     if reconcile:  # contacts_deleted, companies_deleted, tickets_deleted: reconcile.py
         resources += reconcile_resources(client)
     return resources

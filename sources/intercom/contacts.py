@@ -24,6 +24,7 @@ Contact `notes` are not synced (the embedded list is a truncated preview).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import queue
 import threading
@@ -89,7 +90,9 @@ def contacts_resource(
     *,
     start_value: int | None,
     page_size: int = MAX_PAGE_SIZE,
+    end_value: int | None = None,
 ) -> DltResource:
+    """`end_value` (exclusive): load only versions updated before it (a backfill chunk)."""
     api_version = client.api_version
     with_merges = at_least(api_version, MERGE_HISTORY_MIN_VERSION)
     params = {"include_merge_history": "true"} if with_merges else None
@@ -103,7 +106,7 @@ def contacts_resource(
         custom_columns = custom_attribute_columns(workspace.data_attributes("contact"))
         first = True
         per_page = min(page_size, MAX_PAGE_SIZE)
-        slices = plan_slices(client, window, tz, per_page=per_page)
+        slices = plan_slices(client, window, tz, per_page=per_page, end_value=end_value)
         pages = concurrent_pages(
             [_slice_pages(client, piece, per_page, params) for piece in slices],
         )
@@ -116,6 +119,8 @@ def contacts_resource(
                 # keep the older one) and leave the newer to the next run's window.
                 if contact["id"] in loaded_this_run:
                     continue
+                if end_value is not None and (contact.get("updated_at") or 0) >= end_value:
+                    continue  # search bounds by whole local days; the chunk ends to the second
                 if cursor.admit(contact["id"], contact.get("updated_at")):
                     fresh.append(contact)
                     loaded_this_run.add(contact["id"])
@@ -194,12 +199,21 @@ def _probe(client: IntercomClient, piece: ContactSlice) -> dict:
 
 
 def plan_slices(
-    client: IntercomClient, window: ContactWindow, tz: str, *, per_page: int
+    client: IntercomClient,
+    window: ContactWindow,
+    tz: str,
+    *,
+    per_page: int,
+    end_value: int | None = None,
 ) -> list[ContactSlice]:
     """The window as one slice, or — when it holds many pages — split on local days into up
     to `client.max_concurrency` slices of similar size (sized from count probes), so a large
-    backlog is paged concurrently. The slices partition the window exactly (windows.py)."""
-    whole = ContactSlice(window.after)
+    backlog is paged concurrently. The slices partition the window exactly (windows.py).
+    With `end_value` every slice also stops after `end_value`'s local day."""
+    upper = None
+    if end_value is not None:  # `<` matches before the start of this instant's local day
+        upper = day_noon(local_date(end_value, tz) + dt.timedelta(days=1), tz)
+    whole = ContactSlice(window.after, upper)
     parts = client.max_concurrency
     if parts <= 1:
         return [whole]
@@ -210,7 +224,8 @@ def plan_slices(
         return [whole]
     oldest = data[0].get("updated_at")
     first_day = local_date(max(window.covers_from, int(oldest or 0)), tz)
-    days = probe_days(first_day, local_date(client.server_time(), tz), CONTACT_SPLIT_PROBES)
+    last = client.server_time() if end_value is None else min(end_value, client.server_time())
+    days = probe_days(first_day, local_date(last, tz), CONTACT_SPLIT_PROBES)
     if not days:
         return [whole]
     pieces = [ContactSlice(window.after, day_noon(day, tz)) for day in days]
@@ -218,7 +233,8 @@ def plan_slices(
         counts = [
             int(b.get("total_count") or 0) for b in pool.map(lambda p: _probe(client, p), pieces)
         ]
-    return slice_window(window, choose_boundaries(days, counts, total, parts), tz)
+    slices = slice_window(window, choose_boundaries(days, counts, total, parts), tz)
+    return [ContactSlice(s.after, upper if s.before is None else s.before) for s in slices]
 
 
 _DONE = object()

@@ -105,7 +105,11 @@ class UnsupportedApiVersionError(IntercomError):
 
 
 def conversations_resource(
-    client: IntercomClient, *, start_value: int | None, page_size: int = MAX_PAGE_SIZE
+    client: IntercomClient,
+    *,
+    start_value: int | None,
+    page_size: int = MAX_PAGE_SIZE,
+    end_value: int | None = None,
 ) -> DltResource:
     """`conversations` (+ `conversation_parts`, link tables, and on 2.16+ `conversations_deleted`)."""
     with_deletions = at_least(client.api_version, DELETED_MIN_API_VERSION)
@@ -118,6 +122,7 @@ def conversations_resource(
         client,
         start_value=start_value,
         page_size=page_size,
+        end_value=end_value,
         then=deletions if with_deletions else None,
     )
     if with_deletions:
@@ -133,7 +138,11 @@ def conversations_resource(
 
 
 def tickets_resource(
-    client: IntercomClient, *, start_value: int | None, page_size: int = MAX_PAGE_SIZE
+    client: IntercomClient,
+    *,
+    start_value: int | None,
+    page_size: int = MAX_PAGE_SIZE,
+    end_value: int | None = None,
 ) -> DltResource:
     """`tickets` (+ `ticket_parts`, `tickets__contacts`). Deselected on versions without
     ticket search (< 2.10): selecting it explicitly raises `UnsupportedApiVersionError`."""
@@ -142,6 +151,7 @@ def tickets_resource(
         client,
         start_value=start_value,
         page_size=page_size,
+        end_value=end_value,
         root_columns=lambda: ticket_attribute_columns(
             list_items(client.get("/ticket_types"), "ticket_types")
         ),
@@ -164,16 +174,21 @@ def unsupported_message(entity: EntityWithParts, api_version: str) -> str:
     )
 
 
-def updated_since_query(since: int | None) -> dict:
-    """`updated_at >= since` in Intercom's search DSL (dates have no `>=`)."""
+def updated_since_query(since: int | None, before: int | None = None) -> dict:
+    """`updated_at >= since` (and `< before` if given) in Intercom's search DSL (dates have
+    no `>=`)."""
     value = max(int(since or 0), 0)
-    return {
+    query = {
         "operator": "OR",
         "value": [
             {"field": "updated_at", "operator": ">", "value": value},
             {"field": "updated_at", "operator": "=", "value": value},
         ],
     }
+    if before is None:
+        return query
+    upper = {"field": "updated_at", "operator": "<", "value": int(before)}
+    return {"operator": "AND", "value": [query, upper]}
 
 
 def _entity_resource(
@@ -182,11 +197,13 @@ def _entity_resource(
     *,
     start_value: int | None,
     page_size: int,
+    end_value: int | None = None,
     then: Callable[[dict], Iterator[Any]] | None = None,
     root_columns: Callable[[], dict] | None = None,
 ) -> DltResource:
     """The resource reading `entity`. `root_columns()`, read once per run, adds column hints
-    to the root table; `then(state)` runs after the search (same state)."""
+    to the root table; `then(state)` runs after the search (same state). `end_value`
+    (exclusive) limits the search to versions updated before it (a backfill chunk)."""
     api_version = client.api_version
 
     def read() -> Iterator[Any]:
@@ -195,7 +212,13 @@ def _entity_resource(
         state = dlt.current.resource_state()
         extra = root_columns() if root_columns else {}
         yield from _sync_entity(
-            entity, client, state, start_value=start_value, page_size=page_size, columns=extra
+            entity,
+            client,
+            state,
+            start_value=start_value,
+            page_size=page_size,
+            columns=extra,
+            end_value=end_value,
         )
         if then is not None:
             yield from then(state)
@@ -226,13 +249,14 @@ def _sync_entity(
     start_value: int | None,
     page_size: int,
     columns: dict,
+    end_value: int | None = None,
 ) -> Iterator[Any]:
     # The server clock at the first admit, i.e. after the first search page (a second early:
     # other threads' later answers also set it); see HorizonCursor.
     cursor = HorizonCursor(
         state, start_value=start_value, settled_before=lambda: client.server_time() - 1
     )
-    plan = _FetchPlan(entity, client, cursor, state, page_size)
+    plan = _FetchPlan(entity, client, cursor, state, page_size, end_value)
     paths = (entity.detail_path(record_id) for record_id in plan.ids())
     batch = _Batch(entity, columns)
     fetched = vanished = 0
@@ -274,8 +298,10 @@ class _FetchPlan:
         cursor: HorizonCursor,
         state: dict,
         page_size: int,
+        end_value: int | None = None,
     ) -> None:
         self.entity = entity
+        self.end_value = end_value
         self.client = client
         self.cursor = cursor
         self.state = state
@@ -323,7 +349,7 @@ class _FetchPlan:
         """Ids whose listed version is not loaded yet, in search order."""
         pages = self.client.iter_search(
             self.entity.search_path,
-            updated_since_query(since),
+            updated_since_query(since, self.end_value),
             items_key=self.entity.items_key,
             sort=SORT,
             per_page=self.page_size,
@@ -331,6 +357,8 @@ class _FetchPlan:
         for page in pages:
             for item in page:
                 record_id, updated_at = str(item["id"]), item.get("updated_at")
+                if self.end_value is not None and (updated_at or 0) >= self.end_value:
+                    continue  # past the chunk's end: the next chunk (or run) loads it
                 movers.see(record_id, updated_at)
                 self.listed += 1
                 if self.cursor.admit(record_id, updated_at):
@@ -406,12 +434,18 @@ def _deleted_rows(client: IntercomClient, state: dict, start_value: int | None) 
 
 
 def conversation_resources(
-    client: IntercomClient, *, start_value: int | None, page_size: int = MAX_PAGE_SIZE
+    client: IntercomClient,
+    *,
+    start_value: int | None,
+    page_size: int = MAX_PAGE_SIZE,
+    end_value: int | None = None,
 ) -> list[DltResource]:
     """The resources of this module, as the `intercom` source lists them."""
     if not supports(TICKETS, client.api_version):
         logger.warning("tickets skipped: %s", unsupported_message(TICKETS, client.api_version))
     return [
-        conversations_resource(client, start_value=start_value, page_size=page_size),
-        tickets_resource(client, start_value=start_value, page_size=page_size),
+        conversations_resource(
+            client, start_value=start_value, page_size=page_size, end_value=end_value
+        ),
+        tickets_resource(client, start_value=start_value, page_size=page_size, end_value=end_value),
     ]
