@@ -62,7 +62,11 @@ def machine() -> dict[str, Any]:
 
 
 def run_step(
-    emulator: EmulatorProcess, step: str, workdir: Path, minimums: dict[str, int]
+    emulator: EmulatorProcess,
+    step: str,
+    workdir: Path,
+    minimums: dict[str, int],
+    max_concurrency: int | None = None,
 ) -> dict[str, Any]:
     resources, roots = GROUP_RESOURCES[step]
     command = [sys.executable, "-m", "bench.sync_child", "--base-url", emulator.base_url]
@@ -70,6 +74,9 @@ def run_step(
     command += ["--pipelines-dir", str(workdir / "pipelines")]
     if resources:
         command += ["--resources", resources]
+    if max_concurrency:
+        command += ["--max-concurrency", str(max_concurrency)]
+    load_before = os.getloadavg()[0]
     stats_before, cpu_before = emulator.stats(), emulator.cpu_seconds()
     out = subprocess.run(command, capture_output=True, text=True)
     emulator_cpu = emulator.cpu_seconds() - cpu_before
@@ -98,6 +105,8 @@ def run_step(
         "peak_rss_mb": round(child["peak_rss_mb"], 1),
         "emulator_cpu_s": round(emulator_cpu, 2),
         "client_requests": child["client_requests"],
+        # Other work on the machine slows wall times (CPU seconds much less so).
+        "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "requests_by_endpoint": per_endpoint,
     }
 
@@ -110,7 +119,9 @@ def step_minimums(counts: dict[str, int]) -> dict[str, int]:
     return groups
 
 
-def run_scenario(scenario: Scenario, *, quick: bool, seed: int) -> dict[str, Any]:
+def run_scenario(
+    scenario: Scenario, *, quick: bool, seed: int, max_concurrency: int | None = None
+) -> dict[str, Any]:
     scale = scenario.quick_scale if quick else scenario.scale
     counts = scenario.quick_counts if quick else scenario.counts
     started = time.perf_counter()
@@ -131,7 +142,7 @@ def run_scenario(scenario: Scenario, *, quick: bool, seed: int) -> dict[str, Any
         steps = []
         with tempfile.TemporaryDirectory(prefix=f"bench-{scenario.name}-") as tmp:
             for step in scenario.steps:
-                result = run_step(emulator, step, Path(tmp), minimums)
+                result = run_step(emulator, step, Path(tmp), minimums, max_concurrency)
                 print(json.dumps({k: result[k] for k in STEP_FIELDS}), flush=True)
                 steps.append(result)
         emulator_rss = rss_mb(emulator.pid)
@@ -147,6 +158,7 @@ def run_scenario(scenario: Scenario, *, quick: bool, seed: int) -> dict[str, Any
         "rate_limit_per_10s": scenario.rate_limit,
         "latency_ms": scenario.latency_ms,
         "seed": seed,
+        "max_concurrency": max_concurrency or "default (.dlt/config.toml)",
         "machine": machine(),
         "emulator_startup_s": round(startup_s, 1),
         "emulator_peak_rss_mb": round(emulator_rss, 1),
@@ -205,14 +217,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small worlds: a smoke test")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--results-dir", default=str(RESULTS_DIR))
+    parser.add_argument(
+        "--max-concurrency", type=int, default=None, help="override the source's setting"
+    )
+    parser.add_argument("--tag", default="", help="suffix for the result file names")
     args = parser.parse_args()
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     out_dir = Path(args.results_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     print(json.dumps({"machine": machine()}), flush=True)
     for name in args.scenarios:
-        report = run_scenario(SCENARIOS[name], quick=args.quick, seed=args.seed)
-        suffix = "-quick" if args.quick else ""
+        report = run_scenario(
+            SCENARIOS[name], quick=args.quick, seed=args.seed, max_concurrency=args.max_concurrency
+        )
+        suffix = ("-quick" if args.quick else "") + (f"-{args.tag}" if args.tag else "")
         (out_dir / f"{name}{suffix}.json").write_text(json.dumps(report, indent=2) + "\n")
         table = markdown(report)
         (out_dir / f"{name}{suffix}.md").write_text(table)
