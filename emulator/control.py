@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.errors import RequestIds
 from emulator.faults import FaultConfig, FaultInjector
-from emulator.queries import MatchCache, Orderings
+from emulator.queries import Generations, MatchCache, Orderings
 from emulator.ratelimit import RateLimiter
 from emulator.rendering import RenderCache
 from emulator.scroll import ScrollRegistry
@@ -136,15 +136,17 @@ class Control:
         )
         self.faults = self._make_injector()
         self.renders = RenderCache()
-        self.orderings = Orderings()
+        self.generations = Generations()
+        self.orderings = Orderings(self.generations)
         self.matches = MatchCache()
-        self.search_counts: dict[tuple, tuple[Any, int]] = {}
+        self.search_counts: dict[tuple, int] = {}
 
     def replace_world(self, world: World) -> None:
         """Swap in a freshly generated world (POST /_emulator/reset)."""
         self.world = world
         self.lock = getattr(world, "lock", None) or threading.RLock()
         self.renders.clear()
+        self.generations.clear()
         self.orderings.clear()
         self.matches.clear()
         self.search_counts.clear()

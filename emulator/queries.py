@@ -1,8 +1,9 @@
 """Read-side views of the world the routes share: orderings of a store and their caches.
 
-Caches are keyed on the identity of the store's snapshot lists (`updated_index()`, `ids()`),
-which the Store replaces whenever records change, so a cached ordering is never stale while
-holding a reference to the snapshot it was built from.
+Caches are keyed on a store *generation*: a counter that moves whenever the store's
+`updated_index()` snapshot is replaced or `ids()` changes (it grows in place on creation, is
+replaced on removal). Only the latest snapshot of each store is referenced, so caches never
+keep old snapshots alive.
 """
 
 from __future__ import annotations
@@ -19,11 +20,40 @@ def _unkey(key: tuple) -> Any:
     return None if key[0] == 0 else key[1]
 
 
-class Orderings:
-    """Sorted `(key, id)` orderings of stores, cached per store snapshot."""
+class Generations:
+    """Per-store counters: `of(store)` moves on any change, `of_ids(store)` only when records
+    are added or removed."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[int, str], tuple[Any, Ordering]] = {}
+        self._seen: dict[tuple[int, bool], tuple[Any, Any, int, int]] = {}
+
+    def _generation(self, store: Store, with_updates: bool) -> int:
+        index = store.updated_index() if with_updates else None
+        ids = store.ids()
+        key = (id(store), with_updates)
+        seen = self._seen.get(key)
+        if seen is not None and seen[0] is index and seen[1] is ids and seen[2] == len(ids):
+            return seen[3]
+        generation = 0 if seen is None else seen[3] + 1
+        self._seen[key] = (index, ids, len(ids), generation)
+        return generation
+
+    def of(self, store: Store) -> int:
+        return self._generation(store, True)
+
+    def of_ids(self, store: Store) -> int:
+        return self._generation(store, False)
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+
+class Orderings:
+    """Sorted `(key, id)` orderings of stores, cached per store generation."""
+
+    def __init__(self, generations: Generations) -> None:
+        self._generations = generations
+        self._cache: dict[tuple[int, str], tuple[int, Ordering]] = {}
 
     def by_updated_at(self, store: Store) -> Ordering:
         return Ordering(store.updated_index(), identity, identity)
@@ -33,15 +63,11 @@ class Orderings:
     ) -> Ordering:
         """Ordering by any field (nulls first), rebuilt when the store changes. An `immutable`
         field (created_at) only needs a rebuild when records are added or removed."""
-        # `ids()` grows in place when records are created: compare its length too.
-        snapshot = (None if immutable else store.updated_index(), store.ids(), len(store.ids()))
+        generations = self._generations
+        generation = generations.of_ids(store) if immutable else generations.of(store)
         cache_key = (id(store), name)
         cached = self._cache.get(cache_key)
-        if (
-            cached is not None
-            and cached[0][2] == snapshot[2]
-            and all(a is b for a, b in zip(cached[0][:2], snapshot[:2], strict=False))
-        ):
+        if cached is not None and cached[0] == generation:
             return cached[1]
         pairs = []
         for record_id in store.ids():
@@ -50,7 +76,7 @@ class Orderings:
                 pairs.append((nullable_key(getter(record)), record_id))
         pairs.sort()
         ordering = Ordering(pairs, nullable_key, _unkey)
-        self._cache[cache_key] = (snapshot, ordering)
+        self._cache[cache_key] = (generation, ordering)
         return ordering
 
     def by_created_at(self, store: Store) -> Ordering:
@@ -68,22 +94,33 @@ class MatchCache:
     """Per-query memo of `matches(record)` so warm pages need no record parsing.
 
     Entries carry the record version they were computed for (a changed record is re-matched)
-    and its `created_at` (for the index-lag check). Bounded: least recently used queries go.
+    and its `created_at` (for the index-lag check). Bounded: least recently used queries go
+    when there are more than `max_queries` or more than `max_entries` memoised records.
     """
 
-    def __init__(self, max_queries: int = 32) -> None:
-        self._max = max_queries
+    def __init__(self, max_queries: int = 32, max_entries: int = 2_000_000) -> None:
+        self._max_queries = max_queries
+        self._max_entries = max_entries
         self._queries: OrderedDict[Hashable, MatchEntries] = OrderedDict()
 
     def entries(self, query_key: Hashable) -> MatchEntries:
         entries = self._queries.get(query_key)
         if entries is None:
             entries = self._queries[query_key] = {}
-            if len(self._queries) > self._max:
-                self._queries.popitem(last=False)
         else:
             self._queries.move_to_end(query_key)
+        self._evict(keep=query_key)
         return entries
+
+    def _evict(self, keep: Hashable) -> None:
+        while len(self._queries) > 1 and (
+            len(self._queries) > self._max_queries
+            or sum(len(e) for e in self._queries.values()) > self._max_entries
+        ):
+            oldest = next(iter(self._queries))
+            if oldest == keep:
+                break
+            del self._queries[oldest]
 
     def clear(self) -> None:
         self._queries.clear()

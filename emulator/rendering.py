@@ -1,8 +1,8 @@
 """Serialising records fast: a render cache of JSON bytes and envelope assembly without re-encoding.
 
 A list page is built by joining pre-serialised record bytes, so serving a page costs a dict
-lookup per record once the cache is warm (key: entity, id, record version, version shape,
-variant).
+lookup per record once the cache is warm (key: entity, id, version shape, variant; checked
+against the record's version).
 """
 
 from __future__ import annotations
@@ -19,11 +19,19 @@ Renderer = Callable[[dict[str, Any], ApiVersion], dict[str, Any]]
 
 
 class RenderCache:
-    """(entity, id, record version, shape, variant) -> JSON bytes. Bounded: cleared when full."""
+    """(entity, id, version shape, variant) -> (record version, JSON bytes).
 
-    def __init__(self, max_entries: int = 500_000) -> None:
-        self._max = max_entries
-        self._cache: dict[tuple, bytes] = {}
+    One entry per live rendering (a new record version replaces the old one). Bounded by a byte
+    budget (cleared when exceeded); bodies above `max_item_bytes` — whole conversations with
+    hundreds of parts — are not kept: they are fetched once each by a sync and would only evict
+    the small list records that pages reuse.
+    """
+
+    def __init__(self, max_bytes: int = 256 << 20, max_item_bytes: int = 32 << 10) -> None:
+        self._max_bytes = max_bytes
+        self._max_item = max_item_bytes
+        self._bytes = 0
+        self._cache: dict[tuple, tuple[int, bytes]] = {}
         self._lock = threading.Lock()
 
     def get(
@@ -36,23 +44,30 @@ class RenderCache:
         render: Renderer,
         variant: str = "",
     ) -> bytes | None:
-        key = (entity, record_id, record_version, version.shape, variant)
+        key = (entity, record_id, version.shape, variant)
         cached = self._cache.get(key)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] == record_version:
+            return cached[1]
         record = load()
         if record is None:
             return None
         body = orjson.dumps(render(record, version))
-        with self._lock:
-            if len(self._cache) >= self._max:
-                self._cache.clear()  # crude but bounded; versions make stale keys unreachable
-            self._cache[key] = body
+        if len(body) <= self._max_item:
+            with self._lock:
+                if self._bytes + len(body) > self._max_bytes:
+                    self._cache.clear()  # crude but bounded
+                    self._bytes = 0
+                previous = self._cache.get(key)
+                if previous is not None:
+                    self._bytes -= len(previous[1])
+                self._cache[key] = (record_version, body)
+                self._bytes += len(body)
         return body
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._bytes = 0
 
 
 def dumps(value: Any) -> bytes:

@@ -250,14 +250,16 @@ def search_reply(
 def _search_total(
     ctx: Ctx, key: tuple, store: Store, accept: Callable[[str], bool], compiled: Any
 ) -> int:
-    """Number of matches, cached until the store changes (a full pass per distinct query)."""
-    snapshot = store.updated_index()
-    cached = ctx.control.search_counts.get(key)
-    if cached is not None and cached[0] is snapshot:
-        return cached[1]
-    start, stop = updated_range(snapshot, compiled.updated_at_bounds)
-    total = sum(1 for i in range(start, stop) if accept(snapshot[i][1]))
-    if len(ctx.control.search_counts) > 1000:
-        ctx.control.search_counts.clear()
-    ctx.control.search_counts[key] = (snapshot, total)
+    """Number of matches, cached until the store changes (a pass over the `updated_at` bounds
+    per distinct query)."""
+    counts = ctx.control.search_counts
+    full_key = (*key, ctx.control.generations.of(store))
+    total = counts.get(full_key)
+    if total is None:
+        snapshot = store.updated_index()
+        start, stop = updated_range(snapshot, compiled.updated_at_bounds)
+        total = sum(1 for i in range(start, stop) if accept(snapshot[i][1]))
+        if len(counts) > 10_000:
+            counts.clear()
+        counts[full_key] = total
     return total
