@@ -38,6 +38,9 @@ class Settings:
     latency_jitter_ms: float = 0.0  # plus a seeded uniform 0..jitter
     faults: dict[str, Any] | None = None  # FaultConfig as a dict (see emulator/faults.py)
     index_lag_seconds: int = 0  # search ignores records created < N s before world.now
+    # conversation/ticket search: do `>`/`<` include the bound? (the spec's "Greater (or equal)
+    # than" is ambiguous; strict by default)
+    search_inclusive_range: bool = False
     mutate_during_pagination: int = 0  # world.touch(k) after each served list/search/scroll page
     revoked_tokens: list[str] = field(default_factory=list)  # answered 401 token_revoked
     scroll_ttl_seconds: float = 60.0  # idle expiry of a company scroll
@@ -68,6 +71,8 @@ class Settings:
                 raise ValueError(f"{name} must be an integer >= 0")
         if self.scroll_page_size < 1:
             raise ValueError("scroll_page_size must be >= 1")
+        if not isinstance(self.search_inclusive_range, bool):
+            raise ValueError("search_inclusive_range must be true or false")
         if not isinstance(self.revoked_tokens, list) or not all(
             isinstance(t, str) for t in self.revoked_tokens
         ):

@@ -180,6 +180,7 @@ def search_reply(
             entity=entity,
             timezone=world.timezone,
             api_version=ctx.version.name,
+            inclusive_range=ctx.control.settings.search_inclusive_range,
             # contacts: declared custom attributes only, date ones searched per day
             custom_attribute_types=(
                 custom_attribute_types(world.data_attributes.get("contact", []))

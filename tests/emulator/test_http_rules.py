@@ -277,3 +277,22 @@ def test_contact_search_on_an_undeclared_custom_attribute_is_refused(emulator):
     response = client(emulator).post("/contacts/search", json=body)
     assert response.status_code == 400
     assert error_code(response) == "parameter_invalid"
+
+
+@pytest.mark.parametrize("inclusive", [False, True])
+def test_conversation_search_bound_inclusion_is_a_setting(emulator, inclusive: bool):
+    emulator.control.update({"search_inclusive_range": inclusive})
+    store = emulator.world.conversations
+    bound = store.updated_at(store.ids()[0])
+    expected = {
+        c
+        for c in store.ids()
+        if store.updated_at(c) > bound or (inclusive and store.updated_at(c) == bound)
+    }
+    body = {
+        "query": {"field": "updated_at", "operator": ">", "value": bound},
+        "pagination": {"per_page": 150},
+    }
+    found = client(emulator).post("/conversations/search", json=body).json()["conversations"]
+    assert {c["id"] for c in found} == expected
+    assert (store.ids()[0] in expected) is inclusive
