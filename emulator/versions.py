@@ -4,7 +4,8 @@ The world stores every record once, as Intercom 2.16 returns it (with complete e
 and all parts). This module derives the shape a client of another version sees. Only the
 differences that matter for an extractor are modelled (API-NOTES §6); every version ≤ 2.15 is
 served with 2.9 shapes except tickets (2.10+: search, `category`/`open`/`snoozed_until`;
-2.12+: `ticket_state` object).
+2.12+: `ticket_state` object). `Preview` gets 2.16 shapes; its search semantics (contact dates
+to the second, `>=`/`<=`) come from emulator.search.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 from emulator.errors import version_invalid
 
-# Every exact `Intercom-Version` string Intercom accepts on stable versions.
+PREVIEW = "Preview"  # the unstable version (formerly "Unstable"); exact spelling only
+# Every exact `Intercom-Version` string Intercom accepts.
 KNOWN_VERSIONS: tuple[str, ...] = (
     "1.0",
     "1.1",
@@ -24,7 +26,9 @@ KNOWN_VERSIONS: tuple[str, ...] = (
     "1.3",
     "1.4",
     *(f"2.{minor}" for minor in range(17)),
+    PREVIEW,
 )
+_PREVIEW_NUMBER = (99, 0)  # newer than every stable version: served with 2.16 shapes
 
 EMBEDDED_LIST_LIMIT = 10  # contact tags/notes/companies embedded in the contact
 PARTS_LIMIT = 500  # conversation/ticket parts returned by GET (the newest ones)
@@ -112,8 +116,10 @@ def parse_version(header: str | None, default: str) -> ApiVersion:
     name = default if header is None else header
     if name not in KNOWN_VERSIONS:
         raise version_invalid(f"The requested version could not be found: {name}")
+    if name == PREVIEW:
+        return ApiVersion(name, _PREVIEW_NUMBER)
     match = _VERSION_RE.match(name)
-    assert match is not None  # every known version matches
+    assert match is not None  # every other known version matches
     return ApiVersion(name, (int(match.group(1)), int(match.group(2))))
 
 

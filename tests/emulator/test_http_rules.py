@@ -65,7 +65,7 @@ def test_unknown_versions_get_intercom_version_invalid(emulator: RunningEmulator
     assert error_code(response) == "intercom_version_invalid"
 
 
-@pytest.mark.parametrize("version", ["1.0", "1.4", "2.0", "2.9", "2.10", "2.15", "2.16"])
+@pytest.mark.parametrize("version", ["1.0", "1.4", "2.0", "2.9", "2.10", "2.15", "2.16", "Preview"])
 def test_every_stable_version_is_accepted(emulator: RunningEmulator, version: str):
     assert client(emulator, version).get("/me").status_code == 200
 
@@ -296,3 +296,23 @@ def test_conversation_search_bound_inclusion_is_a_setting(emulator, inclusive: b
     found = client(emulator).post("/conversations/search", json=body).json()["conversations"]
     assert {c["id"] for c in found} == expected
     assert (store.ids()[0] in expected) is inclusive
+
+
+def test_preview_compares_contact_dates_to_the_second(emulator):
+    store = emulator.world.contacts
+    live = [c for c in store.ids() if c not in emulator.world.merged_contacts]
+    bound = sorted(store.updated_at(c) for c in live)[len(live) // 2]
+    body = {
+        "query": {"field": "updated_at", "operator": ">=", "value": bound},
+        "pagination": {"per_page": 150},
+    }
+    stable = client(emulator, "2.16").post("/contacts/search", json=body)
+    assert stable.status_code == 400  # no >= on dates in stable versions
+    ids, http = set(), client(emulator, "Preview")
+    while True:
+        page = http.post("/contacts/search", json=body).json()
+        ids |= {c["id"] for c in page["data"]}
+        if not page["pages"].get("next"):
+            break
+        body["pagination"]["starting_after"] = page["pages"]["next"]["starting_after"]
+    assert ids == {c for c in live if store.updated_at(c) >= bound}
