@@ -12,6 +12,7 @@ always happens, the fractional part with that probability.
 Kinds (the keys of the returned summary; a key is present only when it happened):
     contact_created, contact_updated, contact_updated_twice (two updates of one contact, half of
     the time within the same second), contact_bulk_update (many contacts at one second),
+    contact_converted (a lead becomes a user: role, external_id, signed_up_at change),
     contact_tag_changed, contact_company_changed, contact_note_added, contact_merged (a lead into
     a user; see emulator.ops.merge_contacts), company_created, company_updated,
     company_tag_changed, conversation_created, conversation_part_added (any part type; state and
@@ -219,6 +220,24 @@ def contact_bulk_update(world, rng, at, _):
     return touched
 
 
+def contact_converted(world, rng, at, _):
+    """A lead signs up: role becomes user, external_id and signed_up_at get set."""
+    for _ in range(50):
+        contact_id = world.contacts.random_id(rng)
+        if contact_id is None:
+            return None
+        if world.contacts.get_head(contact_id)["role"] == "lead":
+            break
+    else:
+        return None
+    contact = ops.editable(world.contacts, contact_id)
+    contact["role"] = "user"
+    contact["external_id"] = f"user-{world.next_number('contact_index', 0)}"
+    contact["signed_up_at"] = at
+    ops.save(world.contacts, contact, at)
+    return [("contacts", contact_id)]
+
+
 def contact_tag_changed(world, rng, at, _):
     contact_id = world.contacts.random_id(rng)
     if contact_id is None:
@@ -337,9 +356,13 @@ def _conversation_contacts(world, conversation: dict) -> list[dict]:
 
 
 def conversation_part_added(world, rng, at, _):
-    # Most activity happens in conversations that are still open; some closed ones come back.
+    # Most activity happens in conversations that are still open; some closed ones come back;
+    # the very long ones stay busy so their newest-500 window keeps moving.
     conversation_id = None
-    if rng.random() < 0.7:
+    roll = rng.random()
+    if roll < 0.05:
+        conversation_id = world._long_conversations.pick(rng)
+    elif roll < 0.75:
         conversation_id = world._open_conversations.pick(rng)
     conversation_id = conversation_id or world.conversations.random_id(rng)
     if conversation_id is None:
@@ -530,6 +553,7 @@ HANDLERS = {
     "contact_updated": contact_updated,
     "contact_updated_twice": contact_updated_twice,
     "contact_bulk_update": contact_bulk_update,
+    "contact_converted": contact_converted,
     "contact_tag_changed": contact_tag_changed,
     "contact_company_changed": contact_company_changed,
     "contact_note_added": contact_note_added,

@@ -261,7 +261,12 @@ def append_parts(world: World, conversation: dict, parts: list[dict], at: int) -
     _track_snooze(world, conversation)
 
 
+LONG_CONVERSATION = 400  # parts; such conversations keep getting parts (the 500 window moves)
+
+
 def _track_snooze(world: World, conversation: dict) -> None:
+    if conversation["conversation_parts"]["total_count"] > LONG_CONVERSATION:
+        world._long_conversations.add(conversation["id"])
     if conversation["state"] == "closed":
         world._open_conversations.discard(conversation["id"])
     else:
@@ -300,6 +305,7 @@ def delete_conversation(world: World, conversation_id: str, at: int, metrics_ret
         world._contact_conversations.get(ref["id"], {}).pop(conversation_id, None)
     world._snoozed.pop(conversation_id, None)
     world._open_conversations.discard(conversation_id)
+    world._long_conversations.discard(conversation_id)
     world.deleted_conversations[conversation_id] = {
         "type": "conversation",
         "id": conversation_id,

@@ -116,6 +116,7 @@ DAILY_RATES: dict[str, tuple[float, float]] = {
     "contact_updated": (0.05, 12),
     "contact_updated_twice": (0.005, 2),
     "contact_bulk_update": (0.00002, 1),
+    "contact_converted": (0.002, 1),
     "contact_tag_changed": (0.01, 4),
     "contact_company_changed": (0.01, 4),
     "contact_note_added": (0.004, 2),

@@ -121,6 +121,7 @@ class World:
         self._contact_notes: dict[str, list[str]] = {}
         self._snoozed: dict[str, int] = {}  # conversation id -> snoozed_until
         self._open_conversations = RandomSet()  # ids of conversations not closed
+        self._long_conversations = RandomSet()  # ids of conversations with > 400 parts
         self._counters: dict[str, int] = {}
         self._admin_ids: list[str] = []
         self._team_ids: list[str] = []
@@ -194,6 +195,7 @@ class World:
                 setattr(twin, name, {k: dict(v) for k, v in getattr(self, name).items()})
             twin._contact_notes = {k: list(v) for k, v in self._contact_notes.items()}
             twin._open_conversations = self._open_conversations.clone()
+            twin._long_conversations = self._long_conversations.clone()
             for name in ("_admin_ids", "_team_ids", "_ticket_type_ids"):
                 setattr(twin, name, list(getattr(self, name)))
             twin.rng = random.Random()

@@ -201,6 +201,38 @@ def test_intensity_scales_activity():
     assert busy["records_changed"] > quiet["records_changed"]
 
 
+def test_long_conversations_keep_growing(two_days):
+    before, after, _ = two_days
+    grown = [
+        i
+        for i in before.conversations.ids()
+        if i in after.conversations
+        and before.conversations.get_head(i)["statistics"]["count_conversation_parts"] > 500
+        and after.conversations.get_head(i)["statistics"]["count_conversation_parts"]
+        > before.conversations.get_head(i)["statistics"]["count_conversation_parts"]
+    ]
+    assert grown, "the newest-500 window of a long conversation moved"
+    hidden_before = {r["id"] for r in before.truth("conversation_parts") if not r["visible"]}
+    hidden_after = {r["id"] for r in after.truth("conversation_parts") if not r["visible"]}
+    assert hidden_after > hidden_before
+
+
+def test_leads_convert_to_users(two_days):
+    before, after, _ = two_days
+    converted = [
+        i
+        for i in before.contacts.ids()
+        if i in after.contacts
+        and before.contacts.get(i)["role"] == "lead"
+        and after.contacts.get(i)["role"] == "user"
+    ]
+    assert converted
+    for i in converted:
+        contact = after.contacts.get(i)
+        assert contact["external_id"]
+        assert before.now < contact["signed_up_at"] <= contact["updated_at"]
+
+
 def test_redacted_parts_are_bumped(two_days):
     before, after, _ = two_days
     redacted = [
