@@ -179,6 +179,15 @@ class Store:
             twin._index_lock = threading.Lock()
             return twin
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_index_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._index_lock = threading.Lock()
+
     # -- writing (world only) ------------------------------------------------------------------
     def put(self, record: dict) -> None:
         """Insert or replace a record (its ``id`` and ``updated_at`` are indexed)."""

@@ -58,6 +58,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator import world_cache
 from emulator.ops import RandomSet
 from emulator.scales import resolve_scale
 from emulator.store import Store
@@ -136,15 +137,20 @@ class World:
     def generate(cls, cfg: WorldConfig, reuse: bool = True) -> World:
         """The world of ``cfg``. With ``reuse`` (default) a pristine copy of every generated
         tiny/small/medium world stays in this process and later calls return a ``clone`` of it
-        (identical, independent, about 20x faster: resets and tests don't regenerate)."""
+        (identical, independent, about 20x faster: resets and tests don't regenerate), and the
+        opt-in disk cache (emulator.world_cache) is consulted first."""
         from emulator.generate import populate
 
         key = cfg.identity()
         pristine = _PRISTINE.get(key) if reuse else None
         if pristine is not None:
             return pristine.clone()
-        world = cls(cfg)
-        populate(world)
+        world = world_cache.load(cfg) if reuse else None
+        if world is None:
+            world = cls(cfg)
+            populate(world)
+            if reuse:
+                world_cache.save(world)
         for store in (world.contacts, world.companies, world.conversations, world.tickets):
             store.updated_index()  # build now rather than on the first HTTP request
         if reuse and world.size() <= _PRISTINE_MAX_SIZE:
@@ -156,6 +162,15 @@ class World:
                 _PRISTINE.pop(next(iter(_PRISTINE)))
             return world.clone()
         return world
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["lock"]  # locks don't pickle; a loaded world gets a fresh one
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
 
     def size(self) -> int:
         """Number of records in the big stores."""

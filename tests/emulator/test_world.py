@@ -239,3 +239,21 @@ def test_clones_and_reused_worlds_are_independent_and_identical(storage):
     assert twin.advance(2 * 86400) == again.advance(2 * 86400)
     assert twin.touch(5) == again.touch(5)
     assert snapshot(twin) == snapshot(again) == snapshot(fresh)
+
+
+def test_disk_cache_round_trips(tmp_path, monkeypatch):
+    from emulator import world_cache
+    from tests.emulator.test_generate import snapshot
+
+    monkeypatch.setenv(world_cache.ENV_VAR, str(tmp_path))
+    cfg = WorldConfig(seed=31, scale="tiny", storage="zjson", counts={"conversations": 70})
+    first = World.generate(cfg, reuse=False)
+    made = World.generate(cfg)  # generated, then written to the cache
+    path = world_cache.path_for(cfg)
+    assert path is not None and path.exists()
+    loaded = world_cache.load(cfg)
+    assert loaded is not None and snapshot(loaded) == snapshot(first) == snapshot(made)
+    assert loaded.advance(86400) == first.advance(86400)
+    assert snapshot(loaded) == snapshot(first)
+    path.write_bytes(b"not a pickle")
+    assert world_cache.load(cfg) is None  # ignored, the world gets regenerated
