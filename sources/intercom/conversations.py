@@ -201,23 +201,23 @@ def _entity_resource(
     then: Callable[[dict], Iterator[Any]] | None = None,
     root_columns: Callable[[], dict] | None = None,
 ) -> DltResource:
-    """The resource reading `entity`. `root_columns()`, read once per run, adds column hints
-    to the root table; `then(state)` runs after the search (same state). `end_value`
-    (exclusive) limits the search to versions updated before it (a backfill chunk)."""
+    """The resource reading `entity`. `root_columns()` adds column hints to the root table
+    (called once, and only in a run that has rows to load); `then(state)` runs after the
+    search (same state). `end_value` (exclusive) limits the search to versions updated
+    before it (a backfill chunk)."""
     api_version = client.api_version
 
     def read() -> Iterator[Any]:
         if not supports(entity, api_version):
             raise UnsupportedApiVersionError(unsupported_message(entity, api_version))
         state = dlt.current.resource_state()
-        extra = root_columns() if root_columns else {}
         yield from _sync_entity(
             entity,
             client,
             state,
             start_value=start_value,
             page_size=page_size,
-            columns=extra,
+            root_columns=root_columns,
             end_value=end_value,
         )
         if then is not None:
@@ -248,7 +248,7 @@ def _sync_entity(
     *,
     start_value: int | None,
     page_size: int,
-    columns: dict,
+    root_columns: Callable[[], dict] | None,
     end_value: int | None = None,
 ) -> Iterator[Any]:
     # The server clock at the first admit, i.e. after the first search page (a second early:
@@ -258,7 +258,7 @@ def _sync_entity(
     )
     plan = _FetchPlan(entity, client, cursor, state, page_size, end_value)
     paths = (entity.detail_path(record_id) for record_id in plan.ids())
-    batch = _Batch(entity, columns)
+    batch = _Batch(entity, root_columns)
     fetched = vanished = 0
     for _, record in client.get_many(paths):
         if record is None:
@@ -391,9 +391,11 @@ class _MoverWatch:
 class _Batch:
     """Collects root and part rows and hands them to dlt in batches, each to its table."""
 
-    def __init__(self, entity: EntityWithParts, columns: dict) -> None:
+    def __init__(self, entity: EntityWithParts, root_columns: Callable[[], dict] | None) -> None:
         self.entity = entity
-        self.columns = columns  # hints for the root table, sent with the first rows
+        # Hints for the root table, computed and sent with the first rows (a run with nothing
+        # to load does not pay the request behind them).
+        self.root_columns = root_columns
         self.rows: list[dict] = []
         self.parts: list[dict] = []
 
@@ -405,10 +407,12 @@ class _Batch:
             yield from self.flush()
 
     def flush(self) -> Iterator[Any]:
-        if self.rows and self.columns:
-            hints = dlt.mark.make_hints(table_name=self.entity.name, columns=self.columns)
+        columns = self.root_columns() if self.rows and self.root_columns else None
+        if columns is not None:
+            self.root_columns = None
+        if self.rows and columns:
+            hints = dlt.mark.make_hints(table_name=self.entity.name, columns=columns)
             yield dlt.mark.with_hints(self.rows, hints, create_table_variant=True)
-            self.columns = {}
         elif self.rows:
             yield dlt.mark.with_table_name(self.rows, self.entity.name)
         if self.parts:

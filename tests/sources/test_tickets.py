@@ -58,7 +58,9 @@ def test_full_then_incremental_sync_equals_truth(emulator, sync, rows, loaded, p
     sync(emu, resources=RESOURCES)
     assert_converged(emu, rows)
     assert before <= {p["id"] for p in rows("ticket_parts")}
+    emu.control.stats.reset()
     sync(emu, resources=RESOURCES)
+    assert set(emu.control.stats.snapshot()["endpoints"]) == {"POST /tickets/search"}
     assert loaded()["tickets"] == 0
     assert loaded()["ticket_parts"] == 0
 
