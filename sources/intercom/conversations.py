@@ -7,7 +7,8 @@ Both are one generic "searchable entity with parts" (`parts.EntityWithParts`):
    not be inclusive and there is no `>=` on dates, so the query is `updated_at > t OR
    updated_at = t`; new records can lag in the index, hence the lookback. Every version
    already loaded is dropped by the shared horizon dedup (`cursor.HorizonCursor`), so a run
-   with no change reads the search pages and fetches nothing.
+   with no change reads the search pages and fetches nothing (a version read during its own
+   second is loaded once more by the next run: it could still change within that second).
 2. For every new version, `GET /<entity>/{id}` through `client.get_many` (bounded concurrency,
    paced by the rate limiter). A 404 means the record was deleted since it was listed: skipped.
 3. If a record is seen twice in one pass with different `updated_at`, it moved behind the
@@ -40,13 +41,18 @@ Tables written by each resource (all merged = upsert, on `id`):
                            the `tickets` resource is deselected by default; selecting it
                            explicitly raises `UnsupportedApiVersionError`.
 Nested arrays the API adds (attachments, part tags, linked objects …) become dlt child tables
-(`conversation_parts__attachments`, …) merged with their parent.
+(`conversation_parts__attachments`, …) merged with their parent. Embedded copies of records
+synced elsewhere keep their scalar fields only (a conversation's `company__*`, a ticket's
+`ticket_type__*`: their tag/segment/attribute lists live in `companies__*`/`ticket_types__*`).
 
 Type notes: every Unix-seconds field is a UTC `timestamp`, durations (`statistics__time_to_*`,
 `median_time_to_reply`, `handling_time`) `bigint` seconds. Per-version differences land as
 the API sends them, with types fixed per version: `priority` (2.9 `priority|not_priority`,
 2.16 `none…urgent`), `admin_assignee_id`/`team_assignee_id` (null when unassigned ≤2.15, 0 on
 2.16), ticket `ticket_state` (string + labels ≤2.11, `ticket_state__*` object columns 2.12+).
+`ticket_attributes__*` are typed from the `/ticket_types` attribute definitions; conversation
+`custom_attributes__*` are typed from their values (the emulator, like 2.16, offers no
+conversation attribute definitions through `/data_attributes`).
 """
 
 from __future__ import annotations
