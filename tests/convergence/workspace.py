@@ -16,14 +16,23 @@ from emulator import ops
 DELETABLE = ("contacts", "companies", "tickets")
 
 
-def delete_contact(world: Any, contact_id: str) -> None:
+def delete_contact(world: Any, contact_id: str) -> dict:
+    """Returns the contact as it was (after leaving its companies)."""
     at = world.now
     contact = world.contacts.get(contact_id)
     for item in contact["companies"]["data"]:
         ops.set_contact_company(world, contact_id, item["id"], at, add=False)
-    world.contacts.remove(contact_id)
+    removed = world.contacts.remove(contact_id)
     for note_id in world._contact_notes.pop(contact_id, []):
         world.notes.pop(note_id, None)
+    return removed
+
+
+def restore_contact(world: Any, contact: dict) -> None:
+    """Bring a deleted contact back (an un-archived contact), changed now."""
+    contact = {**contact, "updated_at": world.now, "notes": {**contact["notes"], "data": []}}
+    contact["companies"] = {**contact["companies"], "data": [], "total_count": 0}
+    ops.add_contact(world, contact)
 
 
 def delete_company(world: Any, company_id: str) -> None:
@@ -40,7 +49,7 @@ def delete_ticket(world: Any, ticket_id: str) -> None:
     world.tickets.remove(ticket_id)
 
 
-def _deletable_contact(world: Any, contact_id: str) -> bool:
+def is_deletable(world: Any, contact_id: str) -> bool:
     # Contacts in conversations/tickets stay: Intercom keeps those records referencing them,
     # and the truth's link tables would then point at a contact that no longer exists.
     return not world.conversation_ids_of_contact(contact_id) and not world.ticket_ids_of_contact(
@@ -59,7 +68,7 @@ def delete_random(world: Any, rng: random.Random, entity: str, k: int) -> list[s
         if id_ is None:
             break
         if entity == "contacts":
-            if not _deletable_contact(world, id_):
+            if not is_deletable(world, id_):
                 continue
             delete_contact(world, id_)
         elif entity == "companies":
