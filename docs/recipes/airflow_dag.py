@@ -8,6 +8,11 @@
 - `max_active_runs=1` does what `intercom-sync`'s file lock does elsewhere: one run at a time.
 - `decompose="none"`: one task for the whole source; the contacts/companies/conversations
   resources share one client and its rate-limit pacing.
+- Install this project (`pip install intercom-sync` from the repository) where the workers run.
+  This runs the dlt source directly, not the `intercom-sync` command: its run history (for
+  `intercom-sync status`), lock and delta link pruning are not involved — Airflow's own task
+  history and `max_active_runs` stand in; for a delta lake, run `intercom-sync run` from a
+  BashOperator instead.
 """
 
 from __future__ import annotations
