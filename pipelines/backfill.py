@@ -120,49 +120,59 @@ def _iso(moment: dt.datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def backfill_steps(
+    options: SyncOptions, start: dt.datetime, end: dt.datetime, chunk: dt.timedelta
+) -> list[tuple[str, SyncOptions]]:
+    """The independent steps of a backfill, as `(pipeline name, options)`: one per chunk for
+    the windowed resources, plus one for companies. An orchestrator can run each as its own
+    task (`run_sync(options)`), in parallel where the destination takes concurrent loads."""
+    chosen = options.resources
+    windowed = [r for r in WINDOWED_RESOURCES if chosen is None or r in chosen]
+    steps: list[tuple[str, SyncOptions]] = []
+    if windowed:
+        for piece in plan_chunks(start, end, chunk, options.pipeline_name):
+            chunk_options = dataclasses.replace(
+                options,
+                pipeline_name=piece.pipeline_name,
+                resources=windowed,
+                start_date=_iso(piece.start),
+                end_date=_iso(piece.end),
+                full_refresh=False,
+            )
+            steps.append((piece.pipeline_name, chunk_options))
+    if chosen is None or COMPANIES_STEP in chosen:
+        name = f"{options.pipeline_name}_backfill_companies"
+        companies_options = dataclasses.replace(
+            options,
+            pipeline_name=name,
+            resources=[COMPANIES_STEP],
+            start_date=_iso(start),
+            end_date=None,
+            full_refresh=False,
+        )
+        steps.append((name, companies_options))
+    return steps
+
+
+def handover_options(options: SyncOptions, end: dt.datetime) -> SyncOptions:
+    """The main pipeline's run after the backfill: its first run starts at the backfill's end."""
+    return dataclasses.replace(options, start_date=_iso(end), end_date=None, full_refresh=False)
+
+
 def run_backfill(
     options: SyncOptions, start: dt.datetime, end: dt.datetime, chunk: dt.timedelta
 ) -> BackfillResult:
-    """Every unfinished chunk, the companies step, then the hand-over run (see module doc)."""
-    chosen = options.resources
-    windowed = [r for r in WINDOWED_RESOURCES if chosen is None or r in chosen]
-    chunks = plan_chunks(start, end, chunk, options.pipeline_name)
-    plan = {"from": _iso(start), "to": _iso(end), "chunk_s": int(chunk.total_seconds())}
+    """Every unfinished step, one after the other, then the hand-over run (see module doc)."""
+    steps = backfill_steps(options, start, end, chunk)
+    plan = {
+        "from": _iso(start),
+        "to": _iso(end),
+        "chunk_s": int(chunk.total_seconds()),
+        "steps": [name for name, _ in steps],
+    }
     progress_file = Path(pipelines_dir_of(options)) / f"{options.pipeline_name}.backfill.json"
-    progress = Progress(progress_file, {**plan, "resources": windowed})
+    progress = Progress(progress_file, plan)
     result = BackfillResult([], [], {}, None)
-
-    steps: list[tuple[str, SyncOptions]] = []
-    if windowed:
-        for piece in chunks:
-            steps.append(
-                (
-                    piece.pipeline_name,
-                    dataclasses.replace(
-                        options,
-                        pipeline_name=piece.pipeline_name,
-                        resources=windowed,
-                        start_date=_iso(piece.start),
-                        end_date=_iso(piece.end),
-                        full_refresh=False,
-                    ),
-                )
-            )
-    if chosen is None or COMPANIES_STEP in chosen:
-        name = f"{options.pipeline_name}_backfill_companies"
-        steps.append(
-            (
-                name,
-                dataclasses.replace(
-                    options,
-                    pipeline_name=name,
-                    resources=[COMPANIES_STEP],
-                    start_date=_iso(start),
-                    end_date=None,
-                    full_refresh=False,
-                ),
-            )
-        )
     for name, step_options in steps:
         if name in progress.done:
             result.chunks_skipped.append(name)
@@ -172,10 +182,7 @@ def run_backfill(
         result.results[name] = run_sync(step_options)
         progress.mark(name)
         result.chunks_run.append(name)
-    # Hand over to the incremental cursors of the main pipeline.
-    result.handover = run_sync(
-        dataclasses.replace(options, start_date=_iso(end), end_date=None, full_refresh=False)
-    )
+    result.handover = run_sync(handover_options(options, end))
     return result
 
 
