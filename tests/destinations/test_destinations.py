@@ -3,6 +3,7 @@ plus a resync converges, merges never duplicate a primary key, and `status` read
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from emulator.world import WorldConfig
 from pipelines.status import collect_status
 from tests.destinations.conftest import Target
+from tests.pipelines.helpers import cli
 from tests.sources.conftest import by_id, mismatches, pairs, truth
 
 ROOTS = ("contacts", "companies", "conversations", "tickets")
@@ -125,3 +127,32 @@ def test_plain_parquet_appends_and_the_latest_version_query_dedupes(
         total, distinct = client.execute_sql(f"SELECT count(*), count(DISTINCT id) FROM {table}")[0]
     assert total > distinct, "updated contacts were appended as new versions"
     assert len(target.read("contacts")) == distinct
+
+
+@pytest.mark.parametrize("target", ["postgres", "filesystem-delta"], indirect=True)
+def test_the_cli_syncs_and_reports_status(target: Target, emulator_factory) -> None:
+    """The command line a user types, configured only by dlt's environment variables."""
+    emu = emulator_factory(config=WORLD)
+    common = ["--pipelines-dir", str(target.root / "pipelines"), "--pipeline-name", "cli"]
+    run = [
+        "run",
+        *common,
+        "--destination",
+        target.destination,
+        "--dataset",
+        target.dataset,
+        "--base-url",
+        emu.base_url,
+        "--resources",
+        "contacts",
+        "--no-progress",
+    ]
+    if target.table_format:
+        run += ["--table-format", target.table_format]
+    result = cli(run, target.root, emu.token, target.env)
+    assert result.returncode == 0, result.stderr
+    status = cli(["status", *common, "--json"], target.root, None, target.env)
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["destination"] == target.destination
+    assert report["resources"]["contacts"]["rows"] == len(truth(emu, "contacts"))
