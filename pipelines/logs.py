@@ -56,12 +56,14 @@ def configure_logging(verbose: bool = False, log_format: str = "text") -> None:
     handler = _PinnedFormatHandler(sys.stderr, formatter)
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if isinstance(old, _PinnedFormatHandler):  # ours from an earlier call (in-process use)
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # httpx logs every request URL at INFO; keep the output about the sync.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    # dlt does not propagate to the root logger; give it the same handler up front.
+    # dlt does not propagate to the root logger; give it the same handler, replacing the text
+    # handler dlt may have installed already (it reuses the first handler it finds).
     dlt_logger = logging.getLogger("dlt")
     for old in list(dlt_logger.handlers):
         dlt_logger.removeHandler(old)
