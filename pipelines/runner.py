@@ -250,6 +250,15 @@ def _after_load(pipeline: dlt.Pipeline, options: SyncOptions, info: LoadInfo) ->
         prune_nested_rows(pipeline, info.loads_ids)
 
 
+def partially_loaded(pipeline: dlt.Pipeline) -> bool:
+    """A pending package with jobs started or completed: a load was interrupted mid-way."""
+    for load_id in pipeline.list_normalized_load_packages():
+        jobs = pipeline.get_load_package_info(load_id).jobs
+        if jobs.get("started_jobs") or jobs.get("completed_jobs"):
+            return True
+    return False
+
+
 @contextmanager
 def locked(options: SyncOptions, pipeline: dlt.Pipeline) -> Iterator[None]:
     with pipeline_lock(Path(pipeline.pipelines_dir), options.pipeline_name):
@@ -328,6 +337,13 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     with locked(options, pipeline):
         finished_pending = False
         try:
+            if pipeline.has_pending_data and partially_loaded(pipeline):
+                # Killed while loading: finishing would re-run the job in flight, whose
+                # insert may already be committed (duplicate rows). Abort the package
+                # instead (dlt restores the state it started from) and extract again below;
+                # merges make reloading what did land idempotent.
+                log.warning("re-extracting the partially loaded data of an interrupted run")
+                pipeline.abort_packages()
             if pipeline.has_pending_data:
                 # After a crash dlt only loads the pending package on the next run();
                 # finish it first, then extract new data in this same invocation.
