@@ -105,6 +105,7 @@ def run_step(
         "peak_rss_mb": round(child["peak_rss_mb"], 1),
         "emulator_cpu_s": round(emulator_cpu, 2),
         "client_requests": child["client_requests"],
+        "phases_s": child["phases_s"],  # dlt's extract / normalize / load, one after the other
         # Other work on the machine slows wall times (CPU seconds much less so).
         "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "requests_by_endpoint": per_endpoint,

@@ -50,7 +50,14 @@ def main() -> None:
     started, cpu_before = time.perf_counter(), _cpu()
     result = run_sync(options)
     wall = time.perf_counter() - started
+    trace = result.load_info.pipeline.last_trace if result.load_info else None
+    phases = {
+        step.step: round((step.finished_at - step.started_at).total_seconds(), 2)
+        for step in (trace.steps if trace else [])
+        if step.step in ("extract", "normalize", "load")
+    }
     report = {
+        "phases_s": phases,
         "rows": result.rows_by_table,
         "client_requests": result.requests,
         "client_retries": result.retries,
