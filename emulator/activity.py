@@ -23,7 +23,8 @@ Kinds (the keys of the returned summary; a key is present only when it happened)
     both records' ``linked_objects``), ticket_state_changed, ticket_part_added,
     timer_unsnooze (a snooze ending inside the span; overdue ones fire at ``now + 1``),
     tag_created, admin_created (joins a team: the team's admin_ids change), segment_updated.
-About 10% of events land on a local-midnight second (-1/0/+1) of the workspace timezone when
+``intensity=0`` moves only the clock (not even snooze timers fire; overdue ones fire on the
+next advance with activity). About 10% of events land on a local-midnight second (-1/0/+1) of the workspace timezone when
 the span contains one. Each summary also has ``records_changed`` (distinct (entity, id)).
 """
 
@@ -76,7 +77,7 @@ def simulate(world: World, seconds: int, intensity: float) -> dict[str, int]:
                     at = rng.choice(boundaries)
                 events.append((at, sequence, kind, None))
                 sequence += 1
-    for conversation_id, until in list(world._snoozed.items()):
+    for conversation_id, until in list(world._snoozed.items()) if intensity > 0 else ():
         if until <= end:
             events.append((max(until, start + 1), sequence, "timer_unsnooze", conversation_id))
             sequence += 1

@@ -55,6 +55,11 @@ def test_clock_moves_by_exactly_the_span(two_days):
     frozen.touch(2)
     assert frozen.now == before.now
     assert frozen.advance(0)["records_changed"] == 0
+    quiet = frozen.clone()
+    assert frozen.advance(7 * 86400, intensity=0.0) == {"records_changed": 0}
+    assert frozen.now == quiet.now + 7 * 86400
+    quiet.now = frozen.now
+    assert snapshot(frozen) == snapshot(quiet)  # only the clock moved
 
 
 def test_every_kind_of_change_happens(two_days):
