@@ -22,6 +22,7 @@ from pipelines.history import RunRecord, record_run
 from pipelines.lock import LockedError, pipeline_lock
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
+from sources.intercom.conversations import UnsupportedApiVersionError
 from sources.intercom.errors import (
     ApiUnavailableError,
     ApiVersionError,
@@ -206,7 +207,7 @@ def translate_error(exc: BaseException) -> SyncError:
         return SyncError(str(cause), ExitCode.CONFIG)
     if isinstance(cause, ApiUnavailableError):
         return SyncError(str(cause), ExitCode.API_UNAVAILABLE)
-    if isinstance(cause, IntercomApiError):
+    if isinstance(cause, IntercomApiError | UnsupportedApiVersionError):
         return SyncError(str(cause), ExitCode.CONFIG)
     if isinstance(cause, IntercomError):
         return SyncError(str(cause), ExitCode.UNEXPECTED)
