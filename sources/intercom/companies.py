@@ -2,11 +2,13 @@
 
 Intercom has no server-side `updated_at` filter for companies, and `/companies` and
 `/companies/list` stop at 10,000 (and omit companies without users): the scroll is the only
-complete read. Every run sees every company and loads those whose version
-(`id`, `updated_at`) was not loaded yet (`cursor.HorizonCursor`: inclusive of the cursor's
-second, and versions read within their own second are loaded again next run). The scroll
-restarts after an expiry or a 500, so a company can come twice in one run: only its newest
-version is loaded.
+complete read. Every run sees every company and loads the versions (`id`, `updated_at`) not
+loaded yet that were updated since the previous scroll *began* (`cursor.HorizonCursor`:
+inclusive, and versions read within their own second load again next run). Starting from the
+scroll's start, not from the newest `updated_at` seen, matters: a company changed after the
+scroll passed it is older than one changed later and seen. The scroll restarts after an expiry
+or a 500, so a company can come twice in one run: the first version is loaded, a newer one
+on the next run.
 
 Tables (contract 3):
   companies(id, …)                merge (upsert) on id; `plan`, `custom_attributes` flattened,
@@ -18,6 +20,9 @@ Company `notes` (2.16) are not synced (a truncated preview).
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,7 +37,11 @@ from sources.intercom.schema import custom_attribute_columns, table_columns
 from sources.intercom.settings import LOADER_FILE_FORMAT, merge_hints
 
 SCROLL_PATH = "/companies/scroll"
-PAGE = 500  # rows per yielded item
+# Resource-state key: the next run admits only versions updated at or after this.
+SINCE_KEY = "scan_since"
+# When a run stops early (another resource failed), keep reading the scroll to its end for at
+# most this long: an open scroll would block the next run's scroll until it expires (1 min).
+DRAIN_SECONDS = 30.0
 LINKS = {"tags": ("tags", "tag_id"), "segments": ("segments", "segment_id")}
 DROPPED = ("notes",)
 
@@ -46,34 +55,40 @@ def companies_resource(
         # By name: a parallelized generator runs in a worker thread.
         state = dlt.current.resource_state("companies")
         custom_columns = custom_attribute_columns(workspace.data_attributes("company"))
+        # The server clock before the scroll starts (the client has answered by now). Every
+        # change after it has `updated_at >= scan_started`, so the next run needs to look no
+        # further back than that — not "the newest updated_at loaded": a company changed
+        # after the scroll passed it would be older than a company changed later and seen.
+        scan_started = client.server_time()
+        bounds = [b for b in (start_value, state.get(SINCE_KEY)) if b is not None]
         # HorizonCursor, not a dlt incremental: dlt's boundary dedup is by id, so a company
         # loaded at second T and changed again within T (same `updated_at`) was dropped for
-        # good. The client has answered a request by now, so its server clock is known.
-        cursor = HorizonCursor(state, start_value=start_value, settled_before=client.server_time())
-        since = cursor.since
-        # Newest version per id, loaded after the scroll: a restarted scroll serves companies
-        # changed since the first pass again, and two rows of one id in a load would
-        # duplicate it (new ids) or keep the older one (known ids).
-        latest: dict[str, dict] = {}
-        for page in client.iter_scroll(SCROLL_PATH, items_key="data"):
+        # good; versions read during their own second reload next run (settled_before).
+        cursor = HorizonCursor(
+            state, start_value=max(bounds) if bounds else None, settled_before=scan_started
+        )
+        loaded_this_run: set[str] = set()
+        first = True
+        for page in read_ahead(client.iter_scroll(SCROLL_PATH, items_key="data")):
+            rows = []
             for company in page:
-                version = company.get("updated_at")
-                if since is not None and version is not None and int(version) < since:
-                    continue  # unchanged since the last run (every run reads every company)
-                held = latest.get(company["id"])
-                if held is None or (held.get("updated_at") or 0) <= (version or 0):
-                    latest[company["id"]] = company
-        rows = [
-            shape_company(company)
-            for company in latest.values()
-            if cursor.admit(company["id"], company.get("updated_at"))
-        ]
-        cursor.prune(cursor.since)  # the next run reads nothing older than its `since`
-        for start in range(0, len(rows), PAGE):
-            chunk = rows[start : start + PAGE]
-            if start == 0:
-                chunk = dlt.mark.with_hints(chunk, dlt.mark.make_hints(columns=custom_columns))
-            yield chunk
+                company_id = str(company["id"])
+                # One version per id per run: two rows of one id in a load would duplicate it
+                # (new ids) or keep the older one (known ids). A restarted scroll serves it
+                # again; if it changed meanwhile, the next run loads the newer version.
+                if company_id in loaded_this_run:
+                    continue
+                if cursor.admit(company_id, company.get("updated_at")):
+                    loaded_this_run.add(company_id)
+                    rows.append(shape_company(company))
+            if not rows:
+                continue
+            if first:
+                rows = dlt.mark.with_hints(rows, dlt.mark.make_hints(columns=custom_columns))
+                first = False
+            yield rows
+        state[SINCE_KEY] = scan_started - 1  # a second early: clocks stamp whole seconds
+        cursor.prune(scan_started - 1)  # the next run reads nothing older
 
     return dlt.resource(
         companies,
@@ -85,6 +100,45 @@ def companies_resource(
         columns=table_columns("companies", api_version),
         file_format=LOADER_FILE_FORMAT,
     )
+
+
+_END = object()
+
+
+def read_ahead(pages: Iterator[list[dict]], drain_seconds: float = DRAIN_SECONDS) -> Iterator:
+    """The scroll's pages, read by a background thread as fast as the API answers.
+
+    Two reasons: a scroll idle for a minute expires (and restarts from scratch), and dlt may
+    pull a parallelized resource slowly; and if the consumer stops early, the thread reads
+    the scroll to its end (discarding, for at most `drain_seconds`) so it closes and does not
+    block the next run with `scroll_exists`.
+    """
+    buffered: queue.Queue = queue.Queue()
+    abandoned_at: list[float] = []
+
+    def run() -> None:
+        try:
+            for page in pages:
+                if abandoned_at:
+                    if time.monotonic() - abandoned_at[0] > drain_seconds:
+                        return
+                    continue  # draining: nobody reads these
+                buffered.put(page)
+            buffered.put(_END)
+        except BaseException as exc:  # handed to the consumer, raised there
+            buffered.put(exc)
+
+    threading.Thread(target=run, name="companies-scroll", daemon=True).start()
+    try:
+        while True:
+            item = buffered.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        abandoned_at.append(time.monotonic())
 
 
 def shape_company(company: dict) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from emulator import ops
 from sources.intercom.client import IntercomClient
 from tests.sources.conftest import mismatches, pairs, settle, truth
 
@@ -83,3 +84,44 @@ def test_updates_during_the_scroll_are_caught_by_the_next_run(emulator, sync, ro
     sync(emu, resources=["companies"])
     sync(emu, resources=["companies"])
     assert loaded()["companies"] == 0
+
+
+class _ChangesDuringTheScroll(httpx.HTTPTransport):
+    """A real HTTP transport that changes the world between scroll pages: after the first
+    page, a company the scroll already passed; five seconds later, one still ahead of it."""
+
+    def __init__(self, emu) -> None:
+        super().__init__()
+        self.emu = emu
+        self.pages = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.url.path == "/companies/scroll":
+            self.pages += 1
+            ids = list(self.emu.world.companies.ids())  # the scroll's (creation) order
+            if self.pages in (1, 2):
+                _rename(self.emu, ids[0] if self.pages == 1 else ids[-1])
+        return response
+
+
+def _rename(emu, company_id: str) -> None:
+    with emu.control.lock:
+        world = emu.world
+        world.advance(5, intensity=0.0)
+        record = ops.editable(world.companies, company_id)
+        record["name"] = f"{record['name']} (renamed)"
+        ops.save(world.companies, record, world.now)
+
+
+def test_changes_behind_the_scroll_are_loaded_next_run(emulator, sync, rows):
+    emu = emulator(scroll_page_size=4)
+    sync(emu, resources=["companies"])
+    transport = _ChangesDuringTheScroll(emu)
+    client = IntercomClient(emu.token, base_url=emu.base_url, transport=transport)
+    sync(emu, resources=["companies"], client=client)
+    assert transport.pages > 2
+    # The first company changed after the scroll passed it: it is older than the last one,
+    # changed later and loaded by that run. The next run must still load it.
+    sync(emu, resources=["companies"])
+    assert_converged(emu, rows)
