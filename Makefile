@@ -9,7 +9,7 @@ export RUNTIME__DLTHUB_TELEMETRY ?= false
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export DBT_VERSION_CHECK ?= false
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Nightly: the convergence scenario for 200+ rounds (SOAK_ARGS="--rounds 500 --seeds 1,2,3").
+soak: $(STAMP)
+	$(PY) -m tests.convergence.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.duckdb
