@@ -138,3 +138,37 @@ def test_killed_runs_resume_and_converge(tmp_path: Path) -> None:
         )
         assert any(k.startswith("load@") for k in kills), "at least one kill hit the load step"
         assert resumed_pending >= 1
+
+
+def test_a_second_run_is_refused_while_one_runs_and_a_killed_runs_lock_is_recovered(
+    tmp_path: Path,
+) -> None:
+    # A slow emulator keeps the first run busy long enough to try a second one.
+    with running_emulator(WorldConfig(seed=SEED, scale="tiny"), latency_ms=50) as emu:
+        cli = Cli(emu, tmp_path)
+        lock = tmp_path / "pipelines" / f"{DEFAULT_PIPELINE}.lock"
+        first = subprocess.Popen(cli.args, cwd=tmp_path, env=cli.env)
+        try:
+            deadline = time.monotonic() + 120
+            while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
+                assert first.poll() is None, "the first run ended before taking the lock"
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            second = cli.run()
+            assert second.returncode == ExitCode.LOCKED, second.stderr
+            assert "in progress" in second.stderr and str(first.pid) in second.stderr
+            os.kill(first.pid, signal.SIGKILL)  # a stale lock file stays behind …
+            first.wait()
+        finally:
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+        assert lock.exists()
+        emu.control.update({"latency_ms": 0})
+        third = cli.run()  # … and does not block: flock died with its process
+        assert third.returncode == 0, third.stderr
+        with emu.control.lock:
+            report = compare_warehouse(
+                duckdb_reader(str(tmp_path / "warehouse.duckdb"), DEFAULT_DATASET), emu.world
+            )
+        assert report.problems == []
