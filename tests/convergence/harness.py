@@ -13,6 +13,7 @@ from typing import Any
 
 import dlt
 
+from pipelines.runner import partially_loaded
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
 from tests.convergence.compare import Reader, pipeline_reader
@@ -52,7 +53,10 @@ class InProcessSync:
             **self.client_kwargs,
         )
         try:
-            if self.pipeline.has_pending_data:  # as the CLI does after an interrupted run
+            # As the CLI does after an interrupted run (pipelines/runner.py).
+            if self.pipeline.has_pending_data and partially_loaded(self.pipeline):
+                self.pipeline.abort_packages()
+            if self.pipeline.has_pending_data:
                 self.pipeline.run()
             source = intercom(client=client, reconcile=reconcile)
             info = self.pipeline.run(source, loader_file_format="parquet")
