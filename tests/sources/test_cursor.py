@@ -95,3 +95,15 @@ def test_each_version_admitted_exactly_once_when_the_overlap_covers_rereads(
         nxt = cursor.since
         cursor.prune(None if nxt is None else nxt - overlap)
     assert len(admitted) == len(set(admitted))
+
+
+def test_versions_read_within_their_own_second_are_admitted_again_next_run() -> None:
+    state: dict = {}
+    first = HorizonCursor(state, settled_before=100)  # the server clock read 100
+    assert first.admit("settled", 99)
+    assert first.admit("fresh", 100)  # may still change within second 100
+    second = HorizonCursor(state, settled_before=lambda: 105)
+    assert not second.admit("settled", 99)
+    assert second.admit("fresh", 100)  # loaded once more, now final
+    third = HorizonCursor(state, settled_before=106)
+    assert not third.admit("fresh", 100)
