@@ -38,17 +38,18 @@ def main(argv: list[str] | None = None) -> int:
         from emulator.world import WorldConfig
         from tests.convergence.harness import InProcessSync
         from tests.convergence.scenario import Scenario
-        from tests.convergence.test_faults import FAULTS, TOTAL_RATE
+        from tests.convergence.test_faults import FAULTY_EMULATOR, TOTAL_RATE
 
         total_rounds = total_syncs = 0
         started = time.monotonic()
         for index, seed in enumerate(seeds):
-            faults = FAULTS if args.faults_every and index % args.faults_every == 1 else None
+            faulty = bool(args.faults_every) and index % args.faults_every == 1
+            settings = FAULTY_EMULATOR if faulty else {}
             root = Path(work) / f"seed{seed}"
-            with running_emulator(WorldConfig(seed=seed, scale=args.scale), faults=faults) as emu:
+            with running_emulator(WorldConfig(seed=seed, scale=args.scale), **settings) as emu:
                 sync = InProcessSync(emu, root)
                 scenario = Scenario(emu, sync, sync.read, seed)
-                label = f"seed {seed} ({f'{TOTAL_RATE:.1%} faults' if faults else 'no faults'})"
+                label = f"seed {seed} ({f'{TOTAL_RATE:.1%} faults' if faulty else 'no faults'})"
                 try:
                     scenario.initial_sync()
                     for _ in range(per_seed):
