@@ -47,7 +47,7 @@ def test_the_token_is_written_nowhere(tmp_path: Path) -> None:
 
         assert run(verbose=True) == 0  # debug logs, as JSON
         emu.advance(3600)
-        emu.control.update({"faults": {"error_rate": 0.2, "malformed_rate": 0.1}})
+        emu.control.update({"faults": {"error_rate": 0.05, "malformed_rate": 0.03}})
         assert run() == 0  # retried through faults
         emu.control.update({"faults": {"GET /me": {"error_rate": 1.0}}})
         assert run(env={"SOURCES__INTERCOM__MAX_RETRIES": "1"}, verbose=True) != 0  # exhausted
