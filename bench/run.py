@@ -13,6 +13,7 @@ process (bench.sync_child), so each side's CPU is measured apart. Results go to
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -207,7 +208,10 @@ def markdown(report: dict[str, Any]) -> str:
                 cells.append(f"{step['requests']:,} ({step['min_requests']:,})")
             else:
                 value = step.get(key)
-                cells.append(f"{value:,}" if isinstance(value, int | float) else str(value))
+                if value is None:
+                    cells.append("—")  # e.g. CPU per 1,000 records of a run that loaded none
+                else:
+                    cells.append(f"{value:,}" if isinstance(value, int | float) else str(value))
         lines.append("| " + " | ".join(cells) + " |")
     return head + "\n".join(lines) + "\n"
 
@@ -222,14 +226,31 @@ def main() -> None:
         "--max-concurrency", type=int, default=None, help="override the source's setting"
     )
     parser.add_argument("--tag", default="", help="suffix for the result file names")
+    parser.add_argument("--world", default=None, help="override the scenario's world scale")
+    parser.add_argument(
+        "--counts",
+        default=None,
+        help="override world counts, e.g. contacts=300000,conversations=1000",
+    )
     args = parser.parse_args()
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     out_dir = Path(args.results_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     print(json.dumps({"machine": machine()}), flush=True)
     for name in args.scenarios:
+        scenario = SCENARIOS[name]
+        if args.world or args.counts:
+            counts = dict(
+                (key, int(value))
+                for key, value in (
+                    item.split("=") for item in (args.counts or "").split(",") if item
+                )
+            )
+            scenario = dataclasses.replace(
+                scenario, scale=args.world or scenario.scale, counts=counts or scenario.counts
+            )
         report = run_scenario(
-            SCENARIOS[name], quick=args.quick, seed=args.seed, max_concurrency=args.max_concurrency
+            scenario, quick=args.quick, seed=args.seed, max_concurrency=args.max_concurrency
         )
         suffix = ("-quick" if args.quick else "") + (f"-{args.tag}" if args.tag else "")
         (out_dir / f"{name}{suffix}.json").write_text(json.dumps(report, indent=2) + "\n")
