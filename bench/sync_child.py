@@ -23,6 +23,16 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not `ru_maxrss`: on Linux that survives exec and
+    so starts at the parent's RSS at fork time — a big bench parent would inflate it."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base-url", required=True)
@@ -65,7 +75,7 @@ def main() -> None:
         "wall_s": wall,
         "cpu_sync_s": _cpu() - cpu_before,
         "cpu_startup_s": cpu_startup,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
     }
     sys.stdout.write(json.dumps(report) + "\n")
 
