@@ -117,7 +117,7 @@ class IntercomClient:
         backoff_base_s: float = 1.0,
         backoff_max_s: float = 30.0,
         scroll_wait_s: float = 5.0,
-        scroll_max_restarts: int = 3,
+        scroll_max_restarts: int = pagination.SCROLL_MAX_RESTARTS,
     ) -> None:
         if not access_token or not access_token.strip():
             raise AuthError(f"No Intercom access token given: {TOKEN_HELP}", status=0)

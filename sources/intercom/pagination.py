@@ -170,12 +170,17 @@ def iter_numbered_pages(
         page_no = current + 1
 
 
+# A failed scroll page cannot be re-asked, so every 5xx/expiry restarts the whole scroll. On a
+# large workspace even a 1 % page failure rate fails most attempts of a long scroll: be patient.
+SCROLL_MAX_RESTARTS = 10
+
+
 def iter_scroll(
     client: Requester,
     path: str = "/companies/scroll",
     *,
     items_key: str = "data",
-    max_restarts: int = 3,
+    max_restarts: int = SCROLL_MAX_RESTARTS,
     scroll_wait_s: float = 5.0,
     max_scroll_waits: int = 18,
 ) -> Iterator[list[dict]]:
