@@ -215,7 +215,8 @@ def test_a_large_window_is_paged_in_concurrent_day_slices(
     emu = emulator(timezone="Pacific/Pago_Pago", mutate_during_pagination=1)
     before = {r["id"] for r in truth(emu, "contacts")}
     with caplog.at_level(logging.INFO, logger=contacts_module.__name__):
-        sync(emu, resources=["contacts"], page_size=20)
+        # Explicit concurrency: the slice count must not follow the repo's .dlt/config.toml.
+        sync(emu, resources=["contacts"], page_size=20, max_concurrency=8)
     assert any("8 slice(s)" in m or "7 slice(s)" in m for m in caplog.messages), caplog.messages
     assert before <= {r["id"] for r in rows("contacts")}
     emu.control.update({"mutate_during_pagination": 0})
