@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator import factory, ops
 from emulator import records as r
-from emulator.derive import derive_conversation, derive_ticket
+from emulator.derive import OPENING_PART_TYPES, derive_conversation, derive_ticket
 
 if TYPE_CHECKING:
     from emulator.world import World
@@ -567,14 +567,9 @@ def _apply_part_fast(conversation: dict, part: dict) -> None:
         conversation["state"] = "closed"
     elif part_type == "snoozed":
         conversation["state"] = "snoozed"
-    elif part_type in (
-        "open",
-        "note_and_reopen",
-        "assign_and_reopen",
-        "unsnoozed",
-        "timer_unsnooze",
-        "assign_and_unsnooze",
-    ) or (part_type == "comment" and part["author"]["type"] in r.CONTACT_AUTHOR_TYPES):
+    elif part_type in OPENING_PART_TYPES or (
+        part_type == "comment" and part["author"]["type"] in r.CONTACT_AUTHOR_TYPES
+    ):
         conversation["state"] = "open"
 
 
