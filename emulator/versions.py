@@ -11,6 +11,7 @@ to the second, `>=`/`<=`) come from emulator.search.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
@@ -160,37 +161,31 @@ def _int_or_none(value: Any) -> int | None:
     return None if value in (None, "") else int(value)
 
 
-def render_admin(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
-    out = _public(record)
-    if not version.modern:
-        _drop(out, "admin")
-    return out
+Renderer = Callable[[dict[str, Any], ApiVersion], dict[str, Any]]
 
 
-def render_team(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
-    out = _public(record)
-    if not version.modern:
-        _drop(out, "team")
-    return out
+def _dropping_216_fields(kind: str) -> Renderer:
+    """A renderer for records whose only version difference is the fields 2.9 lacks."""
+
+    def render(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
+        out = _public(record)
+        if not version.modern:
+            _drop(out, kind)
+        return out
+
+    return render
 
 
-def render_ticket_type(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
-    out = _public(record)
-    if not version.modern:
-        _drop(out, "ticket_type")
-    return out
+render_admin = _dropping_216_fields("admin")
+render_team = _dropping_216_fields("team")
+render_ticket_type = _dropping_216_fields("ticket_type")
+render_note = _dropping_216_fields("note")
+render_company = _dropping_216_fields("company")
 
 
 def render_plain(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
     """Tags, segments, data attributes: same shape in every version."""
     return _public(record)
-
-
-def render_note(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
-    out = _public(record)
-    if not version.modern:
-        _drop(out, "note")
-    return out
 
 
 def render_contact(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
@@ -202,41 +197,35 @@ def render_contact(record: dict[str, Any], version: ApiVersion) -> dict[str, Any
     return out
 
 
-def render_company(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
-    out = _public(record)
-    if not version.modern:
-        _drop(out, "company")
-    return out
-
-
 # ≤2.15 only knows priority|not_priority: any 2.16 level other than "none" is a priority
 # (the same mapping as search_fields' legacy `priority` getter).
 _LEGACY_PRIORITY = {"none": "not_priority"}
 
 
-def _render_parts(parts: list[dict[str, Any]], kind: str, version: ApiVersion) -> list[dict]:
+def _render_parts(
+    out: dict[str, Any], key: str, kind: str, version: ApiVersion, *, with_parts: bool
+) -> None:
+    """Replace `out[key]` (`{key: [parts…], …}`) by its newest 500 rendered parts, or drop it."""
+    parts_obj = out.get(key)
+    if not with_parts:
+        out.pop(key, None)
+        return
+    if not isinstance(parts_obj, dict):
+        return
+    parts = parts_obj.get(key) or []
     newest = parts[-PARTS_LIMIT:]  # parts are chronological; Intercom keeps the newest 500
     rendered = [_public(p) for p in newest]
     if not version.modern:
         for part in rendered:
             _drop(part, kind)
-    return rendered
+    out[key] = {**parts_obj, key: rendered, "total_count": len(parts)}
 
 
 def render_conversation(
     record: dict[str, Any], version: ApiVersion, *, with_parts: bool = True
 ) -> dict[str, Any]:
     out = _public(record)
-    parts_obj = out.get("conversation_parts")
-    if not with_parts:
-        out.pop("conversation_parts", None)
-    elif isinstance(parts_obj, dict):
-        parts = parts_obj.get("conversation_parts") or []
-        out["conversation_parts"] = {
-            **parts_obj,
-            "conversation_parts": _render_parts(parts, "conversation_part", version),
-            "total_count": len(parts),
-        }
+    _render_parts(out, "conversation_parts", "conversation_part", version, with_parts=with_parts)
     if not version.modern:
         _drop(out, "conversation")
         priority = out.get("priority")
@@ -260,16 +249,7 @@ def render_ticket(
     record: dict[str, Any], version: ApiVersion, *, with_parts: bool = True
 ) -> dict[str, Any]:
     out = _public(record)
-    parts_obj = out.get("ticket_parts")
-    if not with_parts:
-        out.pop("ticket_parts", None)
-    elif isinstance(parts_obj, dict):
-        parts = parts_obj.get("ticket_parts") or []
-        out["ticket_parts"] = {
-            **parts_obj,
-            "ticket_parts": _render_parts(parts, "ticket_part", version),
-            "total_count": len(parts),
-        }
+    _render_parts(out, "ticket_parts", "ticket_part", version, with_parts=with_parts)
     if version.modern:
         return out
     _drop(out, "ticket")
