@@ -5,6 +5,8 @@ B. search (POST, cursor in the body)          `iter_search`
 C. page number (GET, `?page=`)                `iter_numbered_pages`
 D. company scroll (GET, `?scroll_param=`)     `iter_scroll`
 
+A and B differ only in where the cursor goes, so they share one cursor loop (`_follow_cursors`).
+
 Each yields one list of items per page. Parsing is lenient about envelopes (the spec and the
 real API disagree on array keys, §7.9) but strict about cursors: a cursor that does not
 advance raises instead of silently stopping, because stopping early would lose rows.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
@@ -77,6 +79,30 @@ def _clamp(per_page: int) -> int:
     return max(1, min(int(per_page), MAX_PER_PAGE))
 
 
+def _follow_cursors(
+    fetch: Callable[[str | None], Mapping[str, Any]], request: str, items_key: str
+) -> Iterator[list[dict]]:
+    """The loop of families A and B: `fetch(cursor)` pages (`None` first, then the previous
+    page's `pages.next.starting_after`) until `pages.next` is absent. A missing or repeated
+    cursor raises: stopping there would lose the rest."""
+    seen: set[str] = set()
+    cursor: str | None = None
+    while True:
+        body = fetch(cursor)
+        items = extract_items(body, items_key)
+        if items:
+            yield items
+        next_link = _next_link(body)
+        if not next_link:
+            return
+        cursor = _cursor_from_next(next_link)
+        if cursor is None:
+            raise PaginationError(f"{request}: pages.next has no starting_after: {next_link!r}")
+        if cursor in seen:
+            raise PaginationError(f"{request}: cursor did not advance ({cursor!r})")
+        seen.add(cursor)
+
+
 def iter_cursor_pages(
     client: Requester,
     path: str,
@@ -87,22 +113,13 @@ def iter_cursor_pages(
 ) -> Iterator[list[dict]]:
     """Family A: `GET path?per_page=&starting_after=` until `pages.next` is absent."""
     query = {**(params or {}), "per_page": _clamp(per_page)}
-    seen: set[str] = set()
-    while True:
-        body = client.request("GET", path, params=query)
-        items = extract_items(body, items_key)
-        if items:
-            yield items
-        next_link = _next_link(body)
-        if not next_link:
-            return
-        cursor = _cursor_from_next(next_link)
-        if cursor is None:
-            raise PaginationError(f"GET {path}: pages.next has no starting_after: {next_link!r}")
-        if cursor in seen:
-            raise PaginationError(f"GET {path}: cursor did not advance ({cursor!r})")
-        seen.add(cursor)
-        query["starting_after"] = cursor
+
+    def fetch(cursor: str | None) -> Mapping[str, Any]:
+        if cursor is not None:
+            query["starting_after"] = cursor
+        return client.request("GET", path, params=query)
+
+    yield from _follow_cursors(fetch, f"GET {path}", items_key)
 
 
 def iter_search(
@@ -121,22 +138,13 @@ def iter_search(
     body: dict[str, Any] = {"query": dict(query), "pagination": pagination}
     if sort:
         body["sort"] = dict(sort)
-    seen: set[str] = set()
-    while True:
-        page = client.request("POST", path, params=params, json=body)
-        items = extract_items(page, items_key)
-        if items:
-            yield items
-        next_link = _next_link(page)
-        if not next_link:
-            return
-        cursor = _cursor_from_next(next_link)
-        if cursor is None:
-            raise PaginationError(f"POST {path}: pages.next has no starting_after: {next_link!r}")
-        if cursor in seen:
-            raise PaginationError(f"POST {path}: cursor did not advance ({cursor!r})")
-        seen.add(cursor)
-        pagination["starting_after"] = cursor
+
+    def fetch(cursor: str | None) -> Mapping[str, Any]:
+        if cursor is not None:
+            pagination["starting_after"] = cursor
+        return client.request("POST", path, params=params, json=body)
+
+    yield from _follow_cursors(fetch, f"POST {path}", items_key)
 
 
 def iter_numbered_pages(
