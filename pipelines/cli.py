@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from pipelines.errors import SyncError
 from pipelines.exit_codes import ExitCode
@@ -68,6 +69,24 @@ def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_source_args(parser: argparse.ArgumentParser) -> None:
+    """What to read and from where: the options `run` and `backfill` share."""
+    parser.add_argument(
+        "--resources",
+        type=_resource_list,
+        default=None,
+        help="comma-separated resources to sync (default: all)",
+    )
+    parser.add_argument("--base-url", default=None, help="explicit API base URL (overrides region)")
+    parser.add_argument(
+        "--region", choices=["us", "eu", "au"], default=None, help="workspace region"
+    )
+    parser.add_argument(
+        "--api-version", default=None, help="Intercom-Version to pin (default 2.16; 2.9 supported)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no periodic progress lines")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="intercom-sync",
@@ -84,12 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="sync the workspace (incremental after the first run)")
     _add_pipeline_args(run)
-    run.add_argument(
-        "--resources",
-        type=_resource_list,
-        default=None,
-        help="comma-separated resources to sync (default: all)",
-    )
+    _add_source_args(run)
     run.add_argument(
         "--start-date", default=None, help="first run: only records updated since this date"
     )
@@ -98,12 +112,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="drop this pipeline's tables and state and load everything again",
     )
-    run.add_argument("--base-url", default=None, help="explicit API base URL (overrides region)")
-    run.add_argument("--region", choices=["us", "eu", "au"], default=None, help="workspace region")
-    run.add_argument(
-        "--api-version", default=None, help="Intercom-Version to pin (default 2.16; 2.9 supported)"
-    )
-    run.add_argument("--no-progress", action="store_true", help="no periodic progress lines")
     run.add_argument(
         "--reconcile",
         action="store_true",
@@ -132,13 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--from", dest="from_date", required=True, help="ISO date (UTC)")
     backfill.add_argument("--to", dest="to_date", required=True, help="ISO date (UTC), exclusive")
     backfill.add_argument("--chunk", default="30d", help="window length, e.g. 30d or 12h")
-    backfill.add_argument(
-        "--resources", type=_resource_list, default=None, help="comma-separated (default: all)"
-    )
-    backfill.add_argument("--base-url", default=None, help="explicit API base URL")
-    backfill.add_argument("--region", choices=["us", "eu", "au"], default=None)
-    backfill.add_argument("--api-version", default=None, help="Intercom-Version to pin")
-    backfill.add_argument("--no-progress", action="store_true", help="no periodic progress lines")
+    _add_source_args(backfill)
 
     demo = sub.add_parser("demo", help="sync the offline emulator into DuckDB and show the result")
     demo.add_argument(
@@ -182,20 +184,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    options = SyncOptions(
+def _sync_options(args: argparse.Namespace, **run_only: Any) -> SyncOptions:
+    """SyncOptions from the pipeline and source options `run` and `backfill` share."""
+    return SyncOptions(
         destination=args.destination,
         duckdb_file=args.duckdb_file,
         dataset=args.dataset,
         pipeline_name=args.pipeline_name,
         pipelines_dir=args.pipelines_dir,
         resources=args.resources,
-        start_date=args.start_date,
-        full_refresh=args.full_refresh,
         base_url=args.base_url,
         region=args.region,
         api_version=args.api_version,
         progress=not args.no_progress,
+        **run_only,
+    )
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    options = _sync_options(
+        args,
+        start_date=args.start_date,
+        full_refresh=args.full_refresh,
         table_format=args.table_format,
         reconcile=args.reconcile,
     )
@@ -226,18 +236,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_backfill(args: argparse.Namespace) -> int:
     from pipelines.backfill import format_backfill, parse_chunk, parse_instant, run_backfill
 
-    options = SyncOptions(
-        destination=args.destination,
-        duckdb_file=args.duckdb_file,
-        dataset=args.dataset,
-        pipeline_name=args.pipeline_name,
-        pipelines_dir=args.pipelines_dir,
-        resources=args.resources,
-        base_url=args.base_url,
-        region=args.region,
-        api_version=args.api_version,
-        progress=not args.no_progress,
-    )
+    options = _sync_options(args)
     result = run_backfill(
         options,
         parse_instant(args.from_date, "--from"),
