@@ -14,7 +14,7 @@ import dlt
 import pendulum
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.extract import DltSource
-from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStepFailed
 
 from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
@@ -159,6 +159,17 @@ def loader_file_format(pipeline: dlt.Pipeline) -> str | None:
 
 def pipelines_dir_of(options: SyncOptions) -> str:
     return options.pipelines_dir or get_dlt_pipelines_dir()
+
+
+def attach_existing(pipeline_name: str, pipelines_dir: str | None) -> dlt.Pipeline:
+    """The pipeline an earlier run left in `pipelines_dir` (for status and schema)."""
+    try:
+        return dlt.attach(pipeline_name=pipeline_name, pipelines_dir=pipelines_dir)
+    except CannotRestorePipelineException:
+        raise ConfigError(
+            f"no pipeline named '{pipeline_name}' here; run `intercom-sync run` first "
+            "(or pass the same --pipeline-name/--pipelines-dir)"
+        ) from None
 
 
 def make_pipeline(options: SyncOptions) -> dlt.Pipeline:

@@ -118,19 +118,11 @@ def render(schema: Schema, fmt: str = "text") -> str:
 
 def print_schema(pipeline_name: str, pipelines_dir: str | None, fmt: str) -> int:
     """Render the schema kept in the pipeline's local state (no destination access)."""
-    import dlt
-    from dlt.pipeline.exceptions import CannotRestorePipelineException
-
     from pipelines.errors import ConfigError
     from pipelines.exit_codes import ExitCode
+    from pipelines.runner import attach_existing
 
-    try:
-        pipeline = dlt.attach(pipeline_name=pipeline_name, pipelines_dir=pipelines_dir)
-    except CannotRestorePipelineException:
-        raise ConfigError(
-            f"no pipeline named '{pipeline_name}' here; run `intercom-sync run` first "
-            "(or pass the same --pipeline-name/--pipelines-dir)"
-        ) from None
+    pipeline = attach_existing(pipeline_name, pipelines_dir)
     if not pipeline.default_schema_name:
         raise ConfigError(f"pipeline '{pipeline_name}' has not loaded anything yet")
     sys.stdout.write(render(pipeline.default_schema, fmt))

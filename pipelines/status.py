@@ -15,12 +15,15 @@ import time
 from typing import Any
 
 import dlt
-from dlt.pipeline.exceptions import CannotRestorePipelineException
 
-from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.history import RunRecord, read_history
-from pipelines.runner import DEFAULT_DUCKDB_FILE, destination_type, make_destination
+from pipelines.runner import (
+    DEFAULT_DUCKDB_FILE,
+    attach_existing,
+    destination_type,
+    make_destination,
+)
 from pipelines.warehouse import data_tables, resource_of_table, row_counts
 
 
@@ -71,13 +74,7 @@ def _attach(
     destination: str | None,
     duckdb_file: str | None,
 ) -> tuple[dlt.Pipeline, list[RunRecord]]:
-    try:
-        pipeline = dlt.attach(pipeline_name=pipeline_name, pipelines_dir=pipelines_dir)
-    except CannotRestorePipelineException:
-        raise ConfigError(
-            f"no pipeline named '{pipeline_name}' here; run `intercom-sync run` first "
-            "(or pass the same --pipeline-name/--pipelines-dir)"
-        ) from None
+    pipeline = attach_existing(pipeline_name, pipelines_dir)
     history = read_history(pipeline.pipelines_dir, pipeline_name)
     # The state knows the destination type; DuckDB also needs the file: the one given, else
     # the one the last run used.
