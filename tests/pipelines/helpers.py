@@ -26,6 +26,32 @@ def clean_env(token: str | None = None, extra_env: dict[str, str] | None = None)
     return env
 
 
+def run_args(emu, tmp_path: Path, *more: str) -> list[str]:
+    """`intercom-sync run` against `emu`, with its state and DuckDB file under `tmp_path`."""
+    return [
+        "run",
+        "--base-url",
+        emu.base_url,
+        "--pipelines-dir",
+        str(tmp_path / "pipelines"),
+        "--duckdb-file",
+        str(tmp_path / "warehouse.duckdb"),
+        *more,
+    ]
+
+
+def status_args(tmp_path: Path, *more: str) -> list[str]:
+    """`intercom-sync status` of the pipeline `run_args` syncs under `tmp_path`."""
+    return [
+        "status",
+        "--pipelines-dir",
+        str(tmp_path / "pipelines"),
+        "--duckdb-file",
+        str(tmp_path / "warehouse.duckdb"),
+        *more,
+    ]
+
+
 def cli(
     args: list[str], cwd: Path, token: str | None, extra_env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

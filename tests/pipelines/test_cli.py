@@ -13,7 +13,7 @@ import pytest
 from pipelines.exit_codes import ExitCode
 from pipelines.history import read_history
 from pipelines.runner import DEFAULT_DATASET
-from tests.pipelines.helpers import cli
+from tests.pipelines.helpers import cli, run_args, status_args
 
 
 def _cli(
@@ -23,17 +23,7 @@ def _cli(
 
 
 def _run_args(emu, tmp_path: Path, *more: str) -> list[str]:
-    return [
-        "run",
-        "--base-url",
-        emu.base_url,
-        "--pipelines-dir",
-        str(tmp_path / "pipelines"),
-        "--duckdb-file",
-        str(tmp_path / "warehouse.duckdb"),
-        "--no-progress",
-        *more,
-    ]
+    return run_args(emu, tmp_path, "--no-progress", *more)
 
 
 def _count(tmp_path: Path, table: str) -> int:
@@ -49,18 +39,7 @@ def test_run_loads_then_status_reports_cursors(emulator, tmp_path: Path) -> None
     assert _count(tmp_path, "contacts") == len(list(emulator.world.truth("contacts")))
     assert emulator.token not in result.stdout + result.stderr
 
-    status = _cli(
-        [
-            "status",
-            "--pipelines-dir",
-            str(tmp_path / "pipelines"),
-            "--duckdb-file",
-            str(tmp_path / "warehouse.duckdb"),
-            "--json",
-        ],
-        tmp_path,
-        emulator.token,
-    )
+    status = _cli(status_args(tmp_path, "--json"), tmp_path, emulator.token)
     assert status.returncode == 0, status.stderr
     report = json.loads(status.stdout)
     assert report["last_successful_load"]["load_id"]

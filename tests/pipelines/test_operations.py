@@ -22,32 +22,8 @@ from emulator.world import WorldConfig
 from pipelines.exit_codes import ExitCode
 from pipelines.schema_doc import demo_schema_markdown, readme_section
 from pipelines.status import collect_status, format_status
-from tests.pipelines.helpers import REPO, VENV_BIN, clean_env, cli
+from tests.pipelines.helpers import REPO, VENV_BIN, clean_env, cli, run_args, status_args
 from tests.sources.conftest import mismatches, pairs, truth
-
-
-def _run(emu, tmp_path: Path, *more: str) -> list[str]:
-    return [
-        "run",
-        "--base-url",
-        emu.base_url,
-        "--pipelines-dir",
-        str(tmp_path / "pipelines"),
-        "--duckdb-file",
-        str(tmp_path / "warehouse.duckdb"),
-        *more,
-    ]
-
-
-def _status(tmp_path: Path, *more: str) -> list[str]:
-    return [
-        "status",
-        "--pipelines-dir",
-        str(tmp_path / "pipelines"),
-        "--duckdb-file",
-        str(tmp_path / "warehouse.duckdb"),
-        *more,
-    ]
 
 
 def _dead_port() -> int:
@@ -75,7 +51,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
     """One full sync (JSON logs, progress on) that the read-only tests below share."""
     root = tmp_path_factory.mktemp("ops")
     with running_emulator(WorldConfig(seed=3, scale="tiny")) as emu:
-        run = cli(["--log-format", "json", *_run(emu, root)], root, emu.token)
+        run = cli(["--log-format", "json", *run_args(emu, root)], root, emu.token)
         assert run.returncode == 0, run.stderr
         yield Synced(emu, root, run)
 
@@ -105,13 +81,13 @@ def test_status_shows_cursor_lag_rows_success_and_failure(synced: Synced) -> Non
     emulator, tmp_path = synced.emu, synced.root
     world = emulator.world
     failed = cli(
-        _run(emulator, tmp_path, "--no-progress", "--resources", "contacts"),
+        run_args(emulator, tmp_path, "--no-progress", "--resources", "contacts"),
         tmp_path,
         "wrong-token-123",
     )
     assert failed.returncode == ExitCode.AUTH
 
-    result = cli(_status(tmp_path, "--json"), tmp_path, token=None)
+    result = cli(status_args(tmp_path, "--json"), tmp_path, token=None)
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
     contacts = status["resources"]["contacts"]
@@ -134,14 +110,14 @@ def test_status_shows_cursor_lag_rows_success_and_failure(synced: Synced) -> Non
 
 
 def test_status_of_an_unknown_pipeline_is_a_config_error(tmp_path: Path) -> None:
-    result = cli(_status(tmp_path, "--pipeline-name", "nope"), tmp_path, token=None)
+    result = cli(status_args(tmp_path, "--pipeline-name", "nope"), tmp_path, token=None)
     assert result.returncode == ExitCode.CONFIG
     assert "no pipeline named 'nope'" in result.stderr
 
 
 def test_destination_without_upsert_is_refused_before_loading(emulator, tmp_path: Path) -> None:
     result = cli(
-        _run(emulator, tmp_path, "--no-progress", "--destination", "redshift"),
+        run_args(emulator, tmp_path, "--no-progress", "--destination", "redshift"),
         tmp_path,
         emulator.token,
     )
@@ -196,7 +172,7 @@ def test_two_workspaces_side_by_side_in_one_duckdb(emulator_factory, tmp_path: P
         "globex": emulator_factory(config=WorldConfig(seed=22, scale="tiny")),
     }
     for name, emu in workspaces.items():
-        args = _run(emu, tmp_path, "--no-progress", "--pipeline-name", name, "--dataset", name)
+        args = run_args(emu, tmp_path, "--no-progress", "--pipeline-name", name, "--dataset", name)
         args += ["--resources", "contacts,companies"]
         result = cli(args, tmp_path, emu.token)
         assert result.returncode == 0, result.stderr
