@@ -220,6 +220,10 @@ STANDARD_ATTRIBUTES: tuple[tuple[str, str, str, str, str, bool], ...] = (
     ("company", "industry", "industry", "Industry", "string", True),
 )
 
+# GET /conversations/{id} and /tickets/{id} return only the newest 500 parts (the renderer's
+# window, and what truth marks `visible`).
+PART_WINDOW = 500
+
 # Conversation part types grouped by their effect on the conversation (see emulator.derive).
 ASSIGNMENT_PART_TYPES = frozenset(
     {

@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from emulator.versions import legacy_priority
+
 Kind = Literal["string", "id", "integer", "boolean", "date", "words", "dynamic"]
 Entity = Literal["contacts", "conversations", "tickets"]
 Getter = Callable[[Mapping[str, Any]], Any]
@@ -290,11 +292,8 @@ DYNAMIC_PREFIXES: dict[Entity, str] = {
 
 
 def _legacy_priority(record: Mapping[str, Any]) -> Any:
-    # <= 2.15 serves priority as priority|not_priority (API-NOTES §6)
-    priority = record.get("priority")
-    if priority is None:
-        return None
-    return "not_priority" if priority in ("none", "not_priority") else "priority"
+    # <= 2.15 serves priority as priority|not_priority: the value the renderer serves
+    return legacy_priority(record.get("priority"))
 
 
 def _unassigned_as_null(key: str) -> Getter:

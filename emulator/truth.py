@@ -38,10 +38,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from emulator.records import PART_WINDOW  # the newest parts GET returns: what stays `visible`
+
 if TYPE_CHECKING:
     from emulator.world import World
-
-PART_WINDOW = 500  # GET /conversations/{id} and /tickets/{id} return only the newest 500 parts
 
 
 def truth(world: World, entity: str) -> Iterator[dict[str, Any]]:

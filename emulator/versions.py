@@ -17,6 +17,7 @@ from html import unescape
 from typing import Any
 
 from emulator.errors import version_invalid
+from emulator.records import PART_WINDOW
 
 PREVIEW = "Preview"  # the unstable version (formerly "Unstable"); exact spelling only
 # Every exact `Intercom-Version` string Intercom accepts.
@@ -32,7 +33,6 @@ KNOWN_VERSIONS: tuple[str, ...] = (
 _PREVIEW_NUMBER = (99, 0)  # newer than every stable version: served with 2.16 shapes
 
 EMBEDDED_LIST_LIMIT = 10  # contact tags/notes/companies embedded in the contact
-PARTS_LIMIT = 500  # conversation/ticket parts returned by GET (the newest ones)
 
 # Fields the 2.16 schema has and the 2.9 schema lacks (derived once by diffing the vendored
 # specs' component schemas). `custom_attributes` on conversations is kept: real 2.9 responses
@@ -197,9 +197,12 @@ def render_contact(record: dict[str, Any], version: ApiVersion) -> dict[str, Any
     return out
 
 
-# ≤2.15 only knows priority|not_priority: any 2.16 level other than "none" is a priority
-# (the same mapping as search_fields' legacy `priority` getter).
-_LEGACY_PRIORITY = {"none": "not_priority"}
+def legacy_priority(priority: str | None) -> str | None:
+    """≤2.15 only knows priority|not_priority: any 2.16 level other than "none" is a priority
+    (API-NOTES §6). Used for rendering and for pre-2.16 search alike."""
+    if priority is None:
+        return None
+    return "not_priority" if priority in ("none", "not_priority") else "priority"
 
 
 def _render_parts(
@@ -213,7 +216,7 @@ def _render_parts(
     if not isinstance(parts_obj, dict):
         return
     parts = parts_obj.get(key) or []
-    newest = parts[-PARTS_LIMIT:]  # parts are chronological; Intercom keeps the newest 500
+    newest = parts[-PART_WINDOW:]  # parts are chronological; Intercom keeps the newest 500
     rendered = [_public(p) for p in newest]
     if not version.modern:
         for part in rendered:
@@ -228,9 +231,8 @@ def render_conversation(
     _render_parts(out, "conversation_parts", "conversation_part", version, with_parts=with_parts)
     if not version.modern:
         _drop(out, "conversation")
-        priority = out.get("priority")
-        if priority is not None:
-            out["priority"] = _LEGACY_PRIORITY.get(priority, "priority")
+        if out.get("priority") is not None:
+            out["priority"] = legacy_priority(out["priority"])
         for key in ("admin_assignee_id", "team_assignee_id"):
             if key in out:
                 out[key] = _int_or_none(out[key]) or None  # 0 means unassigned → null
