@@ -13,7 +13,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from emulator.paging import Ordering, identity, nullable_key
-from emulator.store import Store
+from emulator.store import Store, head_reader
 
 
 def _unkey(key: tuple) -> Any:
@@ -63,31 +63,54 @@ class Orderings:
     ) -> Ordering:
         """Ordering by any field (nulls first), rebuilt when the store changes. An `immutable`
         field (created_at) only needs a rebuild when records are added or removed."""
+
+        def build() -> list[tuple[Any, str]]:
+            read = head_reader(store)  # no sort field lives in the parts
+            pairs = []
+            for record_id in store.ids():
+                record = read(record_id)
+                if record is not None:
+                    pairs.append((nullable_key(getter(record)), record_id))
+            return pairs
+
+        return self._ordering(store, name, build, immutable)
+
+    def by_created_at(self, store: Store) -> Ordering:
+        def build() -> list[tuple[Any, str]]:
+            # from the store's created_at index: no record is parsed (an int is the usual case:
+            # the same key nullable_key gives, without a call per record)
+            return [
+                ((1, value) if type(value) is int else nullable_key(value), record_id)
+                for record_id, value in list(store.created_index().items())
+            ]
+
+        return self._ordering(store, "created_at", build, immutable=True)
+
+    def _ordering(
+        self,
+        store: Store,
+        name: str,
+        build: Callable[[], list[tuple[Any, str]]],
+        immutable: bool,
+    ) -> Ordering:
         generations = self._generations
         generation = generations.of_ids(store) if immutable else generations.of(store)
         cache_key = (id(store), name)
         cached = self._cache.get(cache_key)
         if cached is not None and cached[0] == generation:
             return cached[1]
-        pairs = []
-        for record_id in store.ids():
-            record = store.get(record_id)
-            if record is not None:
-                pairs.append((nullable_key(getter(record)), record_id))
+        pairs = build()
         pairs.sort()
         ordering = Ordering(pairs, nullable_key, _unkey)
         self._cache[cache_key] = (generation, ordering)
         return ordering
-
-    def by_created_at(self, store: Store) -> Ordering:
-        return self.by_field(store, "created_at", lambda r: r.get("created_at"), immutable=True)
 
     def clear(self) -> None:
         self._cache.clear()
 
 
 # record id -> (record version, matched, created_at) for one search query
-MatchEntries = dict[str, tuple[int, bool, int]]
+MatchEntries = dict[str, tuple[int, bool, int | None]]  # created_at None: not read yet
 
 
 class MatchCache:

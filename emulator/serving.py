@@ -4,7 +4,7 @@ cursor-list and search responses (pagination families A and B)."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -21,7 +21,7 @@ from emulator.paging import (
 from emulator.pipeline import Ctx, Reply
 from emulator.rendering import envelope
 from emulator.search import SearchError, compile_search, custom_attribute_types
-from emulator.store import Store
+from emulator.store import Store, head_reader
 from emulator.versions import (
     ApiVersion,
     plaintext_conversation,
@@ -77,12 +77,13 @@ def record_bytes(ctx: Ctx, entity: str, record_id: str, variant: str = "") -> by
     if record_id not in store:
         return None
     render = VARIANTS[(entity, variant)] if variant else RENDERERS[entity]
+    read = head_reader(store) if variant == LIST_VARIANT else store.get
     return ctx.control.renders.get(
         entity,
         record_id,
         store.version(record_id),
         ctx.version,
-        lambda: store.get(record_id),
+        lambda: read(record_id),
         render,
         variant,
     )
@@ -199,6 +200,8 @@ def search_reply(
     # Pre-2.16 versions match a few conversation values differently (legacy priority…).
     memo = ctx.control.matches.entries((entity, query_key, ctx.version.modern))
 
+    read = head_reader(store)
+
     def accept(record_id: str) -> bool:
         updated = store.updated_at(record_id)
         if (lo is not None and updated < lo) or (hi is not None and updated > hi):
@@ -208,13 +211,18 @@ def search_reply(
         version = store.version(record_id)
         entry = memo.get(record_id)
         if entry is None or entry[0] != version:
-            record = store.get(record_id)
-            if record is None:
+            if record_id not in store:
                 return False
-            entry = (version, compiled.matches(record), record.get("created_at", 0))
+            record = _LazyRecord(record_id, updated, read)
+            entry = (version, compiled.matches(record), record.created_at_if_read())
             memo[record_id] = entry
-        if newest_visible is not None and entry[2] > newest_visible:
-            return False  # created too recently: not in the search index yet
+        if newest_visible is not None:
+            created_at = entry[2]
+            if created_at is None:  # the match needed no parse; the index-lag check does
+                created_at = (read(record_id) or {}).get("created_at", 0)
+                memo[record_id] = (entry[0], entry[1], created_at)
+            if created_at > newest_visible:
+                return False  # created too recently: not in the search index yet
         return entry[1]
 
     field = compiled.sort_field or "updated_at"  # our default order: updated_at descending
@@ -246,6 +254,48 @@ def search_reply(
         index_range=index_range,
         variant=variant,
     )
+
+
+class _LazyRecord(Mapping[str, Any]):
+    """A stored record as a search predicate sees it, parsed only when the predicate reads a
+    field other than `updated_at` (the store indexes that one): the usual incremental-sync
+    query (`updated_at > t`) then matches without parsing a single record."""
+
+    __slots__ = ("_id", "_read", "_record", "_updated_at")
+
+    def __init__(self, record_id: str, updated_at: int, read: Callable[[str], dict | None]) -> None:
+        self._id = record_id
+        self._updated_at = updated_at  # from the store's index: the record's own value
+        self._read = read
+        self._record: dict | None = None
+
+    def _parsed(self) -> dict:
+        if self._record is None:
+            self._record = self._read(self._id) or {}
+        return self._record
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "updated_at":
+            return self._updated_at
+        return self._parsed()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "updated_at":
+            return self._updated_at
+        return self._parsed().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parsed()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parsed())
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+    def created_at_if_read(self) -> int | None:
+        """`created_at` if the record was parsed anyway, else None (read later if needed)."""
+        return None if self._record is None else self._record.get("created_at", 0)
 
 
 def _search_total(
