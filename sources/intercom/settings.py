@@ -27,9 +27,7 @@ CONTACT_COMPANIES_PAGE_SIZE = 50
 CONTACT_SAFETY_DAYS = 1
 # A contact window holding at least this many pages is split on local day boundaries into
 # up to `max_concurrency` slices paged concurrently (sizes chosen from this many count probes).
-# (Splitting costs 1 + CONTACT_SPLIT_PROBES count requests: below ~50 pages those probes are a
-# large share of an incremental run's requests — bench/, README Performance.)
-CONTACT_SPLIT_MIN_PAGES = 50
+CONTACT_SPLIT_MIN_PAGES = 20
 CONTACT_SPLIT_PROBES = 32
 # Conversation/ticket search is to the second but `>` may or may not be inclusive and new
 # records lag in the index: query from `cursor - lookback` and dedupe.
