@@ -76,12 +76,6 @@ class EmulatorProcess:
     def stats(self) -> dict[str, Any]:
         return self.admin("GET", "stats").json()
 
-    def truth(self, entity: str) -> list[dict]:
-        import orjson
-
-        lines = self.admin("GET", f"truth/{entity}").content.splitlines()
-        return [orjson.loads(line) for line in lines if line.strip()]
-
     def stop(self) -> None:
         self.process.terminate()
         try:
