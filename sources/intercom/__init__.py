@@ -29,6 +29,7 @@ from sources.intercom.lookups import Workspace, lookup_resources
 from sources.intercom.reconcile import reconcile_resources
 from sources.intercom.settings import (
     DEFAULT_API_VERSION,
+    DEFAULT_MAX_CONCURRENCY,
     MAX_PAGE_SIZE,
     resolve_access_token,
 )
@@ -59,7 +60,7 @@ def intercom(
     api_version: str = DEFAULT_API_VERSION,
     start_date: str | None = None,
     page_size: int = MAX_PAGE_SIZE,
-    max_concurrency: int = 8,
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     client: IntercomClient | None = None,
     reconcile: bool = False,
     end_date: str | None = None,

@@ -38,6 +38,7 @@ from .errors import (
 )
 from .pacing import RateLimitInfo, RateLimitPacer, parse_http_date
 from .retry import RETRYABLE_EXCEPTIONS, RetryPolicy, is_retryable_status
+from .settings import DEFAULT_MAX_CONCURRENCY
 
 logger = logging.getLogger("intercom_sync")
 
@@ -112,7 +113,7 @@ class IntercomClient:
         api_version: str = "2.16",
         timeout: float | httpx.Timeout = 30.0,
         max_retries: int = 8,
-        max_concurrency: int = 8,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         transport: httpx.BaseTransport | None = None,
         backoff_base_s: float = 1.0,
         backoff_max_s: float = 30.0,

@@ -14,6 +14,10 @@ SUPPORTED_API_VERSIONS = ("2.9", "2.16")
 # Env var accepted as a fallback for the access token (besides dlt's own config/secrets).
 TOKEN_ENV_VAR = "INTERCOM_ACCESS_TOKEN"
 
+# Concurrent requests: at ~150 ms per request about 25 in flight reach Intercom's rate limit
+# (1,666 per 10 s); the pacer keeps more than that from causing 429s (README: Performance).
+DEFAULT_MAX_CONCURRENCY = 32
+
 # Intercom's hard maximum page size for every list/search endpoint.
 MAX_PAGE_SIZE = 150
 # Embedded relationship lists (contact tags/companies/notes) stop at this many items.
