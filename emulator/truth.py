@@ -91,11 +91,16 @@ def _conversations(world: World):
         }
 
 
+def _with_visibility(parts: list[dict]):
+    """Each part with whether the API still shows it (only the newest PART_WINDOW are)."""
+    first_visible = max(0, len(parts) - PART_WINDOW)
+    for position, part in enumerate(parts):
+        yield part, position >= first_visible
+
+
 def _conversation_parts(world: World):
     for c in world.conversations.values():
-        parts = c["conversation_parts"]["conversation_parts"]
-        first_visible = max(0, len(parts) - PART_WINDOW)
-        for position, p in enumerate(parts):
+        for p, visible in _with_visibility(c["conversation_parts"]["conversation_parts"]):
             yield {
                 "id": p["id"],
                 "conversation_id": c["id"],
@@ -103,7 +108,7 @@ def _conversation_parts(world: World):
                 "created_at": p["created_at"],
                 "updated_at": p["updated_at"],
                 "author_type": p["author"]["type"],
-                "visible": position >= first_visible,
+                "visible": visible,
             }
 
 
@@ -122,9 +127,7 @@ def _tickets(world: World):
 
 def _ticket_parts(world: World):
     for t in world.tickets.values():
-        parts = t["ticket_parts"]["ticket_parts"]
-        first_visible = max(0, len(parts) - PART_WINDOW)
-        for position, p in enumerate(parts):
+        for p, visible in _with_visibility(t["ticket_parts"]["ticket_parts"]):
             yield {
                 "id": p["id"],
                 "ticket_id": t["id"],
@@ -132,7 +135,7 @@ def _ticket_parts(world: World):
                 "created_at": p["created_at"],
                 "updated_at": p["updated_at"],
                 "ticket_state": p["ticket_state"],
-                "visible": position >= first_visible,
+                "visible": visible,
             }
 
 
