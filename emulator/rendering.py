@@ -15,8 +15,6 @@ import orjson
 
 from emulator.versions import ApiVersion
 
-Renderer = Callable[[dict[str, Any], ApiVersion], dict[str, Any]]
-
 
 class RenderCache:
     """(entity, id, version shape, variant) -> (record version, JSON bytes).
@@ -40,18 +38,17 @@ class RenderCache:
         record_id: str,
         record_version: int,
         version: ApiVersion,
-        load: Callable[[], dict[str, Any] | None],
-        render: Renderer,
+        produce: Callable[[], bytes | None],
         variant: str = "",
     ) -> bytes | None:
+        """The cached JSON of a record, or `produce()` (None: no such record) stored."""
         key = (entity, record_id, version.shape, variant)
         cached = self._cache.get(key)
         if cached is not None and cached[0] == record_version:
             return cached[1]
-        record = load()
-        if record is None:
+        body = produce()
+        if body is None:
             return None
-        body = orjson.dumps(render(record, version))
         if len(body) <= self._max_item:
             with self._lock:
                 if self._bytes + len(body) > self._max_bytes:

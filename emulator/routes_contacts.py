@@ -56,7 +56,7 @@ def search_contacts(ctx: Ctx) -> Reply:
         entity="contacts",
         list_type="list",
         items_key="data",
-        visible=lambda record_id: record_id not in merged,
+        hidden=merged,
         variant=_merge_history_variant(ctx),
     )
 

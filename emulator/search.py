@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from emulator.cursors import decode_cursor
@@ -105,6 +105,19 @@ Predicate = Callable[[Mapping[str, Any]], bool]
 Bounds = tuple[int | None, int | None]
 
 
+class _Node(NamedTuple):
+    """A compiled query node: its predicate and the inclusive `updated_at` bounds every match
+    satisfies; `exact` when matching *is* lying within those bounds (for integer `updated_at`
+    values, which the store's index holds), so a match needs no record read."""
+
+    pred: Predicate
+    bounds: Bounds
+    exact: bool = False
+
+
+_UNBOUNDED: Bounds = (None, None)
+
+
 class SearchError(Exception):
     """A request Intercom would refuse; the HTTP layer renders it as an `error.list`."""
 
@@ -137,6 +150,9 @@ class CompiledSearch:
     - `updated_at_bounds`: inclusive `(lo, hi)` seconds that every match's `updated_at`
       satisfies (either side None = unbounded); derived through AND (intersection) and OR
       (hull) — a necessary condition for a bisect pre-filter, still run `matches` after it.
+    - `bounds_exact`: `matches(record)` is exactly "the record's (integer) `updated_at` lies
+      within `updated_at_bounds`" (e.g. `updated_at > t`, or an AND of such filters), so the
+      number of matches is a bisect on the store's `updated_at` index, no predicate run.
     """
 
     matches: Predicate
@@ -148,6 +164,7 @@ class CompiledSearch:
     starting_after: str | None
     cursor: tuple[Any, str, int] | None
     updated_at_bounds: Bounds
+    bounds_exact: bool = False
 
 
 @lru_cache(maxsize=64)
@@ -285,7 +302,7 @@ def _allowed_ops(spec: FieldSpec, kind: Kind, ctx: _Context) -> frozenset[str]:
     return ops | spec.extra_ops
 
 
-def _compile_filter(node: Mapping[str, Any], ctx: _Context) -> tuple[Predicate, Bounds]:
+def _compile_filter(node: Mapping[str, Any], ctx: _Context) -> _Node:
     field, operator = node.get("field"), node.get("operator")
     if not isinstance(field, str) or not field:
         raise _invalid("field must be a non-empty string")
@@ -306,27 +323,29 @@ def _compile_filter(node: Mapping[str, Any], ctx: _Context) -> tuple[Predicate, 
         if not isinstance(value, list) or not value:
             raise _mismatch(field, value, "non-empty array")
         targets = frozenset(_coerce(field, kind, v) for v in value)
-        return _membership(spec, kind, get, targets, negate=operator == "NIN"), _in_bounds(
-            field, kind, targets, ctx
-        )
+        negate = operator == "NIN"
+        bounds = _UNBOUNDED if negate else _in_bounds(field, kind, targets, ctx)
+        return _Node(_membership(spec, kind, get, targets, negate), bounds)
     if isinstance(value, list):
         raise _mismatch(field, value, kind)
     if value is None:
         if operator not in ("=", "!="):
             raise _mismatch(field, value, kind)
-        return _null_test(spec, get, negate=operator == "!="), (None, None)
+        return _Node(_null_test(spec, get, negate=operator == "!="), _UNBOUNDED)
     target = _coerce(field, kind, value)
     if kind == "date" and ctx.by_day:
         return _day_filter(get, operator, target, field, ctx.timezone)
     if operator in ("=", "!="):
         if kind == "words":
-            return _word_equals(get, target, negate=operator == "!="), (None, None)
+            return _Node(_word_equals(get, target, negate=operator == "!="), _UNBOUNDED)
         targets = frozenset([target])
         negate = operator == "!="
-        bounds = (None, None) if negate else _in_bounds(field, kind, targets, ctx)
-        return _membership(spec, kind, get, targets, negate), bounds
+        bounds = _UNBOUNDED if negate else _in_bounds(field, kind, targets, ctx)
+        # one integer second: `updated_at = t` is the interval [t, t]
+        exact = bounds != _UNBOUNDED and isinstance(target, int)
+        return _Node(_membership(spec, kind, get, targets, negate), bounds, exact)
     if operator in _TEXT:
-        return _text_filter(spec, kind, get, operator, target), (None, None)
+        return _Node(_text_filter(spec, kind, get, operator, target), _UNBOUNDED)
     return _range_filter(spec, kind, get, operator, target, field, ctx)
 
 
@@ -395,7 +414,7 @@ def _range_filter(
     target: int | float,
     field: str,
     ctx: _Context,
-) -> tuple[Predicate, Bounds]:
+) -> _Node:
     inclusive = ctx.inclusive_range and ctx.entity != "contacts"
     if operator == ">=" or (operator == ">" and inclusive):
         test: Callable[[Any], bool] = lambda v: v >= target  # noqa: E731
@@ -413,30 +432,38 @@ def _range_filter(
     def pred(record: Mapping[str, Any]) -> bool:
         return any(v is not None and test(v) for v in _values(spec, kind, get, record))
 
-    return pred, (lo, hi) if field == "updated_at" else (None, None)
+    if field != "updated_at":
+        return _Node(pred, _UNBOUNDED)
+    # integer seconds against an integer target: the test is exactly lo <= v <= hi
+    return _Node(pred, (lo, hi), exact=kind == "date" and isinstance(target, int))
 
 
 def _day_filter(
     get: Callable[[Any], Any], operator: str, target: int, field: str, timezone: str
-) -> tuple[Predicate, Bounds]:
+) -> _Node:
     start, end = local_day_bounds(target, timezone)
     if operator == "=":
         test: Callable[[Any], bool] = lambda v: start <= v < end  # noqa: E731
         bounds = (_ceil(start), _ceil(end) - 1 if math.isfinite(end) else None)
+        finite = math.isfinite(start) and math.isfinite(end)
     elif operator == ">":
         test = lambda v: v >= end  # noqa: E731
         bounds = (_ceil(end), None)
+        finite = math.isfinite(end)
     else:
         test = lambda v: v < start  # noqa: E731
         bounds = (None, _ceil(start) - 1 if math.isfinite(start) else None)
+        finite = math.isfinite(start)
 
     def pred(record: Mapping[str, Any]) -> bool:
         value = _norm_record_value("date", get(record))
         return value is not None and test(value)
 
     if field != "updated_at":
-        bounds = (None, None)
-    return pred, _finite_bounds(bounds)
+        return _Node(pred, _UNBOUNDED)
+    # For integer v: start <= v  <=>  v >= ceil(start), and v < end  <=>  v <= ceil(end) - 1;
+    # an infinite day edge (out-of-range value) matches nothing, which bounds cannot say.
+    return _Node(pred, _finite_bounds(bounds), exact=finite)
 
 
 def _ceil(x: float) -> int | None:
@@ -450,7 +477,7 @@ def _finite_bounds(bounds: tuple[Any, Any]) -> Bounds:
 
 def _in_bounds(field: str, kind: Kind, targets: frozenset[Any], ctx: _Context) -> Bounds:
     if field != "updated_at" or kind != "date" or ctx.by_day:
-        return (None, None)
+        return _UNBOUNDED
     return (min(targets), max(targets))
 
 
@@ -471,7 +498,7 @@ def _hull(parts: list[Bounds]) -> Bounds:
     return (lo, hi)
 
 
-def _compile_node(node: Any, ctx: _Context, depth: int) -> tuple[Predicate, Bounds]:
+def _compile_node(node: Any, ctx: _Context, depth: int) -> _Node:
     if not isinstance(node, Mapping):
         raise _invalid("each query item must be an object")
     if "field" in node or node.get("operator") not in GROUP_OPERATORS:
@@ -484,11 +511,13 @@ def _compile_node(node: Any, ctx: _Context, depth: int) -> tuple[Predicate, Boun
     if len(items) > MAX_GROUP_SIZE:
         raise _invalid(f"a maximum of {MAX_GROUP_SIZE} filters is allowed per AND or OR group")
     compiled = [_compile_node(item, ctx, depth + 1) for item in items]
-    preds = tuple(pred for pred, _ in compiled)
-    bounds = [b for _, b in compiled]
-    if node["operator"] == "AND":
-        return (lambda r: all(p(r) for p in preds)), _intersect(bounds)
-    return (lambda r: any(p(r) for p in preds)), _hull(bounds)
+    preds = tuple(item.pred for item in compiled)
+    bounds = [item.bounds for item in compiled]
+    all_exact = all(item.exact for item in compiled)
+    if node["operator"] == "AND":  # intervals intersect exactly
+        return _Node(lambda r: all(p(r) for p in preds), _intersect(bounds), all_exact)
+    # a hull of several intervals may hold gaps: exact only for a single item
+    return _Node(lambda r: any(p(r) for p in preds), _hull(bounds), all_exact and len(items) == 1)
 
 
 # ---------------------------------------------------------------- body
@@ -605,7 +634,7 @@ def compile_search(
         inclusive_range=INCLUSIVE_RANGE_DEFAULT if inclusive_range is None else inclusive_range,
         custom_attribute_types=custom_attribute_types,
     )
-    predicate, bounds = _compile_node(body["query"], ctx, depth=0)
+    root = _compile_node(body["query"], ctx, depth=0)
     per_page, starting_after = _pagination(body, entity)
     cursor = None
     if starting_after is not None:
@@ -615,7 +644,7 @@ def compile_search(
             raise _invalid(f"starting_after is invalid: {exc}") from None
     sort_field, descending, sort_get = _sort(body, ctx)
     return CompiledSearch(
-        matches=predicate,
+        matches=root.pred,
         sort_field=sort_field,
         descending=descending,
         sort_key=_sort_key(sort_get) if sort_get else None,
@@ -623,5 +652,6 @@ def compile_search(
         per_page=per_page,
         starting_after=starting_after,
         cursor=cursor,
-        updated_at_bounds=bounds,
+        updated_at_bounds=root.bounds,
+        bounds_exact=root.exact,
     )

@@ -4,7 +4,7 @@ cursor-list and search responses (pagination families A and B)."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -20,7 +20,8 @@ from emulator.paging import (
 )
 from emulator.pipeline import Ctx, Reply
 from emulator.rendering import envelope
-from emulator.search import SearchError, compile_search, custom_attribute_types
+from emulator.search import CompiledSearch, SearchError, compile_search, custom_attribute_types
+from emulator.splice import TailSplice, render_spliced
 from emulator.store import Store, head_reader
 from emulator.versions import (
     ApiVersion,
@@ -64,6 +65,16 @@ VARIANTS: dict[tuple[str, str], Callable[[dict, ApiVersion], dict]] = {
     ("conversations", PLAINTEXT_VARIANT): _plaintext,
 }
 
+# 2.16 renders that change only a record's last keys (emulator.splice): the key where the
+# changes start, and what the untouched head must not hold (top-level `_` keys never may).
+SPLICES: dict[tuple[str, str], TailSplice] = {
+    # embedded lists (truncated at 10) and merge_history (dropped) come last
+    ("contacts", ""): TailSplice("tags", forbidden=(b'"has_more"', b'"merge_history"')),
+    ("companies", ""): TailSplice("notes"),
+    ("conversations", LIST_VARIANT): TailSplice("conversation_parts"),
+    ("tickets", LIST_VARIANT): TailSplice("ticket_parts"),
+}
+
 _ID_MAX = "\U0010ffff"
 
 
@@ -76,17 +87,33 @@ def record_bytes(ctx: Ctx, entity: str, record_id: str, variant: str = "") -> by
     store = store_of(ctx, entity)
     if record_id not in store:
         return None
-    render = VARIANTS[(entity, variant)] if variant else RENDERERS[entity]
-    read = head_reader(store) if variant == LIST_VARIANT else store.get
+    version = ctx.version
     return ctx.control.renders.get(
         entity,
         record_id,
         store.version(record_id),
-        ctx.version,
-        lambda: read(record_id),
-        render,
+        version,
+        lambda: render_record(store, entity, record_id, version, variant),
         variant,
     )
+
+
+def render_record(
+    store: Store, entity: str, record_id: str, version: ApiVersion, variant: str = ""
+) -> bytes | None:
+    """`orjson.dumps(render(record, version))`: spliced from the stored text when the render
+    allows it (emulator.splice), else parsed and rendered in full."""
+    render = VARIANTS[(entity, variant)] if variant else RENDERERS[entity]
+    splice = SPLICES.get((entity, variant)) if version.modern else None
+    if splice is not None:
+        text = store.get_head_text(record_id)
+        if text is not None:
+            body = render_spliced(text, splice, lambda tail: render(tail, version))
+            if body is not None:
+                return body
+    read = head_reader(store) if variant == LIST_VARIANT else store.get
+    record = read(record_id)
+    return None if record is None else orjson.dumps(render(record, version))
 
 
 def list_variant(entity: str, variant: str = "") -> str:
@@ -169,11 +196,12 @@ def search_reply(
     entity: str,
     list_type: str,
     items_key: str,
-    visible: Callable[[str], bool] = lambda record_id: True,
+    hidden: Container[str] = frozenset(),
     variant: str = "",
 ) -> Reply:
-    """`POST /<entity>/search`. The cursor is read from the body only: a `starting_after` in the
-    query string is ignored, as Intercom does."""
+    """`POST /<entity>/search`; records whose id is in `hidden` (merged contacts) never match.
+    The cursor is read from the body only: a `starting_after` in the query string is ignored,
+    as Intercom does."""
     world = ctx.world
     try:
         compiled = compile_search(
@@ -194,19 +222,92 @@ def search_reply(
     store = store_of(ctx, entity)
     lag = ctx.control.settings.index_lag_seconds
     newest_visible = world.now - lag if lag else None
-    lo, hi = compiled.updated_at_bounds
     query = ctx.body.get("query") if isinstance(ctx.body, dict) else None
     query_key = orjson.dumps(query, option=orjson.OPT_SORT_KEYS)
+    # A query that is exactly its updated_at bounds needs no record read (nor memo) unless the
+    # index lag must read created_at.
+    by_bounds = compiled.bounds_exact and newest_visible is None
+    if by_bounds:
+        accept = _bounds_accept(store, compiled, hidden)
+    else:
+        accept = _predicate_accept(ctx, entity, query_key, store, compiled, hidden, newest_visible)
+
+    field = compiled.sort_field or "updated_at"  # our default order: updated_at descending
+    direction: Direction = "desc" if compiled.descending else "asc"
+    index_range = None
+    if field == "updated_at":
+        ordering = ctx.control.orderings.by_updated_at(store)
+        index_range = updated_range(ordering.pairs, compiled.updated_at_bounds)
+    else:
+        assert compiled.sort_value is not None
+        # (legacy versions read a few conversation fields differently, hence the version)
+        ordering = ctx.control.orderings.by_field(
+            store, f"search:{field}:{ctx.version.modern}", compiled.sort_value
+        )
+    total = _search_total(
+        ctx,
+        (entity, query_key, ctx.version.modern, newest_visible),
+        store,
+        accept,
+        compiled,
+        hidden if by_bounds else None,
+    )
+    return cursor_list_reply(
+        ctx,
+        entity=entity,
+        list_type=list_type,
+        items_key=items_key,
+        ordering=ordering,
+        direction=direction,
+        cursor=compiled.starting_after,
+        per_page=compiled.per_page,
+        accept=accept,
+        total_count=total,
+        index_range=index_range,
+        variant=variant,
+    )
+
+
+def _within_bounds(store: Store, bounds: tuple[int | None, int | None]) -> Callable[[str], bool]:
+    """Is a record live with its `updated_at` within the inclusive bounds? (no record read)"""
+    lo, hi = bounds
+    updated = store.updated_at_by_id()
+
+    def within(record_id: str) -> bool:
+        value = updated.get(record_id)
+        return value is not None and (lo is None or value >= lo) and (hi is None or value <= hi)
+
+    return within
+
+
+def _bounds_accept(
+    store: Store, compiled: CompiledSearch, hidden: Container[str]
+) -> Callable[[str], bool]:
+    """Matching for a query that is exactly its `updated_at` bounds: the store's index."""
+    within = _within_bounds(store, compiled.updated_at_bounds)
+    return lambda record_id: within(record_id) and record_id not in hidden
+
+
+def _predicate_accept(
+    ctx: Ctx,
+    entity: str,
+    query_key: bytes,
+    store: Store,
+    compiled: CompiledSearch,
+    hidden: Container[str],
+    newest_visible: int | None,
+) -> Callable[[str], bool]:
+    """Matching by running the predicate, memoised per query and record version."""
+    lo, hi = compiled.updated_at_bounds
     # Pre-2.16 versions match a few conversation values differently (legacy priority…).
     memo = ctx.control.matches.entries((entity, query_key, ctx.version.modern))
-
     read = head_reader(store)
 
     def accept(record_id: str) -> bool:
         updated = store.updated_at(record_id)
         if (lo is not None and updated < lo) or (hi is not None and updated > hi):
             return False
-        if not visible(record_id):
+        if record_id in hidden:
             return False
         version = store.version(record_id)
         entry = memo.get(record_id)
@@ -225,35 +326,7 @@ def search_reply(
                 return False  # created too recently: not in the search index yet
         return entry[1]
 
-    field = compiled.sort_field or "updated_at"  # our default order: updated_at descending
-    direction: Direction = "desc" if compiled.descending else "asc"
-    index_range = None
-    if field == "updated_at":
-        ordering = ctx.control.orderings.by_updated_at(store)
-        index_range = updated_range(ordering.pairs, compiled.updated_at_bounds)
-    else:
-        assert compiled.sort_value is not None
-        # (legacy versions read a few conversation fields differently, hence the version)
-        ordering = ctx.control.orderings.by_field(
-            store, f"search:{field}:{ctx.version.modern}", compiled.sort_value
-        )
-    total = _search_total(
-        ctx, (entity, query_key, ctx.version.modern, newest_visible), store, accept, compiled
-    )
-    return cursor_list_reply(
-        ctx,
-        entity=entity,
-        list_type=list_type,
-        items_key=items_key,
-        ordering=ordering,
-        direction=direction,
-        cursor=compiled.starting_after,
-        per_page=compiled.per_page,
-        accept=accept,
-        total_count=total,
-        index_range=index_range,
-        variant=variant,
-    )
+    return accept
 
 
 class _LazyRecord(Mapping[str, Any]):
@@ -299,17 +372,28 @@ class _LazyRecord(Mapping[str, Any]):
 
 
 def _search_total(
-    ctx: Ctx, key: tuple, store: Store, accept: Callable[[str], bool], compiled: Any
+    ctx: Ctx,
+    key: tuple,
+    store: Store,
+    accept: Callable[[str], bool],
+    compiled: CompiledSearch,
+    exact_hidden: Container[str] | None,
 ) -> int:
-    """Number of matches, cached until the store changes (a pass over the `updated_at` bounds
-    per distinct query)."""
+    """Number of matches, cached until the store changes. With `exact_hidden` (the query is
+    exactly its `updated_at` bounds; the hidden ids) it is the width of the bisected range less
+    the hidden ids in it; otherwise a pass of `accept` over the range per distinct query."""
     counts = ctx.control.search_counts
     full_key = (*key, ctx.control.generations.of(store))
     total = counts.get(full_key)
     if total is None:
         snapshot = store.updated_index()
         start, stop = updated_range(snapshot, compiled.updated_at_bounds)
-        total = sum(1 for i in range(start, stop) if accept(snapshot[i][1]))
+        if exact_hidden is not None:
+            within = _within_bounds(store, compiled.updated_at_bounds)
+            in_range = max(0, stop - start)  # bounds may cross (lo > hi): nothing matches
+            total = in_range - sum(1 for record_id in exact_hidden if within(record_id))
+        else:
+            total = sum(1 for i in range(start, stop) if accept(snapshot[i][1]))
         if len(counts) > 10_000:
             counts.clear()
         counts[full_key] = total

@@ -96,6 +96,15 @@ class Store:
             del record[key]
         return record
 
+    def get_head_text(self, id: str) -> bytes | None:
+        """The orjson text of the packed head (packed storage only, else None): the record as
+        ``get`` returns it, except that a ``parts_key`` value holds only ``{type,
+        total_count}``. For renderers that splice text instead of parsing (emulator.splice)."""
+        raw = self._data.get(id)
+        if raw is None or self.storage == "dict":
+            return None
+        return self._head_packer.text(raw)
+
     def _unpack(self, raw: bytes, parts: bool = False) -> Any:
         return (self._parts_packer if parts else self._head_packer).unpack(raw)
 
@@ -150,6 +159,10 @@ class Store:
 
     def updated_at(self, id: str) -> int:
         return self._updated[id]
+
+    def updated_at_by_id(self) -> Mapping[str, int]:
+        """id -> ``updated_at`` of every live record. A live view: do not mutate."""
+        return self._updated
 
     def version(self, id: str) -> int:
         return self._version[id]
@@ -289,10 +302,14 @@ class _Packer:
         return b"\x00" + deflate.compress(raw) + deflate.flush()
 
     def unpack(self, raw: bytes) -> Any:
+        return orjson.loads(self.text(raw))
+
+    def text(self, raw: bytes) -> bytes:
+        """The JSON text of a packed blob."""
         if raw[0] == 0:
             inflate = zlib.decompressobj(zdict=self._zdict)
-            return orjson.loads(inflate.decompress(memoryview(raw)[1:]))
-        return orjson.loads(raw)
+            return inflate.decompress(memoryview(raw)[1:])
+        return raw
 
 
 class _IdsView(Sequence[str]):

@@ -1,0 +1,72 @@
+"""Rendering a packed record by re-serialising only its tail.
+
+A record in `json`/`zjson` storage is the orjson text of its dict. The 2.16 renders of list
+records change only keys near the end of the canonical key order: internal `_` keys, a
+contact's embedded lists and `merge_history`, the parts shell of a conversation or ticket. So
+the render is the stored text up to the first key that may change (the *anchor*), followed by
+the render of the remaining keys — parsing and re-serialising ~a third of a contact instead of
+all of it, and the same bytes as `orjson.dumps(render(orjson.loads(text)))`, because:
+
+- orjson writes a dict as `{"k":v,"k":v}` with nothing between members, so the text of a dict
+  is the text of its first keys followed by the text of the others, and `dumps(loads(t)) == t`
+  for text orjson wrote;
+- the anchor found is a key of the *top-level* object: `,"` cannot occur inside a JSON string
+  (a quote in a string is escaped) so the match is a key, and `{` + the rest parses as one
+  object only if that key sits at depth 1 (deeper, the rest closes more objects than it opens);
+- the renderers given here treat each top-level key on its own (drop it, or rebuild its value
+  alone), so rendering the tail alone gives the tail of the full render;
+- the head must not hold anything the renderer changes: the caller names byte markers that must
+  not occur in it at all (conservatively: at any depth), e.g. `,"_` for internal keys.
+
+Anything unexpected (no anchor, a marker in the head, the tail not an object) returns None and
+the caller takes the full parse + render path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+INTERNAL_KEY = b',"_'  # a key starting with "_" (never served), after another member
+
+
+@dataclass(frozen=True)
+class TailSplice:
+    """Where a renderer's changes start in a record's text, and what its head must not hold."""
+
+    anchor: str  # the first top-level key whose value the renderer may change
+    forbidden: tuple[bytes, ...] = ()  # markers the head must not contain (besides `,"_`)
+
+    @property
+    def marker(self) -> bytes:
+        return b',"' + self.anchor.encode() + b'":'
+
+
+def render_spliced(
+    text: bytes, splice: TailSplice, render_tail: Callable[[dict[str, Any]], dict[str, Any]]
+) -> bytes | None:
+    """`orjson.dumps(render(record))` for the record whose orjson text is `text`, with only the
+    keys from `splice.anchor` on parsed and rendered (`render_tail`); None when the shortcut
+    does not apply."""
+    cut = text.rfind(splice.marker)
+    if cut <= 0:
+        return None
+    head = text[:cut]
+    if head.startswith(b'{"_') or INTERNAL_KEY in head:
+        return None
+    for marker in splice.forbidden:
+        if marker in head:
+            return None
+    try:
+        tail = orjson.loads(b"{" + text[cut + 1 :])
+    except orjson.JSONDecodeError:
+        return None  # the anchor matched a nested key
+    if not isinstance(tail, dict):
+        return None
+    rendered = render_tail(tail)
+    if not rendered:
+        return head + b"}"
+    return head + b"," + orjson.dumps(rendered)[1:]
