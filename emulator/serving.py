@@ -70,7 +70,7 @@ VARIANTS: dict[tuple[str, str], Callable[[dict, ApiVersion], dict]] = {
 SPLICES: dict[tuple[str, str], TailSplice] = {
     # embedded lists (truncated at 10) and merge_history (dropped) come last
     ("contacts", ""): TailSplice("tags", forbidden=(b'"has_more"', b'"merge_history"')),
-    ("companies", ""): TailSplice("notes"),
+    ("companies", ""): TailSplice(None),  # 2.16 companies: internal keys dropped, if any
     ("conversations", LIST_VARIANT): TailSplice("conversation_parts"),
     ("tickets", LIST_VARIANT): TailSplice("ticket_parts"),
 }

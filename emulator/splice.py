@@ -15,8 +15,12 @@ all of it, and the same bytes as `orjson.dumps(render(orjson.loads(text)))`, bec
   object only if that key sits at depth 1 (deeper, the rest closes more objects than it opens);
 - the renderers given here treat each top-level key on its own (drop it, or rebuild its value
   alone), so rendering the tail alone gives the tail of the full render;
-- the head must not hold anything the renderer changes: the caller names byte markers that must
-  not occur in it at all (conservatively: at any depth), e.g. `,"_` for internal keys.
+- the head must not hold anything the renderer changes: internal (`_`) keys come after every
+  other key in the store's text (`Store.get_head_text`), so after the anchor; for anything else
+  the caller names byte markers that must not occur in the head at all (conservatively: at any
+  depth), e.g. `"has_more"` for a contact's embedded lists.
+A renderer that only drops internal keys (2.16 companies) needs no anchor: a record whose text
+holds no key starting with `_` (at any depth, conservatively) is served exactly as stored.
 
 Anything unexpected (no anchor, a marker in the head, the tail not an object) returns None and
 the caller takes the full parse + render path.
@@ -37,29 +41,32 @@ INTERNAL_KEY = b',"_'  # a key starting with "_" (never served), after another m
 class TailSplice:
     """Where a renderer's changes start in a record's text, and what its head must not hold."""
 
-    anchor: str  # the first top-level key whose value the renderer may change
-    forbidden: tuple[bytes, ...] = ()  # markers the head must not contain (besides `,"_`)
+    # The first top-level key whose value the renderer may change; None: the renderer only
+    # drops internal keys, so a record without any is served as stored.
+    anchor: str | None
+    forbidden: tuple[bytes, ...] = ()  # markers the head must not contain
 
     @property
     def marker(self) -> bytes:
-        return b',"' + self.anchor.encode() + b'":'
+        return b',"' + (self.anchor or "").encode() + b'":'
 
 
 def render_spliced(
     text: bytes, splice: TailSplice, render_tail: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> bytes | None:
-    """`orjson.dumps(render(record))` for the record whose orjson text is `text`, with only the
-    keys from `splice.anchor` on parsed and rendered (`render_tail`); None when the shortcut
-    does not apply."""
+    """`orjson.dumps(render(record))` for the record whose orjson text is `text` (internal keys
+    last), with only the keys from `splice.anchor` on parsed and rendered (`render_tail`); None
+    when the shortcut does not apply."""
+    if splice.anchor is None:
+        if text.startswith(b'{"_') or INTERNAL_KEY in text:
+            return None
+        return _unchanged(text, splice)
     cut = text.rfind(splice.marker)
     if cut <= 0:
         return None
-    head = text[:cut]
-    if head.startswith(b'{"_') or INTERNAL_KEY in head:
+    head = _unchanged(text[:cut], splice)
+    if head is None:
         return None
-    for marker in splice.forbidden:
-        if marker in head:
-            return None
     try:
         tail = orjson.loads(b"{" + text[cut + 1 :])
     except orjson.JSONDecodeError:
@@ -70,3 +77,11 @@ def render_spliced(
     if not rendered:
         return head + b"}"
     return head + b"," + orjson.dumps(rendered)[1:]
+
+
+def _unchanged(head: bytes, splice: TailSplice) -> bytes | None:
+    """`head` if it holds none of the splice's forbidden markers, else None."""
+    for marker in splice.forbidden:
+        if marker in head:
+            return None
+    return head

@@ -99,7 +99,8 @@ class Store:
     def get_head_text(self, id: str) -> bytes | None:
         """The orjson text of the packed head (packed storage only, else None): the record as
         ``get`` returns it, except that a ``parts_key`` value holds only ``{type,
-        total_count}``. For renderers that splice text instead of parsing (emulator.splice)."""
+        total_count}``, and that internal (``_``) keys come after every other key. For
+        renderers that splice text instead of parsing (emulator.splice)."""
         raw = self._data.get(id)
         if raw is None or self.storage == "dict":
             return None
@@ -220,13 +221,13 @@ class Store:
         if self.storage == "dict":
             self._data[id] = record
         elif key is None:
-            self._data[id] = self._head_packer.pack(record)
+            self._data[id] = self._head_packer.pack(_internal_keys_last(record))
         else:
             shell = record[key]
             self._parts[id] = self._parts_packer.pack(shell[key])
             head = dict(record)
             head[key] = {"type": shell["type"], "total_count": shell["total_count"]}
-            self._data[id] = self._head_packer.pack(head)
+            self._data[id] = self._head_packer.pack(_internal_keys_last(head))
         self._note_updated(id, record["updated_at"], is_new)
         self._version[id] = self._version.get(id, 0) + 1
         self._created[id] = record.get("created_at")
@@ -256,6 +257,27 @@ class Store:
                 self._updated[id] = updated_at
             if self._by_updated is not None and previous != updated_at:
                 self._dirty.setdefault(id, previous)
+
+
+# key layout -> do its internal keys all come last? (records of a kind share a few layouts)
+_INTERNAL_LAST: dict[tuple[str, ...], bool] = {}
+
+
+def _internal_keys_last(record: dict) -> dict:
+    """`record`, or a copy with its internal (`_`) keys moved after the others: packed text then
+    ends with every key a client never sees (``get_head_text``), whatever the writer's order."""
+    layout = tuple(record)
+    last = _INTERNAL_LAST.get(layout)
+    if last is None:
+        internal = [k.startswith("_") for k in layout]
+        last = internal == sorted(internal)  # False… then True…
+        if len(_INTERNAL_LAST) > 1024:
+            _INTERNAL_LAST.clear()
+        _INTERNAL_LAST[layout] = last
+    if last:
+        return record
+    public = {k: v for k, v in record.items() if not k.startswith("_")}
+    return public | {k: v for k, v in record.items() if k.startswith("_")}
 
 
 def head_reader(store: Store) -> Callable[[str], dict | None]:
