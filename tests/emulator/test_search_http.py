@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from emulator.cursors import decode_cursor
+from emulator.search import compile_search
 from emulator.world import WorldConfig
 
 ITEMS_KEY = {"contacts": "data", "conversations": "conversations", "tickets": "tickets"}
@@ -177,3 +178,31 @@ def test_refusals_over_http(emulator, body, code):
     payload = response.json()
     assert payload["type"] == "error.list"
     assert payload["errors"][0]["code"] == code
+
+
+@pytest.mark.parametrize("entity", ["contacts", "conversations", "tickets"])
+def test_updated_at_range_totals_count_the_served_records(emulator_factory, entity):
+    """Queries that are exactly an `updated_at` range are counted from the store's index (no
+    predicate run): the total must still be the served records, merged contacts excluded, also
+    after the world changed. `json` storage: served records are spliced from stored text."""
+    emu = emulator_factory(WorldConfig(seed=11, scale="tiny", storage="json"))
+    for _ in range(2):
+        records = world_records(emu, entity)
+        middle = median_updated_at(records)
+        since = {"field": "updated_at", "operator": ">", "value": middle - 86_400}
+        until = {"field": "updated_at", "operator": "<", "value": middle + 86_400}
+        for query in (since, {"operator": "AND", "value": [since, until]}):
+            body = {"query": query, **ascending(), "pagination": {"per_page": 7}}
+            with httpx.Client(base_url=emu.base_url, headers=emu.headers(), timeout=30) as http:
+                first = http.post(f"/{entity}/search", json=body).json()
+            served = search_all(emu, entity, {"query": query, **ascending()})
+            assert first["total_count"] == len(served) == len({r["id"] for r in served})
+            # the same records as the predicate selects (merged contacts excluded)
+            predicate = compile_search(
+                {"query": query}, entity=entity, timezone=emu.world.timezone
+            ).matches
+            assert {r["id"] for r in served} == {r["id"] for r in records if predicate(r)}
+            assert served == [
+                r for r in sorted(served, key=lambda r: (r["updated_at"], r["id"]))
+            ]  # ascending by (updated_at, id)
+        emu.advance(86_400)
