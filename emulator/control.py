@@ -145,6 +145,7 @@ class Control:
         self.orderings = Orderings(self.generations)
         self.matches = MatchCache()
         self.search_counts: dict[tuple, int] = {}
+        self._warm_orderings()
 
     def replace_world(self, world: World) -> None:
         """Swap in a freshly generated world (POST /_emulator/reset)."""
@@ -155,6 +156,11 @@ class Control:
         self.orderings.clear()
         self.matches.clear()
         self.search_counts.clear()
+        self._warm_orderings()
+
+    def _warm_orderings(self) -> None:
+        # GET /contacts and /companies walk creation order (contact and company lists)
+        self.orderings.warm([self.world.contacts, self.world.companies])
 
     def _scroll_clock(self) -> float:
         return self.world.now + self.wall_clock()

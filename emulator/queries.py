@@ -86,6 +86,12 @@ class Orderings:
 
         return self._ordering(store, "created_at", build, immutable=True)
 
+    def warm(self, stores: list[Store]) -> None:
+        """Build the creation-time orderings of `stores` now (server start), as the store's
+        own indexes are: not while a client waits for its first page (~0.07 s per 100k)."""
+        for store in stores:
+            self.by_created_at(store)
+
     def _ordering(
         self,
         store: Store,
