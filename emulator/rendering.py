@@ -32,34 +32,40 @@ class RenderCache:
         self._cache: dict[tuple, tuple[int, bytes]] = {}
         self._lock = threading.Lock()
 
-    def get(
+    def get_many(
         self,
         entity: str,
-        record_id: str,
-        record_version: int,
         version: ApiVersion,
-        produce: Callable[[], bytes | None],
-        variant: str = "",
-    ) -> bytes | None:
-        """The cached JSON of a record, or `produce()` (None: no such record) stored."""
-        key = (entity, record_id, version.shape, variant)
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] == record_version:
-            return cached[1]
-        body = produce()
-        if body is None:
-            return None
-        if len(body) <= self._max_item:
-            with self._lock:
-                if self._bytes + len(body) > self._max_bytes:
-                    self._cache.clear()  # crude but bounded
-                    self._bytes = 0
-                previous = self._cache.get(key)
-                if previous is not None:
-                    self._bytes -= len(previous[1])
-                self._cache[key] = (record_version, body)
-                self._bytes += len(body)
-        return body
+        variant: str,
+        records: list[tuple[str, int]],
+        produce: Callable[[str], bytes | None],
+    ) -> list[bytes | None]:
+        """`get` for the `(id, record version)` pairs of a page; `produce(id)` renders one."""
+        shape = version.shape
+        cache = self._cache
+        out: list[bytes | None] = []
+        for record_id, record_version in records:
+            key = (entity, record_id, shape, variant)
+            cached = cache.get(key)
+            if cached is not None and cached[0] == record_version:
+                out.append(cached[1])
+                continue
+            body = produce(record_id)
+            if body is not None and len(body) <= self._max_item:
+                self._put(key, record_version, body)
+            out.append(body)
+        return out
+
+    def _put(self, key: tuple, record_version: int, body: bytes) -> None:
+        with self._lock:
+            if self._bytes + len(body) > self._max_bytes:
+                self._cache.clear()  # crude but bounded
+                self._bytes = 0
+            previous = self._cache.get(key)
+            if previous is not None:
+                self._bytes -= len(previous[1])
+            self._cache[key] = (record_version, body)
+            self._bytes += len(body)
 
     def clear(self) -> None:
         with self._lock:

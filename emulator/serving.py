@@ -84,18 +84,19 @@ def store_of(ctx: Ctx, entity: str) -> Store:
 
 def record_bytes(ctx: Ctx, entity: str, record_id: str, variant: str = "") -> bytes | None:
     """The JSON of one record in the request's version, from the render cache."""
+    return records_bytes(ctx, entity, [record_id], variant)[0]
+
+
+def records_bytes(
+    ctx: Ctx, entity: str, record_ids: Sequence[str], variant: str = ""
+) -> list[bytes | None]:
+    """The JSON of each record (None: no such record) in the request's version, from the
+    render cache."""
     store = store_of(ctx, entity)
-    if record_id not in store:
-        return None
     version = ctx.version
-    return ctx.control.renders.get(
-        entity,
-        record_id,
-        store.version(record_id),
-        version,
-        lambda: render_record(store, entity, record_id, version, variant),
-        variant,
-    )
+    records = [(i, store.version(i)) if i in store else (i, -1) for i in record_ids]
+    render = _record_renderer(store, entity, version, variant)
+    return ctx.control.renders.get_many(entity, version, variant, records, render)
 
 
 def render_record(
@@ -103,17 +104,31 @@ def render_record(
 ) -> bytes | None:
     """`orjson.dumps(render(record, version))`: spliced from the stored text when the render
     allows it (emulator.splice), else parsed and rendered in full."""
+    return _record_renderer(store, entity, version, variant)(record_id)
+
+
+def _record_renderer(
+    store: Store, entity: str, version: ApiVersion, variant: str
+) -> Callable[[str], bytes | None]:
+    """`render_record` for one store, version and variant."""
     render = VARIANTS[(entity, variant)] if variant else RENDERERS[entity]
     splice = SPLICES.get((entity, variant)) if version.modern else None
-    if splice is not None:
-        text = store.get_head_text(record_id)
-        if text is not None:
-            body = render_spliced(text, splice, lambda tail: render(tail, version))
-            if body is not None:
-                return body
     read = head_reader(store) if variant == LIST_VARIANT else store.get
-    record = read(record_id)
-    return None if record is None else orjson.dumps(render(record, version))
+
+    def render_tail(tail: dict[str, Any]) -> dict[str, Any]:
+        return render(tail, version)
+
+    def render_one(record_id: str) -> bytes | None:
+        if splice is not None:
+            text = store.get_head_text(record_id)
+            if text is not None:
+                body = render_spliced(text, splice, render_tail)
+                if body is not None:
+                    return body
+        record = read(record_id)
+        return None if record is None else orjson.dumps(render(record, version))
+
+    return render_one
 
 
 def list_variant(entity: str, variant: str = "") -> str:
@@ -138,7 +153,7 @@ def cursor_list_reply(
     """A family A/B page: `{type, <items_key>: [...], total_count, pages}`."""
     page = cursor_page(ordering, direction, cursor, per_page, accept, index_range)
     variant = list_variant(entity, variant)
-    items = [record_bytes(ctx, entity, record_id, variant) for _, record_id in page.pairs]
+    items = records_bytes(ctx, entity, [record_id for _, record_id in page.pairs], variant)
     body = envelope(
         {"type": list_type},
         items_key,
