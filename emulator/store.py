@@ -16,6 +16,10 @@ so a reader holding an old dict keeps a consistent snapshot.
 Stores of conversations and tickets have a ``parts_key`` ("conversation_parts" /
 "ticket_parts"): packed modes keep the parts list in a separate blob, so ``get_head(id)`` (the
 record without that key, what list and search endpoints serve) needn't parse the parts.
+
+Packed text puts a record's internal (``_``) keys after all others (a writer's order is kept
+otherwise, and generated records have them last anyway), so ``get_head_text(id)`` lets a
+renderer serve the stored text up to its last keys without parsing the rest (emulator.splice).
 """
 
 from __future__ import annotations
