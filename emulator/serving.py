@@ -4,7 +4,7 @@ cursor-list and search responses (pagination families A and B)."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -211,7 +211,7 @@ def search_reply(
     entity: str,
     list_type: str,
     items_key: str,
-    hidden: Container[str] = frozenset(),
+    hidden: Collection[str] = frozenset(),
     variant: str = "",
 ) -> Reply:
     """`POST /<entity>/search`; records whose id is in `hidden` (merged contacts) never match.
@@ -296,7 +296,7 @@ def _within_bounds(store: Store, bounds: tuple[int | None, int | None]) -> Calla
 
 
 def _bounds_accept(
-    store: Store, compiled: CompiledSearch, hidden: Container[str]
+    store: Store, compiled: CompiledSearch, hidden: Collection[str]
 ) -> Callable[[str], bool]:
     """Matching for a query that is exactly its `updated_at` bounds: the store's index."""
     within = _within_bounds(store, compiled.updated_at_bounds)
@@ -309,7 +309,7 @@ def _predicate_accept(
     query_key: bytes,
     store: Store,
     compiled: CompiledSearch,
-    hidden: Container[str],
+    hidden: Collection[str],
     newest_visible: int | None,
 ) -> Callable[[str], bool]:
     """Matching by running the predicate, memoised per query and record version."""
@@ -392,7 +392,7 @@ def _search_total(
     store: Store,
     accept: Callable[[str], bool],
     compiled: CompiledSearch,
-    exact_hidden: Container[str] | None,
+    exact_hidden: Collection[str] | None,
 ) -> int:
     """Number of matches, cached until the store changes. With `exact_hidden` (the query is
     exactly its `updated_at` bounds; the hidden ids) it is the width of the bisected range less
