@@ -29,12 +29,20 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
+from sources.intercom.arrow_rows import (
+    ROOT_SYSTEM_COLUMNS,
+    ArrowShaper,
+    batched,
+    declare_nested_tables,
+    nested_table_name,
+    page_tables,
+)
 from sources.intercom.client import IntercomClient
 from sources.intercom.cursor import HorizonCursor
 from sources.intercom.lookups import Workspace
-from sources.intercom.records import link_rows, list_items, to_row
+from sources.intercom.records import link_rows, list_items
 from sources.intercom.schema import custom_attribute_columns, table_columns
-from sources.intercom.settings import LOADER_FILE_FORMAT, merge_hints
+from sources.intercom.settings import LOADER_FILE_FORMAT, ROWS_PER_ITEM, merge_hints
 
 SCROLL_PATH = "/companies/scroll"
 # Resource-state key: the next run admits only versions updated at or after this.
@@ -44,12 +52,13 @@ SINCE_KEY = "scan_since"
 DRAIN_SECONDS = 30.0
 LINKS = {"tags": ("tags", "tag_id"), "segments": ("segments", "segment_id")}
 DROPPED = ("notes",)
+NESTED_TABLES = tuple(nested_table_name("companies", field) for field in LINKS)
 
 
 def companies_resource(
     client: IntercomClient, workspace: Workspace, *, start_value: int | None
 ) -> DltResource:
-    api_version = client.api_version
+    columns = table_columns("companies", client.api_version)
 
     def companies() -> Iterator[Any]:
         # By name: a parallelized generator runs in a worker thread.
@@ -68,8 +77,17 @@ def companies_resource(
             state, start_value=max(bounds) if bounds else None, settled_before=scan_started
         )
         loaded_this_run: set[str] = set()
-        first = True
-        for page in read_ahead(client.iter_scroll(SCROLL_PATH, items_key="data")):
+        shaper = ArrowShaper(
+            "companies", {"companies": {**columns, **custom_columns}}, NESTED_TABLES
+        )
+        shaper.use_row_ids_of("companies")
+        first_hints = dlt.mark.make_hints(columns=custom_columns)
+
+        def fresh_pages() -> Iterator[list[dict]]:
+            for page in read_ahead(client.iter_scroll(SCROLL_PATH, items_key="data")):
+                yield admitted(page)
+
+        def admitted(page: list[dict]) -> list[dict]:
             rows = []
             for company in page:
                 company_id = str(company["id"])
@@ -81,25 +99,27 @@ def companies_resource(
                 if cursor.admit(company_id, company.get("updated_at")):
                     loaded_this_run.add(company_id)
                     rows.append(shape_company(company))
-            if not rows:
-                continue
-            if first:
-                rows = dlt.mark.with_hints(rows, dlt.mark.make_hints(columns=custom_columns))
-                first = False
-            yield rows
+            return rows
+
+        for rows in batched(fresh_pages(), ROWS_PER_ITEM):
+            # Typed custom attribute columns, declared once the definitions are known.
+            yield from page_tables(shaper, rows, hints=first_hints)
+            first_hints = None
         state[SINCE_KEY] = scan_started - 1  # a second early: clocks stamp whole seconds
         cursor.prune(scan_started - 1)  # the next run reads nothing older
 
-    return dlt.resource(
+    resource = dlt.resource(
         companies,
         name="companies",
         # Runs in dlt's thread pool, overlapping its HTTP waits with the other resources'.
         parallelized=True,
         write_disposition=merge_hints(),
         primary_key="id",
-        columns=table_columns("companies", api_version),
+        columns={**columns, **ROOT_SYSTEM_COLUMNS},
         file_format=LOADER_FILE_FORMAT,
     )
+    declare_nested_tables(resource, dict.fromkeys(NESTED_TABLES, "companies"))
+    return resource
 
 
 _END = object()
@@ -142,7 +162,8 @@ def read_ahead(pages: Iterator[list[dict]], drain_seconds: float = DRAIN_SECONDS
 
 
 def shape_company(company: dict) -> dict:
-    """One scroll item -> companies row (link lists for tags/segments). Pure; copies."""
+    """One scroll item -> companies row (link lists for tags/segments), before
+    `records.to_row` (the Arrow path types the raw values itself). Pure; copies."""
     row = dict(company)
     company_id = str(row["id"])
     for field, (items_key, column) in LINKS.items():
@@ -152,4 +173,4 @@ def shape_company(company: dict) -> dict:
             )
     for field in DROPPED:
         row.pop(field, None)
-    return to_row(row)
+    return row

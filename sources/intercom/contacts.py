@@ -35,6 +35,14 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
+from sources.intercom.arrow_rows import (
+    ROOT_SYSTEM_COLUMNS,
+    ArrowShaper,
+    batched,
+    declare_nested_tables,
+    nested_table_name,
+    page_tables,
+)
 from sources.intercom.client import IntercomClient
 from sources.intercom.cursor import HorizonCursor
 from sources.intercom.lookups import Workspace
@@ -47,6 +55,7 @@ from sources.intercom.settings import (
     CONTACT_SPLIT_PROBES,
     LOADER_FILE_FORMAT,
     MAX_PAGE_SIZE,
+    ROWS_PER_ITEM,
     at_least,
     merge_hints,
 )
@@ -74,6 +83,10 @@ LINKS = {
     "companies": ("company_id", "/contacts/{id}/companies"),
 }
 SUBSCRIPTION_LISTS = ("opted_in_subscription_types", "opted_out_subscription_types")
+NESTED_TABLES = tuple(
+    nested_table_name("contacts", field)
+    for field in (*LINKS, *SUBSCRIPTION_LISTS, "social_profiles")
+)
 DROPPED = ("notes",)  # truncated preview lists we do not sync
 
 MERGED_COLUMNS = {
@@ -95,6 +108,7 @@ def contacts_resource(
     """`end_value` (exclusive): load only versions updated before it (a backfill chunk)."""
     api_version = client.api_version
     with_merges = at_least(api_version, MERGE_HISTORY_MIN_VERSION)
+    columns = table_columns("contacts", api_version)
     params = {"include_merge_history": "true"} if with_merges else None
 
     def contacts() -> Iterator[Any]:
@@ -104,41 +118,45 @@ def contacts_resource(
         cursor = HorizonCursor(state, start_value=start_value, settled_before=client.server_time())
         window = contact_window(cursor.since, tz, CONTACT_SAFETY_DAYS)
         custom_columns = custom_attribute_columns(workspace.data_attributes("contact"))
-        first = True
+        shaper = ArrowShaper("contacts", {"contacts": {**columns, **custom_columns}}, NESTED_TABLES)
+        shaper.use_row_ids_of("contacts")
+        first_hints = dlt.mark.make_hints(columns=custom_columns)
         per_page = min(page_size, MAX_PAGE_SIZE)
         slices = plan_slices(client, window, tz, per_page=per_page, end_value=end_value)
         pages = concurrent_pages(
             [_slice_pages(client, piece, per_page, params) for piece in slices],
         )
         loaded_this_run: set[str] = set()
-        for page in pages:
-            fresh = []
-            for contact in page:
-                # A contact changed while we page comes again, newer, on a later page. Load
-                # one version per run (two rows of one id in a load would duplicate it or
-                # keep the older one) and leave the newer to the next run's window.
-                if contact["id"] in loaded_this_run:
-                    continue
-                if end_value is not None and (contact.get("updated_at") or 0) >= end_value:
-                    continue  # search bounds by whole local days; the chunk ends to the second
-                if cursor.admit(contact["id"], contact.get("updated_at")):
-                    fresh.append(contact)
-                    loaded_this_run.add(contact["id"])
-            if not fresh:
-                continue
-            complete_links(client, fresh)
+
+        def fresh_pages() -> Iterator[list[dict]]:
+            for page in pages:
+                fresh = []
+                for contact in page:
+                    # A contact changed while we page comes again, newer, on a later page.
+                    # Load one version per run (two rows of one id in a load would duplicate
+                    # it or keep the older one) and leave the newer to the next run's window.
+                    if contact["id"] in loaded_this_run:
+                        continue
+                    if end_value is not None and (contact.get("updated_at") or 0) >= end_value:
+                        continue  # search bounds by whole local days; the chunk ends to the second
+                    if cursor.admit(contact["id"], contact.get("updated_at")):
+                        fresh.append(contact)
+                        loaded_this_run.add(contact["id"])
+                if fresh:
+                    complete_links(client, fresh)
+                    yield fresh
+
+        for batch in batched(fresh_pages(), ROWS_PER_ITEM):
             rows, merged = [], []
-            for contact in fresh:
+            for contact in batch:
                 row, merges = shape_contact(contact)
                 rows.append(row)
                 merged.extend(merges)
-            if first:
-                # Typed custom attribute columns, declared once the definitions are known.
-                rows = dlt.mark.with_hints(rows, dlt.mark.make_hints(columns=custom_columns))
-                first = False
-            yield rows
+            # Typed custom attribute columns, declared once the definitions are known.
+            yield from page_tables(shaper, rows, hints=first_hints)
+            first_hints = None
             if merged:
-                yield dlt.mark.with_table_name(merged, MERGED_TABLE)
+                yield dlt.mark.with_table_name([to_row(m) for m in merged], MERGED_TABLE)
         if cursor.since is not None:
             # Keep the versions the next run's window can return (everything after `after`).
             cursor.prune(contact_window(cursor.since, tz, CONTACT_SAFETY_DAYS).after + 1)
@@ -171,7 +189,8 @@ def contacts_resource(
         file_format=LOADER_FILE_FORMAT,
         create_table_variant=True,
     )
-    resource.apply_hints(columns=table_columns("contacts", api_version))
+    resource.apply_hints(columns={**columns, **ROOT_SYSTEM_COLUMNS})
+    declare_nested_tables(resource, dict.fromkeys(NESTED_TABLES, "contacts"))
     return resource
 
 
@@ -329,7 +348,8 @@ def _has_more_pages(body: dict) -> bool:
 
 
 def shape_contact(contact: dict) -> tuple[dict, list[dict]]:
-    """One search result -> (contacts row, contacts_merged rows). Pure; copies the record."""
+    """One search result -> (contacts row, contacts_merged rows), before `records.to_row`
+    (the Arrow path types the raw values itself). Pure; copies the record."""
     row = dict(contact)
     contact_id = str(row["id"])
     for field, (column, _) in LINKS.items():
@@ -356,4 +376,4 @@ def shape_contact(contact: dict) -> tuple[dict, list[dict]]:
         for item in row.pop("merge_history", None) or []
         if isinstance(item, dict) and item.get("source_contact_id")
     ]
-    return to_row(row), [to_row(m) for m in merges]
+    return row, merges
