@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -46,7 +47,7 @@ class TailSplice:
     anchor: str | None
     forbidden: tuple[bytes, ...] = ()  # markers the head must not contain
 
-    @property
+    @cached_property
     def marker(self) -> bytes:
         return b',"' + (self.anchor or "").encode() + b'":'
 

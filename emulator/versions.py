@@ -157,27 +157,23 @@ def truncate_embedded_lists(record: dict[str, Any]) -> None:
     """Embedded `{"type":"list","data":[…],"has_more":…}` lists keep their first 10 items."""
     changed: list[tuple[str, dict[str, Any]]] = []
     for key, value in record.items():
-        if (
-            isinstance(value, dict)
-            and "has_more" in value
-            and value.get("type") == "list"
-            and isinstance(value.get("data"), list)
-        ):
-            items = value["data"]
-            if (
-                len(items) <= EMBEDDED_LIST_LIMIT
-                and type(value.get("total_count")) is int  # not True/1.0: those re-serialise
-                and value["total_count"] == len(items)
-                and value["has_more"] is False
-            ):
+        if not isinstance(value, dict) or "has_more" not in value:
+            continue
+        items = value.get("data")
+        if value.get("type") != "list" or not isinstance(items, list):
+            continue
+        count = len(items)
+        if count <= EMBEDDED_LIST_LIMIT and value["has_more"] is False:
+            total = value.get("total_count")
+            if type(total) is int and total == count:  # not True/1.0: those re-serialise
                 continue  # already what the rebuild below would produce (same keys, order)
-            truncated = {
-                **value,
-                "data": items[:EMBEDDED_LIST_LIMIT],
-                "total_count": len(items),
-                "has_more": len(items) > EMBEDDED_LIST_LIMIT,
-            }
-            changed.append((key, truncated))
+        truncated = {
+            **value,
+            "data": items[:EMBEDDED_LIST_LIMIT],
+            "total_count": count,
+            "has_more": count > EMBEDDED_LIST_LIMIT,
+        }
+        changed.append((key, truncated))
     for key, truncated in changed:  # replaced after the loop: never edit a dict being iterated
         record[key] = truncated
 
