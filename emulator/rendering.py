@@ -40,10 +40,12 @@ class RenderCache:
         records: list[tuple[str, int]],
         produce: Callable[[str], bytes | None],
     ) -> list[bytes | None]:
-        """`get` for the `(id, record version)` pairs of a page; `produce(id)` renders one."""
+        """The cached JSON of each `(id, record version)` of a page, else `produce(id)` (None:
+        no such record), stored."""
         shape = version.shape
         cache = self._cache
         out: list[bytes | None] = []
+        fresh: list[tuple[tuple, int, bytes]] = []
         for record_id, record_version in records:
             key = (entity, record_id, shape, variant)
             cached = cache.get(key)
@@ -52,20 +54,23 @@ class RenderCache:
                 continue
             body = produce(record_id)
             if body is not None and len(body) <= self._max_item:
-                self._put(key, record_version, body)
+                fresh.append((key, record_version, body))
             out.append(body)
+        if fresh:
+            self._put(fresh)
         return out
 
-    def _put(self, key: tuple, record_version: int, body: bytes) -> None:
+    def _put(self, entries: list[tuple[tuple, int, bytes]]) -> None:
         with self._lock:
-            if self._bytes + len(body) > self._max_bytes:
-                self._cache.clear()  # crude but bounded
-                self._bytes = 0
-            previous = self._cache.get(key)
-            if previous is not None:
-                self._bytes -= len(previous[1])
-            self._cache[key] = (record_version, body)
-            self._bytes += len(body)
+            for key, record_version, body in entries:
+                if self._bytes + len(body) > self._max_bytes:
+                    self._cache.clear()  # crude but bounded
+                    self._bytes = 0
+                previous = self._cache.get(key)
+                if previous is not None:
+                    self._bytes -= len(previous[1])
+                self._cache[key] = (record_version, body)
+                self._bytes += len(body)
 
     def clear(self) -> None:
         with self._lock:

@@ -94,7 +94,7 @@ def records_bytes(
     render cache."""
     store = store_of(ctx, entity)
     version = ctx.version
-    records = [(i, store.version(i)) if i in store else (i, -1) for i in record_ids]
+    records = list(zip(record_ids, store.live_versions(record_ids), strict=True))
     render = _record_renderer(store, entity, version, variant)
     return ctx.control.renders.get_many(entity, version, variant, records, render)
 
@@ -242,12 +242,15 @@ def search_reply(
     # A query that is exactly its updated_at bounds needs no record read (nor memo) unless the
     # index lag must read created_at.
     by_bounds = compiled.bounds_exact and newest_visible is None
-    if by_bounds:
+    field = compiled.sort_field or "updated_at"  # our default order: updated_at descending
+    if by_bounds and field == "updated_at":
+        # the page walks the index range of the bounds: every live record in it matches
+        accept = lambda record_id: record_id not in hidden  # noqa: E731
+    elif by_bounds:
         accept = _bounds_accept(store, compiled, hidden)
     else:
         accept = _predicate_accept(ctx, entity, query_key, store, compiled, hidden, newest_visible)
 
-    field = compiled.sort_field or "updated_at"  # our default order: updated_at descending
     direction: Direction = "desc" if compiled.descending else "asc"
     index_range = None
     if field == "updated_at":

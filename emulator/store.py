@@ -172,6 +172,11 @@ class Store:
     def version(self, id: str) -> int:
         return self._version[id]
 
+    def live_versions(self, ids: Sequence[str]) -> list[int]:
+        """``version`` of each id, -1 for ids not (or no longer) in the store (a page at once)."""
+        data, version = self._data, self._version
+        return [version[id] if id in data else -1 for id in ids]
+
     def created_index(self) -> Mapping[str, Any]:
         """id -> ``created_at`` (None if the record has none) of every live record, in creation
         order. A live view: do not mutate; copy its items before iterating across changes."""
