@@ -66,11 +66,11 @@ VARIANTS: dict[tuple[str, str], Callable[[dict, ApiVersion], dict]] = {
 }
 
 # 2.16 renders that change only a record's last keys (emulator.splice): the key where the
-# changes start, and what the untouched head must not hold (top-level `_` keys never may).
+# changes start, and what the untouched head must not hold.
 SPLICES: dict[tuple[str, str], TailSplice] = {
     # embedded lists (truncated at 10) and merge_history (dropped) come last
     ("contacts", ""): TailSplice("tags", forbidden=(b'"has_more"', b'"merge_history"')),
-    ("companies", ""): TailSplice(None),  # 2.16 companies: internal keys dropped, if any
+    ("companies", ""): TailSplice(None),  # 2.16 companies: the public text
     ("conversations", LIST_VARIANT): TailSplice("conversation_parts"),
     ("tickets", LIST_VARIANT): TailSplice("ticket_parts"),
 }
@@ -120,7 +120,7 @@ def _record_renderer(
 
     def render_one(record_id: str) -> bytes | None:
         if splice is not None:
-            text = store.get_head_text(record_id)
+            text = store.get_public_text(record_id)
             if text is not None:
                 body = render_spliced(text, splice, render_tail)
                 if body is not None:

@@ -1,11 +1,13 @@
 """Rendering a packed record by re-serialising only its tail.
 
-A record in `json`/`zjson` storage is the orjson text of its dict. The 2.16 renders of list
-records change only keys near the end of the canonical key order: internal `_` keys, a
-contact's embedded lists and `merge_history`, the parts shell of a conversation or ticket. So
-the render is the stored text up to the first key that may change (the *anchor*), followed by
-the render of the remaining keys — parsing and re-serialising ~a third of a contact instead of
-all of it, and the same bytes as `orjson.dumps(render(orjson.loads(text)))`, because:
+A record in `json`/`zjson` storage is the orjson text of its dict, and the store hands out its
+*public text*: the record without its internal (`_`) keys, which every renderer drops anyway
+(`Store.get_public_text`). The 2.16 renders of list records change only keys near the end of
+the canonical key order: a contact's embedded lists and `merge_history`, the parts shell of a
+conversation or ticket. So the render is the public text up to the first key that may change
+(the *anchor*), followed by the render of the remaining keys — parsing and re-serialising
+about a third of a contact instead of all of it, and the same bytes as
+`orjson.dumps(render(record))`, because:
 
 - orjson writes a dict as `{"k":v,"k":v}` with nothing between members, so the text of a dict
   is the text of its first keys followed by the text of the others, and `dumps(loads(t)) == t`
@@ -15,15 +17,14 @@ all of it, and the same bytes as `orjson.dumps(render(orjson.loads(text)))`, bec
   object only if that key sits at depth 1 (deeper, the rest closes more objects than it opens);
 - the renderers given here treat each top-level key on its own (drop it, or rebuild its value
   alone), so rendering the tail alone gives the tail of the full render;
-- the head must not hold anything the renderer changes: internal (`_`) keys come after every
-  other key in the store's text (`Store.get_head_text`), so after the anchor; for anything else
-  the caller names byte markers that must not occur in the head at all (conservatively: at any
-  depth), e.g. `"has_more"` for a contact's embedded lists.
-A renderer that only drops internal keys (2.16 companies) needs no anchor: a record whose text
-holds no key starting with `_` (at any depth, conservatively) is served exactly as stored.
+- the head must not hold anything the renderer changes: the caller names byte markers that must
+  not occur in it at all (conservatively: at any depth), e.g. `"has_more"` for a contact's
+  embedded lists.
+A renderer that only drops internal keys (2.16 companies) needs no anchor: the public text is
+its render.
 
-Anything unexpected (no anchor, a marker in the head, the tail not an object) returns None and
-the caller takes the full parse + render path.
+Anything unexpected (no anchor, a marker in the head, the anchor nested) returns None and the
+caller takes the full parse + render path.
 """
 
 from __future__ import annotations
@@ -35,15 +36,13 @@ from typing import Any
 
 import orjson
 
-INTERNAL_KEY = b',"_'  # a key starting with "_" (never served), after another member
-
 
 @dataclass(frozen=True)
 class TailSplice:
     """Where a renderer's changes start in a record's text, and what its head must not hold."""
 
     # The first top-level key whose value the renderer may change; None: the renderer only
-    # drops internal keys, so a record without any is served as stored.
+    # drops internal keys, so the public text is served as it is.
     anchor: str | None
     forbidden: tuple[bytes, ...] = ()  # markers the head must not contain
 
@@ -55,12 +54,10 @@ class TailSplice:
 def render_spliced(
     text: bytes, splice: TailSplice, render_tail: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> bytes | None:
-    """`orjson.dumps(render(record))` for the record whose orjson text is `text` (internal keys
-    last), with only the keys from `splice.anchor` on parsed and rendered (`render_tail`); None
-    when the shortcut does not apply."""
+    """`orjson.dumps(render(record))` for the record whose public text (no internal keys) is
+    `text`, with only the keys from `splice.anchor` on parsed and rendered (`render_tail`);
+    None when the shortcut does not apply."""
     if splice.anchor is None:
-        if text.startswith(b'{"_') or INTERNAL_KEY in text:
-            return None
         return _unchanged(text, splice)
     cut = text.rfind(splice.marker)
     if cut <= 0:
@@ -72,8 +69,6 @@ def render_spliced(
         tail = orjson.loads(b"{" + text[cut + 1 :])
     except orjson.JSONDecodeError:
         return None  # the anchor matched a nested key
-    if not isinstance(tail, dict):
-        return None
     rendered = render_tail(tail)
     if not rendered:
         return head + b"}"

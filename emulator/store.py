@@ -18,8 +18,9 @@ Stores of conversations and tickets have a ``parts_key`` ("conversation_parts" /
 record without that key, what list and search endpoints serve) needn't parse the parts.
 
 Packed text puts a record's internal (``_``) keys after all others (a writer's order is kept
-otherwise, and generated records have them last anyway), so ``get_head_text(id)`` lets a
-renderer serve the stored text up to its last keys without parsing the rest (emulator.splice).
+otherwise, and generated records have them last anyway) and the head blob ends with where they
+start (``PUBLIC_END_BYTES``), so ``get_public_text(id)`` hands a renderer the text a client may
+see, to serve without parsing most of it (emulator.splice).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 import orjson
 
 STORAGE_MODES = ("dict", "json", "zjson")
+PUBLIC_END_BYTES = 4  # trailer of a packed head: length of its text before the internal keys
 
 
 class Store:
@@ -72,13 +74,13 @@ class Store:
         raw = self._data.get(id)
         if raw is None or self.storage == "dict":
             return raw
-        record = self._unpack(raw)
+        record = orjson.loads(self._head_text(raw))
         key = self.parts_key
         if key is not None:
             shell = record[key]  # restore the key order {type, <parts>, total_count}
             record[key] = {
                 "type": shell["type"],
-                key: self._unpack(self._parts[id], parts=True),
+                key: self._parts_packer.unpack(self._parts[id]),
                 "total_count": shell["total_count"],
             }
         return record
@@ -95,23 +97,38 @@ class Store:
         key = self.parts_key
         if self.storage == "dict":
             return raw if key is None else {k: v for k, v in raw.items() if k != key}
-        record = self._unpack(raw)
+        record = orjson.loads(self._head_text(raw))
         if key is not None:
             del record[key]
         return record
 
-    def get_head_text(self, id: str) -> bytes | None:
-        """The orjson text of the packed head (packed storage only, else None): the record as
-        ``get`` returns it, except that a ``parts_key`` value holds only ``{type,
-        total_count}``, and that internal (``_``) keys come after every other key. For
-        renderers that splice text instead of parsing (emulator.splice)."""
+    def get_public_text(self, id: str) -> bytes | None:
+        """The orjson text of the head without its internal (``_``) keys (packed storage only,
+        else None): the record as ``get_head`` returns it minus those keys, except that a
+        ``parts_key`` value holds only ``{type, total_count}``. For renderers that splice text
+        instead of parsing (emulator.splice)."""
         raw = self._data.get(id)
         if raw is None or self.storage == "dict":
             return None
-        return self._head_packer.text(raw)
+        end = int.from_bytes(raw[-PUBLIC_END_BYTES:], "little")
+        if raw[0]:  # plain text (a deflated blob starts with 0)
+            return raw[:end] + b"}"
+        return self._head_text(raw)[:end] + b"}"
 
-    def _unpack(self, raw: bytes, parts: bool = False) -> Any:
-        return (self._parts_packer if parts else self._head_packer).unpack(raw)
+    def _head_text(self, raw: bytes) -> Any:
+        """The JSON text (bytes or a memoryview) of a packed head blob."""
+        return self._head_packer.text(memoryview(raw)[:-PUBLIC_END_BYTES])
+
+    def _pack_head(self, record: dict) -> bytes:
+        """The head's text, internal keys last, then where they start (PUBLIC_END_BYTES)."""
+        record, internal = _internal_keys_last(record)
+        text = orjson.dumps(record)
+        public_end = len(text) - 1  # the closing brace
+        if internal:
+            # `{"_a":…}` is as long as the `,"_a":…}` that ends the text ({} when all internal)
+            suffix = len(orjson.dumps({k: record[k] for k in internal}))
+            public_end = max(1, len(text) - suffix)
+        return self._head_packer.pack_text(text) + public_end.to_bytes(PUBLIC_END_BYTES, "little")
 
     def ids(self) -> Sequence[str]:
         """Ids in creation order. Do not mutate; new records may appear at its end later, a
@@ -230,13 +247,13 @@ class Store:
         if self.storage == "dict":
             self._data[id] = record
         elif key is None:
-            self._data[id] = self._head_packer.pack(_internal_keys_last(record))
+            self._data[id] = self._pack_head(record)
         else:
             shell = record[key]
             self._parts[id] = self._parts_packer.pack(shell[key])
             head = dict(record)
             head[key] = {"type": shell["type"], "total_count": shell["total_count"]}
-            self._data[id] = self._head_packer.pack(_internal_keys_last(head))
+            self._data[id] = self._pack_head(head)
         self._note_updated(id, record["updated_at"], is_new)
         self._version[id] = self._version.get(id, 0) + 1
         self._created[id] = record.get("created_at")
@@ -268,25 +285,27 @@ class Store:
                 self._dirty.setdefault(id, previous)
 
 
-# key layout -> do its internal keys all come last? (records of a kind share a few layouts)
-_INTERNAL_LAST: dict[tuple[str, ...], bool] = {}
+# key layout -> (do its internal keys all come last?, its internal keys); records of a kind
+# share a few layouts
+_LAYOUTS: dict[tuple[str, ...], tuple[bool, tuple[str, ...]]] = {}
 
 
-def _internal_keys_last(record: dict) -> dict:
-    """`record`, or a copy with its internal (`_`) keys moved after the others: packed text then
-    ends with every key a client never sees (``get_head_text``), whatever the writer's order."""
+def _internal_keys_last(record: dict) -> tuple[dict, tuple[str, ...]]:
+    """`record` (or a copy with its internal keys moved after the others: packed text then ends
+    with every key a client never sees, whatever the writer's order) and its internal keys."""
     layout = tuple(record)
-    last = _INTERNAL_LAST.get(layout)
-    if last is None:
-        internal = [k.startswith("_") for k in layout]
-        last = internal == sorted(internal)  # False… then True…
-        if len(_INTERNAL_LAST) > 1024:
-            _INTERNAL_LAST.clear()
-        _INTERNAL_LAST[layout] = last
+    known = _LAYOUTS.get(layout)
+    if known is None:
+        flags = [k.startswith("_") for k in layout]
+        known = (flags == sorted(flags), tuple(k for k in layout if k.startswith("_")))
+        if len(_LAYOUTS) > 1024:
+            _LAYOUTS.clear()
+        _LAYOUTS[layout] = known
+    last, internal = known
     if last:
-        return record
+        return record, internal
     public = {k: v for k, v in record.items() if not k.startswith("_")}
-    return public | {k: v for k, v in record.items() if k.startswith("_")}
+    return public | {k: record[k] for k in internal}, internal
 
 
 def head_reader(store: Store) -> Callable[[str], dict | None]:
@@ -320,23 +339,25 @@ class _Packer:
         return twin
 
     def pack(self, value: Any) -> bytes:
-        raw = orjson.dumps(value)
+        return bytes(memoryview(self.pack_text(orjson.dumps(value))))  # orjson's buffer is >= 8 KiB
+
+    def pack_text(self, raw: bytes) -> bytes:
+        """The blob of a JSON text (the text itself until the dictionary is learnt)."""
         if not self.compress or self._zdict is None:
-            exact = bytes(memoryview(raw))  # orjson's result keeps its >= 8 KiB buffer
             if self.compress:
-                self._samples.append(exact)
+                self._samples.append(bytes(memoryview(raw)))
                 if len(self._samples) >= self.SAMPLES:
                     self._zdict = b"".join(self._samples)[-self.ZDICT_BYTES :]
                     self._samples = []
-            return exact
+            return raw
         deflate = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, self._zdict)
         return b"\x00" + deflate.compress(raw) + deflate.flush()
 
     def unpack(self, raw: bytes) -> Any:
         return orjson.loads(self.text(raw))
 
-    def text(self, raw: bytes) -> bytes:
-        """The JSON text of a packed blob."""
+    def text(self, raw: Any) -> Any:
+        """The JSON text of a blob (given as bytes or a memoryview; returned as either)."""
         if raw[0] == 0:
             inflate = zlib.decompressobj(zdict=self._zdict)
             return inflate.decompress(memoryview(raw)[1:])

@@ -37,8 +37,8 @@ Extensions beyond the contract (for the HTTP layer):
     store.updated_index()               the sorted (updated_at, id) pairs behind
                                         ids_by_updated_at(), for bisect on updated_at
     store.updated_at_by_id()            id -> updated_at of live records (a live view)
-    store.get_head_text(id)             packed storage: the head's JSON text, internal keys
-                                        last (renders splice it: emulator.splice)
+    store.get_public_text(id)           packed storage: the head's JSON text without its
+                                        internal keys (renders splice it: emulator.splice)
     store.values(with_parts=True)       iterate records in creation order
     store.random_id(rng)                a random live id
     world.lock                          RLock held by advance/touch; hold it to read consistently
