@@ -339,7 +339,9 @@ class _Packer:
         return twin
 
     def pack(self, value: Any) -> bytes:
-        return bytes(memoryview(self.pack_text(orjson.dumps(value))))  # orjson's buffer is >= 8 KiB
+        blob = self.pack_text(orjson.dumps(value))
+        # a plain text is orjson's bytes, whose buffer is >= 8 KiB: keep an exact-size copy
+        return blob if blob[0] == 0 else bytes(memoryview(blob))
 
     def pack_text(self, raw: bytes) -> bytes:
         """The blob of a JSON text (the text itself until the dictionary is learnt)."""
