@@ -22,7 +22,7 @@ different. `tests/sources/test_arrow_rows.py` loads the same records both ways a
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import dlt
@@ -36,6 +36,7 @@ from dlt.common.schema.typing import TColumnSchema
 from dlt.common.schema.utils import get_root_table
 from dlt.extract.extract import Extract
 from dlt.extract.hints import make_hints
+from dlt.extract.items import TableNameMeta
 from dlt.extract.resource import DltResource
 
 from sources.intercom.records import TYPED_ELSEWHERE, to_row
@@ -161,13 +162,27 @@ class ArrowShaper:
         root: str,
         declared: Mapping[str, Mapping[str, TColumnSchema]],
         nested_tables: Iterable[str],
+        *,
         primary_key: str = "id",
+        timestamp_suffixes: tuple[str, ...] = ("_at",),
+        typed_elsewhere: frozenset[str] = TYPED_ELSEWHERE,
+        as_dict: Callable[[dict], dict] = to_row,
+        variant: bool = False,
     ) -> None:
+        """`timestamp_suffixes`/`typed_elsewhere`: the dict path's timestamp rule (numbers
+        under keys with these suffixes, in the record and its objects but not in lists nor
+        under `typed_elsewhere` keys, are UTC timestamps); `as_dict` applies it to a row for
+        dlt's normalizer (the fallback). `variant`: the root table is a table variant of
+        its resource (its items carry the table name)."""
         self.root = root
         self.row_id_type = "key_hash"
         self.declared = {table: dict(columns) for table, columns in declared.items()}
         self.nested_tables = frozenset(nested_tables)
         self.primary_key = primary_key
+        self.timestamp_suffixes = timestamp_suffixes
+        self.typed_elsewhere = typed_elsewhere
+        self.as_dict = as_dict
+        self.variant = variant
         self._names: dict[tuple[str, str], str] = {}
 
     def use_row_ids_of(self, resource_name: str) -> None:
@@ -176,7 +191,9 @@ class ArrowShaper:
         destination upserts, random where dlt falls back to append (plain parquet). Call
         inside the running extract: the destination's capabilities are in context, and the
         extracted source holds the resource as configured (e.g. a delta `table_format`)."""
-        table = dlt.current.source().resources[resource_name].compute_table_schema()
+        resource = dlt.current.source().resources[resource_name]
+        meta = TableNameMeta(self.root) if self.variant else None
+        table = resource.compute_table_schema(meta=meta)
         strategy = resolve_merge_strategy({table["name"]: table}, table)
         self.row_id_type = "key_hash" if strategy in ("upsert", "insert-only", "cdc") else "random"
 
@@ -262,13 +279,17 @@ class ArrowShaper:
                         name,
                         row,
                         lists,
-                        convert=convert and key not in TYPED_ELSEWHERE,
+                        convert=convert and key not in self.typed_elsewhere,
                     )
             elif kind is list:
                 if value:
-                    lists.append((nested_table_name(table_name, name), value))
+                    lists.append((_NAMING.shorten_fragments(table_name, name), value))
             else:
-                if convert and key.endswith("_at") and kind is not bool and kind in (int, float):
+                if (
+                    convert
+                    and (kind is int or kind is float)
+                    and key.endswith(self.timestamp_suffixes)
+                ):
                     table.timestamp_names.add(name)
                 row[name] = value
 
@@ -359,10 +380,13 @@ def page_tables(shaper: ArrowShaper, rows: list[dict], hints: Any = None) -> lis
         tables = shaper.shape(rows, load_id)
     except NotMirrorable as exc:
         logger.info("%s: %d records loaded as dicts (%s)", shaper.root, len(rows), exc)
-        items: list[Any] = [[to_row(row) for row in rows]]
+        root: Any = [shaper.as_dict(row) for row in rows]
+        items: list[Any] = []
     else:
         root = tables.pop(shaper.root)
-        items = [root, *(dlt.mark.with_table_name(table, name) for name, table in tables.items())]
+        items = [dlt.mark.with_table_name(table, name) for name, table in tables.items()]
     if hints is not None:
-        items[0] = dlt.mark.with_hints(items[0], hints)
-    return items
+        root = dlt.mark.with_hints(root, hints, create_table_variant=shaper.variant)
+    elif shaper.variant:
+        root = dlt.mark.with_table_name(root, shaper.root)
+    return [root, *items]

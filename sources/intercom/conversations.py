@@ -3,7 +3,7 @@
 Both are one generic "searchable entity with parts" (`parts.EntityWithParts`):
 
 1. `POST /<entity>/search` sorted by `updated_at` ascending, from `cursor - lookback`
-   (`settings.CONVERSATION_LOOKBACK_SECONDS`). Search is to the second but `>` may or may
+   (`settings.SEARCH_LAG_SECONDS`). Search is to the second but `>` may or may
    not be inclusive and there is no `>=` on dates, so the query is `updated_at > t OR
    updated_at = t`; new records can lag in the index, hence the lookback. Every version
    already loaded is dropped by the shared horizon dedup (`cursor.HorizonCursor`), so a run
@@ -64,6 +64,12 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
+from sources.intercom.arrow_rows import (
+    ROOT_SYSTEM_COLUMNS,
+    ArrowShaper,
+    declare_nested_tables,
+    page_tables,
+)
 from sources.intercom.client import IntercomClient
 from sources.intercom.cursor import HorizonCursor
 from sources.intercom.deletions import (
@@ -78,15 +84,16 @@ from sources.intercom.parts import (
     CONVERSATIONS,
     TICKETS,
     EntityWithParts,
+    drop_nulls,
     split_record,
     ticket_attribute_columns,
 )
 from sources.intercom.records import list_items, timestamps_to_utc
 from sources.intercom.schema import table_columns
 from sources.intercom.settings import (
-    CONVERSATION_LOOKBACK_SECONDS,
     LOADER_FILE_FORMAT,
     MAX_PAGE_SIZE,
+    SEARCH_LAG_SECONDS,
     at_least,
     merge_hints,
 )
@@ -97,7 +104,7 @@ SORT = {"field": "updated_at", "order": "ascending"}
 # Keys (besides `_at`) whose numeric values are Unix seconds.
 TIMESTAMP_SUFFIXES = ("_at", "_since", "_until")
 # Rows are handed to dlt in batches of this many records (fewer, bigger items are cheaper).
-BATCH_SIZE = 100
+BATCH_SIZE = 1000
 # Extra search passes when records move behind the read position during pagination.
 MAX_RESCANS = 2
 # Resource-state keys besides the cursor's own.
@@ -221,6 +228,7 @@ def _entity_resource(
             entity,
             client,
             state,
+            declared,
             start_value=start_value,
             page_size=page_size,
             root_columns=root_columns,
@@ -229,21 +237,24 @@ def _entity_resource(
         if then is not None:
             yield from then(state)
 
+    declared = {
+        entity.name: {**table_columns(entity.name, api_version), **BOOKKEEPING_COLUMNS},
+        entity.parts_table: table_columns(entity.parts_table, api_version),
+    }
     resource = dlt.resource(read, name=entity.name)
     # Every table is a variant declared up front: a variant starts as a copy of the base
     # hints, so declaring the root's columns on the base would leak them into the others.
-    for table, columns in (
-        (entity.name, {**table_columns(entity.name, api_version), **BOOKKEEPING_COLUMNS}),
-        (entity.parts_table, table_columns(entity.parts_table, api_version)),
-    ):
+    for table, columns in declared.items():
         resource.apply_hints(
             table_name=table,
             write_disposition=merge_hints(),
             primary_key="id",
-            columns=columns,
+            columns={**columns, **ROOT_SYSTEM_COLUMNS},
             file_format=LOADER_FILE_FORMAT,
             create_table_variant=True,
         )
+    declare_nested_tables(resource, dict.fromkeys(entity.nested_tables, entity.name))
+    declare_nested_tables(resource, dict.fromkeys(entity.parts_nested_tables, entity.parts_table))
     return resource
 
 
@@ -251,6 +262,7 @@ def _sync_entity(
     entity: EntityWithParts,
     client: IntercomClient,
     state: dict,
+    declared: dict[str, dict],
     *,
     start_value: int | None,
     page_size: int,
@@ -264,7 +276,7 @@ def _sync_entity(
     )
     plan = _FetchPlan(entity, client, cursor, state, page_size, end_value)
     paths = (entity.detail_path(record_id) for record_id in plan.ids())
-    batch = _Batch(entity, root_columns)
+    batch = _Batch(entity, declared, root_columns)
     fetched = vanished = 0
     for _, record in client.get_many(paths):
         if record is None:
@@ -376,7 +388,7 @@ def _window_start(since: int | None, rescan_from: int | None) -> int | None:
     """Where a search must start: `since - lookback`, or earlier if a rescan is pending."""
     if since is None:
         return None
-    start = since - CONVERSATION_LOOKBACK_SECONDS
+    start = since - SEARCH_LAG_SECONDS
     return min(start, rescan_from) if rescan_from is not None else start
 
 
@@ -395,35 +407,68 @@ class _MoverWatch:
 
 
 class _Batch:
-    """Collects root and part rows and hands them to dlt in batches, each to its table."""
+    """Collects root and part rows and hands them to dlt in batches, each to its table, as
+    Arrow tables shaped like dlt's normalizer would (`arrow_rows`)."""
 
-    def __init__(self, entity: EntityWithParts, root_columns: Callable[[], dict] | None) -> None:
+    def __init__(
+        self,
+        entity: EntityWithParts,
+        declared: dict[str, dict],
+        root_columns: Callable[[], dict] | None,
+    ) -> None:
         self.entity = entity
         # Hints for the root table, computed and sent with the first rows (a run with nothing
         # to load does not pay the request behind them).
         self.root_columns = root_columns
         self.rows: list[dict] = []
         self.parts: list[dict] = []
+        self.shapers = [
+            ArrowShaper(
+                table,
+                {table: declared[table]},
+                nested,
+                timestamp_suffixes=TIMESTAMP_SUFFIXES,
+                typed_elsewhere=frozenset(),
+                as_dict=_as_dict,
+                variant=True,
+            )
+            for table, nested in (
+                (entity.name, entity.nested_tables),
+                (entity.parts_table, entity.parts_nested_tables),
+            )
+        ]
+        self.started = False
 
     def add(self, record: dict) -> Iterator[Any]:
         row, parts = split_record(self.entity, record)
-        self.rows.append(timestamps_to_utc(row, TIMESTAMP_SUFFIXES))
-        self.parts.extend(timestamps_to_utc(part, TIMESTAMP_SUFFIXES) for part in parts)
+        self.rows.append(row)
+        self.parts.extend(parts)
         if len(self.rows) >= BATCH_SIZE:
             yield from self.flush()
 
     def flush(self) -> Iterator[Any]:
-        columns = self.root_columns() if self.rows and self.root_columns else None
-        if columns is not None:
+        if not self.rows:
+            return
+        root_shaper, parts_shaper = self.shapers
+        if not self.started:  # inside the extract: the destination is known now
+            for shaper in self.shapers:
+                shaper.use_row_ids_of(self.entity.name)
+            self.started = True
+        hints = None
+        if self.root_columns is not None:
+            columns = self.root_columns()
             self.root_columns = None
-        if self.rows and columns:
+            root_shaper.declared[self.entity.name].update(columns)
             hints = dlt.mark.make_hints(table_name=self.entity.name, columns=columns)
-            yield dlt.mark.with_hints(self.rows, hints, create_table_variant=True)
-        elif self.rows:
-            yield dlt.mark.with_table_name(self.rows, self.entity.name)
+        yield from page_tables(root_shaper, self.rows, hints=hints)
         if self.parts:
-            yield dlt.mark.with_table_name(self.parts, self.entity.parts_table)
+            yield from page_tables(parts_shaper, self.parts)
         self.rows, self.parts = [], []
+
+
+def _as_dict(row: dict) -> dict:
+    """A root or part row as dlt's normalizer takes it (the Arrow path's fallback)."""
+    return timestamps_to_utc(drop_nulls(row), TIMESTAMP_SUFFIXES)
 
 
 def _deleted_rows(client: IntercomClient, state: dict, start_value: int | None) -> Iterator[Any]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
+from sources.intercom.arrow_rows import nested_table_name
 from sources.intercom.records import link_rows, list_items
 from sources.intercom.schema import column_schema
 
@@ -64,6 +65,17 @@ class EntityWithParts:
     @property
     def parts_table(self) -> str:
         return self.parts_field
+
+    @property
+    def nested_tables(self) -> tuple[str, ...]:
+        """The child tables of the root table: the link lists and `linked_objects.data`."""
+        paths = [(link.field,) for link in self.links] + [("linked_objects", "data")]
+        return tuple(nested_table_name(self.name, *path) for path in paths)
+
+    @property
+    def parts_nested_tables(self) -> tuple[str, ...]:
+        """The child tables of the parts table (a part's attachments)."""
+        return (nested_table_name(self.parts_table, "attachments"),)
 
     def detail_path(self, record_id: str) -> str:
         # Tickets: the API `id`, never `ticket_id` (the inbox number).
@@ -123,7 +135,9 @@ def ticket_attribute_columns(ticket_types: list[dict]) -> dict[str, Any]:
 
 
 def split_record(entity: EntityWithParts, record: Mapping[str, Any]) -> tuple[dict, list[dict]]:
-    """One detail record -> (root row, part rows). Does not mutate `record`."""
+    """One detail record -> (root row, part rows), nulls still in (`drop_nulls` before
+    handing a row to dlt's normalizer; the Arrow path skips them itself). Does not mutate
+    `record`."""
     record_id = str(record["id"])
     row = {key: value for key, value in record.items() if key != entity.parts_field}
     for field in entity.embedded_records:
@@ -148,10 +162,9 @@ def split_record(entity: EntityWithParts, record: Mapping[str, Any]) -> tuple[di
     row[PARTS_TOTAL_COUNT] = total
     row[PARTS_TRUNCATED] = total > len(parts)
     part_rows = [
-        {**drop_nulls(part), "id": str(part["id"]), entity.parent_id_column: record_id}
-        for part in parts
+        {**part, "id": str(part["id"]), entity.parent_id_column: record_id} for part in parts
     ]
-    return drop_nulls(row), part_rows
+    return row, part_rows
 
 
 def without_lists(value: Mapping[str, Any]) -> dict[str, Any]:
