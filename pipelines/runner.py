@@ -324,7 +324,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     started = time.monotonic()
     start_date = validate_start_date(options.start_date)
     try:
-        client.get("/me")  # fail on a bad token or version before any data work
+        client.me()  # fail on a bad token or version before any data work (read once)
     except IntercomError as exc:
         raise translate_error(exc) from None
     pipeline = make_pipeline(options)

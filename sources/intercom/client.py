@@ -140,6 +140,8 @@ class IntercomClient:
         self.pacer = RateLimitPacer()
         self._token = access_token.strip()
         self._last_server_time: int | None = None
+        self._me: dict | None = None
+        self._me_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._http = httpx.Client(
@@ -184,6 +186,14 @@ class IntercomClient:
 
     def post(self, path: str, json: Mapping[str, Any]) -> dict:
         return self.request("POST", path, json=json)
+
+    def me(self) -> dict:
+        """`GET /me` (the token's admin and its workspace), read once per client: the CLI's
+        token check and the source's workspace facts share one request."""
+        with self._me_lock:
+            if self._me is None:
+                self._me = self.get("/me")
+            return self._me
 
     def server_time(self) -> int:
         """Unix seconds of the last response's `Date` (the server's clock), else local time."""

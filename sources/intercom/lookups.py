@@ -37,14 +37,10 @@ class Workspace:
     def __init__(self, client: IntercomClient) -> None:
         self._client = client
         self._lock = threading.Lock()
-        self._me: dict | None = None
         self._attributes: dict[str, list[dict]] = {}
 
     def me(self) -> dict:
-        with self._lock:
-            if self._me is None:
-                self._me = self._client.get("/me")
-            return self._me
+        return self._client.me()
 
     @property
     def timezone(self) -> str:

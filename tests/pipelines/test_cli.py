@@ -38,6 +38,9 @@ def test_run_loads_then_status_reports_cursors(emulator, tmp_path: Path) -> None
     assert "requests:" in result.stdout
     assert _count(tmp_path, "contacts") == len(list(emulator.world.truth("contacts")))
     assert emulator.token not in result.stdout + result.stderr
+    # The token check and the source's workspace facts share one `/me`.
+    me_calls = emulator.control.stats.snapshot()["endpoints"].get("GET /me", {})
+    assert sum(me_calls.values()) == 1
 
     status = _cli(status_args(tmp_path, "--json"), tmp_path, emulator.token)
     assert status.returncode == 0, status.stderr
