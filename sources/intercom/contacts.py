@@ -1,10 +1,21 @@
 """The `contacts` resource: incremental contact search that never misses a record.
 
-Reads `POST /contacts/search` sorted by `updated_at` ascending, from a day-aligned window
-before the cursor (`windows.contact_window`: contact search compares dates by calendar day in
-the workspace timezone and has no `>=`), and loads only versions not loaded yet
-(`cursor.HorizonCursor`). Embedded `tags`/`companies` lists stop at 10 items; when `has_more`
-the sub-endpoints are read (concurrently) so the link tables are complete.
+Reads `POST /contacts/search` with a day-aligned filter (`windows.contact_window`: contact
+search compares dates by calendar day in the workspace timezone and has no `>=`), and loads
+only versions not loaded yet (`cursor.HorizonCursor`):
+
+- a first sync (or a backfill chunk) reads the whole window sorted by `updated_at` ascending,
+  split into concurrent local-day slices when it is large (`plan_slices`);
+- an incremental run reads the window *newest first* and stops at the first page that reaches
+  below `cursor - SEARCH_LAG_SECONDS` (the sort is to the second even though the filter is
+  not), so an idle run costs one request instead of a re-read of the cursor's local day.
+  Versions older than that cutoff were loaded by earlier runs: search shows a record at most
+  `SEARCH_LAG_SECONDS` after its `updated_at` (Intercom: "a few minutes"). A backlog of more
+  than `CONTACT_SPLIT_MIN_PAGES` pages falls back to the sliced ascending read.
+
+Embedded `tags`/`companies` lists stop at 10 items; when `has_more` the sub-endpoints are read
+(concurrently) so the link tables are complete. Records are handed to dlt as Arrow tables
+(`arrow_rows`), 5,000 at a time.
 
 Tables (contract 3):
   contacts(id, …)                 merge (upsert) on id; `location`, `custom_attributes` and
@@ -56,6 +67,7 @@ from sources.intercom.settings import (
     LOADER_FILE_FORMAT,
     MAX_PAGE_SIZE,
     ROWS_PER_ITEM,
+    SEARCH_LAG_SECONDS,
     at_least,
     merge_hints,
 )
@@ -74,6 +86,7 @@ logger = logging.getLogger(__name__)
 
 SEARCH_PATH = "/contacts/search"
 SORT = {"field": "updated_at", "order": "ascending"}
+NEWEST_FIRST = {"field": "updated_at", "order": "descending"}
 MERGED_TABLE = "contacts_merged"
 MERGE_HISTORY_MIN_VERSION = "2.16"
 
@@ -115,17 +128,38 @@ def contacts_resource(
         # By name: a parallelized generator runs in a worker thread.
         state = dlt.current.resource_state("contacts")
         tz = workspace.timezone  # reads /me first: the client then knows the server clock
-        cursor = HorizonCursor(state, start_value=start_value, settled_before=client.server_time())
-        window = contact_window(cursor.since, tz, CONTACT_SAFETY_DAYS)
+        cursor = HorizonCursor(
+            state,
+            start_value=start_value,
+            settled_before=client.server_time(),
+            # pruned there at the end; within the run `loaded_this_run` dedupes
+            remember_within=SEARCH_LAG_SECONDS,
+        )
+        since = cursor.since
+        window = contact_window(since, tz, CONTACT_SAFETY_DAYS)
+        # An incremental run: every version older than `cutoff` was loaded by an earlier run
+        # (search shows a record at most SEARCH_LAG_SECONDS after its `updated_at`).
+        incremental = cursor.last_value is not None and end_value is None
+        cutoff = cursor.last_value - SEARCH_LAG_SECONDS if incremental else None
         custom_columns = custom_attribute_columns(workspace.data_attributes("contact"))
         shaper = ArrowShaper("contacts", {"contacts": {**columns, **custom_columns}}, NESTED_TABLES)
         shaper.use_row_ids_of("contacts")
         first_hints = dlt.mark.make_hints(columns=custom_columns)
         per_page = min(page_size, MAX_PAGE_SIZE)
-        slices = plan_slices(client, window, tz, per_page=per_page, end_value=end_value)
-        pages = concurrent_pages(
-            [_slice_pages(client, piece, per_page, params) for piece in slices],
-        )
+
+        def whole_window() -> Iterator[list[dict]]:
+            slices = plan_slices(client, window, tz, per_page=per_page, end_value=end_value)
+            logger.info(
+                "contacts: window > %s (tz %s) read in %d slice(s)", window.after, tz, len(slices)
+            )
+            yield from concurrent_pages(
+                [_slice_pages(client, piece, per_page, params) for piece in slices]
+            )
+
+        if cutoff is None:
+            pages = whole_window()
+        else:
+            pages = newest_first(client, window, cutoff, per_page, params, then=whole_window)
         loaded_this_run: set[str] = set()
 
         def fresh_pages() -> Iterator[list[dict]]:
@@ -137,8 +171,11 @@ def contacts_resource(
                     # it or keep the older one) and leave the newer to the next run's window.
                     if contact["id"] in loaded_this_run:
                         continue
-                    if end_value is not None and (contact.get("updated_at") or 0) >= end_value:
+                    updated_at = contact.get("updated_at") or 0
+                    if end_value is not None and updated_at >= end_value:
                         continue  # search bounds by whole local days; the chunk ends to the second
+                    if cutoff is not None and updated_at < cutoff:
+                        continue  # loaded by an earlier run: the local day's re-read
                     if cursor.admit(contact["id"], contact.get("updated_at")):
                         fresh.append(contact)
                         loaded_this_run.add(contact["id"])
@@ -158,16 +195,12 @@ def contacts_resource(
             if merged:
                 yield dlt.mark.with_table_name([to_row(m) for m in merged], MERGED_TABLE)
         if cursor.since is not None:
-            # Keep the versions the next run's window can return (everything after `after`).
-            cursor.prune(contact_window(cursor.since, tz, CONTACT_SAFETY_DAYS).after + 1)
+            # Keep the versions the next run can still admit: those from its cutoff on.
+            cursor.prune(cursor.since - SEARCH_LAG_SECONDS)
         logger.info(
-            "contacts: %d new versions loaded, %d re-read and skipped "
-            "(window > %s, tz %s, %d slice(s))",
+            "contacts: %d new versions loaded, %d re-read and skipped",
             cursor.admitted,
             cursor.skipped,
-            window.after,
-            tz,
-            len(slices),
         )
 
     resource = dlt.resource(
@@ -192,6 +225,40 @@ def contacts_resource(
     resource.apply_hints(columns={**columns, **ROOT_SYSTEM_COLUMNS})
     declare_nested_tables(resource, dict.fromkeys(NESTED_TABLES, "contacts"))
     return resource
+
+
+def newest_first(
+    client: IntercomClient,
+    window: ContactWindow,
+    cutoff: int,
+    per_page: int,
+    params: dict | None,
+    *,
+    then: Callable[[], Iterator[list[dict]]],
+) -> Iterator[list[dict]]:
+    """An incremental run's pages: the window newest first, up to the first page that
+    reaches below `cutoff`. The filter matches whole local days, but the sort is to the
+    second, so a run with few changes reads one or two pages instead of the cursor's whole
+    day (and the safety day before it). A record updated while we page moves to the front,
+    behind us: the next run reads it. A backlog (no end after CONTACT_SPLIT_MIN_PAGES full
+    pages' worth of records) is read by `then()` instead — the whole window, sliced and
+    concurrent."""
+    pages = client.iter_search(
+        SEARCH_PATH,
+        window.query(),
+        items_key="data",
+        sort=NEWEST_FIRST,
+        per_page=per_page,
+        params=params,
+    )
+    for count, page in enumerate(pages, start=1):
+        yield page
+        if not page or (page[-1].get("updated_at") or 0) < cutoff:
+            return
+        if count * per_page >= CONTACT_SPLIT_MIN_PAGES * MAX_PAGE_SIZE:
+            break
+    pages.close()
+    yield from then()
 
 
 def _slice_pages(

@@ -31,6 +31,7 @@ from collections.abc import Callable, MutableMapping
 from typing import Any
 
 STATE_KEY = "horizon_cursor"
+_TRIM_EVERY = 50_000  # remembered versions between trims of a first run (remember_within)
 
 
 class HorizonCursor:
@@ -47,7 +48,14 @@ class HorizonCursor:
         *,
         start_value: int | None = None,
         settled_before: int | Callable[[], int] | None = None,
+        remember_within: int | None = None,
     ) -> None:
+        """`remember_within` (seconds): for a caller that prunes at `last_value -
+        remember_within` when the run ends and dedupes within the run itself. Admitted
+        versions older than that are not remembered, and a first run (no state yet) also
+        forgets them as it goes, so a first sync of a million records does not hold a
+        million entries until it ends. (A later run keeps every remembered version: it may
+        still re-read them.)"""
         self._data: dict[str, Any] = state.setdefault(STATE_KEY, {})
         self._data.setdefault("last_value", None)
         self._seen: dict[str, int] = self._data.setdefault("seen", {})
@@ -58,6 +66,9 @@ class HorizonCursor:
         # asked at the first admit) are final; newer ones are remembered one second early,
         # so the next run loads them again (an idempotent upsert).
         self._settled_before = settled_before
+        self._remember_within = remember_within
+        self._trim_as_we_go = remember_within is not None and self.last_value is None
+        self._next_trim = _TRIM_EVERY
         self.admitted = 0
         self.skipped = 0
 
@@ -92,9 +103,14 @@ class HorizonCursor:
             return False
         settled_before = self.settled_before
         settled = settled_before is None or updated_at < settled_before
-        self._seen[key] = updated_at if settled else updated_at - 1
         if self.last_value is None or updated_at > self.last_value:
             self._data["last_value"] = updated_at
+        horizon = self._remember_within
+        if horizon is None or updated_at >= self.last_value - horizon:
+            self._seen[key] = updated_at if settled else updated_at - 1
+            if self._trim_as_we_go and len(self._seen) >= self._next_trim:
+                self.prune(self.last_value - horizon)
+                self._next_trim = 2 * len(self._seen) + _TRIM_EVERY  # amortised O(1)
         self.admitted += 1
         return True
 

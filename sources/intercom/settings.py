@@ -33,9 +33,11 @@ CONTACT_SAFETY_DAYS = 1
 # up to `max_concurrency` slices paged concurrently (sizes chosen from this many count probes).
 CONTACT_SPLIT_MIN_PAGES = 20
 CONTACT_SPLIT_PROBES = 32
-# Conversation/ticket search is to the second but `>` may or may not be inclusive and new
-# records lag in the index: query from `cursor - lookback` and dedupe.
-CONVERSATION_LOOKBACK_SECONDS = 2 * 3600
+# How long after its `updated_at` a record may still be missing from search (new records lag
+# in the index: API-NOTES §7.1, "minutes"). Each incremental run reads back this far before
+# its cursor and drops the versions it already loaded (cursor.HorizonCursor); conversation/
+# ticket search also needs it because `>` may or may not be inclusive.
+SEARCH_LAG_SECONDS = 2 * 3600
 
 # Upsert on `id` for the big, mutable entities (nested link tables are replaced per parent).
 MERGE = {"disposition": "merge", "strategy": "upsert"}

@@ -10,6 +10,7 @@ import pytest
 
 from sources.intercom import contacts as contacts_module
 from sources.intercom.schema import table_columns
+from sources.intercom.settings import SEARCH_LAG_SECONDS
 from sources.intercom.windows import day_start, local_date
 from tests.sources.conftest import mismatches, pairs, settle, truth, unix
 
@@ -106,11 +107,11 @@ def test_same_second_and_day_boundary_updates_are_loaded(
 
 
 def test_records_that_reach_the_search_index_late_are_still_loaded(emulator, sync, rows):
-    lag = 3 * 3600
+    lag = SEARCH_LAG_SECONDS // 2  # Intercom: "a few minutes"; the allowance is 2 h
     emu = emulator(index_lag_seconds=lag)
     world = emu.world
     sync(emu, resources=["contacts"])
-    world.advance(24 * 3600, intensity=5.0)  # new contacts of the last 3 h: not searchable yet
+    world.advance(24 * 3600, intensity=5.0)  # new contacts of the last hour: not searchable yet
     sync(emu, resources=["contacts"])
     loaded = rows("contacts")
     cursor = max(unix(r["updated_at"]) for r in loaded)
@@ -121,6 +122,49 @@ def test_records_that_reach_the_search_index_late_are_still_loaded(emulator, syn
     sync(emu, resources=["contacts"])
     assert {r["id"] for r in lagging} <= {r["id"] for r in rows("contacts")}
     assert_converged(emu, rows)
+
+
+def _contact_searches(emu) -> int:
+    return sum(emu.control.stats.snapshot()["endpoints"].get("POST /contacts/search", {}).values())
+
+
+def test_an_idle_run_reads_only_the_lag_allowance_not_the_local_day(emulator, sync, loaded):
+    """Search filters contacts by local day, but sorts to the second: an incremental run
+    reads newest first and stops below `cursor - SEARCH_LAG_SECONDS`, instead of paging the
+    cursor's whole local day (and the safety day) again."""
+    emu = emulator(seed=7, scale="small")
+    sync(emu, resources=["contacts"])
+    settle(emu)
+    sync(emu, resources=["contacts"])  # versions read in their own second, once more
+    updated = [r["updated_at"] for r in truth(emu, "contacts")]
+    cursor = max(updated)
+    recent = sum(1 for u in updated if u >= cursor - SEARCH_LAG_SECONDS)
+    window = contacts_module.contact_window(cursor, emu.world.timezone)
+    in_window = sum(1 for u in updated if u > window.after)
+    page = 10
+    assert in_window // page > recent // page + 1, "the day window must hold more pages"
+    before = _contact_searches(emu)
+    sync(emu, resources=["contacts"], page_size=page)
+    assert loaded()["contacts"] == 0
+    assert _contact_searches(emu) - before == recent // page + 1
+
+
+def test_an_incremental_backlog_switches_to_the_sliced_window_and_converges(
+    emulator, sync, rows, loaded, monkeypatch, caplog
+):
+    emu = emulator(seed=8, scale="small")
+    sync(emu, resources=["contacts"])
+    emu.world.advance(20 * 3600, intensity=4.0)
+    # A backlog is "more than this many full pages" newest first; make a day's changes one.
+    monkeypatch.setattr(contacts_module, "CONTACT_SPLIT_MIN_PAGES", 1)
+    with caplog.at_level(logging.INFO, logger=contacts_module.__name__):
+        sync(emu, resources=["contacts"], page_size=50)
+    assert "slice(s)" in caplog.text  # the whole window was read after the newest pages
+    assert_converged(emu, rows)
+    settle(emu)
+    sync(emu, resources=["contacts"])
+    sync(emu, resources=["contacts"])
+    assert loaded()["contacts"] == 0
 
 
 def test_updates_during_pagination_lose_nothing(emulator, sync, rows):

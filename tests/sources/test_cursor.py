@@ -107,3 +107,27 @@ def test_versions_read_within_their_own_second_are_admitted_again_next_run() -> 
     assert second.admit("fresh", 100)  # loaded once more, now final
     third = HorizonCursor(state, settled_before=106)
     assert not third.admit("fresh", 100)
+
+
+def test_a_first_run_with_remember_within_forgets_old_versions_as_it_goes() -> None:
+    state: dict = {}
+    cursor = HorizonCursor(state, remember_within=100)
+    for ts in range(200_000):  # ascending, as a first sync reads: each the newest so far
+        assert cursor.admit(f"c{ts}", ts)
+    assert len(cursor) < 110_000  # trimmed to the horizon every so often, not 200k
+    cursor.prune(cursor.last_value - 100)
+    assert sorted(state["horizon_cursor"]["seen"].values()) == list(range(199_899, 200_000))
+    # The next run re-reads from its cutoff: every re-read is recognised, and it keeps all
+    # it remembers until its end (it may re-read them in any order).
+    rerun = HorizonCursor(state, remember_within=100)
+    assert not any(rerun.admit(f"c{ts}", ts) for ts in range(199_899, 200_000))
+    assert len(rerun) == 101
+
+
+def test_remember_within_forgets_old_versions_read_after_newer_ones() -> None:
+    state: dict = {}
+    cursor = HorizonCursor(state, remember_within=100)
+    assert cursor.admit("new", 1000)
+    assert cursor.admit("old", 10)  # read after the cursor passed it (a concurrent slice)
+    assert cursor.admit("recent", 950)
+    assert state["horizon_cursor"]["seen"] == {"new": 1000, "recent": 950}
