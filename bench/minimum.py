@@ -16,7 +16,10 @@ Full sync, per group:
                  (ceil(deleted / 60), at least 1)
   tickets        /ticket_types + ceil(tickets / 150) + one detail GET each
 No-change run: one search page per searched entity, the first deletion-feed page, the full
-company scroll (companies have no server-side filter) and the lookups.
+company scroll (companies have no server-side filter) and the lookups. With the index-lag
+allowance (`no_change_sync_with_lag_allowance`): plus the pages of records updated within
+`SEARCH_LAG_SECONDS` of each search's cursor, which a client must re-read not to lose records
+that reach the search index late.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import math
 from collections import Counter
 
 from bench.emulator_process import EmulatorProcess
+from sources.intercom.settings import SEARCH_LAG_SECONDS
 
 SEARCH_PAGE = 150
 SCROLL_PAGE = 100  # the emulator's default scroll page (Intercom does not document it)
@@ -32,6 +36,9 @@ EMBEDDED_LIMIT = 10
 CONTACT_COMPANIES_PAGE = 50
 DELETED_PAGE = 60
 LOOKUP_REQUESTS = 5 + 2
+# data_attributes(contact) and (company), counted in `contacts` and `companies` and in the
+# lookups: one process running all of them reads each once.
+SHARED_ATTRIBUTE_READS = 2
 ME = 1
 
 
@@ -71,6 +78,10 @@ def _world_counts(base_url: str) -> dict[str, int]:
     }
     tags = Counter(row["contact_id"] for row in _truth(base_url, "contacts__tags"))
     companies = Counter(row["contact_id"] for row in _truth(base_url, "contacts__companies"))
+    for name in ("contacts", "conversations", "tickets"):
+        updated = [row["updated_at"] for row in _truth(base_url, name) if row.get("updated_at")]
+        newest = max(updated, default=0)
+        counts[f"recent_{name}"] = sum(1 for u in updated if u >= newest - SEARCH_LAG_SECONDS)
     counts["contact_tag_overflows"] = sum(1 for n in tags.values() if n > EMBEDDED_LIMIT)
     counts["contact_company_pages"] = sum(
         _pages(n, CONTACT_COMPANIES_PAGE) for n in companies.values() if n > EMBEDDED_LIMIT
@@ -100,15 +111,25 @@ def no_change_sync(counts: dict[str, int]) -> int:
     """Minimum requests of one run of every resource when nothing changed since the last."""
     return (
         ME
-        + LOOKUP_REQUESTS
+        + LOOKUP_REQUESTS  # incl. both data_attributes models, shared with contacts/companies
         + 1  # contacts search
-        + 1
         + math.ceil(counts["companies"] / SCROLL_PAGE)
-        + 1  # company scroll
+        + 1  # company scroll: its pages and the empty one that ends it
         + 1
         + 1  # conversations search, deletion feed
         + 1  # tickets search
     )
+
+
+def no_change_sync_with_lag_allowance(counts: dict[str, int]) -> int:
+    """The minimum for a client that never loses a record reaching the search index late:
+    each search re-reads the records updated within `SEARCH_LAG_SECONDS` of its cursor (one
+    page more than they fill: the page that crosses the cutoff)."""
+    recent = sum(
+        counts.get(f"recent_{name}", 0) // SEARCH_PAGE
+        for name in ("contacts", "conversations", "tickets")
+    )
+    return no_change_sync(counts) + recent
 
 
 if __name__ == "__main__":

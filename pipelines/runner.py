@@ -30,7 +30,7 @@ from sources.intercom.errors import (
     IntercomApiError,
     IntercomError,
 )
-from sources.intercom.settings import resolve_access_token
+from sources.intercom.settings import PARQUET_DESTINATIONS, resolve_access_token
 
 log = logging.getLogger("intercom_sync")
 
@@ -39,9 +39,6 @@ DEFAULT_DUCKDB_FILE = "intercom.duckdb"
 # "ambiguous reference to catalog or schema".
 DEFAULT_DATASET = "intercom_raw"
 DEFAULT_PIPELINE = "intercom"
-# Destinations that load parquet natively; the others get dlt's preferred format for them
-# (e.g. postgres: insert_values, as parquet there needs the ADBC driver).
-PARQUET_DESTINATIONS = frozenset({"duckdb", "motherduck", "filesystem", "ducklake"})
 # Table formats for the filesystem destination; plain parquet files cannot be merged into.
 # Only delta is offered: it is tested here, and delta_prune.py completes its merges. (dlt's
 # iceberg needs pyiceberg and a catalog, and its upsert has the same nested-rows gap.)
@@ -154,6 +151,8 @@ def destination_type(pipeline: dlt.Pipeline) -> str | None:
 
 
 def loader_file_format(pipeline: dlt.Pipeline) -> str | None:
+    """Parquet where it loads natively; elsewhere dlt's preferred format (e.g. postgres:
+    insert_values, as parquet there needs the ADBC driver)."""
     return "parquet" if destination_type(pipeline) in PARQUET_DESTINATIONS else None
 
 

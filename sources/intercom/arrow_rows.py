@@ -40,6 +40,7 @@ from dlt.extract.items import TableNameMeta
 from dlt.extract.resource import DltResource
 
 from sources.intercom.records import TYPED_ELSEWHERE, to_row
+from sources.intercom.settings import PARQUET_DESTINATIONS
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +177,7 @@ class ArrowShaper:
         its resource (its items carry the table name)."""
         self.root = root
         self.row_id_type = "key_hash"
+        self.arrow = True
         self.declared = {table: dict(columns) for table, columns in declared.items()}
         self.nested_tables = frozenset(nested_tables)
         self.primary_key = primary_key
@@ -186,11 +188,16 @@ class ArrowShaper:
         self._names: dict[tuple[str, str], str] = {}
 
     def use_row_ids_of(self, resource_name: str) -> None:
-        """Root `_dlt_id`s as dlt's normalizer would make them for this resource and the
-        destination being loaded (`get_root_row_id_type`): a primary-key hash where the
-        destination upserts, random where dlt falls back to append (plain parquet). Call
-        inside the running extract: the destination's capabilities are in context, and the
-        extracted source holds the resource as configured (e.g. a delta `table_format`)."""
+        """Prepare for the destination being loaded. Arrow only where it loads parquet
+        natively (`settings.PARQUET_DESTINATIONS`), else every batch goes as dicts. Root
+        `_dlt_id`s as dlt's normalizer would make them for this resource and destination
+        (`get_root_row_id_type`): a primary-key hash where the destination upserts, random
+        where dlt falls back to append (plain parquet). Call inside the running extract: the
+        destination's capabilities are in context, and the extracted source holds the
+        resource as configured (e.g. a delta `table_format`)."""
+        destination = dlt.current.pipeline().destination
+        kind = destination.destination_type.rsplit(".", 1)[-1] if destination else None
+        self.arrow = kind in PARQUET_DESTINATIONS
         resource = dlt.current.source().resources[resource_name]
         meta = TableNameMeta(self.root) if self.variant else None
         table = resource.compute_table_schema(meta=meta)
@@ -377,6 +384,8 @@ def page_tables(shaper: ArrowShaper, rows: list[dict], hints: Any = None) -> lis
     Call inside a running dlt extract (it reads the load id)."""
     load_id = dlt.current.load_package_state()["load_id"]
     try:
+        if not shaper.arrow:
+            raise NotMirrorable("the destination does not load parquet natively")
         tables = shaper.shape(rows, load_id)
     except NotMirrorable as exc:
         logger.info("%s: %d records loaded as dicts (%s)", shaper.root, len(rows), exc)

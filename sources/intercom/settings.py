@@ -43,6 +43,10 @@ SEARCH_LAG_SECONDS = 2 * 3600
 MERGE = {"disposition": "merge", "strategy": "upsert"}
 # Parquet loads into DuckDB several times faster than insert_values (DLT-NOTES).
 LOADER_FILE_FORMAT = "parquet"
+# Destinations that load parquet natively. The big resources hand dlt Arrow tables only when
+# loading into one of these (`arrow_rows`); elsewhere dlt would convert them — on PostgreSQL to
+# CSV, whose COPY loads an empty string as NULL — so there they yield dicts, as dlt expects.
+PARQUET_DESTINATIONS = frozenset({"duckdb", "motherduck", "filesystem", "ducklake"})
 # Records per Arrow item (`arrow_rows.batched`): dlt's per-item cost (a few ms of schema
 # work) stays small, and a batch of contacts holds ~10 MB.
 ROWS_PER_ITEM = 5000
