@@ -18,6 +18,7 @@ from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStep
 
 from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
+from pipelines.gc_tuning import fewer_gc_passes
 from pipelines.history import RunRecord, record_run
 from pipelines.lock import LockedError, pipeline_lock
 from sources.intercom import intercom
@@ -287,7 +288,8 @@ def run_sync(options: SyncOptions) -> SyncResult:
         record.duckdb_file = str(Path(options.duckdb_file).resolve())
     try:
         client = build_client(options)
-        result = _sync(options, client)
+        with fewer_gc_passes():
+            result = _sync(options, client)
     except LockedError:
         record = None  # not a run of its own: the run holding the lock is the one that counts
         raise

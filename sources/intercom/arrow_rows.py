@@ -185,7 +185,7 @@ class ArrowShaper:
         self.typed_elsewhere = typed_elsewhere
         self.as_dict = as_dict
         self.variant = variant
-        self._names: dict[tuple[str, str], str] = {}
+        self._names: dict[str, dict[str, tuple[str, bool]]] = {}
 
     def use_row_ids_of(self, resource_name: str) -> None:
         """Prepare for the destination being loaded. Arrow only where it loads parquet
@@ -272,10 +272,16 @@ class ArrowShaper:
         *,
         convert: bool,
     ) -> None:
+        names = self._names.get(prefix)
+        if names is None:
+            names = self._names[prefix] = {}
         for key, value in record.items():
             if value is None:
                 continue  # the dict path drops nulls (records.to_row)
-            name = self._name(prefix, key)
+            entry = names.get(key)
+            if entry is None:
+                entry = names[key] = self._column_name(prefix, key)
+            name, stamp_key = entry
             kind = type(value)
             if kind is dict:
                 if value:
@@ -292,21 +298,16 @@ class ArrowShaper:
                 if value:
                     lists.append((_NAMING.shorten_fragments(table_name, name), value))
             else:
-                if (
-                    convert
-                    and (kind is int or kind is float)
-                    and key.endswith(self.timestamp_suffixes)
-                ):
+                if convert and stamp_key and (kind is int or kind is float):
                     table.timestamp_names.add(name)
                 row[name] = value
 
-    def _name(self, prefix: str, key: str) -> str:
-        cached = self._names.get((prefix, key))
-        if cached is None:
-            norm = _NAMING.normalize_identifier(key) if key and not key.isspace() else "_empty"
-            cached = _NAMING.shorten_fragments(prefix, norm) if prefix else norm
-            self._names[(prefix, key)] = cached
-        return cached
+    def _column_name(self, prefix: str, key: str) -> tuple[str, bool]:
+        """(flattened column name, whether the key names a timestamp), as dlt and
+        `records.to_row` would see `key` under `prefix`."""
+        norm = _NAMING.normalize_identifier(key) if key and not key.isspace() else "_empty"
+        name = _NAMING.shorten_fragments(prefix, norm) if prefix else norm
+        return name, key.endswith(self.timestamp_suffixes)
 
     # -- columns ----------------------------------------------------------------------------
 

@@ -16,10 +16,14 @@ def list_items(value: Any, items_key: str | None = None) -> list[dict]:
     `{"type": "tag.list", "tags": [...]}`) or of a bare list; [] for None/empty."""
     if value is None:
         return []
-    if isinstance(value, list):
+    kind = type(value)  # exact type checks first: ABC isinstance checks are slow
+    if kind is list:
         return value
-    if not isinstance(value, Mapping):
-        return []
+    if kind is not dict:
+        if isinstance(value, list):
+            return value
+        if not isinstance(value, Mapping):
+            return []
     for key in (items_key, "data"):
         if key and isinstance(value.get(key), list):
             return value[key]
@@ -35,7 +39,9 @@ def link_rows(
     rows: list[dict] = []
     seen: set[str] = set()
     for item in items:
-        child = item.get("id") if isinstance(item, Mapping) else item
+        # (`type(...) is dict` first: an ABC isinstance check is slow, and this runs per link)
+        is_object = type(item) is dict or isinstance(item, Mapping)
+        child = item.get("id") if is_object else item
         if child is None:
             continue
         child = str(child)
