@@ -154,7 +154,7 @@ def split_record(entity: EntityWithParts, record: Mapping[str, Any]) -> tuple[di
     parts = [
         part
         for part in list_items(wrapper, entity.parts_field)
-        if isinstance(part, Mapping) and part.get("id") is not None
+        if (type(part) is dict or isinstance(part, Mapping)) and part.get("id") is not None
     ]
     total = wrapper.get("total_count") if isinstance(wrapper, Mapping) else None
     if not isinstance(total, int) or isinstance(total, bool):
