@@ -10,8 +10,9 @@ only versions not loaded yet (`cursor.HorizonCursor`):
   below `cursor - SEARCH_LAG_SECONDS` (the sort is to the second even though the filter is
   not), so an idle run costs one request instead of a re-read of the cursor's local day.
   Versions older than that cutoff were loaded by earlier runs: search shows a record at most
-  `SEARCH_LAG_SECONDS` after its `updated_at` (Intercom: "a few minutes"). A backlog of more
-  than `CONTACT_SPLIT_MIN_PAGES` pages falls back to the sliced ascending read.
+  `SEARCH_LAG_SECONDS` after its `updated_at` (Intercom: "a few minutes"). A backlog
+  (more pages down to the cutoff than `CONTACT_NEWEST_FIRST_MAX_PAGES`, judged from the first
+  page) is read the sliced ascending way instead.
 
 Embedded `tags`/`companies` lists stop at 10 items; when `has_more` the sub-endpoints are read
 (concurrently) so the link tables are complete. Records are handed to dlt as Arrow tables
@@ -61,6 +62,7 @@ from sources.intercom.records import link_rows, list_items, to_row
 from sources.intercom.schema import custom_attribute_columns, table_columns
 from sources.intercom.settings import (
     CONTACT_COMPANIES_PAGE_SIZE,
+    CONTACT_NEWEST_FIRST_MAX_PAGES,
     CONTACT_SAFETY_DAYS,
     CONTACT_SPLIT_MIN_PAGES,
     CONTACT_SPLIT_PROBES,
@@ -87,6 +89,7 @@ logger = logging.getLogger(__name__)
 SEARCH_PATH = "/contacts/search"
 SORT = {"field": "updated_at", "order": "ascending"}
 NEWEST_FIRST = {"field": "updated_at", "order": "descending"}
+NEWEST_FIRST_JUDGE_PAGES = 3  # pages read newest first before judging whether it is a backlog
 MERGED_TABLE = "contacts_merged"
 MERGE_HISTORY_MIN_VERSION = "2.16"
 
@@ -240,9 +243,13 @@ def newest_first(
     reaches below `cutoff`. The filter matches whole local days, but the sort is to the
     second, so a run with few changes reads one or two pages instead of the cursor's whole
     day (and the safety day before it). A record updated while we page moves to the front,
-    behind us: the next run reads it. A backlog (no end after CONTACT_SPLIT_MIN_PAGES full
-    pages' worth of records) is read by `then()` instead — the whole window, sliced and
-    concurrent."""
+    behind us: the next run reads it.
+
+    A backlog is read by `then()` instead — the whole window, sliced and concurrent, which
+    finishes sooner than one sequential cursor over many pages. Whether it is one is judged
+    after `NEWEST_FIRST_JUDGE_PAGES` pages: the time they span gives the pages down to the
+    cutoff at that rate; more than `CONTACT_NEWEST_FIRST_MAX_PAGES` (in full pages) and those
+    pages are all this reads newest first."""
     pages = client.iter_search(
         SEARCH_PATH,
         window.query(),
@@ -251,12 +258,21 @@ def newest_first(
         per_page=per_page,
         params=params,
     )
+    newest = None
     for count, page in enumerate(pages, start=1):
         yield page
         if not page or (page[-1].get("updated_at") or 0) < cutoff:
             return
-        if count * per_page >= CONTACT_SPLIT_MIN_PAGES * MAX_PAGE_SIZE:
-            break
+        if newest is None:
+            newest = page[0].get("updated_at") or 0
+        if count == NEWEST_FIRST_JUDGE_PAGES:
+            oldest = page[-1].get("updated_at") or 0
+            rate = (newest - oldest) / count  # seconds per page
+            pages_to_cutoff = (newest - cutoff) / rate if rate > 0 else float("inf")
+            if pages_to_cutoff * per_page > CONTACT_NEWEST_FIRST_MAX_PAGES * MAX_PAGE_SIZE:
+                break
+    else:
+        return  # the whole window was newer than the cutoff, and it has been read
     pages.close()
     yield from then()
 

@@ -33,6 +33,10 @@ CONTACT_SAFETY_DAYS = 1
 # up to `max_concurrency` slices paged concurrently (sizes chosen from this many count probes).
 CONTACT_SPLIT_MIN_PAGES = 20
 CONTACT_SPLIT_PROBES = 32
+# An incremental contacts run reads newest first down to its cutoff, one page after another;
+# when that looks like more than this many full pages, the sliced, concurrent read of the
+# whole window is sooner (at 150 ms a page, 50 pages take ~8 s).
+CONTACT_NEWEST_FIRST_MAX_PAGES = 50
 # How long after its `updated_at` a record may still be missing from search (new records lag
 # in the index: API-NOTES §7.1, "minutes"). Each incremental run reads back this far before
 # its cursor and drops the versions it already loaded (cursor.HorizonCursor); conversation/

@@ -156,7 +156,7 @@ def test_an_incremental_backlog_switches_to_the_sliced_window_and_converges(
     sync(emu, resources=["contacts"])
     emu.world.advance(20 * 3600, intensity=4.0)
     # A backlog is "more than this many full pages" newest first; make a day's changes one.
-    monkeypatch.setattr(contacts_module, "CONTACT_SPLIT_MIN_PAGES", 1)
+    monkeypatch.setattr(contacts_module, "CONTACT_NEWEST_FIRST_MAX_PAGES", 1)
     with caplog.at_level(logging.INFO, logger=contacts_module.__name__):
         sync(emu, resources=["contacts"], page_size=50)
     assert "slice(s)" in caplog.text  # the whole window was read after the newest pages
