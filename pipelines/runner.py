@@ -18,9 +18,9 @@ from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStep
 
 from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
-from pipelines.gc_tuning import fewer_gc_passes
 from pipelines.history import RunRecord, record_run
 from pipelines.lock import LockedError, pipeline_lock
+from pipelines.process_tuning import fewer_gc_passes, limit_malloc_arenas
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
 from sources.intercom.conversations import UnsupportedApiVersionError
@@ -288,6 +288,7 @@ def run_sync(options: SyncOptions) -> SyncResult:
         record.duckdb_file = str(Path(options.duckdb_file).resolve())
     try:
         client = build_client(options)
+        limit_malloc_arenas()
         with fewer_gc_passes():
             result = _sync(options, client)
     except LockedError:

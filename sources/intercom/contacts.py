@@ -90,6 +90,8 @@ SEARCH_PATH = "/contacts/search"
 SORT = {"field": "updated_at", "order": "ascending"}
 NEWEST_FIRST = {"field": "updated_at", "order": "descending"}
 NEWEST_FIRST_JUDGE_PAGES = 3  # pages read newest first before judging whether it is a backlog
+# Pages the concurrent slices may read ahead of the consumer (each ~150 contacts, ~1 MB parsed).
+PAGES_AHEAD = 8
 MERGED_TABLE = "contacts_merged"
 MERGE_HISTORY_MIN_VERSION = "2.16"
 
@@ -349,7 +351,7 @@ def concurrent_pages(sources: list[Callable[[], Iterator[list[dict]]]]) -> Itera
     if len(sources) == 1:
         yield from sources[0]()
         return
-    pages: queue.Queue = queue.Queue(maxsize=2 * len(sources))
+    pages: queue.Queue = queue.Queue(maxsize=PAGES_AHEAD)
     stop = threading.Event()
 
     def put(item: Any) -> bool:

@@ -53,7 +53,7 @@ LOADER_FILE_FORMAT = "parquet"
 PARQUET_DESTINATIONS = frozenset({"duckdb", "motherduck", "filesystem", "ducklake"})
 # Records per Arrow item (`arrow_rows.batched`): dlt's per-item cost (a few ms of schema
 # work) stays small, and a batch of contacts holds ~10 MB.
-ROWS_PER_ITEM = 5000
+ROWS_PER_ITEM = 2000
 
 # Resource names in the order the source returns them (what `--resources` selects).
 LOOKUP_RESOURCES = ("admins", "teams", "tags", "segments", "data_attributes", "ticket_types")

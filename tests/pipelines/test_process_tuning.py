@@ -1,12 +1,13 @@
-"""`fewer_gc_passes`: raised thresholds and frozen objects inside a sync, restored after."""
+"""`process_tuning`: GC thresholds raised inside a sync and restored after; malloc arenas capped."""
 
 from __future__ import annotations
 
 import gc
+import platform
 
 import pytest
 
-from pipelines.gc_tuning import SYNC_GC_THRESHOLD, fewer_gc_passes
+from pipelines.process_tuning import SYNC_GC_THRESHOLD, fewer_gc_passes, limit_malloc_arenas
 
 
 def test_thresholds_raised_inside_and_restored_even_after_an_error() -> None:
@@ -30,3 +31,8 @@ def test_cycles_made_during_the_sync_are_still_collected() -> None:
             a.other, b.other = b, a  # a cycle: only the collector frees it
         del a, b
         assert gc.collect() >= 2000
+
+
+def test_malloc_arenas_are_capped_on_glibc() -> None:
+    expected = platform.libc_ver()[0] == "glibc"
+    assert limit_malloc_arenas() is expected
