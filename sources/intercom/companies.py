@@ -38,7 +38,7 @@ from sources.intercom.arrow_rows import (
     page_tables,
 )
 from sources.intercom.client import IntercomClient
-from sources.intercom.cursor import HorizonCursor
+from sources.intercom.cursor import HorizonCursor, IdSet
 from sources.intercom.lookups import Workspace
 from sources.intercom.records import link_rows, list_items
 from sources.intercom.schema import custom_attribute_columns, table_columns
@@ -76,7 +76,7 @@ def companies_resource(
         cursor = HorizonCursor(
             state, start_value=max(bounds) if bounds else None, settled_before=scan_started
         )
-        loaded_this_run: set[str] = set()
+        loaded_this_run = IdSet()
         shaper = ArrowShaper(
             "companies", {"companies": {**columns, **custom_columns}}, NESTED_TABLES
         )

@@ -56,7 +56,7 @@ from sources.intercom.arrow_rows import (
     page_tables,
 )
 from sources.intercom.client import IntercomClient
-from sources.intercom.cursor import HorizonCursor
+from sources.intercom.cursor import HorizonCursor, IdSet
 from sources.intercom.lookups import Workspace
 from sources.intercom.records import link_rows, list_items, to_row
 from sources.intercom.schema import custom_attribute_columns, table_columns
@@ -165,7 +165,7 @@ def contacts_resource(
             pages = whole_window()
         else:
             pages = newest_first(client, window, cutoff, per_page, params, then=whole_window)
-        loaded_this_run: set[str] = set()
+        loaded_this_run = IdSet()
 
         def fresh_pages() -> Iterator[list[dict]]:
             for page in pages:

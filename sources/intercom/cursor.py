@@ -27,6 +27,7 @@ Usage inside a dlt resource::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -135,3 +136,35 @@ class HorizonCursor:
 
     def __len__(self) -> int:
         return len(self._seen)
+
+
+_HEX_ID = re.compile(r"[0-9a-f]{24}")
+
+
+class IdSet:
+    """The ids loaded in this run (one version per id per run), small at a million ids.
+
+    Intercom's contact and company ids are 24 lowercase hex digits (Mongo ObjectIds): those
+    are kept as the integer they spell (40 bytes instead of a 73-byte string: ~33 MB less per
+    million); any other string as itself, a non-string id tagged with its type. No two of
+    these forms are equal, and two different 24-digit lowercase hex strings spell different
+    integers, so membership stays exact.
+    """
+
+    def __init__(self) -> None:
+        self._ids: set[Any] = set()
+
+    @staticmethod
+    def _key(record_id: Any) -> Any:
+        if not isinstance(record_id, str):
+            return (type(record_id).__name__, record_id)  # never equal to an int or str key
+        return int(record_id, 16) if _HEX_ID.fullmatch(record_id) else record_id
+
+    def add(self, record_id: Any) -> None:
+        self._ids.add(self._key(record_id))
+
+    def __contains__(self, record_id: Any) -> bool:
+        return self._key(record_id) in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)

@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sources.intercom.cursor import STATE_KEY, HorizonCursor
+from sources.intercom.cursor import STATE_KEY, HorizonCursor, IdSet
 
 
 def test_first_run_admits_everything_and_tracks_max() -> None:
@@ -131,3 +131,16 @@ def test_remember_within_forgets_old_versions_read_after_newer_ones() -> None:
     assert cursor.admit("old", 10)  # read after the cursor passed it (a concurrent slice)
     assert cursor.admit("recent", 950)
     assert state["horizon_cursor"]["seen"] == {"new": 1000, "recent": 950}
+
+
+def test_id_set_is_exact_for_hex_and_other_ids() -> None:
+    ids = IdSet()
+    hex_id = "6955b2684c390100000088b5"
+    for record_id in (hex_id, "cmp-000001", "000000000000000000000001"):
+        ids.add(record_id)
+    assert hex_id in ids and "cmp-000001" in ids and "000000000000000000000001" in ids
+    assert hex_id.upper() not in ids  # another id, not the same integer
+    assert "6955b2684c390100000088b6" not in ids
+    assert "1" not in ids and 1 not in ids  # the integer 1 is not an id that was added
+    assert "00000000000000000000000001" not in ids  # 26 digits: kept as a string
+    assert len(ids) == 3
