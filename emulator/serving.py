@@ -21,10 +21,11 @@ from emulator.paging import (
 from emulator.pipeline import Ctx, Reply
 from emulator.rendering import envelope
 from emulator.search import CompiledSearch, SearchError, compile_search, custom_attribute_types
-from emulator.splice import TailSplice, render_spliced
+from emulator.splice import TailSplice, integer_owner_id, render_spliced
 from emulator.store import Store, head_reader
 from emulator.versions import (
     ApiVersion,
+    parse_version,
     plaintext_conversation,
     render_company,
     render_contact,
@@ -75,6 +76,12 @@ SPLICES: dict[tuple[str, str], TailSplice] = {
     ("tickets", LIST_VARIANT): TailSplice("ticket_parts"),
 }
 
+# Pre-2.16 renders that are a 2.16 render with one value rewritten (emulator.splice).
+LEGACY_PATCHES: dict[tuple[str, str], Callable[[bytes], bytes | None]] = {
+    ("contacts", ""): integer_owner_id,
+}
+MODERN = parse_version("2.16", "2.16")
+
 _ID_MAX = "\U0010ffff"
 
 
@@ -112,17 +119,22 @@ def _record_renderer(
 ) -> Callable[[str], bytes | None]:
     """`render_record` for one store, version and variant."""
     render = VARIANTS[(entity, variant)] if variant else RENDERERS[entity]
-    splice = SPLICES.get((entity, variant)) if version.modern else None
+    legacy_patch = None if version.modern else LEGACY_PATCHES.get((entity, variant))
+    splice = SPLICES.get((entity, variant)) if version.modern or legacy_patch else None
+    # A legacy patch turns the 2.16 render into this version's: splice the 2.16 one.
+    tail_version = MODERN if legacy_patch is not None else version
     read = head_reader(store) if variant == LIST_VARIANT else store.get
 
     def render_tail(tail: dict[str, Any]) -> dict[str, Any]:
-        return render(tail, version)
+        return render(tail, tail_version)
 
     def render_one(record_id: str) -> bytes | None:
         if splice is not None:
             text = store.get_public_text(record_id)
             if text is not None:
                 body = render_spliced(text, splice, render_tail)
+                if body is not None and legacy_patch is not None:
+                    body = legacy_patch(body)
                 if body is not None:
                     return body
         record = read(record_id)

@@ -29,6 +29,7 @@ caller takes the full parse + render path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -81,3 +82,28 @@ def _unchanged(head: bytes, splice: TailSplice) -> bytes | None:
         if marker in head:
             return None
     return head
+
+
+_OWNER_ID = b',"owner_id":'
+_OWNER_VALUE = re.compile(rb'null|"(\d*)"')
+
+
+def integer_owner_id(body: bytes) -> bytes | None:
+    """`body`, a contact's 2.16 render, as 2.9 renders it: the one difference is the top-level
+    `owner_id`, a digit string in 2.16 and an integer in 2.9 (`""` -> null;
+    `versions.render_contact`). None when that is not provably all: the key missing (2.9 would
+    add it at the end), not at the top level, or a value other than null or a digit string."""
+    at = body.find(_OWNER_ID)
+    if at <= 0:
+        return None
+    try:
+        orjson.loads(body[:at] + b"}")  # parses only if the key sits at the top level
+    except orjson.JSONDecodeError:
+        return None
+    start = at + len(_OWNER_ID)
+    value = _OWNER_VALUE.match(body, start)
+    if value is None or body[value.end() : value.end() + 1] not in (b",", b"}"):
+        return None
+    digits = value.group(1)
+    legacy = str(int(digits)).encode() if digits else b"null"
+    return body[:start] + legacy + body[value.end() :]

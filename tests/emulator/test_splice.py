@@ -51,6 +51,7 @@ def test_every_world_record_splices_to_the_full_render(storage):
 # Adversarial records: the anchor and marker names as nested keys and inside strings, internal
 # keys and embedded lists anywhere, strings with quotes, commas and braces.
 NAMES = [
+    "owner_id",
     "type",
     "id",
     "tags",
@@ -116,6 +117,31 @@ def test_arbitrary_records_splice_to_the_full_render(key, head, anchor_value, ta
     )
     if spliced is not None:
         assert spliced == _full_render(store.get("1"), entity, variant, version)
+
+
+# What a world's contact can hold (the renderer turns it into an integer). Nested `owner_id`
+# keys (NAMES) can hold anything.
+OWNER_IDS = st.none() | st.from_regex(r"\A[0-9]{0,6}\Z") | st.integers(0, 99)
+
+
+@settings(max_examples=400, deadline=None)
+@given(MEMBERS, st.booleans(), OWNER_IDS, JSON, MEMBERS)
+def test_legacy_contacts_are_the_2_16_splice_with_an_integer_owner_id(
+    head, with_owner, owner_id, tags, tail
+):
+    """2.9 contacts: the 2.16 splice, then `owner_id` rewritten — or the full render whenever
+    that cannot be proven equal (owner_id absent, nested, or not a digit string)."""
+    top_level = [(k, v) for k, v in head + tail if k != "owner_id"]
+    record = {**dict(top_level[: len(head)]), "id": "1", "updated_at": 0}
+    if with_owner:
+        record["owner_id"] = owner_id
+    record.setdefault("tags", tags)
+    for name, value in top_level[len(head) :]:
+        record.setdefault(name, value)
+    store = Store("contacts", "json")
+    store.put(record)
+    served = render_record(store, "contacts", "1", LEGACY)
+    assert served == _full_render(store.get("1"), "contacts", "", LEGACY)
 
 
 @pytest.mark.parametrize("version", ["2.16", "2.12"])  # 2.12: legacy shapes, tickets search
