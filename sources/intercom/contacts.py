@@ -16,7 +16,7 @@ only versions not loaded yet (`cursor.HorizonCursor`):
 
 Embedded `tags`/`companies` lists stop at 10 items; when `has_more` the sub-endpoints are read
 (concurrently) so the link tables are complete. Records are handed to dlt as Arrow tables
-(`arrow_rows`), 5,000 at a time.
+(`arrow_rows`), `ROWS_PER_ITEM` (2,000) at a time.
 
 Tables (contract 3):
   contacts(id, …)                 merge (upsert) on id; `location`, `custom_attributes` and
