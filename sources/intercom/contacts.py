@@ -176,11 +176,12 @@ def contacts_resource(
                     # it or keep the older one) and leave the newer to the next run's window.
                     if contact["id"] in loaded_this_run:
                         continue
-                    updated_at = contact.get("updated_at") or 0
-                    if end_value is not None and updated_at >= end_value:
-                        continue  # search bounds by whole local days; the chunk ends to the second
-                    if cutoff is not None and updated_at < cutoff:
-                        continue  # loaded by an earlier run: the local day's re-read
+                    updated_at = contact.get("updated_at")
+                    if updated_at is not None:  # (none: always loaded, see HorizonCursor.admit)
+                        if end_value is not None and updated_at >= end_value:
+                            continue  # search bounds by whole local days; the chunk ends there
+                        if cutoff is not None and updated_at < cutoff:
+                            continue  # loaded by an earlier run: the local day's re-read
                     if cursor.admit(contact["id"], contact.get("updated_at")):
                         fresh.append(contact)
                         loaded_this_run.add(contact["id"])
