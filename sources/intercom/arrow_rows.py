@@ -51,15 +51,16 @@ DLT_ROOT_ID = "_dlt_root_id"
 DLT_LIST_IDX = "_dlt_list_idx"
 
 # The hints dlt's relational normalizer gives its own columns (upsert: root key propagated).
+_ROW_KEY: TColumnSchema = {
+    "name": DLT_ID,
+    "data_type": "text",
+    "nullable": False,
+    "unique": True,
+    "row_key": True,
+}
 ROOT_SYSTEM_COLUMNS: dict[str, TColumnSchema] = {
     DLT_LOAD_ID: {"name": DLT_LOAD_ID, "data_type": "text", "nullable": False},
-    DLT_ID: {
-        "name": DLT_ID,
-        "data_type": "text",
-        "nullable": False,
-        "unique": True,
-        "row_key": True,
-    },
+    DLT_ID: dict(_ROW_KEY),  # a copy each: dlt may update hint dicts in place
 }
 NESTED_SYSTEM_COLUMNS: dict[str, TColumnSchema] = {
     DLT_ROOT_ID: {"name": DLT_ROOT_ID, "data_type": "text", "nullable": False, "root_key": True},
@@ -70,13 +71,7 @@ NESTED_SYSTEM_COLUMNS: dict[str, TColumnSchema] = {
         "parent_key": True,
     },
     DLT_LIST_IDX: {"name": DLT_LIST_IDX, "data_type": "bigint", "nullable": False},
-    DLT_ID: {
-        "name": DLT_ID,
-        "data_type": "text",
-        "nullable": False,
-        "unique": True,
-        "row_key": True,
-    },
+    DLT_ID: dict(_ROW_KEY),  # a copy each: dlt may update hint dicts in place
 }
 
 _NAMING = NamingConvention()
@@ -187,8 +182,8 @@ class ArrowShaper:
         self.variant = variant
         self._names: dict[str, dict[str, tuple[str, bool]]] = {}
 
-    def use_row_ids_of(self, resource_name: str) -> None:
-        """Prepare for the destination being loaded. Arrow only where it loads parquet
+    def prepare_for_destination(self, resource_name: str) -> None:
+        """Settings for the destination being loaded. Arrow only where it loads parquet
         natively (`settings.PARQUET_DESTINATIONS`), else every batch goes as dicts. Root
         `_dlt_id`s as dlt's normalizer would make them for this resource and destination
         (`get_root_row_id_type`): a primary-key hash where the destination upserts, random
@@ -203,6 +198,17 @@ class ArrowShaper:
         table = resource.compute_table_schema(meta=meta)
         strategy = resolve_merge_strategy({table["name"]: table}, table)
         self.row_id_type = "key_hash" if strategy in ("upsert", "insert-only", "cdc") else "random"
+
+    def shape_or_none(self, records: list[dict], load_id: str) -> dict[str, pa.Table] | None:
+        """`shape`, or None when these records go to dlt as dicts: the destination does not
+        load parquet natively, or something in them cannot be mirrored (logged)."""
+        if not self.arrow:
+            return None
+        try:
+            return self.shape(records, load_id)
+        except NotMirrorable as exc:
+            logger.info("%s: %d records loaded as dicts (%s)", self.root, len(records), exc)
+            return None
 
     def shape(self, records: list[dict], load_id: str) -> dict[str, pa.Table]:
         tables: dict[str, _Table] = {self.root: _Table()}
@@ -383,13 +389,8 @@ def page_tables(shaper: ArrowShaper, rows: list[dict], hints: Any = None) -> lis
     e.g. the custom attribute columns, when given), then one per nested table (marked with
     its name) — or, when the batch is not mirrorable, the rows as dicts for dlt's normalizer.
     Call inside a running dlt extract (it reads the load id)."""
-    load_id = dlt.current.load_package_state()["load_id"]
-    try:
-        if not shaper.arrow:
-            raise NotMirrorable("the destination does not load parquet natively")
-        tables = shaper.shape(rows, load_id)
-    except NotMirrorable as exc:
-        logger.info("%s: %d records loaded as dicts (%s)", shaper.root, len(rows), exc)
+    tables = shaper.shape_or_none(rows, dlt.current.load_package_state()["load_id"])
+    if tables is None:
         root: Any = [shaper.as_dict(row) for row in rows]
         items: list[Any] = []
     else:

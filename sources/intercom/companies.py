@@ -80,7 +80,7 @@ def companies_resource(
         shaper = ArrowShaper(
             "companies", {"companies": {**columns, **custom_columns}}, NESTED_TABLES
         )
-        shaper.use_row_ids_of("companies")
+        shaper.prepare_for_destination("companies")
         first_hints = dlt.mark.make_hints(columns=custom_columns)
 
         def fresh_pages() -> Iterator[list[dict]]:

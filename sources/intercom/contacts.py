@@ -148,7 +148,7 @@ def contacts_resource(
         cutoff = cursor.last_value - SEARCH_LAG_SECONDS if incremental else None
         custom_columns = custom_attribute_columns(workspace.data_attributes("contact"))
         shaper = ArrowShaper("contacts", {"contacts": {**columns, **custom_columns}}, NESTED_TABLES)
-        shaper.use_row_ids_of("contacts")
+        shaper.prepare_for_destination("contacts")
         first_hints = dlt.mark.make_hints(columns=custom_columns)
         per_page = min(page_size, MAX_PAGE_SIZE)
 
@@ -253,14 +253,7 @@ def newest_first(
     after `NEWEST_FIRST_JUDGE_PAGES` pages: the time they span gives the pages down to the
     cutoff at that rate; more than `CONTACT_NEWEST_FIRST_MAX_PAGES` (in full pages) and those
     pages are all this reads newest first."""
-    pages = client.iter_search(
-        SEARCH_PATH,
-        window.query(),
-        items_key="data",
-        sort=NEWEST_FIRST,
-        per_page=per_page,
-        params=params,
-    )
+    pages = _search_pages(client, window.query(), NEWEST_FIRST, per_page, params)
     newest = None
     for count, page in enumerate(pages, start=1):
         yield page
@@ -280,20 +273,18 @@ def newest_first(
     yield from then()
 
 
+def _search_pages(
+    client: IntercomClient, query: dict, sort: dict, per_page: int, params: dict | None
+) -> Iterator[list[dict]]:
+    return client.iter_search(
+        SEARCH_PATH, query, items_key="data", sort=sort, per_page=per_page, params=params
+    )
+
+
 def _slice_pages(
     client: IntercomClient, piece: ContactSlice, per_page: int, params: dict | None
 ) -> Callable[[], Iterator[list[dict]]]:
-    def pages() -> Iterator[list[dict]]:
-        return client.iter_search(
-            SEARCH_PATH,
-            piece.query(),
-            items_key="data",
-            sort=SORT,
-            per_page=per_page,
-            params=params,
-        )
-
-    return pages
+    return lambda: _search_pages(client, piece.query(), SORT, per_page, params)
 
 
 def _probe(client: IntercomClient, piece: ContactSlice) -> dict:

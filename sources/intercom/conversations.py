@@ -452,7 +452,7 @@ class _Batch:
         root_shaper, parts_shaper = self.shapers
         if not self.started:  # inside the extract: the destination is known now
             for shaper in self.shapers:
-                shaper.use_row_ids_of(self.entity.name)
+                shaper.prepare_for_destination(self.entity.name)
             self.started = True
         hints = None
         if self.root_columns is not None:

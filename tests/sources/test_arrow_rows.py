@@ -65,27 +65,18 @@ class Table:
 
 CONTACTS = Table("contacts", CONTACT_TABLES)
 COMPANIES = Table("companies", COMPANY_TABLES)
-CONVERSATION_ROOT = Table(
-    "conversations",
-    CONVERSATIONS.nested_tables,
-    suffixes=TIMESTAMP_SUFFIXES,
-    typed_elsewhere=frozenset(),
-    as_dict=_as_dict,
-)
-CONVERSATION_PARTS = Table(
-    "conversation_parts",
-    CONVERSATIONS.parts_nested_tables,
-    suffixes=TIMESTAMP_SUFFIXES,
-    typed_elsewhere=frozenset(),
-    as_dict=_as_dict,
-)
-TICKET_ROOT = Table(
-    "tickets",
-    TICKETS.nested_tables,
-    suffixes=TIMESTAMP_SUFFIXES,
-    typed_elsewhere=frozenset(),
-    as_dict=_as_dict,
-)
+
+
+def _with_parts(name: str, nested: tuple[str, ...]) -> Table:
+    """A table of conversations.py's shaping (its timestamp rule and dict fallback)."""
+    return Table(
+        name, nested, suffixes=TIMESTAMP_SUFFIXES, typed_elsewhere=frozenset(), as_dict=_as_dict
+    )
+
+
+CONVERSATION_ROOT = _with_parts("conversations", CONVERSATIONS.nested_tables)
+CONVERSATION_PARTS = _with_parts("conversation_parts", CONVERSATIONS.parts_nested_tables)
+TICKET_ROOT = _with_parts("tickets", TICKETS.nested_tables)
 
 
 def load(
@@ -118,7 +109,7 @@ def _items(table: Table, batch: list[dict], *, arrow: bool) -> Iterator[Any]:
     rows = copy.deepcopy(batch)  # the dict path converts in place
     if arrow:
         shaper = table.shaper()
-        shaper.use_row_ids_of(table.name)
+        shaper.prepare_for_destination(table.name)
         yield from page_tables(shaper, rows)
     else:
         yield [table.as_dict(row) for row in rows]
