@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,7 @@ from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.extract import DltSource
 from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStepFailed
 
+from pipelines import duckdb_memory
 from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
 from pipelines.history import RunRecord, record_run
@@ -138,9 +139,10 @@ def build_client(options: SyncOptions) -> IntercomClient:
 
 
 def make_destination(destination: str, duckdb_file: str) -> Any:
-    """A destination name for dlt to configure, or DuckDB at an explicit file."""
+    """A destination name for dlt to configure, or DuckDB at an explicit file with the sync's
+    memory settings (`duckdb_memory`)."""
     if destination == "duckdb":
-        return dlt.destinations.duckdb(credentials=duckdb_file)
+        return duckdb_memory.destination(duckdb_file, duckdb_memory.global_config())
     return destination
 
 
@@ -262,6 +264,55 @@ def _after_load(pipeline: dlt.Pipeline, options: SyncOptions, info: LoadInfo) ->
         prune_nested_rows(pipeline, info.loads_ids)
 
 
+def run_with_memory_to_load(
+    pipeline: dlt.Pipeline, options: SyncOptions, run: Callable[[], LoadInfo]
+) -> tuple[LoadInfo, dict[str, int]]:
+    """`run()` (a `pipeline.run`), and the rows it normalized per table. Where DuckDB runs out
+    of memory loading, its package is loaded again with a doubled `memory_limit` until it
+    fits or the limit reaches half the machine's memory (`duckdb_memory`): the package is
+    already extracted, so nothing is fetched twice and nothing is lost."""
+    try:
+        info = run()
+        return info, _normalized_rows(pipeline)
+    except PipelineStepFailed as exc:
+        if (
+            exc.step != "load"
+            or options.destination != "duckdb"
+            or not duckdb_memory.is_out_of_memory(exc)
+        ):
+            raise
+        failure: PipelineStepFailed = exc
+    rows = _normalized_rows(pipeline)  # the failed run's trace: the retries only load
+    settings = duckdb_memory.global_config()
+    while True:
+        limit = duckdb_memory.raised_memory_limit(settings["memory_limit"])
+        if limit is None:
+            raise failure
+        log.warning(
+            "DuckDB ran out of memory loading (memory_limit %s); loading the same data again"
+            " with %s. Set [destination.duckdb.credentials] global_config.memory_limit to"
+            " start there.",
+            settings["memory_limit"],
+            limit,
+        )
+        settings["memory_limit"] = limit
+        try:
+            info = pipeline.load(
+                credentials=duckdb_memory.credentials(options.duckdb_file, settings)
+            )
+            return info, rows
+        except PipelineStepFailed as exc:
+            if not duckdb_memory.is_out_of_memory(exc):
+                raise
+            failure = exc
+
+
+def _normalized_rows(pipeline: dlt.Pipeline) -> dict[str, int]:
+    trace = pipeline.last_trace
+    normalized = trace.last_normalize_info if trace else None
+    return dict(normalized.row_counts) if normalized else {}
+
+
 def partially_loaded(pipeline: dlt.Pipeline) -> bool:
     """A pending package with jobs started or completed: a load was interrupted mid-way."""
     for load_id in pipeline.list_normalized_load_packages():
@@ -362,19 +413,22 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
                 # After a crash dlt only loads the pending package on the next run();
                 # finish it first, then extract new data in this same invocation.
                 log.warning("finishing the load package left by an interrupted run")
-                pending = pipeline.run()
+                pending, _ = run_with_memory_to_load(pipeline, options, pipeline.run)
                 finished_pending = True
                 _after_load(pipeline, options, pending)
-            info = pipeline.run(
-                source,
-                loader_file_format=loader_file_format(pipeline),
-                refresh="drop_sources" if options.full_refresh else None,
+            info, rows = run_with_memory_to_load(
+                pipeline,
+                options,
+                lambda: pipeline.run(
+                    source,
+                    loader_file_format=loader_file_format(pipeline),
+                    refresh="drop_sources" if options.full_refresh else None,
+                ),
             )
             info.raise_on_failed_jobs()
             _after_load(pipeline, options, info)
         except Exception as exc:
             raise translate_error(exc) from None
-    rows = dict(pipeline.last_trace.last_normalize_info.row_counts)
     return SyncResult(
         load_info=info,
         rows_by_table={t: n for t, n in sorted(rows.items()) if not t.startswith("_dlt")},

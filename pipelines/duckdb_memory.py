@@ -1,0 +1,112 @@
+"""DuckDB's memory during a sync's load: small defaults, and a bigger budget only when needed.
+
+dlt's load into DuckDB is a sync's memory peak. What drives it (measured, bench/ and README
+"Performance"):
+
+- **Parallel load jobs.** dlt starts up to 20 jobs at once; into one embedded DuckDB each
+  holds its own buffers on top of the shared pool. One job at a time cut the peak of a
+  1M-contact sync by ~80 MB and cost ~1 s of its 15 s load.
+- **`memory_limit`.** DuckDB's buffer pool fills to its limit before it spills; the process
+  then holds about the limit plus what the running statement needs outside the pool.
+- **Width, not length.** dlt's upsert is a `MERGE`, which pins blocks per column: a 106-column
+  conversations merge runs out of memory at 128 MB where 1M rows of 58 columns do not, and a
+  200-column table (a workspace with many custom attributes) at 256 MB.
+
+So the defaults are small (`DEFAULTS`), and a load that runs out of memory is loaded again
+from the same package with the limit doubled (`raised_memory_limit`), up to half the
+machine's memory: nothing is re-extracted and nothing is lost. Settings the user gives in
+`[destination.duckdb.credentials] global_config` win over the defaults, key by key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import dlt
+
+from pipelines.errors import ConfigError
+
+DEFAULTS: dict[str, Any] = {
+    "memory_limit": "128MB",
+    # One thread: the sync's other core extracts; more threads each hold their own buffers.
+    "threads": 1,
+    "preserve_insertion_order": False,  # lets DuckDB stream inserts instead of buffering
+    # DuckDB otherwise keeps each parquet file it reads in memory (~50 MB of a 1M-contact load).
+    "enable_external_file_cache": False,
+}
+# One load job at a time into DuckDB (dlt's `loader_parallelism_strategy`): see above.
+# `[load] parallelism_strategy` in the config overrides it.
+LOAD_PARALLELISM = "sequential"
+USER_CONFIG_KEY = "destination.duckdb.credentials.global_config"
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS.update({"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40})
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+_OUT_OF_MEMORY = "Out of Memory Error"
+
+
+def global_config(user: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """DuckDB's global settings for a sync: `DEFAULTS` under the user's own (`user`, or else
+    `[destination.duckdb.credentials] global_config` from dlt's config and environment)."""
+    if user is None:
+        try:
+            user = dlt.config.get(USER_CONFIG_KEY, dict) or {}
+        except Exception as exc:  # dlt raises its own coercion errors for a malformed value
+            raise ConfigError(
+                f"{USER_CONFIG_KEY} must be a table of DuckDB settings, e.g. "
+                '{ memory_limit = "1GB" } (in the environment: JSON)'
+            ) from exc
+    if not isinstance(user, Mapping):
+        raise ConfigError(f"{USER_CONFIG_KEY} must be a table of DuckDB settings")
+    return {**DEFAULTS, **user}
+
+
+def destination(duckdb_file: str, settings: Mapping[str, Any]) -> Any:
+    """DuckDB at `duckdb_file` with these global settings, one load job at a time."""
+    return dlt.destinations.duckdb(
+        credentials=credentials(duckdb_file, settings),
+        loader_parallelism_strategy=LOAD_PARALLELISM,
+    )
+
+
+def credentials(duckdb_file: str, settings: Mapping[str, Any]) -> Any:
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+    return DuckDbCredentials(duckdb_file, global_config=dict(settings))
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether DuckDB ran out of memory somewhere in this exception's chain."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _OUT_OF_MEMORY in str(current):
+            return True
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return False
+
+
+def size_in_bytes(size: Any) -> int | None:
+    """`memory_limit` as DuckDB reads it ("128MB", "1.5GiB", "512 mb") in bytes; None for
+    anything else (e.g. a percentage), which is then never raised."""
+    match = _SIZE.match(str(size))
+    if not match or match.group(2).lower() not in _UNITS:
+        return None
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def machine_memory() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def raised_memory_limit(limit: Any, ceiling: int | None = None) -> str | None:
+    """Twice `limit`, capped at `ceiling` (half the machine's memory); None when it cannot
+    grow: already at the ceiling, or a limit that is not a size."""
+    current = size_in_bytes(limit)
+    ceiling = machine_memory() // 2 if ceiling is None else ceiling
+    if current is None or current >= ceiling:
+        return None
+    return f"{min(current * 2, ceiling) // 10**6}MB"

@@ -1,0 +1,118 @@
+"""DuckDB's memory settings for a sync, and the load retried with more memory when it runs out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dlt
+import duckdb
+import pytest
+
+from pipelines import duckdb_memory
+from pipelines.errors import ConfigError
+from pipelines.runner import DEFAULT_DATASET, make_destination
+from tests.pipelines.helpers import cli, run_args
+
+USER_CONFIG_ENV = "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"
+
+
+def _settings(tmp_path: Path) -> dict[str, object]:
+    """The settings of a DuckDB connection opened the way a sync's load opens it."""
+    pipeline = dlt.pipeline(
+        "memory_settings",
+        destination=make_destination("duckdb", str(tmp_path / "settings.duckdb")),
+        dataset_name="d",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    names = ("memory_limit", "threads", "preserve_insertion_order", "enable_external_file_cache")
+    with pipeline.sql_client() as client:
+        row = client.execute_sql(
+            "SELECT " + ", ".join(f"current_setting('{name}')" for name in names)
+        )[0]
+    return dict(zip(names, row, strict=True))
+
+
+def _table_counts(path: Path) -> dict[str, int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [
+            name
+            for (name,) in con.sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+                params=[DEFAULT_DATASET],
+            ).fetchall()
+            if not name.startswith("_dlt")
+        ]
+        return {
+            name: con.sql(f'SELECT count(*) FROM {DEFAULT_DATASET}."{name}"').fetchone()[0]
+            for name in tables
+        }
+
+
+def test_a_sync_opens_duckdb_with_the_small_defaults(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv(USER_CONFIG_ENV, raising=False)
+    settings = _settings(tmp_path)
+    assert settings["memory_limit"] == "122.0 MiB"  # 128 MB, as DuckDB reports it
+    assert settings["threads"] == 1
+    assert settings["preserve_insertion_order"] is False
+    assert settings["enable_external_file_cache"] is False
+
+
+def test_the_users_settings_win_key_by_key(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(USER_CONFIG_ENV, json.dumps({"memory_limit": "300MB", "threads": 2}))
+    settings = _settings(tmp_path)
+    assert settings["memory_limit"] == "286.1 MiB"
+    assert settings["threads"] == 2
+    assert settings["enable_external_file_cache"] is False  # a default the user left alone
+
+
+def test_a_malformed_user_setting_is_a_config_error(monkeypatch) -> None:
+    monkeypatch.setenv(USER_CONFIG_ENV, "[1, 2]")
+    with pytest.raises(ConfigError, match="global_config must be a table"):
+        duckdb_memory.global_config()
+
+
+@pytest.mark.parametrize(
+    ("limit", "raised"),
+    [
+        ("128MB", "256MB"),
+        ("1.5GB", "3000MB"),
+        ("64 MiB", "134MB"),  # 2 x 67,108,864 bytes
+        ("6GB", "10000MB"),  # capped at the ceiling
+        ("10GB", None),  # at the ceiling already
+        ("lots", None),  # not a size: left for DuckDB to reject
+    ],
+)
+def test_the_memory_limit_doubles_up_to_a_ceiling(limit: str, raised: str | None) -> None:
+    assert duckdb_memory.raised_memory_limit(limit, ceiling=10**10) == raised
+
+
+def test_the_ceiling_is_half_the_machines_memory() -> None:
+    half = duckdb_memory.machine_memory() // 2
+    assert duckdb_memory.raised_memory_limit(f"{half}B") is None
+    assert duckdb_memory.size_in_bytes(duckdb_memory.raised_memory_limit("1MB")) == 2 * 10**6
+
+
+def test_a_load_out_of_memory_is_loaded_again_with_more(emulator, tmp_path: Path) -> None:
+    """A memory limit far too small for the conversations merge: the load fails, is loaded
+    again from the same package with the limit doubled until it fits, and every row lands."""
+    tight, roomy = tmp_path / "tight", tmp_path / "roomy"
+    tight.mkdir()
+    roomy.mkdir()
+    starved = cli(
+        run_args(emulator, tight, "--no-progress"),
+        tight,
+        emulator.token,
+        {USER_CONFIG_ENV: json.dumps({"memory_limit": "4MB"})},
+    )
+    assert starved.returncode == 0, starved.stderr[-3000:]
+    assert "DuckDB ran out of memory loading (memory_limit 4MB)" in starved.stderr
+    assert "again with 8MB" in starved.stderr
+    plain = cli(run_args(emulator, roomy, "--no-progress"), roomy, emulator.token)
+    assert plain.returncode == 0, plain.stderr[-3000:]
+    assert "ran out of memory" not in plain.stderr
+    counts = _table_counts(tight / "warehouse.duckdb")
+    assert counts == _table_counts(roomy / "warehouse.duckdb")
+    assert counts["conversations"] == len(list(emulator.world.truth("conversations")))
+    # the summary counts the rows the first, failed, load had normalized
+    assert f"rows loaded: {sum(counts.values())}" in starved.stdout
