@@ -319,10 +319,8 @@ class ArrowShaper:
 
     def _to_arrow(self, table_name: str, table: _Table) -> pa.Table:
         declared = self.declared.get(table_name, {})
-        names = list(dict.fromkeys(name for row in table.rows for name in row))
         arrays, fields = [], []
-        for name in names:
-            values = [row.get(name) for row in table.rows]
+        for name, values in _columns(table.rows).items():
             hint = declared.get(name)
             if name in NESTED_SYSTEM_COLUMNS or name == DLT_ID:
                 data_type = "bigint" if name == DLT_LIST_IDX else "text"
@@ -336,6 +334,21 @@ class ArrowShaper:
             nullable = not (name.startswith("_dlt_"))
             fields.append(pa.field(name, arrays[-1].type, nullable=nullable))
         return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Rows as columns (None where a row lacks the key), in order of first appearance. One
+    pass over the values rows hold: rows are sparse (nulls are dropped), so this beats a
+    lookup of every column in every row."""
+    count = len(rows)
+    columns: dict[str, list[Any]] = {}
+    for index, row in enumerate(rows):
+        for name, value in row.items():
+            column = columns.get(name)
+            if column is None:
+                column = columns[name] = [None] * count
+            column[index] = value
+    return columns
 
 
 def _inferred_type(table_name: str, name: str, values: list[Any]) -> str:
