@@ -16,7 +16,7 @@ from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.extract import DltSource
 from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStepFailed
 
-from pipelines import duckdb_memory
+from pipelines import dlt_defaults, duckdb_memory
 from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
 from pipelines.history import RunRecord, record_run
@@ -338,6 +338,7 @@ def run_sync(options: SyncOptions) -> SyncResult:
     if options.destination == "duckdb":
         record.duckdb_file = str(Path(options.duckdb_file).resolve())
     try:
+        dlt_defaults.install()
         client = build_client(options)
         limit_malloc_arenas()
         with fewer_gc_passes():

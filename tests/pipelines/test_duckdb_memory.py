@@ -56,6 +56,8 @@ def test_a_sync_opens_duckdb_with_the_small_defaults(tmp_path: Path, monkeypatch
     assert settings["threads"] == 1
     assert settings["preserve_insertion_order"] is False
     assert settings["enable_external_file_cache"] is False
+    destination = make_destination("duckdb", str(tmp_path / "caps.duckdb"))
+    assert destination.capabilities().loader_parallelism_strategy == "sequential"
 
 
 def test_the_users_settings_win_key_by_key(tmp_path: Path, monkeypatch) -> None:

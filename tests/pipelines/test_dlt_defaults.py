@@ -1,0 +1,38 @@
+"""The sync's dlt settings hold wherever it runs from, and the user's configuration wins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.pipelines.helpers import cli, run_args
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _intermediate_files(tmp_path: Path) -> list[Path]:
+    """The pipeline state's load files: dlt writes them through its data writer (parquet
+    files and merge SQL are never gzipped by it)."""
+    loaded = tmp_path / "pipelines" / "intercom" / "load" / "loaded"
+    files = list(loaded.glob("*/completed_jobs/_dlt_pipeline_state.*"))
+    assert files, f"no intermediate files under {loaded}"
+    return files
+
+
+def test_intermediate_files_are_uncompressed_outside_the_repo(emulator, tmp_path: Path) -> None:
+    # cwd is tmp_path: the repo's .dlt/config.toml is not read, the built-in defaults are
+    result = cli(run_args(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for path in _intermediate_files(tmp_path):
+        assert path.read_bytes()[:2] != GZIP_MAGIC, path
+
+
+def test_the_users_data_writer_setting_wins(emulator, tmp_path: Path) -> None:
+    result = cli(
+        run_args(emulator, tmp_path, "--no-progress"),
+        tmp_path,
+        emulator.token,
+        {"DATA_WRITER__DISABLE_COMPRESSION": "false"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    magic = {p.name: p.read_bytes()[:2] for p in _intermediate_files(tmp_path)}
+    assert all(m == GZIP_MAGIC for m in magic.values()), magic
