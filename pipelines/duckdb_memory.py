@@ -5,9 +5,9 @@ dlt's load into DuckDB is a sync's memory peak. What drives it (measured, bench/
 
 - **Parallel load jobs.** dlt starts up to 20 jobs at once; into one embedded DuckDB each
   holds its own buffers on top of the shared pool. One job at a time cut the peak of a
-  1M-contact sync by ~80 MB (two at a time: ~10 MB), to 470 MB. It costs CPU where there
-  are many small jobs: dlt's load loop spends ~15 ms per job, so a small world's first sync
-  (~100 jobs) takes ~1.5 s more CPU and a no-change run ~0.4 s more.
+  1M-contact sync by ~80 MB (two at a time: ~10 MB), to 470 MB. Alone, it cost CPU where
+  there are many small jobs, because dlt then opened and closed the database for each one;
+  `duckdb_held_open` keeps it open for the load step instead.
 - **`memory_limit`.** DuckDB's buffer pool fills to its limit before it spills; the process
   then holds about the limit plus what the running statement needs outside the pool.
 - **Width, not length.** dlt's upsert is a `MERGE`, which pins blocks per column: a 106-column

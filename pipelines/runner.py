@@ -13,10 +13,12 @@ from typing import Any
 import dlt
 import pendulum
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
+from dlt.common.runtime.collector import NULL_COLLECTOR
 from dlt.extract import DltSource
 from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStepFailed
 
 from pipelines import dlt_defaults, duckdb_memory
+from pipelines.duckdb_held_open import DuckDbHeldOpenDuringLoad
 from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
 from pipelines.history import RunRecord, record_run
@@ -182,6 +184,8 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
         if options.progress
         else None
     )
+    if options.destination == "duckdb":
+        progress = DuckDbHeldOpenDuringLoad(options.duckdb_file, progress or NULL_COLLECTOR)
     kwargs: dict[str, Any] = {
         "pipeline_name": options.pipeline_name,
         "destination": destination,

@@ -1,0 +1,95 @@
+"""The DuckDB file is held open for dlt's load step only, and closed after it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dlt
+import duckdb
+import pytest
+from dlt.common.runtime.collector import Collector
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from pipelines.duckdb_held_open import DuckDbHeldOpenDuringLoad
+from pipelines.runner import make_destination
+
+
+class StepRecorder(Collector):
+    """A progress collector noting, at each counter update, the step and whether the file
+    is held open then."""
+
+    def __init__(self) -> None:
+        self.holder: DuckDbHeldOpenDuringLoad | None = None
+        self.seen: list[tuple[str, bool]] = []
+
+    def update(self, name, inc=1, total=None, inc_total=None, message=None, label=None) -> None:
+        assert self.holder is not None
+        self.seen.append((self.step.split()[0], self.holder.is_holding))
+
+    def _start(self, step: str) -> None:
+        pass
+
+    def _stop(self) -> None:
+        pass
+
+
+def _pipeline(tmp_path: Path, recorder: StepRecorder) -> tuple[dlt.Pipeline, Path]:
+    path = tmp_path / "held.duckdb"
+    holder = DuckDbHeldOpenDuringLoad(str(path), recorder)
+    recorder.holder = holder
+    pipeline = dlt.pipeline(
+        "held_open",
+        destination=make_destination("duckdb", str(path)),
+        dataset_name="d",
+        pipelines_dir=str(tmp_path / "pipelines"),
+        progress=holder,
+    )
+    return pipeline, path
+
+
+@dlt.resource(primary_key="id", write_disposition="merge")
+def rows(count: int):
+    yield [{"id": i, "value": f"v{i}"} for i in range(count)]
+
+
+def test_held_open_during_the_load_only(tmp_path: Path) -> None:
+    recorder = StepRecorder()
+    pipeline, path = _pipeline(tmp_path, recorder)
+    pipeline.run([rows(100), dlt.resource([{"id": 1}], name="other")])
+    steps = {step: {held for s, held in recorder.seen if s == step} for step, _ in recorder.seen}
+    assert steps["Load"] == {True}
+    assert steps["Extract"] == {False}
+    assert not recorder.holder.is_holding
+    # closed: this process can open the file with another configuration again
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.sql("SELECT count(*) FROM d.rows").fetchone()[0] == 100
+
+
+def test_closed_after_a_failed_load(tmp_path: Path, monkeypatch) -> None:
+    # far too little memory for DuckDB: the load step fails
+    monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG", '{"memory_limit": "1MB"}')
+    recorder = StepRecorder()
+    pipeline, path = _pipeline(tmp_path, recorder)
+    with pytest.raises(PipelineStepFailed, match="Out of Memory"):
+        pipeline.run(rows(20_000))
+    assert ("Load", True) in recorder.seen
+    assert not recorder.holder.is_holding
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.sql("SELECT 1").fetchone() == (1,)
+
+
+def test_a_relative_path_holds_the_file_dlt_loads(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    recorder = StepRecorder()
+    holder = DuckDbHeldOpenDuringLoad("relative.duckdb", recorder)
+    recorder.holder = holder
+    pipeline = dlt.pipeline(
+        "held_open_relative",
+        destination=make_destination("duckdb", "relative.duckdb"),
+        dataset_name="d",
+        pipelines_dir=str(tmp_path / "pipelines"),
+        progress=holder,
+    )
+    pipeline.run(rows(5))
+    assert ("Load", True) in recorder.seen
+    assert sorted(p.name for p in tmp_path.glob("*.duckdb")) == ["relative.duckdb"]
