@@ -6,10 +6,11 @@ connection whenever no job holds it, so every job opened the database again and 
 connection holds the database open — a small world's first sync has ~100 jobs.
 
 So while dlt's load step runs, one more connection to the same file is held open; DuckDB
-shares one database instance among a process's connections to a file. It is opened with no
-settings, as dlt opens its own (dlt applies its settings with `SET GLOBAL`), so the two are
-compatible. Only during the load step: during extraction, when a sync can run for hours,
-other processes (BI tools, `intercom-sync status`) can still open the file.
+shares one database instance among a process's connections to a file. It is opened as dlt
+opens its own: with only the settings DuckDB takes at opening (`duckdb_memory.connect_config`;
+dlt `SET`s the rest), or DuckDB would refuse dlt's connection. Only during the load step:
+during extraction, when a sync can run for hours, other processes (BI tools,
+`intercom-sync status`) can still open the file.
 
 The hook is a dlt progress collector: the pipeline calls its `on_start_trace_step` and
 `on_end_trace_step` around each step (`dlt.pipeline.trace`); every other call goes to the
@@ -21,6 +22,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import dlt
@@ -30,9 +32,12 @@ log = logging.getLogger("intercom_sync")
 
 
 class DuckDbHeldOpenDuringLoad(Collector):
-    def __init__(self, duckdb_file: str, inner: Collector) -> None:
+    def __init__(
+        self, duckdb_file: str, inner: Collector, connect_config: Mapping[str, Any] | None = None
+    ) -> None:
         self.duckdb_file = duckdb_file
         self.inner = inner
+        self.connect_config = dict(connect_config or {})
         self._conn: Any = None
 
     # -- the hook -----------------------------------------------------------------------------
@@ -63,7 +68,7 @@ class DuckDbHeldOpenDuringLoad(Collector):
         if not os.path.isabs(path):  # where dlt puts a relative DuckDB path
             path = os.path.join(dlt.current.run_context().local_dir, path)
         try:
-            self._conn = duckdb.connect(path)
+            self._conn = duckdb.connect(path, config=self.connect_config)
         except duckdb.Error as exc:  # e.g. locked by another process: dlt's load reports it
             log.debug("DuckDB not held open during the load: %s", exc)
 
@@ -74,7 +79,8 @@ class DuckDbHeldOpenDuringLoad(Collector):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> DuckDbHeldOpenDuringLoad:
         # dlt copies the pipeline's collector into the normalize step; a copy holds nothing
-        return DuckDbHeldOpenDuringLoad(self.duckdb_file, copy.deepcopy(self.inner, memo))
+        inner = copy.deepcopy(self.inner, memo)
+        return DuckDbHeldOpenDuringLoad(self.duckdb_file, inner, self.connect_config)
 
     # -- the wrapped collector ----------------------------------------------------------------
 

@@ -47,6 +47,7 @@ _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS.update({"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40})
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
 _OUT_OF_MEMORY = "Out of Memory Error"
+_CONNECT_ONLY = ("custom_user_agent",)  # as in dlt 1.31
 
 
 def global_config(user: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -77,6 +78,13 @@ def credentials(duckdb_file: str, settings: Mapping[str, Any]) -> Any:
     from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
     return DuckDbCredentials(duckdb_file, global_config=dict(settings))
+
+
+def connect_config(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings DuckDB takes only when the database is opened: dlt passes these to
+    `duckdb.connect` and `SET`s the rest (`DuckDbConnectionPool.borrow_conn`). Another
+    connection to the same file must open it with exactly these, or DuckDB refuses it."""
+    return {key: value for key, value in settings.items() if key in _CONNECT_ONLY}
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

@@ -185,7 +185,10 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
         else None
     )
     if options.destination == "duckdb":
-        progress = DuckDbHeldOpenDuringLoad(options.duckdb_file, progress or NULL_COLLECTOR)
+        connect = duckdb_memory.connect_config(duckdb_memory.global_config())
+        progress = DuckDbHeldOpenDuringLoad(
+            options.duckdb_file, progress or NULL_COLLECTOR, connect
+        )
     kwargs: dict[str, Any] = {
         "pipeline_name": options.pipeline_name,
         "destination": destination,

@@ -11,7 +11,7 @@ from dlt.common.runtime.collector import Collector
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.duckdb_held_open import DuckDbHeldOpenDuringLoad
-from pipelines.runner import make_destination
+from pipelines.runner import SyncOptions, make_destination, make_pipeline
 
 
 class StepRecorder(Collector):
@@ -93,3 +93,22 @@ def test_a_relative_path_holds_the_file_dlt_loads(tmp_path: Path, monkeypatch) -
     pipeline.run(rows(5))
     assert ("Load", True) in recorder.seen
     assert sorted(p.name for p in tmp_path.glob("*.duckdb")) == ["relative.duckdb"]
+
+
+def test_a_setting_taken_only_at_opening_is_opened_alike(tmp_path: Path, monkeypatch) -> None:
+    """dlt passes `custom_user_agent` to `duckdb.connect`: a held connection opened without it
+    would make DuckDB refuse dlt's ("different configuration") and fail the load."""
+    monkeypatch.setenv(
+        "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG",
+        '{"custom_user_agent": "intercom-sync-test"}',
+    )
+    options = SyncOptions(
+        duckdb_file=str(tmp_path / "agent.duckdb"),
+        pipelines_dir=str(tmp_path / "pipelines"),
+        pipeline_name="held_open_agent",
+        progress=False,
+    )
+    pipeline = make_pipeline(options)
+    pipeline.run(rows(5))
+    with duckdb.connect(options.duckdb_file, read_only=True) as con:
+        assert con.sql("SELECT count(*) FROM intercom_raw.rows").fetchone()[0] == 5
