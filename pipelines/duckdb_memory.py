@@ -29,7 +29,7 @@ from typing import Any
 
 import dlt
 
-from pipelines.errors import ConfigError
+from pipelines.errors import ConfigError, exception_chain
 
 DEFAULTS: dict[str, Any] = {
     "memory_limit": "128MB",
@@ -89,14 +89,7 @@ def connect_config(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 def is_out_of_memory(exc: BaseException) -> bool:
     """Whether DuckDB ran out of memory somewhere in this exception's chain."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if _OUT_OF_MEMORY in str(current):
-            return True
-        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
-    return False
+    return any(_OUT_OF_MEMORY in str(link) for link in exception_chain(exc))
 
 
 def size_in_bytes(size: Any) -> int | None:

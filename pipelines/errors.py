@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pipelines.exit_codes import ExitCode
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it wraps, outermost first: dlt's `PipelineStepFailed`/job exceptions
+    (`.exception`), then `__cause__` / `__context__`; each once."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
 
 
 class SyncError(Exception):

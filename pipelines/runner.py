@@ -19,7 +19,7 @@ from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStep
 
 from pipelines import dlt_defaults, duckdb_memory
 from pipelines.duckdb_held_open import DuckDbHeldOpenDuringLoad
-from pipelines.errors import ConfigError, SyncError
+from pipelines.errors import ConfigError, SyncError, exception_chain
 from pipelines.exit_codes import ExitCode
 from pipelines.history import RunRecord, record_run
 from pipelines.lock import LockedError, pipeline_lock
@@ -34,7 +34,11 @@ from sources.intercom.errors import (
     IntercomApiError,
     IntercomError,
 )
-from sources.intercom.settings import PARQUET_DESTINATIONS, resolve_access_token
+from sources.intercom.settings import (
+    PARQUET_DESTINATIONS,
+    destination_kind,
+    resolve_access_token,
+)
 
 log = logging.getLogger("intercom_sync")
 
@@ -148,17 +152,10 @@ def make_destination(destination: str, duckdb_file: str) -> Any:
     return destination
 
 
-def destination_type(pipeline: dlt.Pipeline) -> str | None:
-    """`duckdb`, `postgres`, `filesystem` … of a pipeline (also for named destinations)."""
-    if pipeline.destination is None:
-        return None
-    return pipeline.destination.destination_type.rsplit(".", 1)[-1]
-
-
 def loader_file_format(pipeline: dlt.Pipeline) -> str | None:
     """Parquet where it loads natively; elsewhere dlt's preferred format (e.g. postgres:
     insert_values, as parquet there needs the ADBC driver)."""
-    return "parquet" if destination_type(pipeline) in PARQUET_DESTINATIONS else None
+    return "parquet" if destination_kind(pipeline) in PARQUET_DESTINATIONS else None
 
 
 def pipelines_dir_of(options: SyncOptions) -> str:
@@ -203,16 +200,10 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
 
 def _root_cause(exc: BaseException) -> BaseException:
     """dlt wraps extraction errors in PipelineStepFailed and resource errors; unwrap them."""
-    seen: set[int] = set()
-    current: BaseException = exc
-    while id(current) not in seen:
-        seen.add(id(current))
+    current = exc
+    for current in exception_chain(exc):
         if isinstance(current, IntercomError):
             return current
-        nxt = getattr(current, "exception", None) or current.__cause__ or current.__context__
-        if nxt is None:
-            break
-        current = nxt
     return current
 
 
@@ -238,7 +229,7 @@ def translate_error(exc: BaseException) -> SyncError:
 
 def check_merge_support(pipeline: dlt.Pipeline) -> None:
     """The source upserts its big tables; fail before any data work where dlt cannot."""
-    kind = destination_type(pipeline)
+    kind = destination_kind(pipeline)
     if kind == "filesystem":
         return  # upsert with a table format; plain parquet appends (documented)
     caps = pipeline.destination.capabilities() if pipeline.destination else None
@@ -265,7 +256,7 @@ def apply_table_format(source: DltSource, table_format: str) -> None:
 
 
 def _after_load(pipeline: dlt.Pipeline, options: SyncOptions, info: LoadInfo) -> None:
-    if options.table_format == "delta" and destination_type(pipeline) == "filesystem":
+    if options.table_format == "delta" and destination_kind(pipeline) == "filesystem":
         from pipelines.delta_prune import prune_nested_rows
 
         prune_nested_rows(pipeline, info.loads_ids)

@@ -21,10 +21,10 @@ from pipelines.history import RunRecord, read_history
 from pipelines.runner import (
     DEFAULT_DUCKDB_FILE,
     attach_existing,
-    destination_type,
     make_destination,
 )
 from pipelines.warehouse import data_tables, resource_of_table, row_counts
+from sources.intercom.settings import destination_kind
 
 
 def _cursor_of(resource_state: Any) -> Any:
@@ -78,7 +78,7 @@ def _attach(
     history = read_history(pipeline.pipelines_dir, pipeline_name)
     # The state knows the destination type; DuckDB also needs the file: the one given, else
     # the one the last run used.
-    wanted = destination or destination_type(pipeline)
+    wanted = destination or destination_kind(pipeline)
     if wanted == "duckdb" and duckdb_file is None:
         used = [r.duckdb_file for r in history if r.duckdb_file]
         duckdb_file = used[-1] if used else DEFAULT_DUCKDB_FILE
@@ -191,7 +191,7 @@ def collect_status(
         }
     return {
         "pipeline": pipeline_name,
-        "destination": destination_type(pipeline),
+        "destination": destination_kind(pipeline),
         "dataset": pipeline.dataset_name,
         "api_now": _iso(now),
         "last_successful_load": _last_load(pipeline),

@@ -12,7 +12,7 @@ from typing import Any
 import dlt
 from dlt.common.schema.utils import get_root_table
 
-from pipelines.runner import destination_type
+from sources.intercom.settings import destination_kind
 
 
 def data_tables(pipeline: dlt.Pipeline) -> list[str]:
@@ -38,7 +38,7 @@ def row_counts(pipeline: dlt.Pipeline, tables: list[str] | None = None) -> dict[
     delta = [
         t
         for t in tables
-        if destination_type(pipeline) == "filesystem" and _table_format(pipeline, t) == "delta"
+        if destination_kind(pipeline) == "filesystem" and _table_format(pipeline, t) == "delta"
     ]
     if delta:
         from dlt.common.libs.deltalake import get_delta_tables

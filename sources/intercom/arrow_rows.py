@@ -40,7 +40,7 @@ from dlt.extract.items import TableNameMeta
 from dlt.extract.resource import DltResource
 
 from sources.intercom.records import TYPED_ELSEWHERE, to_row
-from sources.intercom.settings import PARQUET_DESTINATIONS
+from sources.intercom.settings import PARQUET_DESTINATIONS, destination_kind
 
 logger = logging.getLogger(__name__)
 
@@ -190,9 +190,7 @@ class ArrowShaper:
         where dlt falls back to append (plain parquet). Call inside the running extract: the
         destination's capabilities are in context, and the extracted source holds the
         resource as configured (e.g. a delta `table_format`)."""
-        destination = dlt.current.pipeline().destination
-        kind = destination.destination_type.rsplit(".", 1)[-1] if destination else None
-        self.arrow = kind in PARQUET_DESTINATIONS
+        self.arrow = destination_kind(dlt.current.pipeline()) in PARQUET_DESTINATIONS
         resource = dlt.current.source().resources[resource_name]
         meta = TableNameMeta(self.root) if self.variant else None
         table = resource.compute_table_schema(meta=meta)

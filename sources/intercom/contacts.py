@@ -182,7 +182,7 @@ def contacts_resource(
                             continue  # search bounds by whole local days; the chunk ends there
                         if cutoff is not None and updated_at < cutoff:
                             continue  # loaded by an earlier run: the local day's re-read
-                    if cursor.admit(contact["id"], contact.get("updated_at")):
+                    if cursor.admit(contact["id"], updated_at):
                         fresh.append(contact)
                         loaded_this_run.add(contact["id"])
                 if fresh:

@@ -51,6 +51,15 @@ LOADER_FILE_FORMAT = "parquet"
 # loading into one of these (`arrow_rows`); elsewhere dlt would convert them — on PostgreSQL to
 # CSV, whose COPY loads an empty string as NULL — so there they yield dicts, as dlt expects.
 PARQUET_DESTINATIONS = frozenset({"duckdb", "motherduck", "filesystem", "ducklake"})
+
+
+def destination_kind(pipeline: Any) -> str | None:
+    """`duckdb`, `postgres`, `filesystem` … of a dlt pipeline (also for named destinations)."""
+    if pipeline.destination is None:
+        return None
+    return str(pipeline.destination.destination_type).rsplit(".", 1)[-1]
+
+
 # Records per Arrow item (`arrow_rows.batched`): dlt's per-item cost (a few ms of schema
 # work) stays small, and a batch of contacts holds ~10 MB.
 ROWS_PER_ITEM = 2000

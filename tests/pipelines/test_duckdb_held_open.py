@@ -33,18 +33,22 @@ class StepRecorder(Collector):
         pass
 
 
-def _pipeline(tmp_path: Path, recorder: StepRecorder) -> tuple[dlt.Pipeline, Path]:
-    path = tmp_path / "held.duckdb"
-    holder = DuckDbHeldOpenDuringLoad(str(path), recorder)
+def _pipeline(
+    tmp_path: Path, recorder: StepRecorder, duckdb_file: str | None = None
+) -> tuple[dlt.Pipeline, Path]:
+    """A pipeline loading into `duckdb_file` (default: held.duckdb under `tmp_path`) with the
+    file held open by a holder that reports to `recorder`."""
+    duckdb_file = duckdb_file or str(tmp_path / "held.duckdb")
+    holder = DuckDbHeldOpenDuringLoad(duckdb_file, recorder)
     recorder.holder = holder
     pipeline = dlt.pipeline(
         "held_open",
-        destination=make_destination("duckdb", str(path)),
+        destination=make_destination("duckdb", duckdb_file),
         dataset_name="d",
         pipelines_dir=str(tmp_path / "pipelines"),
         progress=holder,
     )
-    return pipeline, path
+    return pipeline, Path(duckdb_file)
 
 
 @dlt.resource(primary_key="id", write_disposition="merge")
@@ -81,15 +85,7 @@ def test_closed_after_a_failed_load(tmp_path: Path, monkeypatch) -> None:
 def test_a_relative_path_holds_the_file_dlt_loads(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     recorder = StepRecorder()
-    holder = DuckDbHeldOpenDuringLoad("relative.duckdb", recorder)
-    recorder.holder = holder
-    pipeline = dlt.pipeline(
-        "held_open_relative",
-        destination=make_destination("duckdb", "relative.duckdb"),
-        dataset_name="d",
-        pipelines_dir=str(tmp_path / "pipelines"),
-        progress=holder,
-    )
+    pipeline, _ = _pipeline(tmp_path, recorder, "relative.duckdb")
     pipeline.run(rows(5))
     assert ("Load", True) in recorder.seen
     assert sorted(p.name for p in tmp_path.glob("*.duckdb")) == ["relative.duckdb"]
