@@ -184,7 +184,10 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
     if options.destination == "duckdb":
         connect = duckdb_memory.connect_config(duckdb_memory.global_config())
         progress = DuckDbHeldOpenDuringLoad(
-            options.duckdb_file, progress or NULL_COLLECTOR, connect
+            options.duckdb_file,
+            progress or NULL_COLLECTOR,
+            connect,
+            before_load=duckdb_memory.size_for_load,
         )
     kwargs: dict[str, Any] = {
         "pipeline_name": options.pipeline_name,
@@ -281,7 +284,8 @@ def run_with_memory_to_load(
             raise
         failure: PipelineStepFailed = exc
     rows = _normalized_rows(pipeline)  # the failed run's trace: the retries only load
-    settings = duckdb_memory.global_config()
+    # what the failed load ran with (sized for its widest table), or else the sync's settings
+    settings = dict(duckdb_memory.live_settings(pipeline) or duckdb_memory.global_config())
     while True:
         limit = duckdb_memory.raised_memory_limit(settings["memory_limit"])
         if limit is None:

@@ -263,7 +263,7 @@ class IntercomClient:
         sent_at = time.monotonic()
         self.stats.add("requests")
         try:
-            response = self._http.request(method, path, params=params, json=json)
+            response, content = self._send(method, path, params, json)
         except RETRYABLE_EXCEPTIONS as exc:
             self.stats.add("transport_errors")
             raise _Transient(f"{type(exc).__name__}: {exc}") from None
@@ -275,7 +275,7 @@ class IntercomClient:
         status = response.status_code
         self.stats.add_status(status)
         if 200 <= status < 300:
-            return self._parse_ok(response)
+            return self._parse_ok(response, content)
         if status == 429:
             self.stats.add("rate_limited")
             info = RateLimitInfo.from_headers(response.headers)
@@ -283,18 +283,38 @@ class IntercomClient:
                 "429 rate limited", rate_limited=True, wait_s=info.window_left_s if info else None
             )
         if is_retryable_status(status):
-            raise _Transient(f"HTTP {status}: {self._snippet(response)}")
+            raise _Transient(f"HTTP {status}: {self._snippet(content)}")
         raise self._error_for(response, method, path)
 
-    def _parse_ok(self, response: httpx.Response) -> dict:
-        if not response.content:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Mapping[str, Any] | None,
+    ) -> tuple[httpx.Response, bytes]:
+        """The response and its body. A successful body is not kept on the response: httpx's
+        response and its stream refer to each other, so a kept body (a contacts page is
+        ~350 KB) lived until Python's cyclic garbage collector next ran, not until it was
+        parsed. An error's body stays on the response for the error message."""
+        request = self._http.build_request(method, path, params=params, json=json)
+        response = self._http.send(request, stream=True)
+        try:
+            if 200 <= response.status_code < 300:
+                return response, b"".join(response.iter_bytes())
+            return response, response.read()
+        finally:
+            response.close()
+
+    def _parse_ok(self, response: httpx.Response, content: bytes) -> dict:
+        if not content:
             return {}
         try:
-            body = orjson.loads(response.content)
+            body = orjson.loads(content)
         except orjson.JSONDecodeError:
             raise _Transient(
                 f"HTTP {response.status_code} with a body that is not JSON: "
-                f"{self._snippet(response)}"
+                f"{self._snippet(content)}"
             ) from None
         if not isinstance(body, dict):
             raise _Transient(f"HTTP {response.status_code} with a JSON {type(body).__name__}")
@@ -309,14 +329,15 @@ class IntercomClient:
             return text.replace(self._token, _REDACTED)
         return text
 
-    def _snippet(self, response: httpx.Response) -> str:
-        text = " ".join(response.text[:_BODY_SNIPPET_CHARS].split())
+    def _snippet(self, content: bytes) -> str:
+        text = content[: _BODY_SNIPPET_CHARS * 4].decode("utf-8", "replace")
+        text = " ".join(text[:_BODY_SNIPPET_CHARS].split())
         return self._redact(text) or "(empty body)"
 
     def _error_for(self, response: httpx.Response, method: str, path: str) -> Exception:
         status = response.status_code
         code, api_message, request_id = _error_fields(response)
-        detail = f"{status} {code or 'error'}: {api_message or self._snippet(response)}"
+        detail = f"{status} {code or 'error'}: {api_message or self._snippet(response.content)}"
         if code is None:
             # No `error.list` envelope: something other than Intercom answered.
             detail += f" (not an Intercom API answer: is base_url {self.base_url} right?)"
