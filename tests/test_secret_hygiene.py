@@ -74,6 +74,6 @@ def test_tls_verification_stays_on_for_intercom_hosts() -> None:
     for region in ("us", "eu", "au"):
         with IntercomClient(TOKEN, region=region) as client:
             assert client.base_url.startswith("https://")
-            context = client._http._transport._pool._ssl_context  # httpx internals, read-only
+            context = client._http()._transport._pool._ssl_context  # httpx internals, read-only
             assert context.verify_mode == ssl.CERT_REQUIRED
             assert context.check_hostname is True

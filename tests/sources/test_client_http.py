@@ -11,6 +11,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -249,6 +250,29 @@ def test_get_many_returns_every_item_and_none_for_404(emu: RunningEmulator) -> N
     for cid, path in zip(conversation_ids, paths, strict=True):
         assert bodies[path]["id"] == cid
         assert "conversation_parts" in bodies[path]
+
+
+def _open_connections_to(emu: RunningEmulator) -> int:
+    """Established TCP connections whose remote end is the emulator (the client's ends)."""
+    port = f"{urlsplit(emu.base_url).port:04X}"
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if row[2].endswith(f":{port}") and row[3] == "01")
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc/net/tcp")
+def test_close_ends_the_connections_of_every_thread(
+    emu: RunningEmulator,
+) -> None:
+    paths = [f"/contacts/{cid}" for cid in emu.world.contacts.ids()]
+    client = client_for(emu, max_concurrency=6)
+    try:
+        assert len(list(client.get_many(paths))) == len(paths)
+        client.get("/me")  # and this thread's own
+        assert _open_connections_to(emu) >= 3
+    finally:
+        client.close()
+    assert _open_connections_to(emu) == 0
 
 
 def test_get_many_propagates_errors_other_than_not_found(emu: RunningEmulator) -> None:
