@@ -8,12 +8,11 @@ anything the user configures still wins.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
-import dlt
-from dlt.common.configuration.exceptions import DuplicateConfigProviderException
+from dlt.common.configuration.container import Container
 from dlt.common.configuration.providers.doc import BaseDocProvider
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
 DEFAULTS: dict[str, Any] = {
     "data_writer": {
@@ -27,11 +26,25 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# Loading into DuckDB, a job that fails transiently is handed back at once instead of dlt
+# retrying it four more times: there the transient failure is DuckDB running out of memory,
+# which the same limit repeats (each time logging the traceback), and the sync loads the
+# package again with more (`runner.run_with_memory_to_load`). Remote destinations keep dlt's
+# five tries (network blips).
+DUCKDB_DEFAULTS: dict[str, Any] = {"load": {"raise_on_max_retries": 1}}
+
+
+def defaults_for(destination: str | None) -> dict[str, dict[str, Any]]:
+    """The defaults for a sync into `destination` (a dlt destination name)."""
+    chosen = {**DEFAULTS, **(DUCKDB_DEFAULTS if destination == "duckdb" else {})}
+    return {section: dict(values) for section, values in chosen.items()}
+
+
 class SyncDefaults(BaseDocProvider):
     NAME = "intercom-sync defaults"
 
-    def __init__(self) -> None:
-        super().__init__({section: dict(values) for section, values in DEFAULTS.items()})
+    def __init__(self, values: dict[str, dict[str, Any]] | None = None) -> None:
+        super().__init__(defaults_for(None) if values is None else values)
 
     @property
     def name(self) -> str:
@@ -46,7 +59,8 @@ class SyncDefaults(BaseDocProvider):
         return True
 
 
-def install() -> None:
-    """Register the defaults for this process (again after dlt reloads its providers)."""
-    with contextlib.suppress(DuplicateConfigProviderException):  # already registered
-        dlt.config.register_provider(SyncDefaults())
+def install(destination: str | None = None) -> None:
+    """Register the defaults for a sync into `destination` in this process, replacing those of
+    an earlier sync (and again after dlt reloads its providers)."""
+    providers = Container()[PluggableRunContext].providers
+    providers[SyncDefaults.NAME] = SyncDefaults(defaults_for(destination))

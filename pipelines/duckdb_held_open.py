@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import dlt
@@ -32,21 +32,12 @@ log = logging.getLogger("intercom_sync")
 
 
 class DuckDbHeldOpenDuringLoad(Collector):
-    """`before_load(pipeline)`, when given, runs as the load step starts, before the file is
-    opened (the sync sizes DuckDB's memory for the load there: `duckdb_memory.size_for_load`).
-    """
-
     def __init__(
-        self,
-        duckdb_file: str,
-        inner: Collector,
-        connect_config: Mapping[str, Any] | None = None,
-        before_load: Callable[[Any], None] | None = None,
+        self, duckdb_file: str, inner: Collector, connect_config: Mapping[str, Any] | None = None
     ) -> None:
         self.duckdb_file = duckdb_file
         self.inner = inner
         self.connect_config = dict(connect_config or {})
-        self.before_load = before_load
         self._conn: Any = None
 
     # -- the hook -----------------------------------------------------------------------------
@@ -54,11 +45,6 @@ class DuckDbHeldOpenDuringLoad(Collector):
     def on_start_trace_step(self, trace: Any, step: Any, pipeline: Any) -> None:
         self.inner.on_start_trace_step(trace, step, pipeline)
         if step == "load":
-            if self.before_load is not None:
-                try:
-                    self.before_load(pipeline)
-                except Exception as exc:  # the load still runs, with the settings it had
-                    log.warning("could not prepare DuckDB for the load: %s", exc)
             self._open()
 
     def on_end_trace_step(
@@ -94,9 +80,7 @@ class DuckDbHeldOpenDuringLoad(Collector):
     def __deepcopy__(self, memo: dict[int, Any]) -> DuckDbHeldOpenDuringLoad:
         # dlt copies the pipeline's collector into the normalize step; a copy holds nothing
         inner = copy.deepcopy(self.inner, memo)
-        return DuckDbHeldOpenDuringLoad(
-            self.duckdb_file, inner, self.connect_config, self.before_load
-        )
+        return DuckDbHeldOpenDuringLoad(self.duckdb_file, inner, self.connect_config)
 
     # -- the wrapped collector ----------------------------------------------------------------
 

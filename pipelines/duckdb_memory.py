@@ -14,13 +14,12 @@ dlt's load into DuckDB is a sync's memory peak. What drives it (measured, bench/
   conversations merge runs out of memory at 128 MB where 1M rows of 58 columns do not, and a
   200-column table (a workspace with many custom attributes) at 256 MB.
 
-So the defaults are small (`DEFAULTS`); as the load step starts, the limit is doubled until
-it gives every column of the widest table waiting to load `MEMORY_PER_COLUMN`
-(`size_for_load`); and a load that still runs out of memory is loaded again from the same
-package with the limit doubled (`raised_memory_limit`), up to half the machine's memory:
-nothing is re-extracted and nothing is lost. Settings the user gives in
-`[destination.duckdb.credentials] global_config` win over the defaults, key by key; a
-`memory_limit` the user set is not sized (only raised after running out of memory).
+So the defaults are small (`DEFAULTS`), and a load that runs out of memory is loaded again
+from the same package with the limit doubled (`raised_memory_limit`), up to half the
+machine's memory: nothing is re-extracted and nothing is lost. dlt hands such a job back at
+its first failure (`dlt_defaults.DUCKDB_DEFAULTS`), and its log records of it are demoted to
+DEBUG (`HandledOutOfMemoryLogs`): the sync's own warning says what happens. Settings the user gives in
+`[destination.duckdb.credentials] global_config` win over the defaults, key by key.
 """
 
 from __future__ import annotations
@@ -34,8 +33,6 @@ from typing import Any
 import dlt
 
 from pipelines.errors import ConfigError, exception_chain
-
-log = logging.getLogger("intercom_sync")
 
 DEFAULTS: dict[str, Any] = {
     "memory_limit": "128MB",
@@ -54,29 +51,22 @@ _UNITS.update({"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40})
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
 _OUT_OF_MEMORY = "Out of Memory Error"
 _CONNECT_ONLY = ("custom_user_agent",)  # as in dlt 1.31
-# What a MERGE needs per column (measured, README "Performance"): 58 columns merge within
-# 128 MB, 106 do not; 200 columns need more than 256 MB.
-MEMORY_PER_COLUMN = 2 * 10**6
 
 
 def global_config(user: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """DuckDB's global settings for a sync: `DEFAULTS` under the user's own (`user`, or else
-    `user_global_config()`)."""
-    return {**DEFAULTS, **(user_global_config() if user is None else user)}
-
-
-def user_global_config() -> dict[str, Any]:
-    """`[destination.duckdb.credentials] global_config` from dlt's config and environment."""
-    try:
-        user = dlt.config.get(USER_CONFIG_KEY, dict) or {}
-    except Exception as exc:  # dlt raises its own coercion errors for a malformed value
-        raise ConfigError(
-            f"{USER_CONFIG_KEY} must be a table of DuckDB settings, e.g. "
-            '{ memory_limit = "1GB" } (in the environment: JSON)'
-        ) from exc
+    `[destination.duckdb.credentials] global_config` from dlt's config and environment)."""
+    if user is None:
+        try:
+            user = dlt.config.get(USER_CONFIG_KEY, dict) or {}
+        except Exception as exc:  # dlt raises its own coercion errors for a malformed value
+            raise ConfigError(
+                f"{USER_CONFIG_KEY} must be a table of DuckDB settings, e.g. "
+                '{ memory_limit = "1GB" } (in the environment: JSON)'
+            ) from exc
     if not isinstance(user, Mapping):
         raise ConfigError(f"{USER_CONFIG_KEY} must be a table of DuckDB settings")
-    return dict(user)
+    return {**DEFAULTS, **user}
 
 
 def destination(duckdb_file: str, settings: Mapping[str, Any]) -> Any:
@@ -128,60 +118,25 @@ def raised_memory_limit(limit: Any, ceiling: int | None = None) -> str | None:
     return f"{min(current * 2, ceiling) // 10**6}MB"
 
 
-def memory_limit_for(columns: int, limit: Any, ceiling: int | None = None) -> Any:
-    """`limit`, doubled until it gives each of `columns` `MEMORY_PER_COLUMN` (up to the
-    ceiling of `raised_memory_limit`); a limit that is not a size is left as it is."""
-    current = size_in_bytes(limit)
-    while current is not None and current < columns * MEMORY_PER_COLUMN:
-        raised = raised_memory_limit(limit, ceiling)
-        if raised is None:
-            break
-        limit, current = raised, size_in_bytes(raised)
-    return limit
+class HandledOutOfMemoryLogs(logging.Filter):
+    """For dlt's logger: its error and warning records about a load job that ran out of DuckDB
+    memory (each with a traceback) become DEBUG records, shown only with `--verbose`. The sync
+    handles that failure itself and says so in one warning (`runner.run_with_memory_to_load`);
+    dlt's records would read as a failed sync."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING and (
+            _OUT_OF_MEMORY in record.getMessage()
+            or (record.exc_info is not None and is_out_of_memory(record.exc_info[1]))
+        ):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.exc_info = record.exc_text = None
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
 
 
-def live_settings(pipeline: dlt.Pipeline) -> dict[str, Any] | None:
-    """The global settings of the credentials this pipeline's DuckDB destination loads with
-    (the dict itself: dlt reads it when the load opens the database); None elsewhere."""
-    destination = pipeline.destination
-    credentials = destination.config_params.get("credentials") if destination else None
-    settings = getattr(credentials, "global_config", None)
-    return settings if isinstance(settings, dict) else None
-
-
-def widest_table_to_load(pipeline: dlt.Pipeline) -> tuple[str, int] | None:
-    """(table, its number of columns) for the widest table the pipeline's normalized load
-    packages write; None when nothing is waiting to load."""
-    widest: tuple[str, int] | None = None
-    for load_id in pipeline.list_normalized_load_packages():
-        package = pipeline.get_load_package_info(load_id)
-        schema = pipeline.schemas.get(package.schema_name) or pipeline.default_schema
-        for job in package.jobs.get("new_jobs", []):
-            table = job.job_file_info.table_name
-            columns = len(schema.tables.get(table, {}).get("columns", {}))
-            if widest is None or columns > widest[1]:
-                widest = (table, columns)
-    return widest
-
-
-def size_for_load(pipeline: dlt.Pipeline) -> None:
-    """Before dlt's load step: raise the `memory_limit` it loads with to what the widest table
-    waiting to load needs (`memory_limit_for`), so that a wide table does not first run out of
-    memory (dlt would retry it five times, logging each, before the retry with a higher limit
-    in `runner.run_with_memory_to_load`). A `memory_limit` the user set is left as it is."""
-    settings = live_settings(pipeline)
-    if settings is None or "memory_limit" in user_global_config():
-        return
-    widest = widest_table_to_load(pipeline)
-    if widest is None:
-        return
-    table, columns = widest
-    limit = memory_limit_for(columns, settings["memory_limit"])
-    if limit != settings["memory_limit"]:
-        log.info(
-            "DuckDB memory_limit %s for this load: its widest table, %s, has %d columns",
-            limit,
-            table,
-            columns,
-        )
-        settings["memory_limit"] = limit
+def quiet_handled_out_of_memory_logs() -> None:
+    """Install `HandledOutOfMemoryLogs` on dlt's logger (once)."""
+    dlt_logger = logging.getLogger("dlt")
+    if not any(isinstance(f, HandledOutOfMemoryLogs) for f in dlt_logger.filters):
+        dlt_logger.addFilter(HandledOutOfMemoryLogs())

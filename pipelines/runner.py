@@ -184,10 +184,7 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
     if options.destination == "duckdb":
         connect = duckdb_memory.connect_config(duckdb_memory.global_config())
         progress = DuckDbHeldOpenDuringLoad(
-            options.duckdb_file,
-            progress or NULL_COLLECTOR,
-            connect,
-            before_load=duckdb_memory.size_for_load,
+            options.duckdb_file, progress or NULL_COLLECTOR, connect
         )
     kwargs: dict[str, Any] = {
         "pipeline_name": options.pipeline_name,
@@ -284,8 +281,7 @@ def run_with_memory_to_load(
             raise
         failure: PipelineStepFailed = exc
     rows = _normalized_rows(pipeline)  # the failed run's trace: the retries only load
-    # what the failed load ran with (sized for its widest table), or else the sync's settings
-    settings = dict(duckdb_memory.live_settings(pipeline) or duckdb_memory.global_config())
+    settings = duckdb_memory.global_config()
     while True:
         limit = duckdb_memory.raised_memory_limit(settings["memory_limit"])
         if limit is None:
@@ -340,7 +336,9 @@ def run_sync(options: SyncOptions) -> SyncResult:
     if options.destination == "duckdb":
         record.duckdb_file = str(Path(options.duckdb_file).resolve())
     try:
-        dlt_defaults.install()
+        dlt_defaults.install(options.destination)
+        if options.destination == "duckdb":
+            duckdb_memory.quiet_handled_out_of_memory_logs()
         client = build_client(options)
         limit_malloc_arenas()
         with fewer_gc_passes():

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dlt
+
+from pipelines import dlt_defaults
 from tests.pipelines.helpers import cli, run_args
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -36,3 +39,23 @@ def test_the_users_data_writer_setting_wins(emulator, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     magic = {p.name: p.read_bytes()[:2] for p in _intermediate_files(tmp_path)}
     assert all(m == GZIP_MAGIC for m in magic.values()), magic
+
+
+def test_duckdb_jobs_are_handed_back_at_the_first_failure_remote_ones_retried(
+    monkeypatch,
+) -> None:
+    """Into DuckDB a transient job failure is running out of memory, which the sync retries
+    with more (test_duckdb_memory); elsewhere dlt's own five tries stay (network blips)."""
+    monkeypatch.delenv("LOAD__RAISE_ON_MAX_RETRIES", raising=False)
+    try:
+        dlt_defaults.install("duckdb")
+        assert dlt.config.get("load.raise_on_max_retries") == 1
+        assert dlt.config.get("data_writer.buffer_max_items") == 1000
+        dlt_defaults.install("postgres")
+        assert dlt.config.get("load.raise_on_max_retries") is None  # dlt's default: 5
+        assert dlt.config.get("data_writer.buffer_max_items") == 1000
+        dlt_defaults.install("duckdb")
+        monkeypatch.setenv("LOAD__RAISE_ON_MAX_RETRIES", "3")
+        assert dlt.config.get("load.raise_on_max_retries", int) == 3  # the user's setting wins
+    finally:
+        dlt_defaults.install()
