@@ -156,6 +156,9 @@ class IntercomClient:
             },
             "timeout": timeout,
             "transport": transport,
+            # One TLS context for all of them: httpx loads the CA bundle into a context of its
+            # own for every client (~0.9 MB and ~16 ms of CPU each).
+            "verify": httpx.create_ssl_context(),
             # a thread sends one request at a time
             "limits": httpx.Limits(max_connections=2, max_keepalive_connections=2),
             "follow_redirects": False,
