@@ -30,6 +30,7 @@ from bench.emulator_process import TOKEN, EmulatorProcess, rss_mb, served
 from bench.scenarios import GROUP_RESOURCES, SCENARIOS, WINDOW_S, Scenario
 
 RESULTS_DIR = Path(__file__).parent / "results"
+OUT_OF_MEMORY_WARNING = "DuckDB ran out of memory loading"
 STEP_FIELDS = (
     "step",
     "records",
@@ -127,6 +128,9 @@ def run_step(
         "emulator_cpu_s": round(emulator_cpu, 2),
         "client_requests": child["client_requests"],
         "phases_s": child["phases_s"],  # dlt's extract / normalize / load, one after the other
+        # Loads repeated with a doubled DuckDB memory_limit (runner.run_with_memory_to_load):
+        # then `phases_s["load"]` is the last load only.
+        "duckdb_memory_retries": out.stderr.count(OUT_OF_MEMORY_WARNING),
         # Other work on the machine slows wall times (CPU seconds much less so).
         "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "requests_by_endpoint": per_endpoint,
