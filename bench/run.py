@@ -31,6 +31,8 @@ from bench.scenarios import GROUP_RESOURCES, SCENARIOS, WINDOW_S, Scenario
 
 RESULTS_DIR = Path(__file__).parent / "results"
 OUT_OF_MEMORY_WARNING = "DuckDB ran out of memory loading"
+# What the numbers move with: a rebuilt environment alone moved peak RSS by ~35 MB.
+MEASURED_PACKAGES = ("dlt", "duckdb", "pyarrow", "orjson", "httpx", "httpcore")
 STEP_FIELDS = (
     "step",
     "records",
@@ -61,12 +63,8 @@ def machine() -> dict[str, Any]:
         "cpu": model,
         "ram_gb": round(ram_gb, 1),
         "python": platform.python_version(),
-        # what the numbers move with: a rebuilt environment alone moved peak RSS by ~35 MB
         "packages": {name: _version(name) for name in MEASURED_PACKAGES},
     }
-
-
-MEASURED_PACKAGES = ("dlt", "duckdb", "pyarrow", "orjson", "httpx", "httpcore")
 
 
 def _version(name: str) -> str | None:

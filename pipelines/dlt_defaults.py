@@ -43,8 +43,8 @@ def defaults_for(destination: str | None) -> dict[str, dict[str, Any]]:
 class SyncDefaults(BaseDocProvider):
     NAME = "intercom-sync defaults"
 
-    def __init__(self, values: dict[str, dict[str, Any]] | None = None) -> None:
-        super().__init__(defaults_for(None) if values is None else values)
+    def __init__(self, values: dict[str, dict[str, Any]]) -> None:
+        super().__init__(values)
 
     @property
     def name(self) -> str:

@@ -18,8 +18,8 @@ So the defaults are small (`DEFAULTS`), and a load that runs out of memory is lo
 from the same package with the limit doubled (`raised_memory_limit`), up to half the
 machine's memory: nothing is re-extracted and nothing is lost. dlt hands such a job back at
 its first failure (`dlt_defaults.DUCKDB_DEFAULTS`), and its log records of it are demoted to
-DEBUG (`HandledOutOfMemoryLogs`): the sync's own warning says what happens. Settings the user gives in
-`[destination.duckdb.credentials] global_config` win over the defaults, key by key.
+DEBUG (`HandledOutOfMemoryLogs`): the sync's own warning says what happens. Settings the user
+gives in `[destination.duckdb.credentials] global_config` win over the defaults, key by key.
 """
 
 from __future__ import annotations

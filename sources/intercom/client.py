@@ -293,7 +293,7 @@ class IntercomClient:
             )
         if is_retryable_status(status):
             raise _Transient(f"HTTP {status}: {self._snippet(content)}")
-        raise self._error_for(response, method, path)
+        raise self._error_for(response, content, method, path)
 
     def _send(
         self,
@@ -302,17 +302,15 @@ class IntercomClient:
         params: Mapping[str, Any] | None,
         json: Mapping[str, Any] | None,
     ) -> tuple[httpx.Response, bytes]:
-        """The response and its body. A successful body is not kept on the response: httpx's
+        """The response and its body, read from the stream and not kept on the response: httpx's
         response and its stream refer to each other, so a kept body (a contacts page is
         ~350 KB) lived until Python's cyclic garbage collector next ran, not until it was
-        parsed. An error's body stays on the response for the error message."""
+        parsed."""
         http = self._http()
         request = http.build_request(method, path, params=params, json=json)
         response = http.send(request, stream=True)
         try:
-            if 200 <= response.status_code < 300:
-                return response, b"".join(response.iter_bytes())
-            return response, response.read()
+            return response, b"".join(response.iter_bytes())
         finally:
             response.close()
 
@@ -354,10 +352,12 @@ class IntercomClient:
         text = " ".join(text[:_BODY_SNIPPET_CHARS].split())
         return self._redact(text) or "(empty body)"
 
-    def _error_for(self, response: httpx.Response, method: str, path: str) -> Exception:
+    def _error_for(
+        self, response: httpx.Response, content: bytes, method: str, path: str
+    ) -> Exception:
         status = response.status_code
-        code, api_message, request_id = _error_fields(response)
-        detail = f"{status} {code or 'error'}: {api_message or self._snippet(response.content)}"
+        code, api_message, request_id = _error_fields(content)
+        detail = f"{status} {code or 'error'}: {api_message or self._snippet(content)}"
         if code is None:
             # No `error.list` envelope: something other than Intercom answered.
             detail += f" (not an Intercom API answer: is base_url {self.base_url} right?)"
@@ -495,10 +495,10 @@ def _drain(pending: dict[Future, str], return_when: str) -> Iterator[tuple[str, 
         yield path, future.result()
 
 
-def _error_fields(response: httpx.Response) -> tuple[str | None, str | None, str | None]:
+def _error_fields(content: bytes) -> tuple[str | None, str | None, str | None]:
     """(code, message, request_id) from Intercom's `error.list` envelope, leniently."""
     try:
-        body = orjson.loads(response.content)
+        body = orjson.loads(content)
     except orjson.JSONDecodeError:
         return None, None, None
     if not isinstance(body, dict):
