@@ -3,7 +3,8 @@
 dlt normalises dict items one row at a time in Python, which costs more CPU than everything
 else in a contacts sync. Arrow items skip that step (dlt writes them to parquet as they are),
 but dlt then adds neither the nested link tables nor the `_dlt_id` keys that upsert needs to
-replace a record's links. This module builds both, with dlt's own key functions:
+replace a record's links. This module builds both, with dlt's key hashes (`key_row_id`,
+`nested_row_id`: dlt's functions inlined, checked equal to them):
 
 - root table: nested objects flattened with `__`, `_dlt_id` = dlt's primary-key hash (the
   `key_hash` row id of the upsert strategy), `_dlt_load_id`;
@@ -22,16 +23,19 @@ different. `tests/sources/test_arrow_rows.py` loads the same records both ways a
 from __future__ import annotations
 
 import logging
+from binascii import b2a_base64
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from hashlib import shake_128
+from itertools import chain, repeat
 from typing import Any
 
 import dlt
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.common.destination.utils import resolve_merge_strategy
-from dlt.common.normalizers.json.helpers import get_nested_row_hash, get_row_hash
 from dlt.common.normalizers.naming.snake_case import NamingConvention
-from dlt.common.normalizers.utils import generate_dlt_id
+from dlt.common.normalizers.utils import DLT_ID_LENGTH_BYTES, generate_dlt_id
 from dlt.common.schema.typing import TColumnSchema
 from dlt.common.schema.utils import get_root_table
 from dlt.extract.extract import Extract
@@ -137,12 +141,29 @@ def nested_table_name(*parts: str) -> str:
     return _NAMING.shorten_fragments(*(_NAMING.normalize_table_identifier(p) for p in parts))
 
 
-class _Table:
-    """Flattened rows of one table, in arrival order."""
+_NONE = type(None)
+# dlt's JSON for row hashes (`dlt.common.json._orjson`, sort_keys=True)
+_DLT_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS
+_EMPTY: dict[str, Any] = {}  # stands in for a missing object; never written to
 
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-        self.timestamp_names: set[str] = set()  # `*_at` columns outside custom attributes
+
+def _row_id(data: bytes) -> str:
+    """dlt's `digest128b`: base64 of a 15-byte shake-128 digest."""
+    digest = shake_128(data).digest(DLT_ID_LENGTH_BYTES)
+    return b2a_base64(digest, newline=False).decode("ascii").rstrip("=")
+
+
+def key_row_id(primary_key: str, key: str) -> str:
+    """dlt's `get_row_hash({primary_key: key}, [primary_key])`, the `_dlt_id` of an upserted
+    root row: the hash of the key as dlt's JSON (orjson, sorted keys). Inlined with
+    `nested_row_id` because they run per row; `tests/sources/test_arrow_rows.py` checks both
+    equal dlt's."""
+    return _row_id(orjson.dumps({primary_key: key}, option=_DLT_JSON_OPTIONS))
+
+
+def nested_row_id(parent_row_id: str, table: str, list_idx: int) -> str:
+    """dlt's `get_nested_row_hash`: the `_dlt_id` of the `list_idx`th item of a list."""
+    return _row_id(f"{parent_row_id}_{table}_{list_idx}".encode())
 
 
 class ArrowShaper:
@@ -151,6 +172,12 @@ class ArrowShaper:
     `declared`: column hints per table name (root: the API model + custom attributes).
     `nested_tables`: the list tables this shaper may produce; any other list -> NotMirrorable
     (the resource declares these tables' hints before extraction starts).
+
+    Column by column: a column's values are gathered with C-level `map(dict.get, ...)` and
+    typed by the set of their Python types, so Python code runs per column and per list item,
+    not per value. Columns come in order of first appearance of their key in the records
+    (dlt orders by the first non-null value; only columns the schema does not declare yet
+    can differ in position, never in name, type or content).
     """
 
     def __init__(
@@ -180,7 +207,8 @@ class ArrowShaper:
         self.typed_elsewhere = typed_elsewhere
         self.as_dict = as_dict
         self.variant = variant
-        self._names: dict[str, dict[str, tuple[str, bool]]] = {}
+        # (table, prefix) -> key -> (column name, names a timestamp, nested table of a list)
+        self._names: dict[tuple[str, str], dict[str, tuple[str, bool, str]]] = {}
 
     def prepare_for_destination(self, resource_name: str) -> None:
         """Settings for the destination being loaded. Arrow only where it loads parquet
@@ -209,20 +237,18 @@ class ArrowShaper:
             return None
 
     def shape(self, records: list[dict], load_id: str) -> dict[str, pa.Table]:
-        tables: dict[str, _Table] = {self.root: _Table()}
-        for record in records:
-            key = record.get(self.primary_key)
+        if any(type(record) is not dict for record in records):
+            raise NotMirrorable(f"{self.root}: a record that is not a JSON object")
+        keys = list(map(dict.get, records, repeat(self.primary_key)))
+        for key in keys:
             if type(key) is not str:
                 raise NotMirrorable(f"{self.root}.{self.primary_key} is not a string: {key!r}")
-            if self.row_id_type == "key_hash":
-                row_id = get_row_hash({self.primary_key: key}, [self.primary_key])
-            else:
-                row_id = generate_dlt_id()
-            self._add(tables, self.root, record, {DLT_ID: row_id}, row_id)
+        if self.row_id_type == "key_hash":
+            row_ids = list(map(key_row_id, repeat(self.primary_key), keys))
+        else:
+            row_ids = [generate_dlt_id() for _ in keys]
         out: dict[str, pa.Table] = {}
-        for name, table in tables.items():
-            if table.rows:
-                out[name] = self._to_arrow(name, table)
+        self._shape_table(out, self.root, records, {DLT_ID: row_ids}, row_ids)
         root_table = out[self.root]
         out[self.root] = root_table.append_column(
             pa.field(DLT_LOAD_ID, pa.string(), nullable=False),
@@ -230,123 +256,165 @@ class ArrowShaper:
         )
         return out
 
-    # -- rows -------------------------------------------------------------------------------
+    # -- tables -----------------------------------------------------------------------------
 
-    def _add(
+    def _shape_table(
         self,
-        tables: dict[str, _Table],
+        out: dict[str, pa.Table],
         table_name: str,
-        record: Mapping[str, Any],
-        row: dict[str, Any],
-        root_id: str,
+        records: list[dict],
+        system: dict[str, list[Any]],
+        root_ids: list[str],
     ) -> None:
-        table = tables.setdefault(table_name, _Table())
-        lists: list[tuple[str, list]] = []
+        """`records` (dicts) as the table `table_name` with the `system` columns first, then
+        the tables of the lists they hold."""
+        if table_name in out:
+            raise NotMirrorable(f"two lists make the table {table_name}")
+        columns: dict[str, list[Any]] = dict(system)
+        timestamps: set[str] = set()
+        lists: list[tuple[str, list[Any]]] = []
         # `records.to_row` converts `*_at` numbers in the record and its objects, not in lists
-        self._flatten(table, table_name, record, "", row, lists, convert=table_name == self.root)
-        table.rows.append(row)
-        parent_id = row[DLT_ID]
-        for child_name, items in lists:
+        convert = table_name == self.root
+        self._flatten(table_name, records, "", convert, columns, timestamps, lists)
+        out[table_name] = self._to_arrow(table_name, columns, timestamps)
+        row_ids = system[DLT_ID]
+        for child_name, values in lists:
             if child_name not in self.nested_tables:
                 raise NotMirrorable(f"unexpected list table {child_name}")
-            for idx, item in enumerate(items):
-                child_id = get_nested_row_hash(parent_id, child_name, idx)
-                child_row = {
-                    DLT_ROOT_ID: root_id,
-                    DLT_PARENT_ID: parent_id,
-                    DLT_LIST_IDX: idx,
-                    DLT_ID: child_id,
-                }
-                if isinstance(item, Mapping):
-                    self._add(tables, child_name, item, child_row, root_id)
-                elif isinstance(item, list):
-                    raise NotMirrorable(f"list of lists in {child_name}")
-                elif item is not None:
-                    child_row["value"] = item
-                    tables.setdefault(child_name, _Table()).rows.append(child_row)
+            self._shape_list(out, child_name, values, row_ids, root_ids)
 
-    def _flatten(
+    def _shape_list(
         self,
-        table: _Table,
+        out: dict[str, pa.Table],
         table_name: str,
-        record: Mapping[str, Any],
-        prefix: str,
-        row: dict[str, Any],
-        lists: list[tuple[str, list]],
-        *,
-        convert: bool,
+        lists: list[Any],
+        parent_ids: list[str],
+        root_ids: list[str],
     ) -> None:
-        names = self._names.get(prefix)
-        if names is None:
-            names = self._names[prefix] = {}
-        for key, value in record.items():
-            if value is None:
-                continue  # the dict path drops nulls (records.to_row)
-            entry = names.get(key)
-            if entry is None:
-                entry = names[key] = self._column_name(prefix, key)
-            name, stamp_key = entry
-            kind = type(value)
-            if kind is dict:
-                if value:
-                    self._flatten(
-                        table,
-                        table_name,
-                        value,
-                        name,
-                        row,
-                        lists,
-                        convert=convert and key not in self.typed_elsewhere,
-                    )
-            elif kind is list:
-                if value:
-                    lists.append((_NAMING.shorten_fragments(table_name, name), value))
-            else:
-                if convert and stamp_key and (kind is int or kind is float):
-                    table.timestamp_names.add(name)
-                row[name] = value
-
-    def _column_name(self, prefix: str, key: str) -> tuple[str, bool]:
-        """(flattened column name, whether the key names a timestamp), as dlt and
-        `records.to_row` would see `key` under `prefix`."""
-        norm = _NAMING.normalize_identifier(key) if key and not key.isspace() else "_empty"
-        name = _NAMING.shorten_fragments(prefix, norm) if prefix else norm
-        return name, key.endswith(self.timestamp_suffixes)
+        """The nested table of one list column: a row per item, with dlt's link columns."""
+        items: list[Any] = []
+        item_root_ids: list[str] = []
+        item_parent_ids: list[str] = []
+        item_idx: list[int] = []
+        for index, values in enumerate(lists):
+            if not values:
+                continue
+            parent_id, root_id = parent_ids[index], root_ids[index]
+            for idx, item in enumerate(values):
+                if item is None:
+                    continue  # dlt skips a null item; the next keeps its own index
+                items.append(item)
+                item_parent_ids.append(parent_id)
+                item_root_ids.append(root_id)
+                item_idx.append(idx)
+        if not items:
+            return
+        system = {
+            DLT_ROOT_ID: item_root_ids,
+            DLT_PARENT_ID: item_parent_ids,
+            DLT_LIST_IDX: item_idx,
+            DLT_ID: list(map(nested_row_id, item_parent_ids, repeat(table_name), item_idx)),
+        }
+        kinds = set(map(type, items))
+        if kinds == {dict}:
+            self._shape_table(out, table_name, items, system, item_root_ids)
+        elif dict in kinds or list in kinds or not kinds.isdisjoint(_CONTAINERS):
+            raise NotMirrorable(f"{table_name}: a list of objects, lists or values mixed")
+        else:  # a list of scalars: a `value` column
+            if table_name in out:
+                raise NotMirrorable(f"two lists make the table {table_name}")
+            system["value"] = items
+            out[table_name] = self._to_arrow(table_name, system, set())
 
     # -- columns ----------------------------------------------------------------------------
 
-    def _to_arrow(self, table_name: str, table: _Table) -> pa.Table:
+    def _flatten(
+        self,
+        table_name: str,
+        records: list[dict],
+        prefix: str,
+        convert: bool,
+        columns: dict[str, list[Any]],
+        timestamps: set[str],
+        lists: list[tuple[str, list[Any]]],
+    ) -> None:
+        """Every key of `records` (objects of one level, `_EMPTY` where a record has none)
+        as a column of `columns`; objects flattened into `<key>__<field>` columns, lists
+        collected into `lists` for their nested tables."""
+        names = self._names.get((table_name, prefix))
+        if names is None:
+            names = self._names[(table_name, prefix)] = {}
+        for key in dict.fromkeys(chain.from_iterable(records)):
+            entry = names.get(key)
+            if entry is None:
+                entry = names[key] = self._column_name(table_name, prefix, key)
+            name, stamp_key, list_table = entry
+            values = list(map(dict.get, records, repeat(key)))
+            kinds = set(map(type, values))
+            kinds.discard(_NONE)  # the dict path drops nulls (records.to_row)
+            if not kinds:
+                continue
+            if dict in kinds:
+                if len(kinds) > 1:
+                    raise NotMirrorable(f"{table_name}.{name}: an object and other values")
+                objects = [value or _EMPTY for value in values]
+                inner = convert and key not in self.typed_elsewhere
+                self._flatten(table_name, objects, name, inner, columns, timestamps, lists)
+            elif list in kinds:
+                if len(kinds) > 1:
+                    raise NotMirrorable(f"{table_name}.{name}: a list and other values")
+                if any(values):  # empty lists make no rows (nor need a known table)
+                    lists.append((list_table, values))
+            else:
+                if name in columns:
+                    raise NotMirrorable(f"{table_name}: two keys make the column {name}")
+                if convert and stamp_key and (int in kinds or float in kinds):
+                    timestamps.add(name)
+                columns[name] = values
+
+    def _column_name(self, table_name: str, prefix: str, key: str) -> tuple[str, bool, str]:
+        """(flattened column name, whether the key names a timestamp, the nested table of a
+        list under it), as dlt and `records.to_row` would see `key` under `prefix`."""
+        norm = _NAMING.normalize_identifier(key) if key and not key.isspace() else "_empty"
+        name = _NAMING.shorten_fragments(prefix, norm) if prefix else norm
+        list_table = _NAMING.shorten_fragments(table_name, name)
+        return name, key.endswith(self.timestamp_suffixes), list_table
+
+    def _to_arrow(
+        self, table_name: str, columns: dict[str, list[Any]], timestamps: set[str]
+    ) -> pa.Table:
         declared = self.declared.get(table_name, {})
         arrays, fields = [], []
-        for name, values in _columns(table.rows).items():
-            hint = declared.get(name)
+        for name, values in columns.items():
             if name in NESTED_SYSTEM_COLUMNS or name == DLT_ID:
                 data_type = "bigint" if name == DLT_LIST_IDX else "text"
-            elif hint is not None and hint.get("data_type"):
-                data_type = hint["data_type"]
-            elif name in table.timestamp_names:
-                data_type = "timestamp"
+                kinds = {int} if name == DLT_LIST_IDX else {str}
             else:
-                data_type = _inferred_type(table_name, name, values)
-            arrays.append(_column(table_name, name, values, data_type))
+                kinds = set(map(type, values))
+                kinds.discard(_NONE)
+                hint = declared.get(name)
+                if hint is not None and hint.get("data_type"):
+                    data_type = hint["data_type"]
+                elif name in timestamps:
+                    data_type = "timestamp"
+                else:
+                    data_type = _inferred_type(table_name, name, values)
+            arrays.append(_column(table_name, name, values, data_type, kinds))
             nullable = not (name.startswith("_dlt_"))
             fields.append(pa.field(name, arrays[-1].type, nullable=nullable))
         return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
-def _columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Rows as columns (None where a row lacks the key), in order of first appearance. One
-    pass over the values rows hold: rows are sparse (nulls are dropped), so this beats a
-    lookup of every column in every row."""
-    count = len(rows)
-    columns: dict[str, list[Any]] = {}
-    for index, row in enumerate(rows):
-        for name, value in row.items():
-            column = columns.get(name)
-            if column is None:
-                column = columns[name] = [None] * count
-            column[index] = value
-    return columns
+# Values no column holds: the dict path would nest, variant or refuse them.
+_CONTAINERS = frozenset({dict, list, tuple, set})
+# The Python types each column type takes as they are (dlt coerces the others).
+_TAKES = {
+    "timestamp": frozenset({int}),
+    "bigint": frozenset({int}),
+    "double": frozenset({int, float}),
+    "text": frozenset({str}),
+    "bool": frozenset({bool}),
+}
 
 
 def _inferred_type(table_name: str, name: str, values: list[Any]) -> str:
@@ -359,25 +427,25 @@ def _inferred_type(table_name: str, name: str, values: list[Any]) -> str:
     raise NotMirrorable(f"{table_name}.{name}: no value")  # unreachable: nulls are dropped
 
 
-def _column(table_name: str, name: str, values: list[Any], data_type: str) -> pa.Array:
-    """One typed column; NotMirrorable where pyarrow would coerce (2.5 -> 2, True -> 1.0)."""
+def _column(
+    table_name: str, name: str, values: list[Any], data_type: str, kinds: set[type]
+) -> pa.Array:
+    """One typed column; NotMirrorable unless every value is of a Python type the column
+    takes as it is (pyarrow would coerce `2.5` -> 2 or `True` -> 1.0; dlt coerces or makes a
+    variant column)."""
+    takes = _TAKES.get(data_type)
+    if takes is None:
+        raise NotMirrorable(f"{table_name}.{name}: column type {data_type}")
+    if not kinds <= takes:
+        if data_type == "timestamp":
+            raise NotMirrorable(f"{table_name}.{name}: timestamp that is not whole seconds")
+        found = ", ".join(sorted(kind.__name__ for kind in kinds - takes))
+        raise NotMirrorable(f"{table_name}.{name}: {data_type} column with {found} values")
     try:
         if data_type == "timestamp":
-            if any(type(v) is not int for v in values if v is not None):
-                raise NotMirrorable(f"{table_name}.{name}: timestamp that is not whole seconds")
             seconds = pa.array(values, pa.int64())
             return pc.multiply(seconds, 1_000_000).cast(_TIMESTAMP)
-        if data_type == "bigint":
-            if any(type(v) is not int for v in values if v is not None):
-                raise NotMirrorable(f"{table_name}.{name}: bigint column with other values")
-        elif data_type == "double" and any(
-            type(v) is not int and type(v) is not float for v in values if v is not None
-        ):
-            raise NotMirrorable(f"{table_name}.{name}: double column with other values")
-        arrow_type = _ARROW_TYPES.get(data_type)
-        if arrow_type is None:
-            raise NotMirrorable(f"{table_name}.{name}: column type {data_type}")
-        return pa.array(values, arrow_type)
+        return pa.array(values, _ARROW_TYPES[data_type])
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
         raise NotMirrorable(f"{table_name}.{name}: {exc}") from None
 

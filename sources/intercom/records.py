@@ -19,6 +19,12 @@ def list_items(value: Any, items_key: str | None = None) -> list[dict]:
     kind = type(value)  # exact type checks first: ABC isinstance checks are slow
     if kind is list:
         return value
+    if kind is dict:  # the common case, a few times per record: no loop, no isinstance
+        items = value.get(items_key) if items_key else None
+        if type(items) is not list:
+            items = value.get("data")
+        if type(items) is list:
+            return items
     if kind is not dict:
         if isinstance(value, list):
             return value
@@ -37,7 +43,10 @@ def link_rows(
     """Link-table rows `{parent_column: parent_id, child_column: <item id>}` (ids as strings,
     duplicates dropped, order kept). Items may be objects with `id` or bare ids."""
     rows: list[dict] = []
+    if not items:
+        return rows
     seen: set[str] = set()
+    parent = str(parent_id)
     for item in items:
         # (`type(...) is dict` first: an ABC isinstance check is slow, and this runs per link)
         is_object = type(item) is dict or isinstance(item, Mapping)
@@ -48,7 +57,7 @@ def link_rows(
         if child in seen:
             continue
         seen.add(child)
-        rows.append({parent_column: str(parent_id), child_column: child})
+        rows.append({parent_column: parent, child_column: child})
     return rows
 
 

@@ -19,12 +19,15 @@ from typing import Any
 import dlt
 import httpx
 import pytest
+from dlt.common.normalizers.json.helpers import get_nested_row_hash, get_row_hash
 
 from sources.intercom.arrow_rows import (
     ROOT_SYSTEM_COLUMNS,
     ArrowShaper,
     NotMirrorable,
     declare_nested_tables,
+    key_row_id,
+    nested_row_id,
     page_tables,
 )
 from sources.intercom.companies import NESTED_TABLES as COMPANY_TABLES
@@ -228,6 +231,15 @@ QUIRKS = {
     "bool in an integer column": {"id": "q3", "custom_attributes": {"seats": True}},
     "int then str in an unknown column": [{"id": "q4", "extra": 1}, {"id": "q5", "extra": "x"}],
     "unknown list of objects": {"id": "q6", "gadgets": [{"name": "a"}, {"name": "b"}]},
+    "an object, then a value under one key": [
+        {"id": "q7", "location": {"city": "Oslo"}},
+        {"id": "q8", "location": "Oslo"},
+    ],
+    "two keys that name one column": {"id": "q9", "custom_attributes": {"Plan": "a", "plan": "b"}},
+    "objects and values in one list": {
+        "id": "q10",
+        "tags": [{"contact_id": "q10", "tag_id": "1"}, "2"],
+    },
 }
 
 
@@ -265,3 +277,12 @@ def test_clean_unusual_records_take_the_fast_path_identically(tmp_path: Path) ->
         2026, 1, 1, tzinfo=dt.timezone.utc
     )
     assert_same(tmp_path, CONTACTS, [rows])
+
+
+@pytest.mark.parametrize(
+    "key", ["6571f3a2b1c9d8e7f6a5b4c3", "", 'Zoë 🎈 "quoted" \\ back\nline', "\u0000\u2028"]
+)
+def test_row_ids_equal_dlt_hashes(key: str) -> None:
+    assert key_row_id("id", key) == get_row_hash({"id": key}, ["id"])
+    for table, index in (("contacts__tags", 0), ("conversation_parts__attachments", 1234)):
+        assert nested_row_id(key, table, index) == get_nested_row_hash(key, table, index)
