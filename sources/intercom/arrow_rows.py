@@ -301,9 +301,7 @@ class ArrowShaper:
                 continue
             parent_id, root_id = parent_ids[index], root_ids[index]
             for idx, item in enumerate(values):
-                if item is None:
-                    continue  # dlt skips a null item; the next keeps its own index
-                items.append(item)
+                items.append(item)  # a null item too: dlt makes it a row with a null `value`
                 item_parent_ids.append(parent_id)
                 item_root_ids.append(root_id)
                 item_idx.append(idx)
@@ -319,6 +317,7 @@ class ArrowShaper:
         if kinds == {dict}:
             self._shape_table(out, table_name, items, system, item_root_ids)
         elif dict in kinds or list in kinds or not kinds.isdisjoint(_CONTAINERS):
+            # (objects with nulls too: dlt makes a null item a `value` row among object rows)
             raise NotMirrorable(f"{table_name}: a list of objects, lists or values mixed")
         else:  # a list of scalars: a `value` column
             if table_name in out:
