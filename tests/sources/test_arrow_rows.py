@@ -296,7 +296,18 @@ def test_row_ids_equal_dlt_hashes(key: str) -> None:
 # objects, lists of objects and of values, nulls, empty objects and lists. "clean" batches keep
 # one type per key (the shape of API data) and must take the Arrow path; "messy" ones mix
 # types and may fall back. Either way both paths must load the same tables.
-_RANDOM_KEYS = ("name", "Plan", "plan", "seats", "ratio", "flag", "renewal_at", "obj", "items")
+_RANDOM_KEYS = (
+    "name",
+    "Plan",
+    "plan",
+    "seats",
+    "ratio",
+    "flag",
+    "renewal_at",
+    "obj",
+    "items",
+    "custom_attributes",  # `*_at` numbers inside stay numbers
+)
 _RANDOM_TABLES = tuple(
     f"contacts__{table}" for table in ("items", "obj__items", "plan", "seats", "name", "flag")
 )
@@ -310,6 +321,8 @@ def _clean_value(rng: Any, key: str) -> Any:
         if rng.random() < 0.5:
             obj["items"] = [rng.choice(["a", "b", None]) for _ in range(rng.randrange(3))]
         return obj if rng.random() < 0.9 else {}
+    if key == "custom_attributes":
+        return {"renewal_at": rng.randrange(10**9), "Tier": rng.choice(["a", "b"])}
     if key == "items":
         return [
             {"k": f"k{rng.randrange(9)}", "n": rng.randrange(-5, 5)}
