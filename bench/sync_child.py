@@ -33,7 +33,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--token", required=True)
@@ -41,7 +41,11 @@ def main() -> None:
     parser.add_argument("--pipelines-dir", required=True)
     parser.add_argument("--resources", default=None)
     parser.add_argument("--max-concurrency", type=int, default=None)
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def measure(args: argparse.Namespace) -> dict:
+    """Run the sync `args` describe in this process; its report (see the module doc)."""
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     if args.max_concurrency:
         os.environ["SOURCES__INTERCOM__MAX_CONCURRENCY"] = str(args.max_concurrency)
@@ -77,7 +81,11 @@ def main() -> None:
         "cpu_startup_s": cpu_startup,
         "peak_rss_mb": peak_rss_mb(),
     }
-    sys.stdout.write(json.dumps(report) + "\n")
+    return report
+
+
+def main() -> None:
+    sys.stdout.write(json.dumps(measure(parse_args())) + "\n")
 
 
 if __name__ == "__main__":
