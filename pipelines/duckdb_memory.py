@@ -17,8 +17,9 @@ dlt's load into DuckDB is a sync's memory peak. What drives it (measured, bench/
 So the defaults are small (`DEFAULTS`), and a load that runs out of memory is loaded again
 from the same package with the limit doubled (`raised_memory_limit`), up to half the
 machine's memory: nothing is re-extracted and nothing is lost. dlt hands such a job back at
-its first failure (`dlt_defaults.DUCKDB_DEFAULTS`), and its log records of it are demoted to
-DEBUG (`HandledOutOfMemoryLogs`): the sync's own warning says what happens. Settings the user
+its first failure (`dlt_defaults.DUCKDB_DEFAULTS`), and its log records of it (and its warning
+that the package "was not fully loaded") are demoted to DEBUG (`HandledOutOfMemoryLogs`): the
+sync's own warning says what happens. Settings the user
 gives in `[destination.duckdb.credentials] global_config` win over the defaults, key by key.
 """
 
@@ -50,6 +51,7 @@ _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS.update({"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40})
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
 _OUT_OF_MEMORY = "Out of Memory Error"
+_NOT_FULLY_LOADED = "was not fully loaded"  # dlt's warning before it raises a load failure
 _CONNECT_ONLY = ("custom_user_agent",)  # as in dlt 1.31
 
 
@@ -122,21 +124,63 @@ class HandledOutOfMemoryLogs(logging.Filter):
     """For dlt's logger: its error and warning records about a load job that ran out of DuckDB
     memory (each with a traceback) become DEBUG records, shown only with `--verbose`. The sync
     handles that failure itself and says so in one warning (`runner.run_with_memory_to_load`);
-    dlt's records would read as a failed sync."""
+    dlt's records would read as a failed sync.
+
+    dlt also warns that the package "was not fully loaded" just before it raises a failed
+    load, when nobody knows yet whether the sync will handle the failure. Those warnings are
+    held until the runner says (`release`): logged as they were, or as DEBUG if the load runs
+    again with more memory."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._held: list[logging.LogRecord] = []
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_released", False):
+            return True
         if record.levelno >= logging.WARNING and (
             _OUT_OF_MEMORY in record.getMessage()
             or (record.exc_info is not None and is_out_of_memory(record.exc_info[1]))
         ):
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-            record.exc_info = record.exc_text = None
+            _demote(record)
             return logging.getLogger().isEnabledFor(logging.DEBUG)
+        if record.levelno >= logging.WARNING and _NOT_FULLY_LOADED in record.getMessage():
+            self._held.append(record)
+            return False
         return True
+
+    def release(self, *, handled: bool) -> None:
+        """Log the held warnings; as DEBUG when the sync handled the failure (`handled`)."""
+        held, self._held = self._held, []
+        for record in held:
+            if handled:
+                _demote(record)
+            record._released = True  # type: ignore[attr-defined]
+            logger = logging.getLogger(record.name)
+            if logger.isEnabledFor(record.levelno):
+                logger.handle(record)
+
+
+def _demote(record: logging.LogRecord) -> None:
+    record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+    record.exc_info = record.exc_text = None
 
 
 def quiet_handled_out_of_memory_logs() -> None:
     """Install `HandledOutOfMemoryLogs` on dlt's logger (once)."""
-    dlt_logger = logging.getLogger("dlt")
-    if not any(isinstance(f, HandledOutOfMemoryLogs) for f in dlt_logger.filters):
-        dlt_logger.addFilter(HandledOutOfMemoryLogs())
+    if _installed_filter() is None:
+        logging.getLogger("dlt").addFilter(HandledOutOfMemoryLogs())
+
+
+def release_held_load_warnings(*, handled: bool) -> None:
+    """`HandledOutOfMemoryLogs.release`, where it is installed (DuckDB syncs)."""
+    installed = _installed_filter()
+    if installed is not None:
+        installed.release(handled=handled)
+
+
+def _installed_filter() -> HandledOutOfMemoryLogs | None:
+    for installed in logging.getLogger("dlt").filters:
+        if isinstance(installed, HandledOutOfMemoryLogs):
+            return installed
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -270,14 +271,10 @@ def run_with_memory_to_load(
     fits or the limit reaches half the machine's memory (`duckdb_memory`): the package is
     already extracted, so nothing is fetched twice and nothing is lost."""
     try:
-        info = run()
+        info = _load_attempt(options, run)
         return info, _normalized_rows(pipeline)
     except PipelineStepFailed as exc:
-        if (
-            exc.step != "load"
-            or options.destination != "duckdb"
-            or not duckdb_memory.is_out_of_memory(exc)
-        ):
+        if not _out_of_memory_loading(options, exc):
             raise
         failure: PipelineStepFailed = exc
     rows = _normalized_rows(pipeline)  # the failed run's trace: the retries only load
@@ -294,15 +291,37 @@ def run_with_memory_to_load(
             limit,
         )
         settings["memory_limit"] = limit
+        load = functools.partial(
+            pipeline.load, credentials=duckdb_memory.credentials(options.duckdb_file, settings)
+        )
         try:
-            info = pipeline.load(
-                credentials=duckdb_memory.credentials(options.duckdb_file, settings)
-            )
+            info = _load_attempt(options, load)
             return info, rows
         except PipelineStepFailed as exc:
-            if not duckdb_memory.is_out_of_memory(exc):
+            if not _out_of_memory_loading(options, exc):
                 raise
             failure = exc
+
+
+def _out_of_memory_loading(options: SyncOptions, exc: PipelineStepFailed) -> bool:
+    return (
+        exc.step == "load"
+        and options.destination == "duckdb"
+        and duckdb_memory.is_out_of_memory(exc)
+    )
+
+
+def _load_attempt(options: SyncOptions, load: Callable[[], LoadInfo]) -> LoadInfo:
+    """`load()`, then dlt's held "not fully loaded" warnings: logged, or kept at DEBUG when the
+    load failed for want of DuckDB memory (loaded again with more)."""
+    handled = False
+    try:
+        return load()
+    except PipelineStepFailed as exc:
+        handled = _out_of_memory_loading(options, exc)
+        raise
+    finally:
+        duckdb_memory.release_held_load_warnings(handled=handled)
 
 
 def _normalized_rows(pipeline: dlt.Pipeline) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import dlt
@@ -119,6 +120,7 @@ def test_a_load_out_of_memory_is_loaded_again_with_more(emulator, tmp_path: Path
     retries = [int(job.name.split(".")[-2]) for job in jobs]
     assert 1 <= max(retries) <= raised < 5, [job.name for job in jobs]
     assert "Traceback" not in starved.stderr and " ERROR " not in starved.stderr
+    assert "was not fully loaded" not in starved.stderr  # dlt's warning, held and demoted
     plain = cli(run_args(emulator, roomy, "--no-progress"), roomy, emulator.token)
     assert plain.returncode == 0, plain.stderr[-3000:]
     assert "ran out of memory" not in plain.stderr
@@ -127,3 +129,31 @@ def test_a_load_out_of_memory_is_loaded_again_with_more(emulator, tmp_path: Path
     assert counts["conversations"] == len(list(emulator.world.truth("conversations")))
     # the summary counts the rows the first, failed, load had normalized
     assert f"rows loaded: {sum(counts.values())}" in starved.stdout
+
+
+@pytest.mark.parametrize("handled", [False, True])
+def test_dlt_not_fully_loaded_warning_waits_for_the_runner(
+    caplog: pytest.LogCaptureFixture, handled: bool
+) -> None:
+    """dlt warns that a package "was not fully loaded" before it raises the load failure: the
+    warning is held, then logged as it was, or at DEBUG if the sync loads the package again."""
+    dlt_logger = logging.getLogger("dlt")
+    installed = list(dlt_logger.filters)  # an in-process sync may have installed one already
+    for existing in installed:
+        dlt_logger.removeFilter(existing)
+    held = duckdb_memory.HandledOutOfMemoryLogs()
+    dlt_logger.addFilter(held)
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="dlt")
+    try:
+        dlt_logger.warning("Package 1.2 was not fully loaded. 2 new jobs are left in the package.")
+        dlt_logger.warning("an unrelated warning")
+        assert [r.getMessage() for r in caplog.records] == ["an unrelated warning"]
+        held.release(handled=handled)
+        held.release(handled=handled)  # once only
+    finally:
+        dlt_logger.removeFilter(held)
+        for existing in installed:
+            dlt_logger.addFilter(existing)
+    released = [r for r in caplog.records if "not fully loaded" in r.getMessage()]
+    assert [r.levelname for r in released] == ["DEBUG" if handled else "WARNING"]
