@@ -145,11 +145,15 @@ def build_client(options: SyncOptions) -> IntercomClient:
         raise ConfigError(str(exc)) from None
 
 
-def make_destination(destination: str, duckdb_file: str) -> Any:
+def make_destination(
+    destination: str, duckdb_file: str, settings: dict[str, Any] | None = None
+) -> Any:
     """A destination name for dlt to configure, or DuckDB at an explicit file with the sync's
-    memory settings (`duckdb_memory`)."""
+    memory settings (`settings`, else read: `duckdb_memory.global_config`)."""
     if destination == "duckdb":
-        return duckdb_memory.destination(duckdb_file, duckdb_memory.global_config())
+        if settings is None:
+            settings = duckdb_memory.global_config()
+        return duckdb_memory.destination(duckdb_file, settings)
     return destination
 
 
@@ -175,15 +179,17 @@ def attach_existing(pipeline_name: str, pipelines_dir: str | None) -> dlt.Pipeli
 
 
 def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
-    destination = make_destination(options.destination, options.duckdb_file)
+    # DuckDB's settings, read once for the destination and the connection held open
+    settings = duckdb_memory.global_config() if options.destination == "duckdb" else None
+    destination = make_destination(options.destination, options.duckdb_file, settings)
     progress: Any = (
         # A logger, not a stream: progress lines follow --log-format (json for log shippers).
         dlt.progress.log(log_period=10, logger=log, dump_system_stats=False)
         if options.progress
         else None
     )
-    if options.destination == "duckdb":
-        connect = duckdb_memory.connect_config(duckdb_memory.global_config())
+    if settings is not None:
+        connect = duckdb_memory.connect_config(settings)
         progress = DuckDbHeldOpenDuringLoad(
             options.duckdb_file, progress or NULL_COLLECTOR, connect
         )
