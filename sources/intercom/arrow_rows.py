@@ -423,7 +423,8 @@ def _inferred_type(table_name: str, name: str, values: list[Any]) -> str:
             if data_type is None:
                 raise NotMirrorable(f"{table_name}.{name}: value of type {type(value).__name__}")
             return data_type
-    raise NotMirrorable(f"{table_name}.{name}: no value")  # unreachable: nulls are dropped
+    # (a list holding only nulls: dlt makes its rows without a `value` column)
+    raise NotMirrorable(f"{table_name}.{name}: no value")
 
 
 def _column(

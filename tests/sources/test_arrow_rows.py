@@ -240,6 +240,7 @@ QUIRKS = {
         "id": "q11",
         "tags": [{"contact_id": "q11", "tag_id": "1"}, None],
     },
+    "a list holding only nulls": {"id": "q12", "tags": [None, None]},
     "objects and values in one list": {
         "id": "q10",
         "tags": [{"contact_id": "q10", "tag_id": "1"}, "2"],
