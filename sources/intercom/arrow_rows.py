@@ -166,6 +166,17 @@ def nested_row_id(parent_row_id: str, table: str, list_idx: int) -> str:
     return _row_id(f"{parent_row_id}_{table}_{list_idx}".encode())
 
 
+class _Columns:
+    """A table's columns while it is shaped: values by name (in order), the set of each
+    column's value types (None excluded) where already known, and the `*_at` columns that
+    hold numbers (timestamps by the dict path's rule)."""
+
+    def __init__(self, values: dict[str, list[Any]]) -> None:
+        self.values = values
+        self.kinds: dict[str, set[type]] = {}
+        self.timestamps: set[str] = set()
+
+
 class ArrowShaper:
     """Turns pages of one root table into `{table name: pa.Table}`.
 
@@ -270,13 +281,12 @@ class ArrowShaper:
         the tables of the lists they hold."""
         if table_name in out:
             raise NotMirrorable(f"two lists make the table {table_name}")
-        columns: dict[str, list[Any]] = dict(system)
-        timestamps: set[str] = set()
+        columns = _Columns(dict(system))
         lists: list[tuple[str, list[Any]]] = []
         # `records.to_row` converts `*_at` numbers in the record and its objects, not in lists
         convert = table_name == self.root
-        self._flatten(table_name, records, "", convert, columns, timestamps, lists)
-        out[table_name] = self._to_arrow(table_name, columns, timestamps)
+        self._flatten(table_name, records, "", convert, columns, lists)
+        out[table_name] = self._to_arrow(table_name, columns)
         row_ids = system[DLT_ID]
         for child_name, values in lists:
             if child_name not in self.nested_tables:
@@ -323,7 +333,7 @@ class ArrowShaper:
             if table_name in out:
                 raise NotMirrorable(f"two lists make the table {table_name}")
             system["value"] = items
-            out[table_name] = self._to_arrow(table_name, system, set())
+            out[table_name] = self._to_arrow(table_name, _Columns(system))
 
     # -- columns ----------------------------------------------------------------------------
 
@@ -333,8 +343,7 @@ class ArrowShaper:
         records: list[dict],
         prefix: str,
         convert: bool,
-        columns: dict[str, list[Any]],
-        timestamps: set[str],
+        columns: _Columns,
         lists: list[tuple[str, list[Any]]],
     ) -> None:
         """Every key of `records` (objects of one level, `_EMPTY` where a record has none)
@@ -343,12 +352,11 @@ class ArrowShaper:
         names = self._names.get((table_name, prefix))
         if names is None:
             names = self._names[(table_name, prefix)] = {}
-        for key in dict.fromkeys(chain.from_iterable(records)):
+        for key, values in _gathered(records).items():
             entry = names.get(key)
             if entry is None:
                 entry = names[key] = self._column_name(table_name, prefix, key)
             name, stamp_key, list_table = entry
-            values = list(map(dict.get, records, repeat(key)))
             kinds = set(map(type, values))
             kinds.discard(_NONE)  # the dict path drops nulls (records.to_row)
             if not kinds:
@@ -358,18 +366,19 @@ class ArrowShaper:
                     raise NotMirrorable(f"{table_name}.{name}: an object and other values")
                 objects = [value or _EMPTY for value in values]
                 inner = convert and key not in self.typed_elsewhere
-                self._flatten(table_name, objects, name, inner, columns, timestamps, lists)
+                self._flatten(table_name, objects, name, inner, columns, lists)
             elif list in kinds:
                 if len(kinds) > 1:
                     raise NotMirrorable(f"{table_name}.{name}: a list and other values")
                 if any(values):  # empty lists make no rows (nor need a known table)
                     lists.append((list_table, values))
             else:
-                if name in columns:
+                if name in columns.values:
                     raise NotMirrorable(f"{table_name}: two keys make the column {name}")
                 if convert and stamp_key and (int in kinds or float in kinds):
-                    timestamps.add(name)
-                columns[name] = values
+                    columns.timestamps.add(name)
+                columns.values[name] = values
+                columns.kinds[name] = kinds
 
     def _column_name(self, table_name: str, prefix: str, key: str) -> tuple[str, bool, str]:
         """(flattened column name, whether the key names a timestamp, the nested table of a
@@ -379,29 +388,47 @@ class ArrowShaper:
         list_table = _NAMING.shorten_fragments(table_name, name)
         return name, key.endswith(self.timestamp_suffixes), list_table
 
-    def _to_arrow(
-        self, table_name: str, columns: dict[str, list[Any]], timestamps: set[str]
-    ) -> pa.Table:
+    def _to_arrow(self, table_name: str, columns: _Columns) -> pa.Table:
         declared = self.declared.get(table_name, {})
         arrays, fields = [], []
-        for name, values in columns.items():
+        for name, values in columns.values.items():
             if name in NESTED_SYSTEM_COLUMNS or name == DLT_ID:
                 data_type = "bigint" if name == DLT_LIST_IDX else "text"
                 kinds = {int} if name == DLT_LIST_IDX else {str}
             else:
-                kinds = set(map(type, values))
-                kinds.discard(_NONE)
+                kinds = columns.kinds.get(name)
+                if kinds is None:
+                    kinds = set(map(type, values))
+                    kinds.discard(_NONE)
                 hint = declared.get(name)
                 if hint is not None and hint.get("data_type"):
                     data_type = hint["data_type"]
-                elif name in timestamps:
+                elif name in columns.timestamps:
                     data_type = "timestamp"
                 else:
-                    data_type = _inferred_type(table_name, name, values)
+                    data_type = _inferred_type(table_name, name, values, kinds)
             arrays.append(_column(table_name, name, values, data_type, kinds))
             nullable = not (name.startswith("_dlt_"))
             fields.append(pa.field(name, arrays[-1].type, nullable=nullable))
         return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _gathered(records: list[dict]) -> dict[str, list[Any]]:
+    """Every key's values over `records` (None where a record lacks it), keys in order of
+    first appearance. Where most records hold most keys, a C-level pass per key
+    (`map(dict.get, …)`); where they hold few of them (custom attributes in a workspace
+    with hundreds defined, each record setting a few), a Python step per value present
+    (measured, 500 keys with 10 set per record: 34 µs per record shaped with a pass per key,
+    13 µs this way)."""
+    keys = dict.fromkeys(chain.from_iterable(records))
+    count = len(records)
+    if sum(map(len, records)) * 4 >= len(keys) * count:
+        return {key: list(map(dict.get, records, repeat(key))) for key in keys}
+    columns: dict[str, list[Any]] = {key: [None] * count for key in keys}
+    for index, record in enumerate(records):
+        for key, value in record.items():
+            columns[key][index] = value
+    return columns
 
 
 # Values no column holds: the dict path would nest, variant or refuse them.
@@ -416,7 +443,14 @@ _TAKES = {
 }
 
 
-def _inferred_type(table_name: str, name: str, values: list[Any]) -> str:
+def _inferred_type(table_name: str, name: str, values: list[Any], kinds: set[type]) -> str:
+    """dlt's type for a column: that of its first value (the only type, mostly)."""
+    if len(kinds) == 1:
+        (kind,) = kinds
+        data_type = _PYTHON_TYPES.get(kind)
+        if data_type is None:
+            raise NotMirrorable(f"{table_name}.{name}: value of type {kind.__name__}")
+        return data_type
     for value in values:
         if value is not None:
             data_type = _PYTHON_TYPES.get(type(value))

@@ -323,7 +323,11 @@ def _clean_value(rng: Any, key: str) -> Any:
             obj["items"] = [rng.choice(["a", "b", None]) for _ in range(rng.randrange(3))]
         return obj if rng.random() < 0.9 else {}
     if key == "custom_attributes":
-        return {"renewal_at": rng.randrange(10**9), "Tier": rng.choice(["a", "b"])}
+        attributes = {"renewal_at": rng.randrange(10**9), "Tier": rng.choice(["a", "b"])}
+        # and a few of many (sparse objects are gathered value by value)
+        for number in rng.sample(range(60), rng.randrange(3)):
+            attributes[f"attr_{number}"] = f"v{number}" if number % 2 else number
+        return attributes
     if key == "items":
         return [
             {"k": f"k{rng.randrange(9)}", "n": rng.randrange(-5, 5)}
