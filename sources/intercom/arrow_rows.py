@@ -248,12 +248,12 @@ class ArrowShaper:
             return None
 
     def shape(self, records: list[dict], load_id: str) -> dict[str, pa.Table]:
-        if any(type(record) is not dict for record in records):
+        if set(map(type, records)) - {dict}:
             raise NotMirrorable(f"{self.root}: a record that is not a JSON object")
         keys = list(map(dict.get, records, repeat(self.primary_key)))
-        for key in keys:
-            if type(key) is not str:
-                raise NotMirrorable(f"{self.root}.{self.primary_key} is not a string: {key!r}")
+        if set(map(type, keys)) - {str}:
+            key = next(key for key in keys if type(key) is not str)
+            raise NotMirrorable(f"{self.root}.{self.primary_key} is not a string: {key!r}")
         if self.row_id_type == "key_hash":
             row_ids = list(map(key_row_id, repeat(self.primary_key), keys))
         else:
@@ -279,8 +279,6 @@ class ArrowShaper:
     ) -> None:
         """`records` (dicts) as the table `table_name` with the `system` columns first, then
         the tables of the lists they hold."""
-        if table_name in out:
-            raise NotMirrorable(f"two lists make the table {table_name}")
         columns = _Columns(dict(system))
         lists: list[tuple[str, list[Any]]] = []
         # `records.to_row` converts `*_at` numbers in the record and its objects, not in lists
@@ -302,6 +300,8 @@ class ArrowShaper:
         root_ids: list[str],
     ) -> None:
         """The nested table of one list column: a row per item, with dlt's link columns."""
+        if table_name in out:
+            raise NotMirrorable(f"two lists make the table {table_name}")
         items: list[Any] = []
         item_root_ids: list[str] = []
         item_parent_ids: list[str] = []
@@ -326,12 +326,10 @@ class ArrowShaper:
         kinds = set(map(type, items))
         if kinds == {dict}:
             self._shape_table(out, table_name, items, system, item_root_ids)
-        elif dict in kinds or list in kinds or not kinds.isdisjoint(_CONTAINERS):
+        elif not kinds.isdisjoint(_CONTAINERS):
             # (objects with nulls too: dlt makes a null item a `value` row among object rows)
             raise NotMirrorable(f"{table_name}: a list of objects, lists or values mixed")
         else:  # a list of scalars: a `value` column
-            if table_name in out:
-                raise NotMirrorable(f"two lists make the table {table_name}")
             system["value"] = items
             out[table_name] = self._to_arrow(table_name, _Columns(system))
 

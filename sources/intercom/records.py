@@ -19,20 +19,15 @@ def list_items(value: Any, items_key: str | None = None) -> list[dict]:
     kind = type(value)  # exact type checks first: ABC isinstance checks are slow
     if kind is list:
         return value
-    if kind is dict:  # the common case, a few times per record: no loop, no isinstance
-        items = value.get(items_key) if items_key else None
-        if type(items) is not list:
-            items = value.get("data")
-        if type(items) is list:
-            return items
     if kind is not dict:
         if isinstance(value, list):
             return value
         if not isinstance(value, Mapping):
             return []
     for key in (items_key, "data"):
-        if key and isinstance(value.get(key), list):
-            return value[key]
+        items = value.get(key) if key else None
+        if isinstance(items, list):
+            return items
     lists = [v for k, v in value.items() if k not in _WRAPPER_META and isinstance(v, list)]
     return lists[0] if len(lists) == 1 else []
 
