@@ -276,16 +276,19 @@ def run_with_memory_to_load(
     of memory loading, its package is loaded again with a doubled `memory_limit` until it
     fits or the limit reaches half the machine's memory (`duckdb_memory`): the package is
     already extracted, so nothing is fetched twice and nothing is lost."""
-    try:
-        info = _load_attempt(options, run)
-        return info, _normalized_rows(pipeline)
-    except PipelineStepFailed as exc:
-        if not _out_of_memory_loading(options, exc):
-            raise
-        failure: PipelineStepFailed = exc
-    rows = _normalized_rows(pipeline)  # the failed run's trace: the retries only load
-    settings = duckdb_memory.global_config()
+    attempt: Callable[[], LoadInfo] = run
+    rows: dict[str, int] | None = None  # the first run's: the retries only load
+    settings: dict[str, Any] = {}
     while True:
+        try:
+            info = _load_attempt(options, attempt)
+            return info, rows if rows is not None else _normalized_rows(pipeline)
+        except PipelineStepFailed as exc:
+            if not _out_of_memory_loading(options, exc):
+                raise
+            failure = exc
+        if rows is None:  # the first out-of-memory failure
+            rows, settings = _normalized_rows(pipeline), duckdb_memory.global_config()
         limit = duckdb_memory.raised_memory_limit(settings["memory_limit"])
         if limit is None:
             raise failure
@@ -297,16 +300,9 @@ def run_with_memory_to_load(
             limit,
         )
         settings["memory_limit"] = limit
-        load = functools.partial(
+        attempt = functools.partial(
             pipeline.load, credentials=duckdb_memory.credentials(options.duckdb_file, settings)
         )
-        try:
-            info = _load_attempt(options, load)
-            return info, rows
-        except PipelineStepFailed as exc:
-            if not _out_of_memory_loading(options, exc):
-                raise
-            failure = exc
 
 
 def _out_of_memory_loading(options: SyncOptions, exc: PipelineStepFailed) -> bool:
