@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from bench.run import STEP_FIELDS
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.bench.helpers import run_bench
 
 
 def test_quick_incremental_scenario_writes_a_complete_report(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench.run", "--quick", "--scenarios", "incremental"),
-            *("--results-dir", str(tmp_path)),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
+    run_bench("run", "--quick", "--scenarios", "incremental", "--results-dir", str(tmp_path))
     report = json.loads((tmp_path / "incremental-quick.json").read_text())
     assert report["machine"]["nproc"] >= 1
     assert [step["step"] for step in report["steps"]] == ["all", "no-change"]

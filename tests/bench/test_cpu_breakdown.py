@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from bench.cpu_breakdown import MEASURED
 from emulator.testing import RunningEmulator
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.bench.helpers import run_bench
 
 
 def test_breakdown_reports_every_measured_function(
     tmp_path: Path, emulator: RunningEmulator
 ) -> None:
-    out = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench.cpu_breakdown", "--base-url", emulator.base_url),
-            *("--token", emulator.token, "--resources", "contacts"),
-            *("--duckdb-file", str(tmp_path / "w.duckdb"), "--pipelines-dir", str(tmp_path)),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    out = run_bench(
+        "cpu_breakdown",
+        *("--base-url", emulator.base_url, "--token", emulator.token),
+        *("--resources", "contacts", "--pipelines-dir", str(tmp_path)),
+        *("--duckdb-file", str(tmp_path / "w.duckdb")),
     )
-    assert out.returncode == 0, out.stderr[-2000:]
     report = json.loads(out.stdout)
     assert report["rows"]["contacts"] == len(emulator.world.contacts)
     breakdown = report["cpu_breakdown_s"]
