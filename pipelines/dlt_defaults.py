@@ -22,7 +22,15 @@ DEFAULTS: dict[str, Any] = {
         # Rows buffered per table before a write: the normalizer's peak memory grows with it
         # (10k conversations with parts: 314 MB -> 212 MB peak in normalize at 1,000 vs 5,000).
         "buffer_max_items": 1000,
-    }
+    },
+    "load": {
+        # A merge copies every extracted row into the staging dataset first; dlt leaves that
+        # copy there until the next load. Emptied right after the merge instead, DuckDB does
+        # not write it at its checkpoint: a 100k-contact first sync's file 52 -> 27 MB and
+        # ~1 s less CPU (closing the database: 1.0 -> 0.5 s). Remote warehouses stop storing
+        # (and billing) a second copy of the last load.
+        "truncate_staging_dataset": True,
+    },
 }
 
 
@@ -36,8 +44,11 @@ DUCKDB_DEFAULTS: dict[str, Any] = {"load": {"raise_on_max_retries": 1}}
 
 def defaults_for(destination: str | None) -> dict[str, dict[str, Any]]:
     """The defaults for a sync into `destination` (a dlt destination name)."""
-    chosen = {**DEFAULTS, **(DUCKDB_DEFAULTS if destination == "duckdb" else {})}
-    return {section: dict(values) for section, values in chosen.items()}
+    chosen = {section: dict(values) for section, values in DEFAULTS.items()}
+    if destination == "duckdb":
+        for section, values in DUCKDB_DEFAULTS.items():
+            chosen.setdefault(section, {}).update(values)
+    return chosen
 
 
 class SyncDefaults(BaseDocProvider):

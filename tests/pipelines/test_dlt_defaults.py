@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dlt
+import duckdb
 
 from pipelines import dlt_defaults
 from tests.pipelines.helpers import cli, run_args
@@ -41,6 +42,51 @@ def test_the_users_data_writer_setting_wins(emulator, tmp_path: Path) -> None:
     assert all(m == GZIP_MAGIC for m in magic.values()), magic
 
 
+def _row_counts(database: Path) -> dict[str, dict[str, int]]:
+    """Rows per table, per schema of the DuckDB file."""
+    with duckdb.connect(str(database), read_only=True) as conn:
+        tables = conn.sql(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE table_name NOT LIKE '_dlt%'"
+        ).fetchall()
+        counts: dict[str, dict[str, int]] = {}
+        for schema, table in tables:
+            (count,) = conn.sql(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()
+            counts.setdefault(schema, {})[table] = count
+    return counts
+
+
+def test_the_staging_copy_is_emptied_after_the_merge(emulator, tmp_path: Path) -> None:
+    """Merged tables go through the staging dataset; its copy of the load is deleted once
+    merged (DuckDB then never writes it to the file), the merged rows stay."""
+    result = cli(run_args(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token)
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = _row_counts(tmp_path / "warehouse.duckdb")
+    staging = {schema: tables for schema, tables in counts.items() if schema.endswith("_staging")}
+    assert staging, counts  # the merge did go through a staging dataset
+    for schema, tables in staging.items():
+        assert tables and all(count == 0 for count in tables.values()), (schema, tables)
+        merged = counts[schema.removesuffix("_staging")]
+        assert all(
+            merged[table] > 0 for table in tables if not table.startswith("contacts_merged")
+        ), merged
+
+
+def test_the_users_staging_setting_wins(emulator, tmp_path: Path) -> None:
+    result = cli(
+        run_args(emulator, tmp_path, "--no-progress"),
+        tmp_path,
+        emulator.token,
+        {"LOAD__TRUNCATE_STAGING_DATASET": "false"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    staging = {
+        schema: tables
+        for schema, tables in _row_counts(tmp_path / "warehouse.duckdb").items()
+        if schema.endswith("_staging")
+    }
+    assert any(count > 0 for tables in staging.values() for count in tables.values()), staging
+
+
 def test_duckdb_jobs_are_handed_back_at_the_first_failure_remote_ones_retried(
     monkeypatch,
 ) -> None:
@@ -51,9 +97,11 @@ def test_duckdb_jobs_are_handed_back_at_the_first_failure_remote_ones_retried(
         dlt_defaults.install("duckdb")
         assert dlt.config.get("load.raise_on_max_retries") == 1
         assert dlt.config.get("data_writer.buffer_max_items") == 1000
+        assert dlt.config.get("load.truncate_staging_dataset") is True
         dlt_defaults.install("postgres")
         assert dlt.config.get("load.raise_on_max_retries") is None  # dlt's default: 5
         assert dlt.config.get("data_writer.buffer_max_items") == 1000
+        assert dlt.config.get("load.truncate_staging_dataset") is True
         dlt_defaults.install("duckdb")
         monkeypatch.setenv("LOAD__RAISE_ON_MAX_RETRIES", "3")
         assert dlt.config.get("load.raise_on_max_retries", int) == 3  # the user's setting wins
