@@ -39,6 +39,11 @@ MEASURED: dict[str, tuple[str, str]] = {
     ),
     "dlt: parquet writing": ("dlt.common.data_writers.writers", "ArrowToParquetWriter.write_data"),
     "load jobs (DuckDB)": ("dlt.common.destination.client", "RunnableLoadJob.run_managed"),
+    # the file is held open for the load step; closing it runs DuckDB's checkpoint
+    "DuckDB checkpoint (closing the file)": (
+        "pipelines.duckdb_held_open",
+        "DuckDbHeldOpenDuringLoad._close",
+    ),
 }
 
 

@@ -27,6 +27,7 @@ def test_breakdown_reports_every_measured_function(
     for label in ("HTTP requests (httpx)", "JSON parsing (orjson)", "shaping into Arrow"):
         assert breakdown[label] > 0, label
     assert breakdown["load jobs (DuckDB)"] > 0
+    assert breakdown["DuckDB checkpoint (closing the file)"] > 0
     assert breakdown["conversations/tickets: records into rows"] == 0
     # One thread's share of the sync cannot exceed the whole process's CPU.
     assert max(breakdown.values()) <= report["cpu_sync_s"]
