@@ -8,8 +8,8 @@ Each function is timed with `time.thread_time` on the thread that calls it, so w
 the network, for the GIL) is not counted, and the sum over every thread is reported. Nested
 entries overlap: "dlt: Arrow items written" includes "dlt: table schema per item" and "dlt:
 parquet writing"; a load job's thread is the one DuckDB runs on (the sync sets it to one
-thread). The README's "Where the CPU
-goes now" was measured with this.
+thread), and DuckDB's checkpoint runs when the file held open for the load is closed. The
+README's "Where the CPU goes now" was measured with this.
 """
 
 from __future__ import annotations

@@ -13,6 +13,13 @@ from tests.pipelines.helpers import cli, run_args
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+def _sync(emulator, tmp_path: Path, env: dict[str, str] | None = None) -> None:
+    """`intercom-sync run` from `tmp_path` (the repo's .dlt/config.toml is not read there),
+    with `env` as the user's configuration; fails the test if the run fails."""
+    result = cli(run_args(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token, env)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 def _intermediate_files(tmp_path: Path) -> list[Path]:
     """The pipeline state's load files: dlt writes them through its data writer (parquet
     files and merge SQL are never gzipped by it)."""
@@ -23,27 +30,19 @@ def _intermediate_files(tmp_path: Path) -> list[Path]:
 
 
 def test_intermediate_files_are_uncompressed_outside_the_repo(emulator, tmp_path: Path) -> None:
-    # cwd is tmp_path: the repo's .dlt/config.toml is not read, the built-in defaults are
-    result = cli(run_args(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token)
-    assert result.returncode == 0, result.stderr[-3000:]
+    _sync(emulator, tmp_path)  # the built-in defaults, not the repo's config
     for path in _intermediate_files(tmp_path):
         assert path.read_bytes()[:2] != GZIP_MAGIC, path
 
 
 def test_the_users_data_writer_setting_wins(emulator, tmp_path: Path) -> None:
-    result = cli(
-        run_args(emulator, tmp_path, "--no-progress"),
-        tmp_path,
-        emulator.token,
-        {"DATA_WRITER__DISABLE_COMPRESSION": "false"},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    _sync(emulator, tmp_path, {"DATA_WRITER__DISABLE_COMPRESSION": "false"})
     magic = {p.name: p.read_bytes()[:2] for p in _intermediate_files(tmp_path)}
     assert all(m == GZIP_MAGIC for m in magic.values()), magic
 
 
 def _row_counts(database: Path) -> dict[str, dict[str, int]]:
-    """Rows per table, per schema of the DuckDB file."""
+    """Rows per table, per schema of the DuckDB file (dlt's own tables left out)."""
     with duckdb.connect(str(database), read_only=True) as conn:
         tables = conn.sql(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE table_name NOT LIKE '_dlt%'"
@@ -55,13 +54,16 @@ def _row_counts(database: Path) -> dict[str, dict[str, int]]:
     return counts
 
 
+def _staging(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return {schema: tables for schema, tables in counts.items() if schema.endswith("_staging")}
+
+
 def test_the_staging_copy_is_emptied_after_the_merge(emulator, tmp_path: Path) -> None:
     """Merged tables go through the staging dataset; its copy of the load is deleted once
     merged (DuckDB then never writes it to the file), the merged rows stay."""
-    result = cli(run_args(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token)
-    assert result.returncode == 0, result.stderr[-3000:]
+    _sync(emulator, tmp_path)
     counts = _row_counts(tmp_path / "warehouse.duckdb")
-    staging = {schema: tables for schema, tables in counts.items() if schema.endswith("_staging")}
+    staging = _staging(counts)
     assert staging, counts  # the merge did go through a staging dataset
     for schema, tables in staging.items():
         assert tables and all(count == 0 for count in tables.values()), (schema, tables)
@@ -72,18 +74,8 @@ def test_the_staging_copy_is_emptied_after_the_merge(emulator, tmp_path: Path) -
 
 
 def test_the_users_staging_setting_wins(emulator, tmp_path: Path) -> None:
-    result = cli(
-        run_args(emulator, tmp_path, "--no-progress"),
-        tmp_path,
-        emulator.token,
-        {"LOAD__TRUNCATE_STAGING_DATASET": "false"},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    staging = {
-        schema: tables
-        for schema, tables in _row_counts(tmp_path / "warehouse.duckdb").items()
-        if schema.endswith("_staging")
-    }
+    _sync(emulator, tmp_path, {"LOAD__TRUNCATE_STAGING_DATASET": "false"})
+    staging = _staging(_row_counts(tmp_path / "warehouse.duckdb"))
     assert any(count > 0 for tables in staging.values() for count in tables.values()), staging
 
 
