@@ -13,6 +13,7 @@ from typing import Any
 
 import dlt
 import pendulum
+from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.common.runtime.collector import NULL_COLLECTOR
 from dlt.extract import DltSource
@@ -36,6 +37,7 @@ from sources.intercom.errors import (
     IntercomError,
 )
 from sources.intercom.settings import (
+    MERGE_STRATEGIES,
     PARQUET_DESTINATIONS,
     destination_kind,
     resolve_access_token,
@@ -229,23 +231,32 @@ def translate_error(exc: BaseException) -> SyncError:
         return SyncError(str(cause), ExitCode.CONFIG)
     if isinstance(cause, IntercomError):
         return SyncError(str(cause), ExitCode.UNEXPECTED)
+    if isinstance(cause, ConfigFieldMissingException):
+        # e.g. a destination's credentials (dlt checks them before extracting anything)
+        return SyncError(f"missing configuration: {cause}", ExitCode.CONFIG)
     if isinstance(exc, PipelineStepFailed) and exc.step == "load":
         return SyncError(f"loading into the destination failed: {cause}", ExitCode.PARTIAL)
     return SyncError(f"{type(cause).__name__}: {cause}", ExitCode.UNEXPECTED)
 
 
-def check_merge_support(pipeline: dlt.Pipeline) -> None:
-    """The source upserts its big tables; fail before any data work where dlt cannot."""
+def merge_strategy_for(pipeline: dlt.Pipeline) -> str:
+    """How the big tables are merged on this destination: `upsert` where dlt can, else
+    `delete-insert` (Redshift, ClickHouse …); fail before any data work where dlt can do
+    neither."""
     kind = destination_kind(pipeline)
     if kind == "filesystem":
-        return  # upsert with a table format; plain parquet appends (documented)
+        return "upsert"  # with a table format; plain parquet appends (documented)
     caps = pipeline.destination.capabilities() if pipeline.destination else None
-    if caps is not None and "upsert" not in caps.supported_merge_strategies:
-        raise ConfigError(
-            f"dlt's {kind} destination cannot upsert, which the contacts, companies, "
-            "conversations and tickets tables need; use another destination "
-            "(see README: Destinations)"
-        )
+    if caps is None:
+        return "upsert"
+    for strategy in MERGE_STRATEGIES:
+        if strategy in caps.supported_merge_strategies:
+            return strategy
+    raise ConfigError(
+        f"dlt's {kind} destination can neither upsert nor delete-insert, which the contacts, "
+        "companies, conversations and tickets tables need; use another destination "
+        "(see README: Destinations)"
+    )
 
 
 def apply_table_format(source: DltSource, table_format: str) -> None:
@@ -403,9 +414,12 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     except IntercomError as exc:
         raise translate_error(exc) from None
     pipeline = make_pipeline(options)
-    check_merge_support(pipeline)
     source = intercom(
-        client=client, start_date=start_date, end_date=options.end_date, reconcile=options.reconcile
+        client=client,
+        start_date=start_date,
+        end_date=options.end_date,
+        reconcile=options.reconcile,
+        merge_strategy=merge_strategy_for(pipeline),
     )
     if options.resources:
         unknown = sorted(set(options.resources) - set(source.resources))

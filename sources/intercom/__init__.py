@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import dlt
 import pendulum
@@ -31,6 +32,9 @@ from sources.intercom.settings import (
     DEFAULT_API_VERSION,
     DEFAULT_MAX_CONCURRENCY,
     MAX_PAGE_SIZE,
+    MERGE,
+    MERGE_STRATEGIES,
+    merge_hints,
     resolve_access_token,
 )
 
@@ -64,6 +68,7 @@ def intercom(
     client: IntercomClient | None = None,
     reconcile: bool = False,
     end_date: str | None = None,
+    merge_strategy: str = MERGE["strategy"],
 ) -> Sequence[DltResource]:
     """All Intercom resources. `client`, if given, is used as is (its version and base URL
     win); else one is built from the other arguments. `start_date` bounds the first run
@@ -71,7 +76,12 @@ def intercom(
     the full id scans that tombstone deleted contacts/companies/tickets (reconcile.py).
     `end_date` (exclusive) bounds the searched resources (contacts, conversations, tickets)
     to one `updated_at` window: a backfill chunk (pipelines/backfill.py), run under a
-    pipeline of its own since its cursor state is throw-away."""
+    pipeline of its own since its cursor state is throw-away. `merge_strategy` is dlt's for
+    the merged tables: `upsert`, or `delete-insert` for destinations that cannot upsert."""
+    if merge_strategy not in MERGE_STRATEGIES:
+        raise ValueError(
+            f"merge_strategy {merge_strategy!r}: use one of {', '.join(MERGE_STRATEGIES)}"
+        )
     if client is None:
         client = IntercomClient(
             resolve_access_token(access_token),
@@ -98,4 +108,28 @@ def intercom(
     )
     if reconcile:  # contacts_deleted, companies_deleted, tickets_deleted: reconcile.py
         resources += reconcile_resources(client)
+    if merge_strategy != MERGE["strategy"]:
+        for resource in resources:
+            _merge_with(resource, merge_strategy)
     return resources
+
+
+def _merge_with(resource: DltResource, strategy: str) -> None:
+    """Every merged table of `resource` (its own and its table variants) merged with
+    `strategy`. Nested tables inherit their root's."""
+    if _is_merge(resource.write_disposition):
+        resource.apply_hints(write_disposition=merge_hints(strategy))
+    # dlt has no public accessor for a resource's table variants.
+    for table, hints in list(getattr(resource, "_hints_variants", {}).items()):
+        if _is_merge(hints.get("write_disposition")):
+            resource.apply_hints(
+                table_name=table,
+                write_disposition=merge_hints(strategy),
+                create_table_variant=True,
+            )
+
+
+def _is_merge(disposition: Any) -> bool:
+    if isinstance(disposition, dict):
+        return disposition.get("disposition") == "merge"
+    return disposition == "merge"

@@ -45,6 +45,10 @@ SEARCH_LAG_SECONDS = 2 * 3600
 
 # Upsert on `id` for the big, mutable entities (nested link tables are replaced per parent).
 MERGE = {"disposition": "merge", "strategy": "upsert"}
+# Where a destination cannot upsert (dlt 1.31: Redshift, ClickHouse, Synapse, Dremio,
+# SQLAlchemy): delete the loaded ids (and their nested rows), then insert. The same tables,
+# because the source never loads one id twice in a run (delete-insert would keep either).
+MERGE_STRATEGIES = ("upsert", "delete-insert")
 # Parquet loads into DuckDB several times faster than insert_values (DLT-NOTES).
 LOADER_FILE_FORMAT = "parquet"
 # Destinations that load parquet natively. The big resources hand dlt Arrow tables only when
@@ -82,9 +86,9 @@ def at_least(api_version: str, minimum: str) -> bool:
     return version_tuple(api_version) >= version_tuple(minimum)
 
 
-def merge_hints() -> dict[str, Any]:
+def merge_hints(strategy: str = MERGE["strategy"]) -> dict[str, Any]:
     """A fresh copy of the merge write disposition (dlt mutates hint dicts)."""
-    return dict(MERGE)
+    return {**MERGE, "strategy": strategy}
 
 
 def resolve_access_token(access_token: str | None = None) -> str:

@@ -1,5 +1,6 @@
-"""Destinations for `intercom-sync`: the same syncs on DuckDB, PostgreSQL, and the filesystem
-destination (plain parquet, and delta tables).
+"""Destinations for `intercom-sync`: the same syncs on DuckDB, PostgreSQL, SQLite (dlt's
+SQLAlchemy destination, which merges by delete-insert), and the filesystem destination (plain
+parquet, and delta tables).
 
 `target` (parametrized) is one destination, configured the way a user would: through dlt's
 environment variables (`DESTINATION__POSTGRES__CREDENTIALS`, `DESTINATION__FILESYSTEM__
@@ -15,6 +16,7 @@ prints it); without it the postgres cases skip, except in CI (`CI` set) where th
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -100,8 +102,21 @@ class Target:
             if not self.merges and schema_tables[table].get("write_disposition") != "replace":
                 query = latest_version_sql(pipeline, table, client.make_qualified_table_name)
             with client.execute_query(query) as cursor:
-                names = [d[0] for d in cursor.description]
-                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+                names = cursor._get_columns()  # dlt's wrapper; SQLAlchemy's has no description
+                rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        if self.destination == "sqlalchemy":
+            _parse_sqlite_timestamps(rows, schema_tables[table]["columns"])
+        return rows
+
+
+def _parse_sqlite_timestamps(rows: list[dict], columns: dict[str, Any]) -> None:
+    """SQLite keeps timestamps as ISO text (UTC): read them back as datetimes."""
+    stamped = [name for name, column in columns.items() if column.get("data_type") == "timestamp"]
+    for row in rows:
+        for name in stamped:
+            if isinstance(row.get(name), str):
+                parsed = dt.datetime.fromisoformat(row[name])
+                row[name] = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 def latest_version_sql(pipeline: dlt.Pipeline, table: str, qualify: Any) -> str:
@@ -132,7 +147,9 @@ def _drop_postgres_schema(dsn: str, schema: str) -> None:
             cur.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
-TARGETS = ["duckdb", "postgres", "filesystem-parquet", "filesystem-delta"]
+# SQLite through dlt's SQLAlchemy destination stands in for the destinations that cannot
+# upsert (Redshift, ClickHouse …): the sync merges there with delete-insert.
+TARGETS = ["duckdb", "postgres", "sqlite", "filesystem-parquet", "filesystem-delta"]
 
 
 @pytest.fixture(autouse=True)
@@ -151,6 +168,12 @@ def make_target(name: str, root: Path) -> Target:
     if name == "postgres":
         dsn = _postgres_dsn()
         return Target(name, root, "postgres", {"DESTINATION__POSTGRES__CREDENTIALS": dsn})
+    if name == "sqlite":
+        url = f"sqlite:///{root / 'warehouse.sqlite'}"
+        # SQLite takes one writer at a time: one load job at a time, or dlt's parallel jobs
+        # fail with "database is locked" and are retried.
+        env = {"DESTINATION__SQLALCHEMY__CREDENTIALS": url, "LOAD__WORKERS": "1"}
+        return Target(name, root, "sqlalchemy", env)
     bucket = {"DESTINATION__FILESYSTEM__BUCKET_URL": (root / "bucket").as_uri()}
     if name == "filesystem-parquet":
         return Target(name, root, "filesystem", bucket, merges=False)

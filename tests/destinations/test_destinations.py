@@ -111,6 +111,17 @@ def test_status_reads_every_destination(target: Target, emulator_factory) -> Non
     assert contacts["last_success"] is not None and contacts["last_failure"] is None
 
 
+def test_tables_merge_by_upsert_where_the_destination_can(target: Target, emulator_factory) -> None:
+    """Upsert where dlt offers it; delete-insert where it does not (SQLite here, as Redshift)."""
+    emu = emulator_factory(config=WORLD)
+    target.sync(emu, resources=["contacts", "conversations"])
+    tables = target.pipeline().default_schema.tables
+    expected = "delete-insert" if target.destination == "sqlalchemy" else "upsert"
+    for table in ("contacts", "contacts_merged", "conversations", "conversation_parts"):
+        assert tables[table]["write_disposition"] == "merge", table
+        assert tables[table].get("x-merge-strategy") == expected, table
+
+
 @pytest.mark.parametrize("target", ["filesystem-parquet"], indirect=True)
 def test_plain_parquet_appends_and_the_latest_version_query_dedupes(
     target: Target, emulator_factory

@@ -19,7 +19,9 @@ import pytest
 
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
+from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
+from pipelines.runner import merge_strategy_for
 from pipelines.schema_doc import demo_schema_markdown, readme_section
 from pipelines.status import collect_status, format_status
 from tests.pipelines.helpers import REPO, VENV_BIN, clean_env, cli, run_args, status_args
@@ -115,14 +117,30 @@ def test_status_of_an_unknown_pipeline_is_a_config_error(tmp_path: Path) -> None
     assert "no pipeline named 'nope'" in result.stderr
 
 
-def test_destination_without_upsert_is_refused_before_loading(emulator, tmp_path: Path) -> None:
+def test_a_destination_without_credentials_stops_before_extracting(
+    emulator, tmp_path: Path
+) -> None:
+    """Redshift (merged by delete-insert) with no credentials configured: a configuration
+    error naming them, before any record is read."""
     result = cli(
         run_args(emulator, tmp_path, "--no-progress", "--destination", "redshift"),
         tmp_path,
         emulator.token,
     )
     assert result.returncode == ExitCode.CONFIG, result.stderr
-    assert "cannot upsert" in result.stderr
+    assert "missing configuration" in result.stderr and "credentials" in result.stderr
+    read = emulator.control.stats.snapshot()["endpoints"]
+    assert set(read) <= {"GET /me"}, f"read records before failing: {sorted(read)}"
+
+
+def test_a_destination_that_cannot_merge_is_refused(tmp_path: Path) -> None:
+    @dlt.destination(name="sink_without_merge")
+    def sink(items: Any, table: Any) -> None:
+        raise AssertionError("nothing may be loaded")
+
+    pipeline = dlt.pipeline("no_merge", destination=sink, pipelines_dir=str(tmp_path))
+    with pytest.raises(ConfigError, match="neither upsert nor delete-insert"):
+        merge_strategy_for(pipeline)
 
 
 def test_every_exit_code_is_documented_in_the_readme() -> None:

@@ -35,6 +35,35 @@ def test_token_from_the_environment(emulator, sync, rows, monkeypatch, env_var):
     assert len(rows("tags")) == len(emu.world.tags)
 
 
+def test_merge_strategy_reaches_every_merged_table_and_is_checked() -> None:
+    source = intercom(access_token="t", base_url="http://127.0.0.1:9", reconcile=True)
+    swapped = intercom(
+        access_token="t",
+        base_url="http://127.0.0.1:9",
+        reconcile=True,
+        merge_strategy="delete-insert",
+    )
+    merged = set()
+    for name, resource in source.resources.items():
+        other = swapped.resources[name]
+        tables = {None: (resource._hints, other._hints)}
+        tables.update(
+            (table, (hints, other._hints_variants[table]))
+            for table, hints in resource._hints_variants.items()
+        )
+        for table, (before, after) in tables.items():
+            disposition = before.get("write_disposition")
+            if isinstance(disposition, dict) or disposition == "merge":
+                assert after["write_disposition"]["strategy"] == "delete-insert", (name, table)
+                merged.add(table or name)
+            else:  # replaced lookups, nested tables: untouched
+                assert after.get("write_disposition") == disposition, (name, table)
+    assert {"contacts", "contacts_merged", "companies", "conversation_parts", "tickets"} <= merged
+    assert {"conversations_deleted", "contacts_deleted"} <= merged
+    with pytest.raises(ValueError, match="merge_strategy 'scd2'"):
+        intercom(access_token="t", base_url="http://127.0.0.1:9", merge_strategy="scd2")
+
+
 def test_missing_token_is_a_clear_error() -> None:
     with pytest.raises(AuthError, match="INTERCOM_ACCESS_TOKEN"):
         intercom(base_url="http://127.0.0.1:9")
