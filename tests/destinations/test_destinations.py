@@ -140,7 +140,7 @@ def test_plain_parquet_appends_and_the_latest_version_query_dedupes(
     assert len(target.read("contacts")) == distinct
 
 
-@pytest.mark.parametrize("target", ["postgres", "filesystem-delta"], indirect=True)
+@pytest.mark.parametrize("target", ["postgres", "sqlite", "filesystem-delta"], indirect=True)
 def test_the_cli_syncs_and_reports_status(target: Target, emulator_factory) -> None:
     """The command line a user types, configured only by dlt's environment variables."""
     emu = emulator_factory(config=WORLD)
