@@ -209,6 +209,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         table_format=args.table_format,
         reconcile=args.reconcile,
     )
+    if args.transform:
+        from pipelines.runner import make_pipeline
+        from pipelines.transform import check_transform_supported
+
+        check_transform_supported(make_pipeline(options))
     result = run_sync(options)
     log.info(
         "sync finished",

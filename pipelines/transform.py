@@ -69,21 +69,30 @@ def _summarize(results: Any) -> int:
     return len(results or [])
 
 
-def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) -> TransformResult:
-    """dbt run + dbt test of `analytics/` over `pipeline`'s dataset; raises SyncError on failure."""
-    import time
-
+def check_transform_supported(pipeline: dlt.Pipeline) -> str:
+    """The destination type `run_transform` would build on; ConfigError where it cannot (dbt
+    not installed, or a destination without a profile). Checked before a sync, so that a
+    long sync does not end in this error."""
     try:
-        from dlt.helpers.dbt import create_runner
-        from dlt.helpers.dbt.exceptions import DBTProcessingError
+        import dlt.helpers.dbt  # noqa: F401
     except ImportError:  # pragma: no cover - depends on the install
         raise ConfigError("dbt is not installed; pip install 'intercom-sync[dbt]'") from None
-
     destination_type = pipeline.destination.destination_type.rsplit(".", 1)[-1]
     if destination_type not in SUPPORTED_DESTINATIONS:
         raise ConfigError(
             f"--transform supports {', '.join(SUPPORTED_DESTINATIONS)}; not {destination_type}"
         )
+    return destination_type
+
+
+def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) -> TransformResult:
+    """dbt run + dbt test of `analytics/` over `pipeline`'s dataset; raises SyncError on failure."""
+    import time
+
+    destination_type = check_transform_supported(pipeline)
+    from dlt.helpers.dbt import create_runner
+    from dlt.helpers.dbt.exceptions import DBTProcessingError
+
     schema = analytics_dataset or analytics_dataset_name(pipeline.dataset_name)
     project = dbt_project_dir()
     for name, value in OFFLINE_DBT_ENV.items():

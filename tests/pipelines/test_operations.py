@@ -133,6 +133,21 @@ def test_a_destination_without_credentials_stops_before_extracting(
     assert set(read) <= {"GET /me"}, f"read records before failing: {sorted(read)}"
 
 
+def test_transform_on_a_destination_without_dbt_models_stops_before_syncing(
+    emulator, tmp_path: Path
+) -> None:
+    sqlite = {"DESTINATION__SQLALCHEMY__CREDENTIALS": f"sqlite:///{tmp_path / 'w.sqlite'}"}
+    result = cli(
+        run_args(emulator, tmp_path, "--no-progress", "--destination", "sqlalchemy", "--transform"),
+        tmp_path,
+        emulator.token,
+        sqlite,
+    )
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    assert "--transform supports duckdb, postgres; not sqlalchemy" in result.stderr
+    assert emulator.control.stats.snapshot()["total"] == 0, "nothing is read from Intercom"
+
+
 def test_a_destination_that_cannot_merge_is_refused(tmp_path: Path) -> None:
     @dlt.destination(name="sink_without_merge")
     def sink(items: Any, table: Any) -> None:
