@@ -13,4 +13,5 @@ class ExitCode(IntEnum):
     API_UNAVAILABLE = 4  # Intercom (or the base URL) could not be reached after all retries
     PARTIAL = 5  # some data was extracted but a load job failed; state was not advanced
     LOCKED = 6  # another run of the same pipeline holds the lock
+    DESTINATION_UNAVAILABLE = 7  # the destination refused or failed before anything was extracted
     INTERRUPTED = 130  # Ctrl-C / SIGINT (the shell convention); the next run resumes safely

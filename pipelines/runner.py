@@ -234,6 +234,12 @@ def translate_error(exc: BaseException) -> SyncError:
     if isinstance(cause, ConfigFieldMissingException):
         # e.g. a destination's credentials (dlt checks them before extracting anything)
         return SyncError(f"missing configuration: {cause}", ExitCode.CONFIG)
+    if isinstance(exc, PipelineStepFailed) and exc.step == "sync":
+        # dlt reads the destination's state before extracting: nothing was read or loaded
+        return SyncError(
+            f"the destination could not be reached or read: {' '.join(str(cause).split())}",
+            ExitCode.DESTINATION_UNAVAILABLE,
+        )
     if isinstance(exc, PipelineStepFailed) and exc.step == "load":
         return SyncError(f"loading into the destination failed: {cause}", ExitCode.PARTIAL)
     return SyncError(f"{type(cause).__name__}: {cause}", ExitCode.UNEXPECTED)

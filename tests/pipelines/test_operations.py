@@ -133,6 +133,25 @@ def test_a_destination_without_credentials_stops_before_extracting(
     assert set(read) <= {"GET /me"}, f"read records before failing: {sorted(read)}"
 
 
+def test_an_unreachable_destination_stops_before_extracting(emulator, tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    dsn = {"DESTINATION__POSTGRES__CREDENTIALS": f"postgresql://u:p@127.0.0.1:{port}/db"}
+    result = cli(
+        run_args(emulator, tmp_path, "--no-progress", "--destination", "postgres"),
+        tmp_path,
+        emulator.token,
+        dsn,
+    )
+    assert result.returncode == ExitCode.DESTINATION_UNAVAILABLE, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("intercom-sync: error: the destination could not be reached")
+    assert "Connection refused" in lines[-1]
+    read = emulator.control.stats.snapshot()["endpoints"]
+    assert set(read) <= {"GET /me"}, f"read records before failing: {sorted(read)}"
+
+
 def test_transform_on_a_destination_without_dbt_models_stops_before_syncing(
     emulator, tmp_path: Path
 ) -> None:
