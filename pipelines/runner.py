@@ -440,6 +440,11 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
             *options.resources, *(name for name in scans if name in source.resources)
         )
     if options.table_format:
+        if destination_kind(pipeline) != "filesystem":
+            raise ConfigError(
+                f"--table-format {options.table_format} is for the filesystem destination; "
+                f"{destination_kind(pipeline)} tables are merged without it"
+            )
         apply_table_format(source, options.table_format)
     with locked(options, pipeline):
         finished_pending = False

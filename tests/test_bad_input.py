@@ -1,6 +1,7 @@
 """Bad input through `intercom-sync run` (subprocesses against the emulator), the cases that
 tests/pipelines/test_cli.py does not already cover (missing/invalid token, malformed or future
-start date, unknown resource, unknown API version, unreachable base URL, the lock): each
+start date, unknown resource, unknown API version, unreachable base URL, the lock, a table
+format on DuckDB): each
 fails with a clear line naming the fix and a documented exit code, before touching data, and
 leaves an existing warehouse as it was; type changes and new fields load without loss."""
 
@@ -63,6 +64,18 @@ def test_revoked_token_fails_before_any_data_work(emulator, tmp_path: Path, sync
     result = _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token)
     _assert_one_clear_line(result, ExitCode.AUTH, "token", "SOURCES__INTERCOM__ACCESS_TOKEN")
     assert emulator.token not in result.stdout + result.stderr
+    assert emulator.control.stats.snapshot()["total"] - before == 1  # only GET /me
+    assert _counts(tmp_path) == synced
+
+
+def test_a_table_format_on_duckdb_is_refused_before_any_data_work(
+    emulator, tmp_path: Path, synced
+) -> None:
+    before = emulator.control.stats.snapshot()["total"]
+    result = _cli(
+        _run_args(emulator, tmp_path, "--table-format", "delta"), tmp_path, emulator.token
+    )
+    _assert_one_clear_line(result, ExitCode.CONFIG, "--table-format delta", "filesystem")
     assert emulator.control.stats.snapshot()["total"] - before == 1  # only GET /me
     assert _counts(tmp_path) == synced
 
