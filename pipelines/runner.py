@@ -14,6 +14,8 @@ from typing import Any
 import dlt
 import pendulum
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.destination.exceptions import UnknownDestinationModule
+from dlt.common.exceptions import MissingDependencyException
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.common.runtime.collector import NULL_COLLECTOR
 from dlt.extract import DltSource
@@ -169,6 +171,17 @@ def pipelines_dir_of(options: SyncOptions) -> str:
     return options.pipelines_dir or get_dlt_pipelines_dir()
 
 
+def ensure_pipelines_dir(path: str) -> None:
+    """Create the folder that keeps the pipelines' state, or say why it cannot be."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the pipelines folder {path} ({exc.strerror or exc}): "
+            "pass a writable --pipelines-dir (or DLT_DATA_DIR)"
+        ) from None
+
+
 def attach_existing(pipeline_name: str, pipelines_dir: str | None) -> dlt.Pipeline:
     """The pipeline an earlier run left in `pipelines_dir` (for status and schema)."""
     try:
@@ -231,6 +244,19 @@ def translate_error(exc: BaseException) -> SyncError:
         return SyncError(str(cause), ExitCode.CONFIG)
     if isinstance(cause, IntercomError):
         return SyncError(str(cause), ExitCode.UNEXPECTED)
+    if isinstance(cause, UnknownDestinationModule):
+        return SyncError(
+            f"unknown destination {cause.ref!r}: give a dlt destination name (duckdb, postgres, "
+            "bigquery, snowflake, redshift, motherduck, filesystem …), or name one in the "
+            f"configuration with DESTINATION__{cause.ref.upper()}__DESTINATION_TYPE",
+            ExitCode.CONFIG,
+        )
+    if isinstance(cause, MissingDependencyException):
+        packages = " ".join(cause.dependencies)
+        return SyncError(
+            f"{cause.caller} needs packages that are not installed: pip install {packages}",
+            ExitCode.CONFIG,
+        )
     if isinstance(cause, ConfigFieldMissingException):
         # e.g. a destination's credentials (dlt checks them before extracting anything)
         return SyncError(f"missing configuration: {cause}", ExitCode.CONFIG)
@@ -374,6 +400,7 @@ def run_sync(options: SyncOptions) -> SyncResult:
     if options.destination == "duckdb":
         record.duckdb_file = str(Path(options.duckdb_file).resolve())
     try:
+        ensure_pipelines_dir(pipelines_dir_of(options))
         dlt_defaults.install(options.destination)
         if options.destination == "duckdb":
             duckdb_memory.quiet_handled_out_of_memory_logs()
@@ -390,6 +417,10 @@ def run_sync(options: SyncOptions) -> SyncResult:
             error = SyncError("interrupted", ExitCode.INTERRUPTED)
         record.exit_code = int(error.exit_code)
         record.message = str(error)
+        if error is not exc and error.exit_code not in (ExitCode.UNEXPECTED, ExitCode.INTERRUPTED):
+            # A failure outside the steps `_sync` translates (e.g. dlt refusing the destination
+            # name): raised as the documented error. Bugs keep their traceback for `-v`.
+            raise error from exc
         raise
     else:
         record.ok = True

@@ -1,7 +1,7 @@
 """Bad input through `intercom-sync run` (subprocesses against the emulator), the cases that
 tests/pipelines/test_cli.py does not already cover (missing/invalid token, malformed or future
 start date, unknown resource, unknown API version, unreachable base URL, the lock, a table
-format on DuckDB): each
+format on DuckDB, an unknown destination, a pipelines folder that cannot be created): each
 fails with a clear line naming the fix and a documented exit code, before touching data, and
 leaves an existing warehouse as it was; type changes and new fields load without loss."""
 
@@ -78,6 +78,26 @@ def test_a_table_format_on_duckdb_is_refused_before_any_data_work(
     _assert_one_clear_line(result, ExitCode.CONFIG, "--table-format delta", "filesystem")
     assert emulator.control.stats.snapshot()["total"] - before == 1  # only GET /me
     assert _counts(tmp_path) == synced
+
+
+def test_an_unknown_destination_is_a_configuration_error(emulator, tmp_path: Path) -> None:
+    args = _run_args(emulator, tmp_path, "--destination", "warehouse9")
+    result = _cli(args, tmp_path, emulator.token)
+    _assert_one_clear_line(
+        result, ExitCode.CONFIG, "unknown destination 'warehouse9'", "DESTINATION__WAREHOUSE9__"
+    )
+    assert set(emulator.control.stats.snapshot()["endpoints"]) <= {"GET /me"}
+
+
+def test_a_pipelines_dir_that_cannot_be_created_is_a_configuration_error(
+    emulator, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    args = _run_args(emulator, tmp_path, "--pipelines-dir", str(blocker / "pipelines"))
+    result = _cli(args, tmp_path, emulator.token)
+    _assert_one_clear_line(result, ExitCode.CONFIG, "cannot create the pipelines folder")
+    assert emulator.control.stats.snapshot()["total"] == 0
 
 
 def test_a_token_of_another_region_names_the_region(emulator, tmp_path: Path) -> None:
