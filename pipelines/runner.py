@@ -229,8 +229,9 @@ def _root_cause(exc: BaseException) -> BaseException:
     return current
 
 
-def translate_error(exc: BaseException) -> SyncError:
-    """Map any failure to a one-line message and a documented exit code."""
+def translate_error(exc: BaseException, destination: str | None = None) -> SyncError:
+    """Map any failure to a one-line message and a documented exit code (`destination`: the
+    destination's name, for the install hint)."""
     if isinstance(exc, SyncError):
         return exc
     cause = _root_cause(exc)
@@ -251,10 +252,17 @@ def translate_error(exc: BaseException) -> SyncError:
             f"configuration with DESTINATION__{cause.ref.upper()}__DESTINATION_TYPE",
             ExitCode.CONFIG,
         )
-    if isinstance(cause, MissingDependencyException):
-        packages = " ".join(cause.dependencies)
+    if isinstance(cause, ImportError) and not _is_own_module(cause.name):
+        # A destination's client library (dlt imports it when it first connects).
+        missing = (
+            " ".join(cause.dependencies)
+            if isinstance(cause, MissingDependencyException)
+            else cause.name or str(cause)
+        )
+        extra = destination if destination and destination.isidentifier() else "<destination>"
         return SyncError(
-            f"{cause.caller} needs packages that are not installed: pip install {packages}",
+            f"the destination needs a package that is not installed ({missing}): "
+            f'pip install "dlt[{extra}]"',
             ExitCode.CONFIG,
         )
     if isinstance(cause, ConfigFieldMissingException):
@@ -269,6 +277,10 @@ def translate_error(exc: BaseException) -> SyncError:
     if isinstance(exc, PipelineStepFailed) and exc.step == "load":
         return SyncError(f"loading into the destination failed: {cause}", ExitCode.PARTIAL)
     return SyncError(f"{type(cause).__name__}: {cause}", ExitCode.UNEXPECTED)
+
+
+def _is_own_module(name: str | None) -> bool:
+    return bool(name) and name.split(".")[0] in ("pipelines", "sources", "emulator", "bench")
 
 
 def merge_strategy_for(pipeline: dlt.Pipeline) -> str:
@@ -412,7 +424,7 @@ def run_sync(options: SyncOptions) -> SyncResult:
         record = None  # not a run of its own: the run holding the lock is the one that counts
         raise
     except BaseException as exc:
-        error = exc if isinstance(exc, SyncError) else translate_error(exc)
+        error = exc if isinstance(exc, SyncError) else translate_error(exc, options.destination)
         if isinstance(exc, KeyboardInterrupt):
             error = SyncError("interrupted", ExitCode.INTERRUPTED)
         record.exit_code = int(error.exit_code)
@@ -449,7 +461,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     try:
         client.me()  # fail on a bad token or version before any data work (read once)
     except IntercomError as exc:
-        raise translate_error(exc) from None
+        raise translate_error(exc, options.destination) from None
     pipeline = make_pipeline(options)
     source = intercom(
         client=client,
@@ -506,7 +518,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
             info.raise_on_failed_jobs()
             _after_load(pipeline, options, info)
         except Exception as exc:
-            raise translate_error(exc) from None
+            raise translate_error(exc, destination_kind(pipeline)) from None
     return SyncResult(
         load_info=info,
         rows_by_table={t: n for t, n in sorted(rows.items()) if not t.startswith("_dlt")},

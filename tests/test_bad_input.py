@@ -1,13 +1,15 @@
 """Bad input through `intercom-sync run` (subprocesses against the emulator), the cases that
 tests/pipelines/test_cli.py does not already cover (missing/invalid token, malformed or future
 start date, unknown resource, unknown API version, unreachable base URL, the lock, a table
-format on DuckDB, an unknown destination, a pipelines folder that cannot be created): each
+format on DuckDB, an unknown destination or its missing client library, a pipelines folder
+that cannot be created): each
 fails with a clear line naming the fix and a documented exit code, before touching data, and
 leaves an existing warehouse as it was; type changes and new fields load without loss."""
 
 from __future__ import annotations
 
 import http.server
+import importlib.util
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,6 +88,26 @@ def test_an_unknown_destination_is_a_configuration_error(emulator, tmp_path: Pat
     _assert_one_clear_line(
         result, ExitCode.CONFIG, "unknown destination 'warehouse9'", "DESTINATION__WAREHOUSE9__"
     )
+    assert set(emulator.control.stats.snapshot()["endpoints"]) <= {"GET /me"}
+
+
+def test_a_destination_whose_client_library_is_missing_names_the_install(
+    emulator, tmp_path: Path
+) -> None:
+    try:
+        installed = importlib.util.find_spec("google.cloud.bigquery") is not None
+    except ModuleNotFoundError:  # google.cloud itself is missing
+        installed = False
+    if installed:
+        pytest.skip("BigQuery's client library is installed here: nothing is missing")
+    bigquery = {
+        "DESTINATION__BIGQUERY__CREDENTIALS__PROJECT_ID": "p",
+        "DESTINATION__BIGQUERY__CREDENTIALS__PRIVATE_KEY": "k",
+        "DESTINATION__BIGQUERY__CREDENTIALS__CLIENT_EMAIL": "loader@p.iam.gserviceaccount.com",
+    }
+    args = _run_args(emulator, tmp_path, "--destination", "bigquery")
+    result = _cli(args, tmp_path, emulator.token, bigquery)
+    _assert_one_clear_line(result, ExitCode.CONFIG, "not installed", 'pip install "dlt[bigquery]"')
     assert set(emulator.control.stats.snapshot()["endpoints"]) <= {"GET /me"}
 
 
