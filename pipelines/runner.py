@@ -13,7 +13,10 @@ from typing import Any
 
 import dlt
 import pendulum
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.configuration.exceptions import (
+    ConfigFieldMissingException,
+    ConfigValueCannotBeCoercedException,
+)
 from dlt.common.destination.exceptions import UnknownDestinationModule
 from dlt.common.exceptions import MissingDependencyException
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
@@ -245,29 +248,9 @@ def translate_error(exc: BaseException, destination: str | None = None) -> SyncE
         return SyncError(str(cause), ExitCode.CONFIG)
     if isinstance(cause, IntercomError):
         return SyncError(str(cause), ExitCode.UNEXPECTED)
-    if isinstance(cause, UnknownDestinationModule):
-        return SyncError(
-            f"unknown destination {cause.ref!r}: give a dlt destination name (duckdb, postgres, "
-            "bigquery, snowflake, redshift, motherduck, filesystem …), or name one in the "
-            f"configuration with DESTINATION__{cause.ref.upper()}__DESTINATION_TYPE",
-            ExitCode.CONFIG,
-        )
-    if isinstance(cause, ImportError) and not _is_own_module(cause.name):
-        # A destination's client library (dlt imports it when it first connects).
-        missing = (
-            " ".join(cause.dependencies)
-            if isinstance(cause, MissingDependencyException)
-            else cause.name or str(cause)
-        )
-        extra = destination if destination and destination.isidentifier() else "<destination>"
-        return SyncError(
-            f"the destination needs a package that is not installed ({missing}): "
-            f'pip install "dlt[{extra}]"',
-            ExitCode.CONFIG,
-        )
-    if isinstance(cause, ConfigFieldMissingException):
-        # e.g. a destination's credentials (dlt checks them before extracting anything)
-        return SyncError(f"missing configuration: {cause}", ExitCode.CONFIG)
+    config_error = _config_error(exc, destination)
+    if config_error is not None:
+        return config_error
     if isinstance(exc, PipelineStepFailed) and exc.step == "sync":
         # dlt reads the destination's state before extracting: nothing was read or loaded
         return SyncError(
@@ -277,6 +260,40 @@ def translate_error(exc: BaseException, destination: str | None = None) -> SyncE
     if isinstance(exc, PipelineStepFailed) and exc.step == "load":
         return SyncError(f"loading into the destination failed: {cause}", ExitCode.PARTIAL)
     return SyncError(f"{type(cause).__name__}: {cause}", ExitCode.UNEXPECTED)
+
+
+def _config_error(exc: BaseException, destination: str | None) -> SyncError | None:
+    """A configuration problem dlt reported anywhere in `exc`'s chain (it wraps them)."""
+    for link in exception_chain(exc):
+        if isinstance(link, UnknownDestinationModule):
+            return SyncError(
+                f"unknown destination {link.ref!r}: give a dlt destination name (duckdb, "
+                "postgres, bigquery, snowflake, redshift, motherduck, filesystem …), or name "
+                f"one in the configuration with DESTINATION__{link.ref.upper()}__DESTINATION_TYPE",
+                ExitCode.CONFIG,
+            )
+        if isinstance(link, ImportError) and not _is_own_module(link.name):
+            # A destination's client library (dlt imports it when it first connects).
+            missing = (
+                " ".join(link.dependencies)
+                if isinstance(link, MissingDependencyException)
+                else link.name or str(link)
+            )
+            extra = destination if destination and destination.isidentifier() else "<name>"
+            return SyncError(
+                f"the destination needs a package that is not installed ({missing}): "
+                f'pip install "dlt[{extra}]"',
+                ExitCode.CONFIG,
+            )
+        if isinstance(link, ConfigValueCannotBeCoercedException):
+            kind = getattr(link.hint, "__name__", str(link.hint))  # the value is not shown
+            return SyncError(
+                f"the configured {link.field_name} is not a valid {kind}", ExitCode.CONFIG
+            )
+        if isinstance(link, ConfigFieldMissingException):
+            # e.g. a destination's credentials (dlt checks them before extracting anything)
+            return SyncError(f"missing configuration: {link}", ExitCode.CONFIG)
+    return None
 
 
 def _is_own_module(name: str | None) -> bool:
@@ -463,13 +480,18 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     except IntercomError as exc:
         raise translate_error(exc, options.destination) from None
     pipeline = make_pipeline(options)
-    source = intercom(
-        client=client,
-        start_date=start_date,
-        end_date=options.end_date,
-        reconcile=options.reconcile,
-        merge_strategy=merge_strategy_for(pipeline),
-    )
+    try:
+        source = intercom(
+            client=client,
+            start_date=start_date,
+            end_date=options.end_date,
+            reconcile=options.reconcile,
+            merge_strategy=merge_strategy_for(pipeline),
+        )
+    except ConfigValueCannotBeCoercedException as exc:
+        raise translate_error(exc) from None
+    except ValueError as exc:  # a setting out of range, e.g. page_size
+        raise ConfigError(f"[sources.intercom] {exc}") from None
     if options.resources:
         unknown = sorted(set(options.resources) - set(source.resources))
         if unknown:

@@ -122,6 +122,30 @@ def test_a_pipelines_dir_that_cannot_be_created_is_a_configuration_error(
     assert emulator.control.stats.snapshot()["total"] == 0
 
 
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"SOURCES__INTERCOM__MAX_CONCURRENCY": "0"}, "max_concurrency = 0 must be at least 1"),
+        ({"SOURCES__INTERCOM__TIMEOUT": "0"}, "timeout = 0.0 must be at least"),
+        (
+            {"SOURCES__INTERCOM__PAGE_SIZE": "1000"},
+            "page_size = 1000: Intercom pages hold 1 to 150",
+        ),
+        ({"SOURCES__INTERCOM__PAGE_SIZE": "many"}, "the configured page_size is not a valid int"),
+        ({"SOURCES__INTERCOM__BASE_URL": "api.intercom.io"}, "is not an http(s) URL"),
+    ],
+)
+def test_a_setting_out_of_range_is_a_configuration_error(
+    emulator, tmp_path: Path, env: dict[str, str], needle: str
+) -> None:
+    args = [a for a in _run_args(emulator, tmp_path) if a not in ("--base-url", emulator.base_url)]
+    if "SOURCES__INTERCOM__BASE_URL" not in env:
+        args += ["--base-url", emulator.base_url]
+    result = _cli(args, tmp_path, emulator.token, env)
+    _assert_one_clear_line(result, ExitCode.CONFIG, needle)
+    assert set(emulator.control.stats.snapshot()["endpoints"]) <= {"GET /me"}
+
+
 def test_a_token_of_another_region_names_the_region(emulator, tmp_path: Path) -> None:
     # A token of an EU workspace sent to the US host is simply unknown there: 401.
     result = _cli(_run_args(emulator, tmp_path, "--region", "eu"), tmp_path, "eu-token-xyz")

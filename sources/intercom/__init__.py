@@ -92,7 +92,9 @@ def intercom(
         )
     start_value = parse_start_date(start_date)
     end_value = parse_start_date(end_date)
-    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    if not 1 <= int(page_size) <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size = {page_size!r}: Intercom pages hold 1 to {MAX_PAGE_SIZE}")
+    page_size = int(page_size)
     workspace = Workspace(client)  # /me and data attribute definitions, read once per run
 
     resources = [

@@ -131,9 +131,13 @@ class IntercomClient:
                     f"unknown Intercom region {region!r}: use one of {sorted(REGION_BASE_URLS)} "
                     "or pass base_url"
                 ) from None
-        self.base_url = base_url.rstrip("/")
+        self.base_url = _checked_base_url(base_url)
         self.api_version = str(api_version)
-        self.max_concurrency = max(1, int(max_concurrency))
+        _check_at_least("max_concurrency", max_concurrency, 1)
+        _check_at_least("max_retries", max_retries, 0)
+        if not isinstance(timeout, httpx.Timeout):
+            _check_at_least("timeout", timeout, 0.001)
+        self.max_concurrency = int(max_concurrency)
         self.retry_policy = RetryPolicy(max_retries, backoff_base_s, backoff_max_s)
         self.scroll_wait_s = scroll_wait_s
         self.scroll_max_restarts = scroll_max_restarts
@@ -498,6 +502,23 @@ class _NoCookies(CookieJar):
 
     def extract_cookies(self, response: Any, request: Any) -> None:
         return None
+
+
+def _checked_base_url(base_url: str) -> str:
+    """`base_url` without a trailing slash; ValueError unless it is an http(s) URL."""
+    problem = f"base_url {base_url!r} is not an http(s) URL such as https://api.intercom.io"
+    try:
+        url = httpx.URL(base_url.strip())
+    except httpx.InvalidURL:
+        raise ValueError(problem) from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(problem)
+    return base_url.strip().rstrip("/")
+
+
+def _check_at_least(name: str, value: float, minimum: float) -> None:
+    if value < minimum:
+        raise ValueError(f"{name} = {value!r} must be at least {minimum:g}")
 
 
 def _drain(pending: dict[Future, str], return_when: str) -> Iterator[tuple[str, dict | None]]:
