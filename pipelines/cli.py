@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from emulator.scales import SCALES
 from pipelines.errors import SyncError
 from pipelines.exit_codes import ExitCode
 from pipelines.logs import LOG_FORMATS, configure_logging
@@ -146,7 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--duckdb-file", default="intercom-demo.duckdb", help="DuckDB file (default: %(default)s)"
     )
-    demo.add_argument("--scale", default="small", help="emulator world size (default: small)")
+    demo.add_argument(
+        "--scale",
+        default="small",
+        choices=sorted(SCALES),
+        help="emulator world size (default: small)",
+    )
     demo.add_argument("--seed", type=int, default=1, help="emulator seed (default: 1)")
     demo.add_argument(
         "--pipelines-dir",
@@ -284,9 +290,10 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     import tempfile
 
-    from pipelines.report import write_report
+    from pipelines.report import check_output, write_report
     from pipelines.transform import analytics_dataset_name, build_duckdb_standalone
 
+    check_output(args.output)  # before building the models, which takes a while
     if args.build_models:
         with tempfile.TemporaryDirectory(prefix="intercom-dbt-") as work:
             built = build_duckdb_standalone(args.duckdb_file, args.dataset, work)

@@ -174,9 +174,20 @@ def render_report(data: ReportData, title: str, subtitle: str) -> str:
     )
 
 
+def check_output(output: str) -> Path:
+    """Where the report goes; ConfigError unless its folder exists (checked before any work)."""
+    path = Path(output).resolve()
+    if not path.parent.is_dir():
+        raise ConfigError(f"--output {output}: the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise ConfigError(f"--output {output} is a folder; name the HTML file to write")
+    return path
+
+
 def write_report(duckdb_file: str, schema: str, output: str) -> Path:
     import duckdb
 
+    path = check_output(output)
     if not Path(duckdb_file).is_file():
         raise ConfigError(f"no DuckDB file at {duckdb_file}")
     with duckdb.connect(duckdb_file, read_only=True) as con:
@@ -187,6 +198,8 @@ def write_report(duckdb_file: str, schema: str, output: str) -> Path:
         title="Intercom support report",
         subtitle=f"{Path(duckdb_file).name} · schema {schema} · generated {generated}",
     )
-    path = Path(output).resolve()
-    path.write_text(page, encoding="utf-8")
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
     return path

@@ -81,6 +81,12 @@ def test_bad_input_is_a_config_error(emulator, tmp_path: Path, extra, needle) ->
     assert len(result.stderr.strip().splitlines()) <= 3  # a clear line, not a traceback
 
 
+def test_demo_refuses_an_unknown_scale(tmp_path: Path) -> None:
+    result = _cli(["demo", "--scale", "huge"], tmp_path, None)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    assert "invalid choice: 'huge'" in result.stderr
+
+
 def test_unreachable_base_url_is_api_unavailable(tmp_path: Path) -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))

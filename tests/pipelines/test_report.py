@@ -17,6 +17,7 @@ import pytest
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.cli import main
+from pipelines.exit_codes import ExitCode
 from pipelines.runner import SyncOptions, run_sync
 
 CHROMIUM = "/usr/bin/chromium"
@@ -157,3 +158,16 @@ def test_report_renders_its_charts_in_chromium(report: tuple[Path, object], tmp_
     assert any(abs(r - 0x3B) < 8 and abs(g - 0x82) < 8 and abs(b - 0xF6) < 8 for r, g, b in colours)
     kept = Path(os.environ.get("INTERCOM_SYNC_REPORT_SCREENSHOT", tmp_path / "kept.png"))
     shutil.copy(screenshot, kept)
+
+
+def test_an_output_in_a_missing_folder_is_refused_before_building(
+    report: tuple[Path, object], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    html, _ = report
+    db = html.parent / "report_test.duckdb"
+    missing = tmp_path / "no-such-folder" / "r.html"
+    code = main(["report", "--duckdb-file", str(db), "--output", str(missing), "--build-models"])
+    assert code == ExitCode.CONFIG
+    out, err = capsys.readouterr()
+    assert f"the folder {missing.parent} does not exist" in err
+    assert "dbt:" not in out and not missing.parent.exists()  # no model was built
