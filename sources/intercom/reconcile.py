@@ -99,7 +99,8 @@ def live_ids(client: IntercomClient, entity: Reconciled) -> set[str]:
 def warehouse_ids(table: str) -> set[str]:
     """Ids in a destination table of the running pipeline ({} before its first load)."""
     pipeline = dlt.current.pipeline()
-    if table not in pipeline.default_schema.tables:
+    # A pipeline's first run has no schema yet (the source's is attached after extraction).
+    if pipeline.default_schema_name is None or table not in pipeline.default_schema.tables:
         return set()
     try:
         rows = pipeline.dataset()[table].select("id").fetchall()

@@ -63,6 +63,20 @@ def test_deleted_records_are_tombstoned_and_the_rest_converges(
         assert _ids(rows, f"{entity}_deleted") == ids
 
 
+def test_reconcile_on_a_pipelines_first_run_loads_everything_and_flags_nothing(
+    emulator, sync, pipeline
+) -> None:
+    """A first run has no warehouse to compare with (dlt has no schema yet): nothing to flag."""
+    emu = emulator(seed=30)
+    sync(emu, client=_client(emu), reconcile=True)
+    read = pipeline_reader(pipeline())
+    for table in ("contacts_deleted", "companies_deleted", "tickets_deleted"):
+        assert read(table) == [], table
+    with emu.control.lock:
+        report = compare_warehouse(read, emu.world)
+    assert report.problems == []
+
+
 def test_records_missing_from_a_lagging_scan_are_not_flagged(emulator, sync, pipeline) -> None:
     emu = emulator(seed=32)
     emu.advance(2 * 86400, intensity=3)  # recent tickets
