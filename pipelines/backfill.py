@@ -163,7 +163,20 @@ def run_backfill(
     options: SyncOptions, start: dt.datetime, end: dt.datetime, chunk: dt.timedelta
 ) -> BackfillResult:
     """Every unfinished step, one after the other, then the hand-over run (see module doc)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    if end > now:
+        # Not clamped to now: the plan (and the resume record) must be the same on a rerun.
+        raise ConfigError(
+            f"--to {end:%Y-%m-%d %H:%M} is in the future: give a past date (e.g. today, "
+            f"{now:%Y-%m-%d}); the hand-over run then loads everything changed after it"
+        )
     steps = backfill_steps(options, start, end, chunk)
+    if not steps:
+        raise ConfigError(
+            f"nothing to backfill in --resources {','.join(options.resources or [])}: backfill "
+            f"covers {', '.join((*WINDOWED_RESOURCES, COMPANIES_STEP))}; the others are read "
+            "whole by every `intercom-sync run`"
+        )
     plan = {
         "from": _iso(start),
         "to": _iso(end),

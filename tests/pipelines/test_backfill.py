@@ -62,6 +62,27 @@ def test_plan_chunks_cover_the_range_exactly() -> None:
     assert len({c.pipeline_name for c in chunks}) == len(chunks) == 3
 
 
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--from", "2025-01-01", "--to", "2999-01-01"], "--to 2999-01-01 00:00 is in the future"),
+        (
+            ["--from", "2025-01-01", "--to", "2025-06-01", "--resources", "tags,admins"],
+            "nothing to backfill in --resources tags,admins",
+        ),
+    ],
+)
+def test_a_backfill_with_nothing_to_load_is_refused_before_any_data_work(
+    emulator, tmp_path: Path, args: list[str], needle: str
+) -> None:
+    common = ["--base-url", emulator.base_url, "--pipelines-dir", str(tmp_path / "p")]
+    result = cli(["backfill", *common, "--no-progress", *args], tmp_path, emulator.token)
+    assert result.returncode == 2, result.stderr
+    assert needle in result.stderr.strip().splitlines()[-1]
+    assert emulator.control.stats.snapshot()["total"] == 0
+    assert not (tmp_path / "p" / "intercom.backfill.json").exists()
+
+
 def test_chunks_load_their_windows_and_hand_over_to_incremental_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
