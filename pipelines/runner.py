@@ -253,13 +253,19 @@ def translate_error(exc: BaseException, destination: str | None = None) -> SyncE
         return config_error
     if isinstance(exc, PipelineStepFailed) and exc.step == "sync":
         # dlt reads the destination's state before extracting: nothing was read or loaded
-        return SyncError(
-            f"the destination could not be reached or read: {' '.join(str(cause).split())}",
-            ExitCode.DESTINATION_UNAVAILABLE,
-        )
+        message = f"the destination could not be reached or read: {' '.join(str(cause).split())}"
+        if _DUCKDB_LOCKED in message:
+            message += (
+                " (another process has the DuckDB file open: a sync of another pipeline, or a "
+                "SQL client writing to it; run again once it is closed)"
+            )
+        return SyncError(message, ExitCode.DESTINATION_UNAVAILABLE)
     if isinstance(exc, PipelineStepFailed) and exc.step == "load":
         return SyncError(f"loading into the destination failed: {cause}", ExitCode.PARTIAL)
     return SyncError(f"{type(cause).__name__}: {cause}", ExitCode.UNEXPECTED)
+
+
+_DUCKDB_LOCKED = "Could not set lock on file"
 
 
 def _config_error(exc: BaseException, destination: str | None) -> SyncError | None:

@@ -152,6 +152,17 @@ def test_an_unreachable_destination_stops_before_extracting(emulator, tmp_path: 
     assert set(read) <= {"GET /me"}, f"read records before failing: {sorted(read)}"
 
 
+def test_a_duckdb_file_another_process_holds_stops_before_extracting(
+    emulator, tmp_path: Path
+) -> None:
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")):  # e.g. a SQL client writing to it
+        result = cli(run_args(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token)
+    assert result.returncode == ExitCode.DESTINATION_UNAVAILABLE, result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert "another process has the DuckDB file open" in line
+    assert set(emulator.control.stats.snapshot()["endpoints"]) <= {"GET /me"}
+
+
 def test_transform_on_a_destination_without_dbt_models_stops_before_syncing(
     emulator, tmp_path: Path
 ) -> None:
