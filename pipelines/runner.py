@@ -13,12 +13,7 @@ from typing import Any
 
 import dlt
 import pendulum
-from dlt.common.configuration.exceptions import (
-    ConfigFieldMissingException,
-    ConfigValueCannotBeCoercedException,
-)
-from dlt.common.destination.exceptions import UnknownDestinationModule
-from dlt.common.exceptions import MissingDependencyException
+from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.common.runtime.collector import NULL_COLLECTOR
 from dlt.extract import DltSource
@@ -26,21 +21,15 @@ from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStep
 
 from pipelines import dlt_defaults, duckdb_memory
 from pipelines.duckdb_held_open import DuckDbHeldOpenDuringLoad
-from pipelines.errors import ConfigError, SyncError, exception_chain
+from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
+from pipelines.failures import translate_error
 from pipelines.history import RunRecord, record_run
 from pipelines.lock import LockedError, pipeline_lock
 from pipelines.process_tuning import fewer_gc_passes, limit_malloc_arenas
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
-from sources.intercom.conversations import UnsupportedApiVersionError
-from sources.intercom.errors import (
-    ApiUnavailableError,
-    ApiVersionError,
-    AuthError,
-    IntercomApiError,
-    IntercomError,
-)
+from sources.intercom.errors import AuthError, IntercomError
 from sources.intercom.settings import (
     MERGE_STRATEGIES,
     PARQUET_DESTINATIONS,
@@ -221,89 +210,6 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
     if progress is not None:
         kwargs["progress"] = progress
     return dlt.pipeline(**kwargs)
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    """dlt wraps extraction errors in PipelineStepFailed and resource errors; unwrap them."""
-    current = exc
-    for current in exception_chain(exc):
-        if isinstance(current, IntercomError):
-            return current
-    return current
-
-
-def translate_error(exc: BaseException, destination: str | None = None) -> SyncError:
-    """Map any failure to a one-line message and a documented exit code (`destination`: the
-    destination's name, for the install hint)."""
-    if isinstance(exc, SyncError):
-        return exc
-    cause = _root_cause(exc)
-    if isinstance(cause, AuthError):
-        return SyncError(str(cause), ExitCode.AUTH)
-    if isinstance(cause, ApiVersionError):
-        return SyncError(str(cause), ExitCode.CONFIG)
-    if isinstance(cause, ApiUnavailableError):
-        return SyncError(str(cause), ExitCode.API_UNAVAILABLE)
-    if isinstance(cause, IntercomApiError | UnsupportedApiVersionError):
-        return SyncError(str(cause), ExitCode.CONFIG)
-    if isinstance(cause, IntercomError):
-        return SyncError(str(cause), ExitCode.UNEXPECTED)
-    config_error = _config_error(exc, destination)
-    if config_error is not None:
-        return config_error
-    if isinstance(exc, PipelineStepFailed) and exc.step == "sync":
-        # dlt reads the destination's state before extracting: nothing was read or loaded
-        message = f"the destination could not be reached or read: {' '.join(str(cause).split())}"
-        if _DUCKDB_LOCKED in message:
-            message += (
-                " (another process has the DuckDB file open: a sync of another pipeline, or a "
-                "SQL client writing to it; run again once it is closed)"
-            )
-        return SyncError(message, ExitCode.DESTINATION_UNAVAILABLE)
-    if isinstance(exc, PipelineStepFailed) and exc.step == "load":
-        return SyncError(f"loading into the destination failed: {cause}", ExitCode.PARTIAL)
-    return SyncError(f"{type(cause).__name__}: {cause}", ExitCode.UNEXPECTED)
-
-
-_DUCKDB_LOCKED = "Could not set lock on file"
-
-
-def _config_error(exc: BaseException, destination: str | None) -> SyncError | None:
-    """A configuration problem dlt reported anywhere in `exc`'s chain (it wraps them)."""
-    for link in exception_chain(exc):
-        if isinstance(link, UnknownDestinationModule):
-            return SyncError(
-                f"unknown destination {link.ref!r}: give a dlt destination name (duckdb, "
-                "postgres, bigquery, snowflake, redshift, motherduck, filesystem …), or name "
-                f"one in the configuration with DESTINATION__{link.ref.upper()}__DESTINATION_TYPE",
-                ExitCode.CONFIG,
-            )
-        if isinstance(link, ImportError) and not _is_own_module(link.name):
-            # A destination's client library (dlt imports it when it first connects).
-            missing = (
-                " ".join(link.dependencies)
-                if isinstance(link, MissingDependencyException)
-                else link.name or str(link)
-            )
-            extra = destination if destination and destination.isidentifier() else "<name>"
-            return SyncError(
-                f"the destination needs a package that is not installed ({missing}): "
-                f'pip install "dlt[{extra}]"',
-                ExitCode.CONFIG,
-            )
-        if isinstance(link, ConfigValueCannotBeCoercedException):
-            kind = getattr(link.hint, "__name__", str(link.hint))  # the value is not shown
-            return SyncError(
-                f"the configured {link.field_name} is not a valid {kind}", ExitCode.CONFIG
-            )
-        if isinstance(link, ConfigFieldMissingException):
-            # e.g. a destination's credentials (dlt checks them before extracting anything)
-            return SyncError(f"missing configuration: {link}", ExitCode.CONFIG)
-    return None
-
-
-def _is_own_module(name: str | None) -> bool:
-    return bool(name) and name.split(".")[0] in ("pipelines", "sources", "emulator", "bench")
 
 
 def merge_strategy_for(pipeline: dlt.Pipeline) -> str:
