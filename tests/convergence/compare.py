@@ -238,14 +238,27 @@ def pipeline_reader(pipeline: Any) -> Reader:
             query = f"SELECT * FROM {client.make_qualified_table_name(table)}"
             try:
                 with client.execute_query(query) as cursor:
-                    names = [d[0] for d in cursor.description]
-                    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+                    names = cursor._get_columns()  # dlt's wrapper (SQLAlchemy's has no description)
+                    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
             except Exception as exc:  # declared in the schema but not created yet
-                if "does not exist" in str(exc) or "not found" in str(exc).lower():
+                message = str(exc).lower()
+                if any(m in message for m in ("does not exist", "not found", "no such table")):
                     return []
                 raise
+        return parse_text_timestamps(rows, pipeline.default_schema.tables[table]["columns"])
 
     return read
+
+
+def parse_text_timestamps(rows: list[dict], columns: dict[str, Any]) -> list[dict]:
+    """Timestamps a destination returns as ISO text (SQLite), as datetimes (UTC when naive)."""
+    stamped = [name for name, column in columns.items() if column.get("data_type") == "timestamp"]
+    for row in rows:
+        for name in stamped:
+            if isinstance(row.get(name), str):
+                parsed = dt.datetime.fromisoformat(row[name])
+                row[name] = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return rows
 
 
 def duckdb_reader(path: str, dataset: str) -> Reader:

@@ -1,4 +1,5 @@
-"""Run the `intercom` source in-process against an emulator, into a DuckDB file under a tmp dir.
+"""Run the `intercom` source in-process against an emulator, into a DuckDB file under a tmp dir
+(or SQLite, which merges by delete-insert: `destination="sqlite"`).
 
 `InProcessSync(emu, root)` is the `sync(reconcile)` callable of a `Scenario`: one dlt
 pipeline (state kept between calls, like the CLI's) and a client with short retry waits so
@@ -28,14 +29,28 @@ FAST_RETRIES: dict[str, Any] = {
 
 
 class InProcessSync:
-    def __init__(self, emu: Any, root: Path, *, api_version: str = "2.16", **client_kwargs: Any):
+    def __init__(
+        self,
+        emu: Any,
+        root: Path,
+        *,
+        api_version: str = "2.16",
+        destination: str = "duckdb",
+        **client_kwargs: Any,
+    ):
         self.emu = emu
         self.api_version = api_version
         self.client_kwargs = {**FAST_RETRIES, **client_kwargs}
+        if destination == "sqlite":  # one writer at a time: set LOAD__WORKERS=1 around it
+            target = dlt.destinations.sqlalchemy(f"sqlite:///{root / 'warehouse.sqlite'}")
+            self.merge_strategy, self.file_format = "delete-insert", None
+        else:
+            target = dlt.destinations.duckdb(str(root / "warehouse.duckdb"))
+            self.merge_strategy, self.file_format = "upsert", "parquet"
         self.pipeline = dlt.pipeline(
             pipeline_name="convergence",
             pipelines_dir=str(root / "pipelines"),
-            destination=dlt.destinations.duckdb(str(root / "warehouse.duckdb")),
+            destination=target,
             dataset_name=DATASET,
         )
         self.requests = 0
@@ -58,8 +73,10 @@ class InProcessSync:
                 self.pipeline.abort_packages()
             if self.pipeline.has_pending_data:
                 self.pipeline.run()
-            source = intercom(client=client, reconcile=reconcile)
-            info = self.pipeline.run(source, loader_file_format="parquet")
+            source = intercom(
+                client=client, reconcile=reconcile, merge_strategy=self.merge_strategy
+            )
+            info = self.pipeline.run(source, loader_file_format=self.file_format)
             info.raise_on_failed_jobs()
         finally:
             self.requests += client.stats.requests

@@ -33,3 +33,29 @@ def test_every_round_converges(seed: int, tmp_path: Path) -> None:
             f"{len(report.compared)} tables; changes: {', '.join(kinds)}"
         )
         assert scenario.rounds_done == ROUNDS
+
+
+def test_rounds_converge_on_a_destination_that_merges_by_delete_insert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite (dlt's SQLAlchemy destination) cannot upsert: the same rounds, with tombstones
+    (`--reconcile`) and nested rows replaced by delete-insert, converge just the same."""
+    monkeypatch.setenv("LOAD__WORKERS", "1")  # SQLite takes one writer at a time
+    with running_emulator(WorldConfig(seed=6, scale="tiny")) as emu:
+        sync = InProcessSync(emu, tmp_path, destination="sqlite")
+        scenario = Scenario(emu, sync, sync.read, 6)
+        scenario.initial_sync()
+        for _ in range(3):
+            report = scenario.run_round()
+        schema = sync.pipeline.default_schema.tables
+        assert schema["contacts"]["x-merge-strategy"] == "delete-insert"
+        # Seed 6's rounds tombstone (reconcile), merge contacts and delete conversations.
+        kinds = {k for h in scenario.history for k in h["changes"]}
+        assert any(h["plan"].reconcile for h in scenario.history)
+        assert {"companies_deleted", "contact_merged", "conversation_deleted"} <= kinds
+        record(
+            f"convergence on SQLite (delete-insert): {scenario.rounds_done} rounds, "
+            f"{scenario.syncs} syncs, compared {sum(report.compared.values())} rows in "
+            f"{len(report.compared)} tables"
+        )
+        assert scenario.rounds_done == 3

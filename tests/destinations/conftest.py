@@ -16,7 +16,6 @@ prints it); without it the postgres cases skip, except in CI (`CI` set) where th
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ import dlt
 import pytest
 
 from pipelines.runner import SyncOptions, SyncResult, make_destination, run_sync
+from tests.convergence.compare import parse_text_timestamps
 
 POSTGRES_DSN_VAR = "INTERCOM_SYNC_TEST_POSTGRES_DSN"
 
@@ -104,19 +104,7 @@ class Target:
             with client.execute_query(query) as cursor:
                 names = cursor._get_columns()  # dlt's wrapper; SQLAlchemy's has no description
                 rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        if self.destination == "sqlalchemy":
-            _parse_sqlite_timestamps(rows, schema_tables[table]["columns"])
-        return rows
-
-
-def _parse_sqlite_timestamps(rows: list[dict], columns: dict[str, Any]) -> None:
-    """SQLite keeps timestamps as ISO text (UTC): read them back as datetimes."""
-    stamped = [name for name, column in columns.items() if column.get("data_type") == "timestamp"]
-    for row in rows:
-        for name in stamped:
-            if isinstance(row.get(name), str):
-                parsed = dt.datetime.fromisoformat(row[name])
-                row[name] = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+        return parse_text_timestamps(rows, schema_tables[table]["columns"])
 
 
 def latest_version_sql(pipeline: dlt.Pipeline, table: str, qualify: Any) -> str:
