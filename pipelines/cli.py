@@ -14,12 +14,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from emulator.scales import SCALES
-from pipelines.errors import SyncError
+from pipelines.errors import SyncError, Terminated
 from pipelines.exit_codes import ExitCode
 from pipelines.logs import LOG_FORMATS, configure_logging
 from pipelines.runner import (
@@ -319,16 +322,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose, args.log_format)
+    with terminate_like_ctrl_c():
+        return _run_command(args)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         return int(COMMANDS[args.command](args))
     except SyncError as exc:
         return _fail(args, f"error: {exc}", exc.exit_code)
+    except Terminated:
+        return _fail(args, "terminated (SIGTERM); the next run resumes safely", ExitCode.TERMINATED)
     except KeyboardInterrupt:
         return _fail(args, "interrupted; the next run resumes safely", ExitCode.INTERRUPTED)
     except Exception as exc:  # a bug: one line by default, the traceback with -v
         log.debug("unexpected failure", exc_info=True)
         message = f"unexpected error: {type(exc).__name__}: {exc} (run with -v for the traceback)"
         return _fail(args, message, ExitCode.UNEXPECTED)
+
+
+@contextmanager
+def terminate_like_ctrl_c() -> Iterator[None]:
+    """Within the block, SIGTERM (a scheduler's timeout, a container stopping) raises
+    `Terminated`, handled like Ctrl-C: the failed run is recorded and the lock released,
+    instead of the process dying on the spot. Only the main thread can handle signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def _fail(args: argparse.Namespace, message: str, code: ExitCode) -> int:

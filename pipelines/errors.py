@@ -18,6 +18,12 @@ def exception_chain(exc: BaseException) -> Iterator[BaseException]:
         current = getattr(current, "exception", None) or current.__cause__ or current.__context__
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's timeout, a container stopping), raised like Ctrl-C's
+    KeyboardInterrupt so that it takes the same way out: the run is recorded, the lock
+    released, and the next run resumes (`cli.main` installs the handler)."""
+
+
 class SyncError(Exception):
     """An error with a user-facing message and the exit code that goes with it."""
 

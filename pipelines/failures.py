@@ -106,5 +106,13 @@ def _config_error(exc: BaseException, destination: str | None) -> SyncError | No
     return None
 
 
+def interruption(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C (`KeyboardInterrupt`) or SIGTERM (`Terminated`) that `exc` wraps, if any."""
+    for link in exception_chain(exc):
+        if isinstance(link, KeyboardInterrupt):
+            return link
+    return None
+
+
 def _is_own_module(name: str | None) -> bool:
     return bool(name) and name.split(".")[0] in ("pipelines", "sources", "emulator", "bench")

@@ -21,9 +21,9 @@ from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStep
 
 from pipelines import dlt_defaults, duckdb_memory
 from pipelines.duckdb_held_open import DuckDbHeldOpenDuringLoad
-from pipelines.errors import ConfigError, SyncError
+from pipelines.errors import ConfigError, SyncError, Terminated
 from pipelines.exit_codes import ExitCode
-from pipelines.failures import translate_error
+from pipelines.failures import interruption, translate_error
 from pipelines.history import RunRecord, record_run
 from pipelines.lock import LockedError, pipeline_lock
 from pipelines.process_tuning import fewer_gc_passes, limit_malloc_arenas
@@ -354,11 +354,17 @@ def run_sync(options: SyncOptions) -> SyncResult:
         raise
     except BaseException as exc:
         error = exc if isinstance(exc, SyncError) else translate_error(exc, options.destination)
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, Terminated):
+            error = SyncError("terminated (SIGTERM)", ExitCode.TERMINATED)
+        elif isinstance(exc, KeyboardInterrupt):
             error = SyncError("interrupted", ExitCode.INTERRUPTED)
         record.exit_code = int(error.exit_code)
         record.message = str(error)
-        if error is not exc and error.exit_code not in (ExitCode.UNEXPECTED, ExitCode.INTERRUPTED):
+        if (
+            not isinstance(exc, KeyboardInterrupt)
+            and error is not exc
+            and error.exit_code != (ExitCode.UNEXPECTED)
+        ):
             # A failure outside the steps `_sync` translates (e.g. dlt refusing the destination
             # name): raised as the documented error. Bugs keep their traceback for `-v`.
             raise error from exc
@@ -452,6 +458,10 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
             info.raise_on_failed_jobs()
             _after_load(pipeline, options, info)
         except Exception as exc:
+            # Ctrl-C / SIGTERM inside a dlt step arrives wrapped in dlt's step failure.
+            interrupt = interruption(exc)
+            if interrupt is not None:
+                raise interrupt from None
             raise translate_error(exc, destination_kind(pipeline)) from None
     return SyncResult(
         load_info=info,

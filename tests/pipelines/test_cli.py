@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from emulator.testing import running_emulator
+from emulator.world import WorldConfig
 from pipelines.exit_codes import ExitCode
 from pipelines.history import read_history
 from pipelines.runner import DEFAULT_DATASET
-from tests.pipelines.helpers import cli, run_args, status_args
+from tests.pipelines.helpers import clean_env, cli, run_args, status_args
 
 
 def _cli(
@@ -117,6 +122,42 @@ def test_second_run_while_one_holds_the_lock_is_refused(emulator, tmp_path: Path
     # The lock dies with its holder: the next run goes through.
     result = _cli(_run_args(emulator, tmp_path, "--resources", "admins"), tmp_path, emulator.token)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [
+        (signal.SIGINT, ExitCode.INTERRUPTED, "interrupted"),
+        (signal.SIGTERM, ExitCode.TERMINATED, "terminated (SIGTERM)"),
+    ],
+)
+def test_a_stopped_run_says_so_records_it_and_the_next_run_completes(
+    tmp_path: Path, signum: int, code: ExitCode, said: str
+) -> None:
+    """Ctrl-C, or SIGTERM from a scheduler's timeout, in the middle of extraction."""
+    with running_emulator(WorldConfig(seed=3, scale="tiny"), latency_ms=150) as emu:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", *_run_args(emu, tmp_path)],
+            cwd=tmp_path,
+            env=clean_env(emu.token),
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while emu.control.stats.snapshot()["total"] < 5:  # extracting (signal handlers set)
+            assert child.poll() is None and time.monotonic() < deadline, "the run never started"
+            time.sleep(0.05)
+        child.send_signal(signum)
+        _, stderr = child.communicate(timeout=120)
+        assert child.returncode == code, stderr
+        assert (
+            stderr.strip().splitlines()[-1] == f"intercom-sync: {said}; the next run resumes safely"
+        )
+        (stopped,) = read_history(tmp_path / "pipelines", "intercom")
+        assert stopped.exit_code == code and not stopped.ok
+        again = _cli(_run_args(emu, tmp_path), tmp_path, emu.token)
+        assert again.returncode == 0, again.stderr
+        assert _count(tmp_path, "contacts") == len(list(emu.world.truth("contacts")))
 
 
 def test_demo_syncs_the_emulator_and_answers_a_question(tmp_path: Path) -> None:
