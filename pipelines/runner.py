@@ -163,14 +163,13 @@ def pipelines_dir_of(options: SyncOptions) -> str:
     return options.pipelines_dir or get_dlt_pipelines_dir()
 
 
-def ensure_pipelines_dir(path: str) -> None:
-    """Create the folder that keeps the pipelines' state, or say why it cannot be."""
+def ensure_folder(path: str | Path, what: str, fix: str) -> None:
+    """Create folder `path` (the pipelines' state, the DuckDB file's) or say why it cannot be."""
     try:
         Path(path).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(
-            f"cannot create the pipelines folder {path} ({exc.strerror or exc}): "
-            "pass a writable --pipelines-dir (or DLT_DATA_DIR)"
+            f"cannot create the {what} folder {path} ({exc.strerror or exc}): {fix}"
         ) from None
 
 
@@ -341,7 +340,15 @@ def run_sync(options: SyncOptions) -> SyncResult:
     if options.destination == "duckdb":
         record.duckdb_file = str(Path(options.duckdb_file).resolve())
     try:
-        ensure_pipelines_dir(pipelines_dir_of(options))
+        ensure_folder(
+            pipelines_dir_of(options),
+            "pipelines",
+            "pass a writable --pipelines-dir (or DLT_DATA_DIR)",
+        )
+        if options.destination == "duckdb":
+            ensure_folder(
+                Path(options.duckdb_file).parent, "DuckDB file's", "pass a writable --duckdb-file"
+            )
         dlt_defaults.install(options.destination)
         if options.destination == "duckdb":
             duckdb_memory.quiet_handled_out_of_memory_logs()

@@ -111,14 +111,17 @@ def test_a_destination_whose_client_library_is_missing_names_the_install(
     assert set(emulator.control.stats.snapshot()["endpoints"]) <= {"GET /me"}
 
 
-def test_a_pipelines_dir_that_cannot_be_created_is_a_configuration_error(
-    emulator, tmp_path: Path
-) -> None:
+def test_folders_that_cannot_be_created_are_a_configuration_error(emulator, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     args = _run_args(emulator, tmp_path, "--pipelines-dir", str(blocker / "pipelines"))
     result = _cli(args, tmp_path, emulator.token)
     _assert_one_clear_line(result, ExitCode.CONFIG, "cannot create the pipelines folder")
+    assert emulator.control.stats.snapshot()["total"] == 0
+
+    args = _run_args(emulator, tmp_path, "--duckdb-file", str(blocker / "w.duckdb"))
+    result = _cli(args, tmp_path, emulator.token)
+    _assert_one_clear_line(result, ExitCode.CONFIG, "cannot create the DuckDB file's folder")
     assert emulator.control.stats.snapshot()["total"] == 0
 
 

@@ -86,6 +86,14 @@ def test_bad_input_is_a_config_error(emulator, tmp_path: Path, extra, needle) ->
     assert len(result.stderr.strip().splitlines()) <= 3  # a clear line, not a traceback
 
 
+def test_the_duckdb_files_folder_is_created(emulator, tmp_path: Path) -> None:
+    target = tmp_path / "data" / "warehouses" / "intercom.duckdb"
+    args = _run_args(emulator, tmp_path, "--duckdb-file", str(target), "--resources", "tags")
+    result = _cli(args, tmp_path, emulator.token)
+    assert result.returncode == 0, result.stderr
+    assert target.is_file()
+
+
 def test_demo_refuses_an_unknown_scale(tmp_path: Path) -> None:
     result = _cli(["demo", "--scale", "huge"], tmp_path, None)
     assert result.returncode == ExitCode.CONFIG, result.stderr
