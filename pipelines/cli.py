@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--full-refresh",
         action="store_true",
-        help="drop this pipeline's tables and state and load everything again",
+        help="drop this pipeline's tables and state and load everything again "
+        "(with --resources: only those resources' tables and state)",
     )
     run.add_argument(
         "--reconcile",

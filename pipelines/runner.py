@@ -211,6 +211,14 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
     return dlt.pipeline(**kwargs)
 
 
+def refresh_mode(options: SyncOptions) -> str | None:
+    """dlt's `refresh` for `--full-refresh`: with `--resources`, only those resources' tables
+    and state are dropped (dlt's `drop_sources` would drop every table of the source)."""
+    if not options.full_refresh:
+        return None
+    return "drop_resources" if options.resources else "drop_sources"
+
+
 def merge_strategy_for(pipeline: dlt.Pipeline) -> str:
     """How the big tables are merged on this destination: `upsert` where dlt can, else
     `delete-insert` (Redshift, ClickHouse …); fail before any data work where dlt can do
@@ -459,7 +467,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
                 lambda: pipeline.run(
                     source,
                     loader_file_format=loader_file_format(pipeline),
-                    refresh="drop_sources" if options.full_refresh else None,
+                    refresh=refresh_mode(options),
                 ),
             )
             info.raise_on_failed_jobs()

@@ -86,6 +86,44 @@ def test_bad_input_is_a_config_error(emulator, tmp_path: Path, extra, needle) ->
     assert len(result.stderr.strip().splitlines()) <= 3  # a clear line, not a traceback
 
 
+def _plant_stale_row(tmp_path: Path, table: str) -> None:
+    """A row Intercom does not have (as a bug or a manual edit would leave behind)."""
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute(
+            f"INSERT INTO {DEFAULT_DATASET}.{table} (id, _dlt_load_id, _dlt_id) "
+            "VALUES ('stale-row', 'x', 'stale-row')"
+        )
+
+
+def _has_stale_row(tmp_path: Path, table: str) -> bool:
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        query = f"SELECT count(*) FROM {DEFAULT_DATASET}.{table} WHERE id = 'stale-row'"
+        return con.sql(query).fetchone()[0] == 1
+
+
+def test_full_refresh_of_chosen_resources_leaves_the_others_alone(emulator, tmp_path: Path) -> None:
+    assert _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token).returncode == 0
+    for table in ("contacts", "conversations"):
+        _plant_stale_row(tmp_path, table)
+    args = _run_args(emulator, tmp_path, "--resources", "contacts", "--full-refresh")
+    result = _cli(args, tmp_path, emulator.token)
+    assert result.returncode == 0, result.stderr
+    # contacts were dropped and loaded again; conversations (and their cursor) untouched
+    assert not _has_stale_row(tmp_path, "contacts")
+    assert _count(tmp_path, "contacts") == len(list(emulator.world.truth("contacts")))
+    assert _has_stale_row(tmp_path, "conversations")
+    assert _count(tmp_path, "conversation_parts") > 0
+    again = _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token)
+    assert again.returncode == 0, again.stderr
+    assert "conversations " not in again.stdout  # incremental: no conversation reloaded
+
+    # Without --resources, a full refresh drops and reloads every table.
+    result = _cli(_run_args(emulator, tmp_path, "--full-refresh"), tmp_path, emulator.token)
+    assert result.returncode == 0, result.stderr
+    assert not _has_stale_row(tmp_path, "conversations")
+    assert _count(tmp_path, "conversations") == len(list(emulator.world.truth("conversations")))
+
+
 def test_the_duckdb_files_folder_is_created(emulator, tmp_path: Path) -> None:
     target = tmp_path / "data" / "warehouses" / "intercom.duckdb"
     args = _run_args(emulator, tmp_path, "--duckdb-file", str(target), "--resources", "tags")
