@@ -211,6 +211,21 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
     return dlt.pipeline(**kwargs)
 
 
+def _warn_if_start_date_is_ignored(pipeline: dlt.Pipeline, options: SyncOptions) -> None:
+    """`--start-date` bounds a resource's first run only: say so where a cursor exists."""
+    if not options.start_date or options.full_refresh:
+        return
+    resources = pipeline.state.get("sources", {}).get("intercom", {}).get("resources", {})
+    chosen = options.resources or list(resources)
+    ignored = sorted(name for name in chosen if resources.get(name))
+    if ignored:
+        log.warning(
+            "--start-date is ignored for %s: they already have a cursor (it bounds a "
+            "resource's first run only; --full-refresh reloads from it)",
+            ", ".join(ignored),
+        )
+
+
 def refresh_mode(options: SyncOptions) -> str | None:
     """dlt's `refresh` for `--full-refresh`: with `--resources`, only those resources' tables
     and state are dropped (dlt's `drop_sources` would drop every table of the source)."""
@@ -413,6 +428,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     except IntercomError as exc:
         raise translate_error(exc, options.destination) from None
     pipeline = make_pipeline(options)
+    _warn_if_start_date_is_ignored(pipeline, options)
     try:
         source = intercom(
             client=client,

@@ -124,6 +124,21 @@ def test_full_refresh_of_chosen_resources_leaves_the_others_alone(emulator, tmp_
     assert _count(tmp_path, "conversations") == len(list(emulator.world.truth("conversations")))
 
 
+def test_a_start_date_a_cursor_makes_moot_is_warned_about(emulator, tmp_path: Path) -> None:
+    first = _cli(
+        _run_args(emulator, tmp_path, "--resources", "contacts,tags", "--start-date", "2025-01-01"),
+        tmp_path,
+        emulator.token,
+    )
+    assert first.returncode == 0, first.stderr
+    assert "--start-date is ignored" not in first.stderr  # a first run: it applies
+    later = _cli(
+        _run_args(emulator, tmp_path, "--start-date", "2025-06-01"), tmp_path, emulator.token
+    )
+    assert later.returncode == 0, later.stderr
+    assert "--start-date is ignored for contacts: they already have a cursor" in later.stderr
+
+
 def test_the_duckdb_files_folder_is_created(emulator, tmp_path: Path) -> None:
     target = tmp_path / "data" / "warehouses" / "intercom.duckdb"
     args = _run_args(emulator, tmp_path, "--duckdb-file", str(target), "--resources", "tags")
