@@ -203,6 +203,9 @@ def test_a_stopped_run_says_so_records_it_and_the_next_run_completes(
             env=clean_env(emu.token),
             stderr=subprocess.PIPE,
             text=True,
+            # A job started in the background by a shell (e.g. `make test &`) inherits SIGINT
+            # ignored, and Python then keeps it ignored: give the child the default back.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         deadline = time.monotonic() + 60
         while emu.control.stats.snapshot()["total"] < 5:  # extracting (signal handlers set)
