@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import dlt
 
+from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.history import RunRecord, read_history
 from pipelines.runner import (
@@ -79,9 +81,13 @@ def _attach(
     # The state knows the destination type; DuckDB also needs the file: the one given, else
     # the one the last run used.
     wanted = destination or destination_kind(pipeline)
+    used = [r.duckdb_file for r in history if r.duckdb_file]
     if wanted == "duckdb" and duckdb_file is None:
-        used = [r.duckdb_file for r in history if r.duckdb_file]
         duckdb_file = used[-1] if used else DEFAULT_DUCKDB_FILE
+    if wanted == "duckdb" and not Path(duckdb_file).is_file():
+        # Opening it would create an empty database at a mistyped path.
+        hint = f" (this pipeline's last run wrote {used[-1]})" if used else ""
+        raise ConfigError(f"no DuckDB file at {duckdb_file}{hint}; pass --duckdb-file")
     if wanted == "duckdb" or destination:
         pipeline = dlt.attach(
             pipeline_name=pipeline_name,

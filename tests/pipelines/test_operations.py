@@ -111,6 +111,17 @@ def test_status_shows_cursor_lag_rows_success_and_failure(synced: Synced) -> Non
     assert "last failure" in text and contacts["last_failure"]["message"] in text
 
 
+def test_status_with_a_mistyped_duckdb_file_says_so_and_creates_nothing(synced: Synced) -> None:
+    typo = synced.root / "warehuose.duckdb"
+    args = ["status", "--pipelines-dir", str(synced.root / "pipelines"), "--duckdb-file", str(typo)]
+    result = cli(args, synced.root, token=None)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert f"no DuckDB file at {typo}" in line
+    assert str(synced.root / "warehouse.duckdb") in line  # where the last run wrote
+    assert not typo.exists()
+
+
 def test_status_of_an_unknown_pipeline_is_a_config_error(tmp_path: Path) -> None:
     result = cli(status_args(tmp_path, "--pipeline-name", "nope"), tmp_path, token=None)
     assert result.returncode == ExitCode.CONFIG
