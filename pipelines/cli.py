@@ -296,8 +296,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from pipelines.report import check_output, write_report
     from pipelines.transform import analytics_dataset_name, build_duckdb_standalone
+    from pipelines.warehouse import require_duckdb_file
 
-    check_output(args.output)  # before building the models, which takes a while
+    # Before building the models, which takes a while (and would create a missing file).
+    check_output(args.output)
+    require_duckdb_file(args.duckdb_file)
     if args.build_models:
         with tempfile.TemporaryDirectory(prefix="intercom-dbt-") as work:
             built = build_duckdb_standalone(args.duckdb_file, args.dataset, work)

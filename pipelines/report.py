@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.errors import ConfigError
+from pipelines.warehouse import require_duckdb_file
 
 CHART_HEIGHT = 420
 MARTS = (
@@ -188,8 +189,7 @@ def write_report(duckdb_file: str, schema: str, output: str) -> Path:
     import duckdb
 
     path = check_output(output)
-    if not Path(duckdb_file).is_file():
-        raise ConfigError(f"no DuckDB file at {duckdb_file}")
+    require_duckdb_file(duckdb_file)
     with duckdb.connect(duckdb_file, read_only=True) as con:
         data = load_report_data(con, schema)
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -390,11 +390,8 @@ def run_sync(options: SyncOptions) -> SyncResult:
             error = SyncError("interrupted", ExitCode.INTERRUPTED)
         record.exit_code = int(error.exit_code)
         record.message = str(error)
-        if (
-            not isinstance(exc, KeyboardInterrupt)
-            and error is not exc
-            and error.exit_code != (ExitCode.UNEXPECTED)
-        ):
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        if not interrupted and error is not exc and error.exit_code != ExitCode.UNEXPECTED:
             # A failure outside the steps `_sync` translates (e.g. dlt refusing the destination
             # name): raised as the documented error. Bugs keep their traceback for `-v`.
             raise error from exc
@@ -426,7 +423,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     try:
         client.me()  # fail on a bad token or version before any data work (read once)
     except IntercomError as exc:
-        raise translate_error(exc, options.destination) from None
+        raise translate_error(exc) from None
     pipeline = make_pipeline(options)
     _warn_if_start_date_is_ignored(pipeline, options)
     try:

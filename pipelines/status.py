@@ -12,12 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import dlt
 
-from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.history import RunRecord, read_history
 from pipelines.runner import (
@@ -25,7 +23,7 @@ from pipelines.runner import (
     attach_existing,
     make_destination,
 )
-from pipelines.warehouse import data_tables, resource_of_table, row_counts
+from pipelines.warehouse import data_tables, require_duckdb_file, resource_of_table, row_counts
 from sources.intercom.settings import destination_kind
 
 
@@ -84,10 +82,9 @@ def _attach(
     used = [r.duckdb_file for r in history if r.duckdb_file]
     if wanted == "duckdb" and duckdb_file is None:
         duckdb_file = used[-1] if used else DEFAULT_DUCKDB_FILE
-    if wanted == "duckdb" and not Path(duckdb_file).is_file():
-        # Opening it would create an empty database at a mistyped path.
-        hint = f" (this pipeline's last run wrote {used[-1]})" if used else ""
-        raise ConfigError(f"no DuckDB file at {duckdb_file}{hint}; pass --duckdb-file")
+    if wanted == "duckdb":
+        wrote = f" (this pipeline's last run wrote {used[-1]})" if used else ""
+        require_duckdb_file(duckdb_file, f"{wrote}; pass --duckdb-file")
     if wanted == "duckdb" or destination:
         pipeline = dlt.attach(
             pipeline_name=pipeline_name,

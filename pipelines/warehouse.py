@@ -7,12 +7,21 @@ are counted with `deltalake` directly: DuckDB's delta extension would have to be
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import dlt
 from dlt.common.schema.utils import get_root_table
 
+from pipelines.errors import ConfigError
 from sources.intercom.settings import destination_kind
+
+
+def require_duckdb_file(path: str | Path, hint: str = "") -> None:
+    """Refuse to read a DuckDB file that is not there: opening it would create an empty
+    database at a mistyped path (and dbt would build on it)."""
+    if not Path(path).is_file():
+        raise ConfigError(f"no DuckDB file at {path}{hint}")
 
 
 def data_tables(pipeline: dlt.Pipeline) -> list[str]:

@@ -171,3 +171,14 @@ def test_an_output_in_a_missing_folder_is_refused_before_building(
     out, err = capsys.readouterr()
     assert f"the folder {missing.parent} does not exist" in err
     assert "dbt:" not in out and not missing.parent.exists()  # no model was built
+
+
+def test_a_missing_duckdb_file_is_refused_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nothere.duckdb"
+    args = ["--duckdb-file", str(missing), "--output", str(tmp_path / "r.html"), "--build-models"]
+    assert main(["report", *args]) == ExitCode.CONFIG
+    out, err = capsys.readouterr()
+    assert f"no DuckDB file at {missing}" in err
+    assert "dbt:" not in out and not missing.exists()
