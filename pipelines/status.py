@@ -12,9 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import dlt
+from dlt.common.destination.exceptions import DestinationUndefinedEntity
+from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
 from pipelines.exit_codes import ExitCode
 from pipelines.history import RunRecord, read_history
@@ -73,7 +76,10 @@ def _attach(
     pipelines_dir: str | None,
     destination: str | None,
     duckdb_file: str | None,
-) -> tuple[dlt.Pipeline, list[RunRecord]]:
+) -> tuple[dlt.Pipeline, list[RunRecord], bool]:
+    """The pipeline attached to the destination to report on, the run history of that
+    destination, and whether the local state is another DuckDB file's (one pipeline name
+    synced into several files: dlt keeps one local state, that of the last run)."""
     pipeline = attach_existing(pipeline_name, pipelines_dir)
     history = read_history(pipeline.pipelines_dir, pipeline_name)
     # The state knows the destination type; DuckDB also needs the file: the one given, else
@@ -82,16 +88,34 @@ def _attach(
     used = [r.duckdb_file for r in history if r.duckdb_file]
     if wanted == "duckdb" and duckdb_file is None:
         duckdb_file = used[-1] if used else DEFAULT_DUCKDB_FILE
+    state_elsewhere = False
     if wanted == "duckdb":
         wrote = f" (this pipeline's last run wrote {used[-1]})" if used else ""
         require_duckdb_file(duckdb_file, f"{wrote}; pass --duckdb-file")
+        chosen = str(Path(duckdb_file).resolve())
+        state_elsewhere = bool(used) and used[-1] != chosen
+    else:
+        chosen = None
+    # Runs into other DuckDB files (or, for another destination, into any DuckDB file) are
+    # not this warehouse's successes and failures.
+    history = [r for r in history if r.duckdb_file == chosen]
     if wanted == "duckdb" or destination:
         pipeline = dlt.attach(
             pipeline_name=pipeline_name,
             pipelines_dir=pipelines_dir,
             destination=make_destination(wanted, duckdb_file or DEFAULT_DUCKDB_FILE),
         )
-    return pipeline, history
+    return pipeline, history, state_elsewhere
+
+
+def _committed_state(pipeline: dlt.Pipeline) -> dict[str, Any]:
+    """The pipeline state stored in the destination with its last load (empty if none)."""
+    try:
+        with pipeline.destination_client() as client:
+            state = load_pipeline_state_from_destination(pipeline.pipeline_name, client)
+    except DestinationUndefinedEntity:  # nothing loaded into this dataset yet
+        return {}
+    return state or {}
 
 
 def _last_load(pipeline: dlt.Pipeline) -> dict[str, Any] | None:
@@ -158,12 +182,15 @@ def collect_status(
     duckdb_file: str | None = None,
 ) -> dict[str, Any]:
     """`destination`/`duckdb_file`: None means what the pipeline's last run used."""
-    pipeline, history = _attach(pipeline_name, pipelines_dir, destination, duckdb_file)
+    pipeline, history, state_elsewhere = _attach(
+        pipeline_name, pipelines_dir, destination, duckdb_file
+    )
     now = server_now(history)
+    pipeline_state = _committed_state(pipeline) if state_elsewhere else pipeline.state
 
     cursors = {
         name: _cursor_of(state)
-        for source_state in pipeline.state.get("sources", {}).values()
+        for source_state in pipeline_state.get("sources", {}).values()
         for name, state in source_state.get("resources", {}).items()
     }
     tables = data_tables(pipeline)

@@ -4,6 +4,8 @@
 - `emulator_factory(**kwargs)`: start more emulators with any `running_emulator` arguments
   (`config=WorldConfig(...)` or `world=...`, `api_version`, `rate_limit`, `faults`, settings…);
   every one is stopped at teardown.
+- every test (and every `intercom-sync` it starts) keeps dlt's data folder in a temporary
+  directory (`DLT_DATA_DIR`), never the machine's own.
 """
 
 from __future__ import annotations
@@ -21,6 +23,20 @@ from emulator.testing import RunningEmulator, running_emulator
 from emulator.world import WorldConfig
 
 TINY = WorldConfig(seed=3, scale="tiny")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_dlt_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """dlt's data folder (pipelines, run history) of every test and every `intercom-sync` it
+    starts is a temporary one: a run a test leaves in the machine's folder (`~/.dlt`) would
+    show up in the user's own `intercom-sync status`."""
+    before = os.environ.get("DLT_DATA_DIR")
+    os.environ["DLT_DATA_DIR"] = str(tmp_path_factory.mktemp("dlt_data"))
+    yield
+    if before is None:
+        os.environ.pop("DLT_DATA_DIR", None)
+    else:
+        os.environ["DLT_DATA_DIR"] = before
 
 
 @pytest.fixture

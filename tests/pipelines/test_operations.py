@@ -111,6 +111,38 @@ def test_status_shows_cursor_lag_rows_success_and_failure(synced: Synced) -> Non
     assert "last failure" in text and contacts["last_failure"]["message"] in text
 
 
+def test_status_reports_on_the_duckdb_file_asked_for(emulator, tmp_path: Path) -> None:
+    """One pipeline name synced into two DuckDB files: dlt keeps one local state (the last
+    run's), yet status of each file shows that file's cursor and runs, not the other's."""
+    pipelines = str(tmp_path / "pipelines")
+
+    def run(db: str, token: str) -> subprocess.CompletedProcess[str]:
+        args = ["run", "--base-url", emulator.base_url, "--pipelines-dir", pipelines]
+        args += ["--duckdb-file", str(tmp_path / db), "--no-progress", "--resources", "contacts"]
+        return cli(args, tmp_path, token)
+
+    def status(db: str) -> dict[str, Any]:
+        args = ["status", "--json", "--pipelines-dir", pipelines, "--duckdb-file", db]
+        result = cli(args, tmp_path, token=None)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert run("a.duckdb", emulator.token).returncode == 0
+    cursor_a = max(row["updated_at"] for row in truth(emulator, "contacts"))
+    emulator.advance(3 * 3600)
+    assert run("b.duckdb", emulator.token).returncode == 0
+    cursor_b = max(row["updated_at"] for row in truth(emulator, "contacts"))
+    assert cursor_b > cursor_a
+    assert run("b.duckdb", "wrong-token-123").returncode == ExitCode.AUTH
+
+    a, b = status(str(tmp_path / "a.duckdb")), status(str(tmp_path / "b.duckdb"))
+    assert a["resources"]["contacts"]["cursor"] == cursor_a  # from a.duckdb's stored state
+    assert b["resources"]["contacts"]["cursor"] == cursor_b
+    assert a["last_failure"] is None and a["resources"]["contacts"]["last_failure"] is None
+    assert b["last_failure"]["exit_code"] == ExitCode.AUTH
+    assert a["last_success"]["at"] < b["last_success"]["at"]
+
+
 def test_status_with_a_mistyped_duckdb_file_says_so_and_creates_nothing(synced: Synced) -> None:
     typo = synced.root / "warehuose.duckdb"
     args = ["status", "--pipelines-dir", str(synced.root / "pipelines"), "--duckdb-file", str(typo)]
