@@ -25,6 +25,7 @@ from emulator.scales import SCALES
 from pipelines.errors import SyncError, Terminated
 from pipelines.exit_codes import ExitCode
 from pipelines.logs import LOG_FORMATS, configure_logging
+from pipelines.names import check_dataset_name, check_pipeline_name
 from pipelines.runner import (
     DEFAULT_DATASET,
     DEFAULT_DUCKDB_FILE,
@@ -69,7 +70,9 @@ def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
         help="DuckDB database file when --destination duckdb (default: %(default)s)",
     )
     parser.add_argument(
-        "--dataset", default=DEFAULT_DATASET, help="dataset/schema name (default: %(default)s)"
+        "--dataset",
+        default=DEFAULT_DATASET,
+        help="dataset/schema name (default: %(default)s)",
     )
 
 
@@ -183,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--duckdb-file", default=DEFAULT_DUCKDB_FILE, help="DuckDB file (default: %(default)s)"
     )
     report.add_argument(
-        "--dataset", default=DEFAULT_DATASET, help="the synced dataset (default: %(default)s)"
+        "--dataset",
+        default=DEFAULT_DATASET,
+        help="the synced dataset (default: %(default)s)",
     )
     report.add_argument(
         "--output", default="intercom-report.html", help="HTML file to write (default: %(default)s)"
@@ -330,8 +335,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_command(args)
 
 
+def _check_names(args: argparse.Namespace) -> None:
+    if getattr(args, "pipeline_name", None) is not None:
+        check_pipeline_name(args.pipeline_name)
+    if getattr(args, "dataset", None) is not None:
+        check_dataset_name(args.dataset)
+
+
 def _run_command(args: argparse.Namespace) -> int:
     try:
+        _check_names(args)
         return int(COMMANDS[args.command](args))
     except SyncError as exc:
         return _fail(args, f"error: {exc}", exc.exit_code)

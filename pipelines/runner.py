@@ -26,6 +26,7 @@ from pipelines.exit_codes import ExitCode
 from pipelines.failures import interruption, translate_error
 from pipelines.history import RunRecord, record_run
 from pipelines.lock import LockedError, pipeline_lock
+from pipelines.names import check_dataset_name, check_pipeline_name
 from pipelines.process_tuning import fewer_gc_passes, limit_malloc_arenas
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
@@ -356,6 +357,9 @@ def locked(options: SyncOptions, pipeline: dlt.Pipeline) -> Iterator[None]:
 def run_sync(options: SyncOptions) -> SyncResult:
     """One sync: check the token, finish any interrupted load, extract and load. Every
     outcome but "another run holds the lock" is appended to the run history (status)."""
+    # Before anything is recorded: the pipeline name names the history file.
+    check_pipeline_name(options.pipeline_name)
+    check_dataset_name(options.dataset)
     started = time.time()
     client: IntercomClient | None = None
     record: RunRecord | None = RunRecord(started_at=started, finished_at=started, ok=False)

@@ -15,9 +15,10 @@ import pytest
 
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
+from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.history import read_history
-from pipelines.runner import DEFAULT_DATASET
+from pipelines.runner import DEFAULT_DATASET, SyncOptions, run_sync
 from tests.pipelines.helpers import clean_env, cli, run_args, status_args
 
 
@@ -77,6 +78,11 @@ def test_invalid_token_is_an_auth_error_before_any_data_work(emulator, tmp_path:
         (["--start-date", "2999-01-01"], "future"),
         (["--resources", "contacts,unicorns"], "unicorns"),
         (["--api-version", "9.99"], "9.99"),
+        # dlt would rename these schemas (and warn only): the dbt models would miss them
+        (["--dataset", "Acme"], "did you mean 'acme'"),
+        (["--dataset", "acme-prod"], "did you mean 'acme_prod'"),
+        # a pipeline name names files in the pipelines folder: never a path out of it
+        (["--pipeline-name", "../outside"], "not a valid file name"),
     ],
 )
 def test_bad_input_is_a_config_error(emulator, tmp_path: Path, extra, needle) -> None:
@@ -84,6 +90,19 @@ def test_bad_input_is_a_config_error(emulator, tmp_path: Path, extra, needle) ->
     assert result.returncode == ExitCode.CONFIG, result.stderr
     assert needle in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 3  # a clear line, not a traceback
+    assert not list(tmp_path.glob("*.runs.jsonl"))  # nothing written beside the folder
+
+
+def test_run_sync_refuses_a_bad_name_before_writing_anything(tmp_path: Path) -> None:
+    """The same checks for code that calls `run_sync` directly (a scheduler's task)."""
+    pipelines = tmp_path / "pipelines"
+    for options in (
+        SyncOptions(pipeline_name="../outside", pipelines_dir=str(pipelines)),
+        SyncOptions(dataset="Intercom Raw", pipelines_dir=str(pipelines)),
+    ):
+        with pytest.raises(ConfigError):
+            run_sync(options)
+    assert list(tmp_path.rglob("*")) == []
 
 
 def _plant_stale_row(tmp_path: Path, table: str) -> None:
