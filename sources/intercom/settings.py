@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import dlt
@@ -91,11 +92,16 @@ def merge_hints(strategy: str = MERGE["strategy"]) -> dict[str, Any]:
     return {**MERGE, "strategy": strategy}
 
 
+# What an HTTP header value can carry as one word: visible ASCII.
+_TOKEN_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+
+
 def resolve_access_token(access_token: str | None = None) -> str:
     """The token: the argument, else dlt config (`[sources.intercom] access_token` in
     secrets.toml / `SOURCES__INTERCOM__ACCESS_TOKEN`), else `INTERCOM_ACCESS_TOKEN`.
 
-    Raises `AuthError` (code `missing_authorization`) naming where to put it; never logs it.
+    Raises `AuthError` (code `missing_authorization`) naming where to put it, or
+    (`malformed_token`) when it holds what no token holds; never logs it.
     """
     from sources.intercom.errors import AuthError
 
@@ -112,4 +118,13 @@ def resolve_access_token(access_token: str | None = None) -> str:
             status=401,
             code="missing_authorization",
         )
-    return str(token).strip()
+    token = str(token).strip()
+    if not _TOKEN_CHARACTERS.fullmatch(token):  # httpx would fail on it, or send it mangled
+        raise AuthError(
+            "The Intercom access token has characters no token has (a space, a control "
+            "character or a non-ASCII one): check that it was copied whole and alone, without a "
+            "'Bearer ' prefix",
+            status=401,
+            code="malformed_token",
+        )
+    return token

@@ -63,6 +63,24 @@ def test_missing_token_is_a_config_error(emulator, tmp_path: Path) -> None:
     assert not (tmp_path / "warehouse.duckdb").exists()
 
 
+@pytest.mark.parametrize(
+    "token",
+    ["tok\x01secret-123", "s\u00e9cret-123", "Bearer secret-123"],
+    ids=["control-character", "non-ascii", "bearer-prefix"],
+)
+def test_a_malformed_token_is_a_config_error_that_does_not_show_it(
+    emulator, tmp_path: Path, token: str
+) -> None:
+    """A token no HTTP header can carry as it is: named as the problem, not sent (it was a
+    misleading 400 from the server, or an unexpected UnicodeEncodeError)."""
+    result = _cli(_run_args(emulator, tmp_path), tmp_path, token=token)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    assert "copied whole and alone" in result.stderr
+    assert "secret-123" not in result.stdout + result.stderr
+    assert emulator.control.stats.snapshot()["total"] == 0  # nothing was sent
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
 def test_invalid_token_is_an_auth_error_before_any_data_work(emulator, tmp_path: Path) -> None:
     result = _cli(_run_args(emulator, tmp_path), tmp_path, token="not-the-token-123")
     assert result.returncode == ExitCode.AUTH, result.stderr
