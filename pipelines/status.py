@@ -27,6 +27,7 @@ from pipelines.runner import (
     make_destination,
 )
 from pipelines.warehouse import data_tables, require_duckdb_file, resource_of_table, row_counts
+from sources.intercom.attribute_keys import STATE_KEY as OWNERS_STATE_KEY
 from sources.intercom.settings import destination_kind
 
 
@@ -37,8 +38,8 @@ def _cursor_of(resource_state: Any) -> Any:
         return None
     if "cursor" in resource_state:
         return resource_state["cursor"]
-    for value in resource_state.values():
-        if isinstance(value, dict):
+    for key, value in resource_state.items():
+        if isinstance(value, dict) and key != OWNERS_STATE_KEY:  # (column names, no cursor)
             if "last_value" in value:
                 return value["last_value"]
             found = _cursor_of(value)

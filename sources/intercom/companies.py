@@ -37,11 +37,16 @@ from sources.intercom.arrow_rows import (
     nested_table_name,
     page_tables,
 )
+from sources.intercom.attribute_keys import AttributeKeys
 from sources.intercom.client import IntercomClient
 from sources.intercom.cursor import HorizonCursor, IdSet
 from sources.intercom.lookups import Workspace
 from sources.intercom.records import link_rows, list_items
-from sources.intercom.schema import custom_attribute_columns, table_columns
+from sources.intercom.schema import (
+    CUSTOM_ATTRIBUTES_PREFIX,
+    custom_attribute_columns,
+    table_columns,
+)
 from sources.intercom.settings import LOADER_FILE_FORMAT, ROWS_PER_ITEM, merge_hints
 
 SCROLL_PATH = "/companies/scroll"
@@ -63,7 +68,8 @@ def companies_resource(
     def companies() -> Iterator[Any]:
         # By name: a parallelized generator runs in a worker thread.
         state = dlt.current.resource_state("companies")
-        custom_columns = custom_attribute_columns(workspace.data_attributes("company"))
+        keys = AttributeKeys.in_state(state, CUSTOM_ATTRIBUTES_PREFIX)
+        custom_columns = custom_attribute_columns(workspace.data_attributes("company"), keys)
         # The server clock before the scroll starts (the client has answered by now). Every
         # change after it has `updated_at >= scan_started`, so the next run needs to look no
         # further back than that — not "the newest updated_at loaded": a company changed
@@ -102,6 +108,7 @@ def companies_resource(
             return rows
 
         for rows in batched(fresh_pages(), ROWS_PER_ITEM):
+            keys.apply(rows)
             # Typed custom attribute columns, declared once the definitions are known.
             yield from page_tables(shaper, rows, hints=first_hints)
             first_hints = None

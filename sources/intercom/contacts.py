@@ -55,11 +55,16 @@ from sources.intercom.arrow_rows import (
     nested_table_name,
     page_tables,
 )
+from sources.intercom.attribute_keys import AttributeKeys
 from sources.intercom.client import IntercomClient
 from sources.intercom.cursor import HorizonCursor, IdSet
 from sources.intercom.lookups import Workspace
 from sources.intercom.records import link_rows, list_items, to_row
-from sources.intercom.schema import custom_attribute_columns, table_columns
+from sources.intercom.schema import (
+    CUSTOM_ATTRIBUTES_PREFIX,
+    custom_attribute_columns,
+    table_columns,
+)
 from sources.intercom.settings import (
     CONTACT_COMPANIES_PAGE_SIZE,
     CONTACT_NEWEST_FIRST_MAX_PAGES,
@@ -146,7 +151,8 @@ def contacts_resource(
         # (search shows a record at most SEARCH_LAG_SECONDS after its `updated_at`).
         incremental = cursor.last_value is not None and end_value is None
         cutoff = cursor.last_value - SEARCH_LAG_SECONDS if incremental else None
-        custom_columns = custom_attribute_columns(workspace.data_attributes("contact"))
+        keys = AttributeKeys.in_state(state, CUSTOM_ATTRIBUTES_PREFIX)
+        custom_columns = custom_attribute_columns(workspace.data_attributes("contact"), keys)
         shaper = ArrowShaper("contacts", {"contacts": {**columns, **custom_columns}}, NESTED_TABLES)
         shaper.prepare_for_destination("contacts")
         first_hints = dlt.mark.make_hints(columns=custom_columns)
@@ -195,6 +201,7 @@ def contacts_resource(
                 row, merges = shape_contact(contact)
                 rows.append(row)
                 merged.extend(merges)
+            keys.apply(rows)
             # Typed custom attribute columns, declared once the definitions are known.
             yield from page_tables(shaper, rows, hints=first_hints)
             first_hints = None

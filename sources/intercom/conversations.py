@@ -70,6 +70,7 @@ from sources.intercom.arrow_rows import (
     declare_nested_tables,
     page_tables,
 )
+from sources.intercom.attribute_keys import AttributeKeys
 from sources.intercom.client import IntercomClient
 from sources.intercom.cursor import HorizonCursor
 from sources.intercom.deletions import (
@@ -89,7 +90,7 @@ from sources.intercom.parts import (
     ticket_attribute_columns,
 )
 from sources.intercom.records import list_items, timestamps_to_utc
-from sources.intercom.schema import table_columns
+from sources.intercom.schema import CUSTOM_ATTRIBUTES_PREFIX, table_columns
 from sources.intercom.settings import (
     LOADER_FILE_FORMAT,
     MAX_PAGE_SIZE,
@@ -276,7 +277,8 @@ def _sync_entity(
     )
     plan = _FetchPlan(entity, client, cursor, state, page_size, end_value)
     paths = (entity.detail_path(record_id) for record_id in plan.ids())
-    batch = _Batch(entity, declared, root_columns)
+    keys = AttributeKeys.in_state(state, CUSTOM_ATTRIBUTES_PREFIX)
+    batch = _Batch(entity, declared, root_columns, keys)
     fetched = vanished = 0
     for _, record in client.get_many(paths):
         if record is None:
@@ -415,8 +417,10 @@ class _Batch:
         entity: EntityWithParts,
         declared: dict[str, dict],
         root_columns: Callable[[], dict] | None,
+        keys: AttributeKeys,
     ) -> None:
         self.entity = entity
+        self.keys = keys  # custom attributes whose names share a column get one each
         # Hints for the root table, computed and sent with the first rows (a run with nothing
         # to load does not pay the request behind them).
         self.root_columns = root_columns
@@ -460,6 +464,7 @@ class _Batch:
             self.root_columns = None
             root_shaper.declared[self.entity.name].update(columns)
             hints = dlt.mark.make_hints(table_name=self.entity.name, columns=columns)
+        self.keys.apply(self.rows)
         yield from page_tables(root_shaper, self.rows, hints=hints)
         if self.parts:
             yield from page_tables(parts_shaper, self.parts)

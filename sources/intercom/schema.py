@@ -22,6 +22,8 @@ from typing import Any
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.schema.typing import TColumnSchema
 
+from sources.intercom.attribute_keys import AttributeKeys
+
 DATA_FILE = Path(__file__).with_name("schema_data.json")
 CUSTOM_ATTRIBUTES_PREFIX = "custom_attributes"
 # /data_attributes `data_type` -> dlt type. Custom `date` attributes hold Unix seconds.
@@ -83,18 +85,23 @@ def custom_attribute_column_name(name: str) -> str:
 
 
 def custom_attribute_columns(
-    definitions: Iterable[Mapping[str, Any]],
+    definitions: Iterable[Mapping[str, Any]], keys: AttributeKeys | None = None
 ) -> dict[str, TColumnSchema]:
     """Column hints for custom attributes from `/data_attributes` items (custom=True only;
     archived ones included, their old values may still be there). Unknown data types are
-    left for dlt to infer; if two names normalise to one column, the first wins."""
+    left for dlt to infer. With `keys`, each attribute's column is that of the key `keys`
+    loads it under, the oldest attribute (`created_at`) seen first, so two names that
+    normalise to one column get two; without, the first of them wins."""
+    custom = [d for d in definitions if d.get("custom") and d.get("name")]
+    if keys is not None:
+        custom.sort(key=lambda d: d.get("created_at") or 0)  # stable: API order for ties
+        keys.see(str(d["name"]) for d in custom)
     columns: dict[str, TColumnSchema] = {}
-    for definition in definitions:
-        if not definition.get("custom"):
-            continue
-        name = definition.get("name")
+    for definition in custom:
+        name = str(definition["name"])
         data_type = CUSTOM_ATTRIBUTE_TYPES.get(str(definition.get("data_type")))
-        if not name or data_type is None:
+        if data_type is None:
             continue
-        columns.setdefault(custom_attribute_column_name(str(name)), column_schema(data_type))
+        key = keys.key_for(name) if keys is not None else name
+        columns.setdefault(custom_attribute_column_name(key), column_schema(data_type))
     return columns

@@ -276,3 +276,52 @@ def test_a_large_window_is_paged_in_concurrent_day_slices(
     sync(emu, resources=["contacts"], page_size=20)
     sync(emu, resources=["contacts"], page_size=20)
     assert loaded()["contacts"] == 0
+
+
+def test_custom_attributes_whose_names_share_a_column_keep_both_values(
+    emulator, sync, rows, pipeline
+):
+    """`plan_tier` and a newer `Plan Tier` would both be `custom_attributes__plan_tier`: a
+    contact setting both kept one value. The older keeps the column; the newer gets one of its
+    own — in a pipeline that saw `plan_tier` first and in one that meets both at once."""
+    from hashlib import sha256
+
+    from emulator import ops
+
+    emu = emulator(api_version="2.16")
+    sync(emu, resources=["contacts"])
+    world = emu.world
+    world.advance(60, intensity=0.0)
+    with world.lock:
+        world.data_attributes["contact"].append(
+            {
+                "type": "data_attribute",
+                "id": int(world.new_numeric_id("data_attribute")),
+                "model": "contact",
+                "name": "Plan Tier",
+                "full_name": "custom_attributes.Plan Tier",
+                "label": "Plan Tier (CRM)",
+                "data_type": "string",
+                "custom": True,
+                "archived": False,
+                "created_at": world.now,
+                "updated_at": world.now,
+            }
+        )
+        both = {}
+        for contact_id in list(world.contacts.ids())[:5]:
+            record = ops.editable(world.contacts, contact_id)
+            record["custom_attributes"]["plan_tier"] = "pro"
+            record["custom_attributes"]["Plan Tier"] = f"crm-{contact_id}"
+            ops.save(world.contacts, record, world.now)
+            both[contact_id] = f"crm-{contact_id}"
+    settle(emu)
+    own_column = f"custom_attributes__plan_tier_{sha256(b'Plan Tier').hexdigest()[:8]}"
+    for pipeline_name in ("t", "fresh"):  # incremental after plan_tier; first sync of both
+        sync(emu, resources=["contacts"], pipeline_name=pipeline_name)
+        loaded = {row["id"]: row for row in rows("contacts", pipeline_name=pipeline_name)}
+        for contact_id, crm in both.items():
+            assert loaded[contact_id]["custom_attributes__plan_tier"] == "pro", pipeline_name
+            assert loaded[contact_id][own_column] == crm, pipeline_name
+        columns = pipeline(pipeline_name).default_schema.get_table_columns("contacts")
+        assert columns[own_column]["data_type"] == "text"

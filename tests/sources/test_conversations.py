@@ -287,3 +287,34 @@ def test_converges_through_server_faults(emulator, sync, rows) -> None:
     assert_converged(emu, rows)
     served = emu.control.stats.snapshot()["endpoints"][DETAIL]
     assert set(served) - {"200", "404"}, "faults were injected on detail fetches"
+
+
+def test_custom_attributes_whose_names_share_a_column_keep_both_values(
+    emu, sync, rows, pipeline
+) -> None:
+    """`issue_type` and `Issue Type` set on one conversation: dlt would load both into
+    `custom_attributes__issue_type`, one value lost. The name seen first keeps the column, for
+    good (the owner is in the resource's state); the other gets a column of its own."""
+    from hashlib import sha256
+
+    sync(emu, resources=RESOURCES)
+    world = emu.world
+    world.advance(60, intensity=0.0)
+    with world.lock:
+        both = {}
+        for conversation_id in list(world.conversations.ids())[:4]:
+            record = ops.editable(world.conversations, conversation_id)
+            record["custom_attributes"]["issue_type"] = "Bug"
+            record["custom_attributes"]["Issue Type"] = f"crm-{conversation_id}"
+            ops.save(world.conversations, record, world.now)
+            both[conversation_id] = f"crm-{conversation_id}"
+    settle(emu)
+    sync(emu, resources=RESOURCES)
+    sync(emu, resources=RESOURCES)  # a later run keeps the same owner
+    own_column = f"custom_attributes__issue_type_{sha256(b'Issue Type').hexdigest()[:8]}"
+    loaded = by_id(rows("conversations"))
+    for conversation_id, crm in both.items():
+        assert loaded[conversation_id]["custom_attributes__issue_type"] == "Bug"
+        assert loaded[conversation_id][own_column] == crm
+    owners = pipeline().state["sources"]["intercom"]["resources"]["conversations"]
+    assert owners["column_owners"]["custom_attributes"]["issue_type"] == "issue_type"
