@@ -218,6 +218,13 @@ class ArrowShaper:
         self.typed_elsewhere = typed_elsewhere
         self.as_dict = as_dict
         self.variant = variant
+        # The tables of the schema being extracted (set in the running extract): a column
+        # that exists keeps its type, as dlt's normalizer keeps it.
+        self.schema_tables: Mapping[str, Any] | None = None
+        # Types this shaper gave columns in batches already yielded (dlt adds them to the
+        # schema only as it writes those items, which may be after the next batch is shaped).
+        self._emitted: dict[str, dict[str, str]] = {}
+        self._deciding: dict[str, dict[str, str]] = {}
         # (table, prefix) -> key -> (column name, names a timestamp, nested table of a list)
         self._names: dict[tuple[str, str], dict[str, tuple[str, bool, str]]] = {}
 
@@ -235,6 +242,7 @@ class ArrowShaper:
         table = resource.compute_table_schema(meta=meta)
         strategy = resolve_merge_strategy({table["name"]: table}, table)
         self.row_id_type = "key_hash" if strategy in ("upsert", "insert-only", "cdc") else "random"
+        self.schema_tables = dlt.current.source_schema().tables
 
     def shape_or_none(self, records: list[dict], load_id: str) -> dict[str, pa.Table] | None:
         """`shape`, or None when these records go to dlt as dicts: the destination does not
@@ -259,7 +267,10 @@ class ArrowShaper:
         else:
             row_ids = [generate_dlt_id() for _ in keys]
         out: dict[str, pa.Table] = {}
+        self._deciding = {}
         self._shape_table(out, self.root, records, {DLT_ID: row_ids}, row_ids)
+        for table_name, types in self._deciding.items():  # only once the batch is mirrored
+            self._emitted.setdefault(table_name, {}).update(types)
         root_table = out[self.root]
         out[self.root] = root_table.append_column(
             pa.field(DLT_LOAD_ID, pa.string(), nullable=False),
@@ -387,7 +398,17 @@ class ArrowShaper:
         return name, key.endswith(self.timestamp_suffixes), list_table
 
     def _to_arrow(self, table_name: str, columns: _Columns) -> pa.Table:
-        declared = self.declared.get(table_name, {})
+        # A column that exists keeps its type — in the schema (earlier runs, batches dlt has
+        # written) or in a batch this shaper yielded — as dlt's normalizer keeps it: values
+        # of another type (3.5 for a bigint) make the batch NotMirrorable, and dlt then makes
+        # its variant column, where a typed Arrow column would be cast on load (3.5 -> 4).
+        table = (self.schema_tables or {}).get(table_name) or {}
+        known = [
+            table.get("columns") or {},
+            self._emitted.get(table_name, {}),
+            self.declared.get(table_name, {}),
+        ]
+        deciding = self._deciding.setdefault(table_name, {})
         arrays, fields = [], []
         for name, values in columns.values.items():
             if name in NESTED_SYSTEM_COLUMNS or name == DLT_ID:
@@ -398,17 +419,28 @@ class ArrowShaper:
                 if kinds is None:
                     kinds = set(map(type, values))
                     kinds.discard(_NONE)
-                hint = declared.get(name)
-                if hint is not None and hint.get("data_type"):
-                    data_type = hint["data_type"]
-                elif name in columns.timestamps:
-                    data_type = "timestamp"
-                else:
-                    data_type = _inferred_type(table_name, name, values, kinds)
+                data_type = _known_type(known, name)
+                if data_type is None:
+                    if name in columns.timestamps:
+                        data_type = "timestamp"
+                    else:
+                        data_type = _inferred_type(table_name, name, values, kinds)
+                deciding[name] = data_type
             arrays.append(_column(table_name, name, values, data_type, kinds))
             nullable = not (name.startswith("_dlt_"))
             fields.append(pa.field(name, arrays[-1].type, nullable=nullable))
         return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _known_type(known: list[Mapping[str, Any]], name: str) -> str | None:
+    """The first data type `known` gives the column: a column schema's `data_type`, or a
+    bare type name."""
+    for columns in known:
+        column = columns.get(name)
+        data_type = column if isinstance(column, str) else (column or {}).get("data_type")
+        if data_type:
+            return data_type
+    return None
 
 
 def _gathered(records: list[dict]) -> dict[str, list[Any]]:
