@@ -508,7 +508,8 @@ def _column(
     try:
         if data_type == "timestamp":
             seconds = pa.array(values, pa.int64())
-            return pc.multiply(seconds, 1_000_000).cast(_TIMESTAMP)
+            # checked: a value past year 294,247 would wrap around into a wrong instant
+            return pc.multiply_checked(seconds, 1_000_000).cast(_TIMESTAMP)
         return pa.array(values, _ARROW_TYPES[data_type])
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
         raise NotMirrorable(f"{table_name}.{name}: {exc}") from None

@@ -57,9 +57,13 @@ def link_rows(
 
 
 def utc(ts: Any) -> Any:
-    """Unix seconds -> timezone-aware UTC datetime; anything else unchanged."""
+    """Unix seconds -> timezone-aware UTC datetime; anything else unchanged — a number beyond
+    Python's calendar (year 9999) too, left for dlt to load as it is, not a failed sync."""
     if isinstance(ts, int | float) and not isinstance(ts, bool):
-        return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+        try:
+            return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            return ts
     return ts
 
 

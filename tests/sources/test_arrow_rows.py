@@ -245,6 +245,8 @@ QUIRKS = {
         "tags": [{"contact_id": "q11", "tag_id": "1"}, None],
     },
     "a list holding only nulls": {"id": "q12", "tags": [None, None]},
+    # microseconds where seconds belong: past any calendar (it wrapped into a wrong instant)
+    "a timestamp beyond any calendar": {"id": "q13", "renewed_at": 1_700_000_000_000_000},
     "objects and values in one list": {
         "id": "q10",
         "tags": [{"contact_id": "q10", "tag_id": "1"}, "2"],
