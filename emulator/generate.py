@@ -329,28 +329,9 @@ def _data_attributes(world: World, rng: random.Random, created: int) -> None:
     )
     for model, live, archived in custom_sets:
         for definition, is_archived in [(d, False) for d in live] + [(d, True) for d in archived]:
-            name, data_type, label, description, options = definition
             at = created + rng.randrange(0, 20 * DAY)
-            world.data_attributes[model].append(
-                {
-                    "type": "data_attribute",
-                    "id": int(world.new_numeric_id("data_attribute")),
-                    "model": model,
-                    "name": name,
-                    "full_name": f"custom_attributes.{name}",
-                    "label": label,
-                    "description": description,
-                    "data_type": data_type,
-                    "options": list(options) if options else [],
-                    "api_writable": True,
-                    "messenger_writable": False,
-                    "ui_writable": True,
-                    "custom": True,
-                    "archived": is_archived,
-                    "admin_id": world._admin_ids[0],
-                    "created_at": at,
-                    "updated_at": at + (DAY if is_archived else 0),
-                }
+            ops.add_custom_attribute(
+                world, model, definition, at, archived_at=at + DAY if is_archived else None
             )
 
 

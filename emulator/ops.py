@@ -71,6 +71,40 @@ def save(store: Store, record: dict, at: int) -> None:
     store.put(record)
 
 
+# -- data attributes -------------------------------------------------------------------------
+def add_custom_attribute(
+    world: World,
+    model: str,
+    definition: tuple[str, str, str, str, list[str] | None],
+    at: int,
+    archived_at: int | None = None,
+) -> dict[str, Any]:
+    """Define a custom data attribute of `model` ("contact", "company"): `definition` is
+    (name, data_type, label, description, options), as in `records`."""
+    name, data_type, label, description, options = definition
+    attribute = {
+        "type": "data_attribute",
+        "id": int(world.new_numeric_id("data_attribute")),
+        "model": model,
+        "name": name,
+        "full_name": f"custom_attributes.{name}",
+        "label": label,
+        "description": description,
+        "data_type": data_type,
+        "options": list(options) if options else [],
+        "api_writable": True,
+        "messenger_writable": False,
+        "ui_writable": True,
+        "custom": True,
+        "archived": archived_at is not None,
+        "admin_id": world._admin_ids[0],
+        "created_at": at,
+        "updated_at": at if archived_at is None else archived_at,
+    }
+    world.data_attributes[model].append(attribute)
+    return attribute
+
+
 # -- contacts ----------------------------------------------------------------------------------
 def add_contact(world: World, contact: dict) -> None:
     world.contacts.put(contact)

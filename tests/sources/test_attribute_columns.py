@@ -31,21 +31,8 @@ def test_custom_attributes_whose_names_share_a_column_keep_both_values(
     world.advance(60, intensity=0.0)
     records = getattr(world, store)
     with world.lock:
-        world.data_attributes[model].append(
-            {
-                "type": "data_attribute",
-                "id": int(world.new_numeric_id("data_attribute")),
-                "model": model,
-                "name": newer,
-                "full_name": f"custom_attributes.{newer}",
-                "label": f"{newer} (CRM)",
-                "data_type": "string",
-                "custom": True,
-                "archived": False,
-                "created_at": world.now,
-                "updated_at": world.now,
-            }
-        )
+        definition = (newer, "string", f"{newer} (CRM)", "A twin from the CRM", None)
+        ops.add_custom_attribute(world, model, definition, world.now)
         both = {}
         for record_id in list(records.ids())[:5]:
             record = ops.editable(records, record_id)
