@@ -44,6 +44,7 @@ from dlt.extract.items import TableNameMeta
 from dlt.extract.resource import DltResource
 
 from sources.intercom.records import TYPED_ELSEWHERE, to_row
+from sources.intercom.schema import column_key
 from sources.intercom.settings import PARQUET_DESTINATIONS, destination_kind
 
 logger = logging.getLogger(__name__)
@@ -223,8 +224,8 @@ class ArrowShaper:
         self.schema_tables: Mapping[str, Any] | None = None
         # Types this shaper gave columns in batches already yielded (dlt adds them to the
         # schema only as it writes those items, which may be after the next batch is shaped).
-        self._emitted: dict[str, dict[str, str]] = {}
-        self._deciding: dict[str, dict[str, str]] = {}
+        self._emitted: dict[str, dict[str, TColumnSchema]] = {}
+        self._deciding: dict[str, dict[str, TColumnSchema]] = {}
         # (table, prefix) -> key -> (column name, names a timestamp, nested table of a list)
         self._names: dict[tuple[str, str], dict[str, tuple[str, bool, str]]] = {}
 
@@ -269,8 +270,8 @@ class ArrowShaper:
         out: dict[str, pa.Table] = {}
         self._deciding = {}
         self._shape_table(out, self.root, records, {DLT_ID: row_ids}, row_ids)
-        for table_name, types in self._deciding.items():  # only once the batch is mirrored
-            self._emitted.setdefault(table_name, {}).update(types)
+        for table_name, columns in self._deciding.items():  # only once the batch is mirrored
+            self._emitted.setdefault(table_name, {}).update(columns)
         root_table = out[self.root]
         out[self.root] = root_table.append_column(
             pa.field(DLT_LOAD_ID, pa.string(), nullable=False),
@@ -392,7 +393,7 @@ class ArrowShaper:
     def _column_name(self, table_name: str, prefix: str, key: str) -> tuple[str, bool, str]:
         """(flattened column name, whether the key names a timestamp, the nested table of a
         list under it), as dlt and `records.to_row` would see `key` under `prefix`."""
-        norm = _NAMING.normalize_identifier(key) if key and not key.isspace() else "_empty"
+        norm = column_key(key)
         name = _NAMING.shorten_fragments(prefix, norm) if prefix else norm
         list_table = _NAMING.shorten_fragments(table_name, name)
         return name, key.endswith(self.timestamp_suffixes), list_table
@@ -425,19 +426,17 @@ class ArrowShaper:
                         data_type = "timestamp"
                     else:
                         data_type = _inferred_type(table_name, name, values, kinds)
-                deciding[name] = data_type
+                deciding[name] = {"data_type": data_type}  # type: ignore[typeddict-item]
             arrays.append(_column(table_name, name, values, data_type, kinds))
             nullable = not (name.startswith("_dlt_"))
             fields.append(pa.field(name, arrays[-1].type, nullable=nullable))
         return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
-def _known_type(known: list[Mapping[str, Any]], name: str) -> str | None:
-    """The first data type `known` gives the column: a column schema's `data_type`, or a
-    bare type name."""
+def _known_type(known: list[Mapping[str, TColumnSchema]], name: str) -> str | None:
+    """The first data type the column schemas in `known` give the column."""
     for columns in known:
-        column = columns.get(name)
-        data_type = column if isinstance(column, str) else (column or {}).get("data_type")
+        data_type = (columns.get(name) or {}).get("data_type")
         if data_type:
             return data_type
     return None

@@ -14,15 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from hashlib import sha256
 
-from dlt.common.normalizers.naming.snake_case import NamingConvention
+from sources.intercom.schema import column_key
 
-_NAMING = NamingConvention()
 STATE_KEY = "column_owners"
-
-
-def column_key(name: str) -> str:
-    """The column (under the object's prefix) dlt makes of a key."""
-    return _NAMING.normalize_identifier(name) if name and not name.isspace() else "_empty"
 
 
 class AttributeKeys:

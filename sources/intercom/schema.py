@@ -17,12 +17,13 @@ import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.schema.typing import TColumnSchema
 
-from sources.intercom.attribute_keys import AttributeKeys
+if TYPE_CHECKING:
+    from sources.intercom.attribute_keys import AttributeKeys
 
 DATA_FILE = Path(__file__).with_name("schema_data.json")
 CUSTOM_ATTRIBUTES_PREFIX = "custom_attributes"
@@ -79,9 +80,15 @@ def table_columns(table: str, api_version: str) -> dict[str, TColumnSchema]:
     return {name: column_schema(data_type) for name, data_type in by_table[table].items()}
 
 
+def column_key(key: str) -> str:
+    """The column name dlt's snake_case naming makes of an object's key (before the
+    parent's prefix)."""
+    return _naming.normalize_identifier(key) if key and not key.isspace() else "_empty"
+
+
 def custom_attribute_column_name(name: str) -> str:
-    """The column dlt derives for `custom_attributes.<name>` (its snake_case naming)."""
-    return f"{CUSTOM_ATTRIBUTES_PREFIX}__{_naming.normalize_identifier(name)}"
+    """The column dlt derives for `custom_attributes.<name>`."""
+    return f"{CUSTOM_ATTRIBUTES_PREFIX}__{column_key(name)}"
 
 
 def custom_attribute_columns(
