@@ -20,7 +20,6 @@ from pipelines.exit_codes import ExitCode
 from sources.intercom.conversations import UnsupportedApiVersionError
 from sources.intercom.errors import (
     ApiUnavailableError,
-    ApiVersionError,
     AuthError,
     IntercomApiError,
     IntercomError,
@@ -44,11 +43,9 @@ def translate_error(exc: BaseException, destination: str | None = None) -> SyncE
     cause = _root_cause(exc)
     if isinstance(cause, AuthError):
         return SyncError(str(cause), ExitCode.AUTH)
-    if isinstance(cause, ApiVersionError):
-        return SyncError(str(cause), ExitCode.CONFIG)
     if isinstance(cause, ApiUnavailableError):
         return SyncError(str(cause), ExitCode.API_UNAVAILABLE)
-    if isinstance(cause, IntercomApiError | UnsupportedApiVersionError):
+    if isinstance(cause, IntercomApiError | UnsupportedApiVersionError):  # (ApiVersionError too)
         return SyncError(str(cause), ExitCode.CONFIG)
     if isinstance(cause, IntercomError):
         return SyncError(str(cause), ExitCode.UNEXPECTED)
