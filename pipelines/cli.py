@@ -70,9 +70,7 @@ def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
         help="DuckDB database file when --destination duckdb (default: %(default)s)",
     )
     parser.add_argument(
-        "--dataset",
-        default=DEFAULT_DATASET,
-        help="dataset/schema name (default: %(default)s)",
+        "--dataset", default=DEFAULT_DATASET, help="dataset/schema name (default: %(default)s)"
     )
 
 
@@ -186,9 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--duckdb-file", default=DEFAULT_DUCKDB_FILE, help="DuckDB file (default: %(default)s)"
     )
     report.add_argument(
-        "--dataset",
-        default=DEFAULT_DATASET,
-        help="the synced dataset (default: %(default)s)",
+        "--dataset", default=DEFAULT_DATASET, help="the synced dataset (default: %(default)s)"
     )
     report.add_argument(
         "--output", default="intercom-report.html", help="HTML file to write (default: %(default)s)"
