@@ -1,10 +1,10 @@
 """`intercom-sync schema`: the tables and columns a pipeline loaded, from its real dlt schema.
 
-The README's table reference is this command's Markdown for a demo sync, between
+The table reference (docs/tables.md) is this command's Markdown for a demo sync, between
 `<!-- schema:start -->` and `<!-- schema:end -->`; a test keeps them equal. Regenerate it
 after a schema change with:
 
-    .venv/bin/python -m pipelines.schema_doc --update README.md
+    .venv/bin/python -m pipelines.schema_doc --update docs/tables.md
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from dlt.common.schema import Schema
 
 START_MARKER = "<!-- schema:start -->"
 END_MARKER = "<!-- schema:end -->"
-# The demo sync the README reference is generated from (small enough for a test).
-README_SCALE = "tiny"
-README_SEED = 1
+# The demo sync the table reference (docs/tables.md) is generated from (small enough for a test).
+REFERENCE_SCALE = "tiny"
+REFERENCE_SEED = 1
 
 
 @dataclass
@@ -129,41 +129,41 @@ def print_schema(pipeline_name: str, pipelines_dir: str | None, fmt: str) -> int
     return ExitCode.OK
 
 
-def readme_section(readme_text: str) -> str | None:
-    """The generated part of the README (between the markers), or None without markers."""
+def reference_section(text: str) -> str | None:
+    """The generated part of the reference (between the markers), or None without markers."""
     match = re.search(
-        re.escape(START_MARKER) + r"\n(.*?)" + re.escape(END_MARKER), readme_text, re.DOTALL
+        re.escape(START_MARKER) + r"\n(.*?)" + re.escape(END_MARKER), text, re.DOTALL
     )
     return match.group(1) if match else None
 
 
-def replace_readme_section(readme_text: str, section: str) -> str:
-    if readme_section(readme_text) is None:
-        raise ValueError(f"no {START_MARKER} … {END_MARKER} section in the README")
-    start = readme_text.index(START_MARKER) + len(START_MARKER) + 1
-    end = readme_text.index(END_MARKER)
-    return readme_text[:start] + section + readme_text[end:]
+def replace_reference_section(text: str, section: str) -> str:
+    if reference_section(text) is None:
+        raise ValueError(f"no {START_MARKER} … {END_MARKER} section in the reference file")
+    start = text.index(START_MARKER) + len(START_MARKER) + 1
+    end = text.index(END_MARKER)
+    return text[:start] + section + text[end:]
 
 
 def demo_schema_markdown(work_dir: Path) -> str:
-    """The Markdown reference from a demo sync of the emulator (what the README holds)."""
+    """The Markdown reference from a demo sync of the emulator (what docs/tables.md holds)."""
     import dlt
 
     from pipelines.demo import DEMO_PIPELINE, sync_emulator
 
     pipelines_dir = work_dir / "pipelines"
-    sync_emulator(work_dir / "demo.duckdb", README_SCALE, README_SEED, str(pipelines_dir))
+    sync_emulator(work_dir / "demo.duckdb", REFERENCE_SCALE, REFERENCE_SEED, str(pipelines_dir))
     pipeline = dlt.attach(pipeline_name=DEMO_PIPELINE, pipelines_dir=str(pipelines_dir))
     return render(pipeline.default_schema, "markdown")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Regenerate the README's table reference.")
-    parser.add_argument("--update", type=Path, required=True, help="the README to rewrite")
+    parser = argparse.ArgumentParser(description="Regenerate the table reference (docs/tables.md).")
+    parser.add_argument("--update", type=Path, required=True, help="the reference file to rewrite (docs/tables.md)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="intercom-schema-") as tmp:
         section = demo_schema_markdown(Path(tmp))
-    args.update.write_text(replace_readme_section(args.update.read_text(), section))
+    args.update.write_text(replace_reference_section(args.update.read_text(), section))
     print(f"updated the table reference in {args.update}")
     return 0
 

@@ -22,7 +22,7 @@ from emulator.world import WorldConfig
 from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.runner import merge_strategy_for
-from pipelines.schema_doc import demo_schema_markdown, readme_section
+from pipelines.schema_doc import demo_schema_markdown, reference_section
 from pipelines.status import collect_status, format_status
 from tests.pipelines.helpers import REPO, VENV_BIN, clean_env, cli, run_args, status_args
 from tests.sources.conftest import mismatches, pairs, truth
@@ -263,12 +263,12 @@ def test_schema_lists_every_loaded_table_and_column(synced: Synced) -> None:
     assert "contacts  (upsert on `id`)" in text.stdout
 
 
-def test_readme_table_reference_equals_the_schema_command(tmp_path: Path) -> None:
-    section = readme_section((REPO / "README.md").read_text())
-    assert section is not None, "README.md lacks the <!-- schema:start --> section"
+def test_table_reference_equals_the_schema_command(tmp_path: Path) -> None:
+    section = reference_section((REPO / "docs" / "tables.md").read_text())
+    assert section is not None, "docs/tables.md lacks the <!-- schema:start --> section"
     assert section == demo_schema_markdown(tmp_path), (
-        "README's table reference is stale: run "
-        "`.venv/bin/python -m pipelines.schema_doc --update README.md`"
+        "docs/tables.md is stale: run "
+        "`.venv/bin/python -m pipelines.schema_doc --update docs/tables.md`"
     )
 
 
