@@ -41,7 +41,7 @@ MEASURED: dict[str, tuple[str, str]] = {
     "load jobs (DuckDB)": ("dlt.common.destination.client", "RunnableLoadJob.run_managed"),
     # the file is held open for the load step; closing it runs DuckDB's checkpoint
     "DuckDB checkpoint (closing the file)": (
-        "pipelines.duckdb_held_open",
+        "pipelines.destinations.duckdb_held_open",
         "DuckDbHeldOpenDuringLoad._close",
     ),
 }

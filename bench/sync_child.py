@@ -50,7 +50,7 @@ def measure(args: argparse.Namespace) -> dict:
     if args.max_concurrency:
         os.environ["SOURCES__INTERCOM__MAX_CONCURRENCY"] = str(args.max_concurrency)
 
-    from pipelines.runner import SyncOptions, run_sync
+    from pipelines.run.runner import SyncOptions, run_sync
 
     options = SyncOptions(
         duckdb_file=args.duckdb_file,

@@ -16,11 +16,12 @@ from typing import Any
 
 import uvicorn
 
-from emulator.control import Control, Settings
-from emulator.scales import SCALES
+from emulator.http.control import Control, Settings
 from emulator.testing import server_config
 from emulator.versions import KNOWN_VERSIONS
-from emulator.world import World, WorldConfig
+from emulator.world import WorldConfig
+from emulator.world.generate import generate_world
+from emulator.world.scales import SCALES
 
 COUNT_OPTIONS = ("contacts", "companies", "conversations", "tickets")
 
@@ -131,7 +132,7 @@ def serve(args: argparse.Namespace) -> int:
     )
     try:
         settings.validate()
-        world = World.generate(_world_config(args))
+        world = generate_world(_world_config(args))
     except ValueError as exc:
         print(f"intercom-emulator: error: {exc}", file=sys.stderr)
         return 2

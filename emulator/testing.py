@@ -5,10 +5,10 @@
 
     with running_emulator(WorldConfig(seed=3, scale="tiny"), api_version="2.16") as emu:
         httpx.get(f"{emu.base_url}/me", headers=emu.headers())
-        emu.advance(3600)             # world.advance under the server's lock
+        emu.advance(3600)             # activity.advance under the server's lock
         emu.control.update({"rate_limit": 5})
 
-Any other keyword is a `emulator.control.Settings` field (index_lag_seconds,
+Any other keyword is a `emulator.http.control.Settings` field (index_lag_seconds,
 mutate_during_pagination, latency_jitter_ms, scroll_ttl_seconds, …).
 """
 
@@ -23,9 +23,11 @@ from typing import Any
 
 import uvicorn
 
-from emulator.app import create_app
-from emulator.control import Control, Settings
+from emulator.http.app import create_app
+from emulator.http.control import Control, Settings
 from emulator.world import World, WorldConfig
+from emulator.world.activity import advance
+from emulator.world.generate import generate_world
 
 DEFAULT_TEST_TOKEN = "test-token"
 
@@ -62,7 +64,7 @@ class RunningEmulator:
 
     def advance(self, seconds: int, intensity: float = 1.0) -> dict[str, int]:
         with self.control.lock:
-            return self.world.advance(seconds, intensity)
+            return advance(self.world, seconds, intensity)
 
     def __repr__(self) -> str:  # never show the token
         return f"RunningEmulator({self.base_url})"
@@ -79,7 +81,7 @@ def build_control(
     **settings: Any,
 ) -> Control:
     world = (
-        world_or_config if isinstance(world_or_config, World) else World.generate(world_or_config)
+        world_or_config if isinstance(world_or_config, World) else generate_world(world_or_config)
     )
     config = Settings(
         default_version=api_version,

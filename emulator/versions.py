@@ -17,7 +17,7 @@ from html import unescape
 from typing import Any
 
 from emulator.errors import version_invalid
-from emulator.records import PART_WINDOW
+from emulator.world.records import PART_WINDOW
 
 PREVIEW = "Preview"  # the unstable version (formerly "Unstable"); exact spelling only
 # Every exact `Intercom-Version` string Intercom accepts.

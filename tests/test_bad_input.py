@@ -17,11 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from emulator import ops
 from emulator.testing import running_emulator
-from emulator.world import WorldConfig
+from emulator.world import WorldConfig, ops
 from pipelines.exit_codes import ExitCode
-from pipelines.runner import DEFAULT_DATASET
+from pipelines.run.runner import DEFAULT_DATASET
 from tests.pipelines.test_cli import _cli, _run_args
 
 ONE_RETRY = {"SOURCES__INTERCOM__MAX_RETRIES": "1"}

@@ -75,7 +75,7 @@ def intercom(
     (records updated before it are not loaded); default: all history. `reconcile` adds
     the full id scans that tombstone deleted contacts/companies/tickets (reconcile.py).
     `end_date` (exclusive) bounds the searched resources (contacts, conversations, tickets)
-    to one `updated_at` window: a backfill chunk (pipelines/backfill.py), run under a
+    to one `updated_at` window: a backfill chunk (pipelines/run/backfill.py), run under a
     pipeline of its own since its cursor state is throw-away. `merge_strategy` is dlt's for
     the merged tables: `upsert`, or `delete-insert` for destinations that cannot upsert."""
     if merge_strategy not in MERGE_STRATEGIES:

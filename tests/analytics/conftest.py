@@ -5,7 +5,7 @@ The `built` fixture (module scope: built once per test module) syncs a tiny emul
 process): an incremental sync (merges, parts that leave the API's newest-500 window, deletions,
 merges) and the dbt models through dlt's dbt runner (dbt run + dbt test). It records which parts
 the warehouse can hold (every part visible to the API at one of the syncs), so the truth from
-`emulator.metrics` describes exactly what the warehouse can know.
+`emulator.world.metrics` describes exactly what the warehouse can know.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ import pytest
 
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
+from emulator.world.activity import advance
+from emulator.world.truth import truth_rows
 
 DATASET = "intercom_data"
 # Tiny world, more conversations and tickets than the default so every mart has real groups.
@@ -50,7 +52,7 @@ def _visible_part_ids(world: Any) -> set[str]:
     return {
         p["id"]
         for entity in ("conversation_parts", "ticket_parts")
-        for p in world.truth(entity)
+        for p in truth_rows(world, entity)
         if p["visible"]
     }
 
@@ -94,7 +96,7 @@ def _cli_run_with_transform(args: list[str], token: str) -> Transformed:
 def sync_and_build(root: Path, **options: Any) -> Iterator[tuple[Any, set[str], Transformed]]:
     """Sync, let the world move on, then `intercom-sync run --transform` (second, incremental
     sync + dbt run + dbt test); yields (world, held part ids, what dbt built)."""
-    from pipelines.runner import SyncOptions, run_sync
+    from pipelines.run.runner import SyncOptions, run_sync
 
     with running_emulator(WORLD, api_version="2.16") as emu:
         sync_options = SyncOptions(
@@ -107,7 +109,7 @@ def sync_and_build(root: Path, **options: Any) -> Iterator[tuple[Any, set[str], 
         )
         run_sync(sync_options)
         held = _visible_part_ids(emu.world)
-        emu.world.advance(ADVANCE_SECONDS)
+        advance(emu.world, ADVANCE_SECONDS)
         cli_args = [
             "--pipeline-name", sync_options.pipeline_name,
             "--pipelines-dir", str(sync_options.pipelines_dir),

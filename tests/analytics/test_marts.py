@@ -1,4 +1,4 @@
-"""Every mart equals the emulator's truth (`emulator.metrics`), row for row, column for column."""
+"""Every mart equals the emulator's truth (`emulator.world.metrics`), row for row, column for column."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from emulator.metrics import marts
+from emulator.world.metrics import marts
 from tests.analytics.conftest import Built, same
 
 # The grain of each mart: the truth is keyed the same way.

@@ -1,18 +1,21 @@
-"""`emulator.metrics` (the truth the marts are compared to) agrees with what the world derives
-itself: Intercom's conversation `statistics` and states (`emulator.derive`)."""
+"""`emulator.world.metrics` (the truth the marts are compared to) agrees with what the world derives
+itself: Intercom's conversation `statistics` and states (`emulator.world.derive`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from emulator.metrics import marts
 from emulator.world import World, WorldConfig
+from emulator.world.activity import advance
+from emulator.world.generate import generate_world
+from emulator.world.metrics import marts
+from emulator.world.truth import truth_rows
 
 
 @pytest.fixture(scope="module")
 def world() -> World:
-    world = World.generate(WorldConfig(seed=21, scale="tiny", counts={"conversations": 120}))
-    world.advance(2 * 24 * 3600)
+    world = generate_world(WorldConfig(seed=21, scale="tiny", counts={"conversations": 120}))
+    advance(world, 2 * 24 * 3600)
     return world
 
 
@@ -46,8 +49,8 @@ def test_daily_backlog_ends_at_the_conversations_not_closed_now(world: World) ->
 
 def test_truncated_view_differs_from_the_whole_story() -> None:
     """With only the newest 500 parts held, a long conversation is flagged and counts less."""
-    world = World.generate(WorldConfig(seed=1, scale="tiny"))
-    visible = {p["id"] for p in world.truth("conversation_parts") if p["visible"]}
+    world = generate_world(WorldConfig(seed=1, scale="tiny"))
+    visible = {p["id"] for p in truth_rows(world, "conversation_parts") if p["visible"]}
     whole = marts(world)["conversation_metrics"]
     held = marts(world, visible)["conversation_metrics"]
     truncated = [cid for cid, m in held.items() if m["is_parts_truncated"]]

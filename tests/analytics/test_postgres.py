@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulator.metrics import marts
+from emulator.world.metrics import marts
 from tests.analytics.conftest import Built, _isolated_env, same, sync_and_build
 from tests.analytics.test_marts import KEYS, _key
 

@@ -10,8 +10,8 @@ import duckdb
 
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
-from pipelines.runner import SyncOptions, run_sync
-from pipelines.transform import build_duckdb_standalone
+from pipelines.reporting.transform import build_duckdb_standalone
+from pipelines.run.runner import SyncOptions, run_sync
 from tests.analytics.conftest import _isolated_env
 
 

@@ -1,4 +1,4 @@
-"""Warehouse vs workspace: every table of contract 3 compared with `world.truth(entity)`.
+"""Warehouse vs workspace: every table of contract 3 compared with `truth_rows(world, entity)`.
 
 Written once, used by the convergence, fault, crash and reconcile tests and the soak.
 `read(table)` returns a table's rows as dicts ([] when the table does not exist), so the same
@@ -26,6 +26,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from emulator.world.truth import truth_rows
 
 Reader = Callable[[str], list[dict]]
 
@@ -157,7 +159,7 @@ def compare_warehouse(
     for root in entities:
         gone = tombstoned_ids(read, root)
         live = [row for row in read(root) if str(row["id"]) not in gone]
-        compare_rows(report, root, live, world.truth(root))
+        compare_rows(report, root, live, truth_rows(world, root))
         checked_tables.append(root)
         for link, (parent, parent_key, child_key) in LINKS.items():
             if parent != root:
@@ -167,7 +169,7 @@ def compare_warehouse(
                 for r in read(link)
                 if str(r[parent_key]) not in gone
             }
-            want = {(str(r[parent_key]), str(r[child_key])) for r in world.truth(link)}
+            want = {(str(r[parent_key]), str(r[child_key])) for r in truth_rows(world, link)}
             for pair in sorted(want - got):
                 report.add(f"{link}: missing {pair}")
             for pair in sorted(got - want):
@@ -181,15 +183,15 @@ def compare_warehouse(
     for tombstone in TRUTH_TOMBSTONES:
         if tombstone.split("_")[0] in entities:
             compare_rows(
-                report, tombstone, read(tombstone), world.truth(tombstone), exact_ids=False
+                report, tombstone, read(tombstone), truth_rows(world, tombstone), exact_ids=False
             )
-            want = {str(r["id"]) for r in world.truth(tombstone)}
+            want = {str(r["id"]) for r in truth_rows(world, tombstone)}
             for missing in sorted(want - {str(r["id"]) for r in read(tombstone)}):
                 report.add(f"{tombstone}: missing id={missing}")
             checked_tables.append(tombstone)
     if lookups:
         for table in LOOKUPS:
-            compare_rows(report, table, read(table), world.truth(table))
+            compare_rows(report, table, read(table), truth_rows(world, table))
             checked_tables.append(table)
     extra_tombstones = [t for root in entities for t in TOMBSTONES[root]]
     check_unique_keys(report, read, [*checked_tables, *extra_tombstones])
@@ -205,7 +207,7 @@ def _compare_parts(
     kept: dict[str, set[str]] | None,
 ) -> None:
     loaded = read(table)
-    truth = list(world.truth(table))
+    truth = list(truth_rows(world, table))
     visible = [part for part in truth if part["visible"]]
     loaded_ids = {str(p["id"]) for p in loaded}
     shown_ids = {str(p["id"]) for p in visible}

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.world.activity import touch
 from tests.convergence.compare import Reader, Report, compare_warehouse
 from tests.convergence.workspace import DELETABLE, delete_random
 
@@ -115,7 +116,7 @@ class Scenario:
             summary = self.emu.advance(plan.advance_seconds, plan.intensity)
         with self.emu.control.lock:
             if plan.same_second_touches:
-                self.emu.world.touch(plan.same_second_touches)
+                touch(self.emu.world, plan.same_second_touches)
                 summary["touched"] = plan.same_second_touches
             for entity, k in plan.deletions.items():
                 summary[f"{entity}_deleted"] = len(

@@ -17,7 +17,7 @@ from pathlib import Path
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.exit_codes import ExitCode
-from pipelines.runner import DEFAULT_DATASET, DEFAULT_PIPELINE
+from pipelines.run.runner import DEFAULT_DATASET, DEFAULT_PIPELINE
 from tests.convergence.compare import compare_warehouse, duckdb_reader
 from tests.convergence.conftest import record
 

@@ -14,7 +14,7 @@ import pytest
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.exit_codes import ExitCode
-from pipelines.failures import translate_error
+from pipelines.run.failures import translate_error
 from tests.convergence.compare import ROOTS, compare_warehouse
 from tests.convergence.conftest import record
 from tests.convergence.harness import InProcessSync

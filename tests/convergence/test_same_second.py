@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator import ops
 from emulator.testing import running_emulator
-from emulator.world import WorldConfig
+from emulator.world import WorldConfig, ops
 from tests.convergence.harness import InProcessSync
 
 FIELD = {"contacts": "name", "companies": "name", "conversations": "title"}

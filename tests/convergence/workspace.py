@@ -1,7 +1,7 @@
 """Workspace changes the emulator's activity does not simulate: deleting contacts, companies
 and tickets (Intercom has DELETE endpoints and archiving, but no tombstone feed for them).
 
-Built from `emulator.ops` so the world's indexes stay consistent: a deleted contact leaves its
+Built from `emulator.world.ops` so the world's indexes stay consistent: a deleted contact leaves its
 companies (their `user_count` and `updated_at` change, as Intercom's do); a deleted company
 leaves its contacts first. Call with the world's lock held (`emu.control.lock`).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from emulator import ops
+from emulator.world import ops
 
 DELETABLE = ("contacts", "companies", "tickets")
 

@@ -25,7 +25,7 @@ from typing import Any
 import dlt
 import pytest
 
-from pipelines.runner import SyncOptions, SyncResult, make_destination, run_sync
+from pipelines.run.runner import SyncOptions, SyncResult, make_destination, run_sync
 from tests.convergence.compare import parse_text_timestamps
 
 POSTGRES_DSN_VAR = "INTERCOM_SYNC_TEST_POSTGRES_DSN"

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from emulator.world import WorldConfig
-from pipelines.status import collect_status
+from emulator.world.activity import advance
+from pipelines.reporting.status import collect_status
 from tests.destinations.conftest import Target
 from tests.pipelines.helpers import cli
 from tests.sources.conftest import by_id, mismatches, pairs, truth
@@ -77,7 +78,7 @@ def test_full_sync_then_activity_converges(target: Target, emulator_factory) -> 
     assert first.rows_by_table["contacts"] == len(truth(emu, "contacts"))
     assert_equals_truth(target, emu)
 
-    summary = emu.world.advance(2 * 86400)
+    summary = advance(emu.world, 2 * 86400)
     assert sum(summary.values()) > 0, "the world changed"
     second = target.sync(emu)
     # Incremental: the second run loads the changes, not the workspace again.
@@ -130,7 +131,7 @@ def test_plain_parquet_appends_and_the_latest_version_query_dedupes(
     appended to, and the "latest version" query gives the current rows."""
     emu = emulator_factory(config=WORLD)
     target.sync(emu, resources=["contacts"])
-    emu.world.advance(2 * 86400)
+    advance(emu.world, 2 * 86400)
     target.sync(emu, resources=["contacts"])
     pipeline = target.pipeline()
     with pipeline.sql_client() as client:

@@ -6,8 +6,10 @@ from collections import Counter
 
 import pytest
 
-from emulator.activity import HANDLERS
 from emulator.world import World, WorldConfig
+from emulator.world.activity import HANDLERS, advance, touch
+from emulator.world.generate import generate_world
+from emulator.world.truth import truth_rows
 from tests.emulator.test_generate import (
     check_contact_times,
     check_conversation,
@@ -18,20 +20,20 @@ from tests.emulator.test_generate import (
 
 
 def advanced(seed: int, steps: tuple[int, ...] = (3600, 86400, 7200)) -> tuple[World, list]:
-    world = World.generate(WorldConfig(seed=seed, scale="tiny"))
+    world = generate_world(WorldConfig(seed=seed, scale="tiny"))
     summaries = []
     for seconds in steps:
-        summaries.append(world.advance(seconds))
-        summaries.append(world.touch(3))
+        summaries.append(advance(world, seconds))
+        summaries.append(touch(world, 3))
     return world, summaries
 
 
 @pytest.fixture(scope="module")
 def two_days() -> tuple[World, World, dict]:
     """A world before and after a two-day advance, plus the summary."""
-    before = World.generate(WorldConfig(seed=21, scale="tiny"))
-    after = World.generate(WorldConfig(seed=21, scale="tiny"))
-    summary = after.advance(2 * 86400)
+    before = generate_world(WorldConfig(seed=21, scale="tiny"))
+    after = generate_world(WorldConfig(seed=21, scale="tiny"))
+    summary = advance(after, 2 * 86400)
     return before, after, summary
 
 
@@ -51,12 +53,12 @@ def test_different_seed_changes_differently():
 def test_clock_moves_by_exactly_the_span(two_days):
     before, after, _ = two_days
     assert after.now == before.now + 2 * 86400
-    frozen = World.generate(WorldConfig(seed=21, scale="tiny"))
-    frozen.touch(2)
+    frozen = generate_world(WorldConfig(seed=21, scale="tiny"))
+    touch(frozen, 2)
     assert frozen.now == before.now
-    assert frozen.advance(0)["records_changed"] == 0
+    assert advance(frozen, 0)["records_changed"] == 0
     quiet = frozen.clone()
-    assert frozen.advance(7 * 86400, intensity=0.0) == {"records_changed": 0}
+    assert advance(frozen, 7 * 86400, intensity=0.0) == {"records_changed": 0}
     assert frozen.now == quiet.now + 7 * 86400
     quiet.now = frozen.now
     assert snapshot(frozen) == snapshot(quiet)  # only the clock moved
@@ -151,7 +153,7 @@ def test_merges_move_everything_to_the_user(two_days):
                 refs = [c["id"] for c in conversation["contacts"]["contacts"]]
                 assert lead_id not in refs and user_id in refs
                 assert conversation["updated_at"] >= merged_at
-    live_refs = {r["contact_id"] for r in after.truth("conversations__contacts")}
+    live_refs = {r["contact_id"] for r in truth_rows(after, "conversations__contacts")}
     assert not live_refs & set(after.merged_contacts)
 
 
@@ -177,19 +179,19 @@ def test_derived_fields_stay_consistent(two_days):
 
 def test_company_user_counts_follow_links(two_days):
     _, after, _ = two_days
-    links = Counter(row["company_id"] for row in after.truth("contacts__companies"))
+    links = Counter(row["company_id"] for row in truth_rows(after, "contacts__companies"))
     for company in after.companies.values():
         assert company["user_count"] == links.get(company["id"], 0)
 
 
 def test_touch_changes_k_records_now():
-    world = World.generate(WorldConfig(seed=9, scale="tiny"))
-    world.advance(600)
+    world = generate_world(WorldConfig(seed=9, scale="tiny"))
+    advance(world, 600)
     versions = {}
     for name in ("contacts", "companies", "conversations", "tickets"):
         store = getattr(world, name)
         versions.update({(name, i): store.version(i) for i in store.ids()})
-    changed = world.touch(7)
+    changed = touch(world, 7)
     assert len(changed) == 7
     for name, id in changed:
         store = getattr(world, name)
@@ -201,8 +203,8 @@ def test_touch_changes_k_records_now():
 
 
 def test_intensity_scales_activity():
-    quiet = World.generate(WorldConfig(seed=2, scale="tiny")).advance(86400, intensity=0.2)
-    busy = World.generate(WorldConfig(seed=2, scale="tiny")).advance(86400, intensity=3.0)
+    quiet = advance(generate_world(WorldConfig(seed=2, scale="tiny")), 86400, intensity=0.2)
+    busy = advance(generate_world(WorldConfig(seed=2, scale="tiny")), 86400, intensity=3.0)
     assert busy["records_changed"] > quiet["records_changed"]
 
 
@@ -217,8 +219,8 @@ def test_long_conversations_keep_growing(two_days):
         > before.conversations.get_head(i)["statistics"]["count_conversation_parts"]
     ]
     assert grown, "the newest-500 window of a long conversation moved"
-    hidden_before = {r["id"] for r in before.truth("conversation_parts") if not r["visible"]}
-    hidden_after = {r["id"] for r in after.truth("conversation_parts") if not r["visible"]}
+    hidden_before = {r["id"] for r in truth_rows(before, "conversation_parts") if not r["visible"]}
+    hidden_after = {r["id"] for r in truth_rows(after, "conversation_parts") if not r["visible"]}
     assert hidden_after > hidden_before
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.faults import (
+from emulator.http.faults import (
     GATEWAY_HTML,
     FaultConfig,
     FaultInjector,

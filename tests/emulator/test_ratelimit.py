@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.ratelimit import DEFAULT_NOMINAL_LIMIT, RateLimiter
+from emulator.http.ratelimit import DEFAULT_NOMINAL_LIMIT, RateLimiter
 
 
 class FakeClock:

@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from emulator.scroll import ScrollExists, ScrollExpired, ScrollRegistry
+from emulator.http.scroll import ScrollExists, ScrollExpired, ScrollRegistry
 
 
 class FakeClock:

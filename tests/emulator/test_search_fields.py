@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from emulator.search_fields import FIELDS, lookup_field
+from emulator.search.fields import FIELDS, lookup_field
 
 SPEC = Path(__file__).resolve().parents[2] / "emulator" / "spec" / "api.intercom.io.2.16.yaml"
 SPEC_KINDS = {

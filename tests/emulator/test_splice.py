@@ -1,4 +1,4 @@
-"""Spliced renders (emulator.splice) are byte-identical to parsing and rendering in full."""
+"""Spliced renders (emulator.http.splice) are byte-identical to parsing and rendering in full."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.serving import LIST_VARIANT, RENDERERS, SPLICES, VARIANTS, render_record
-from emulator.splice import render_spliced
-from emulator.store import Store
+from emulator.http.serving import LIST_VARIANT, RENDERERS, SPLICES, VARIANTS, render_record
+from emulator.http.splice import render_spliced
 from emulator.versions import parse_version
-from emulator.world import World, WorldConfig
+from emulator.world import WorldConfig
+from emulator.world.activity import advance
+from emulator.world.generate import generate_world
+from emulator.world.store import Store
 from tests.emulator.http_helpers import client
 
 MODERN = [parse_version(name, "2.16") for name in ("2.16", "Preview")]
@@ -28,8 +30,8 @@ def _full_render(record: dict, entity: str, variant: str, version) -> bytes:
 
 @pytest.mark.parametrize("storage", ["json", "zjson"])
 def test_every_world_record_splices_to_the_full_render(storage):
-    world = World.generate(WorldConfig(seed=5, scale="tiny", storage=storage))
-    world.advance(2 * 86_400)  # changed records too (new parts, tags, merges …)
+    world = generate_world(WorldConfig(seed=5, scale="tiny", storage=storage))
+    advance(world, 2 * 86_400)  # changed records too (new parts, tags, merges …)
     for (entity, variant), splice in SPLICES.items():
         store: Store = getattr(world, entity)
         read = store.get_head if variant == LIST_VARIANT else store.get

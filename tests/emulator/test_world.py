@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.truth import PART_WINDOW, TRUTH_ENTITIES
 from emulator.world import World, WorldConfig
+from emulator.world.activity import advance, touch
+from emulator.world.generate import generate_world
+from emulator.world.truth import PART_WINDOW, TRUTH_ENTITIES, truth_metrics, truth_rows
 
 CONTRACT_ENTITIES = (
     "contacts companies conversations conversation_parts tickets ticket_parts admins teams tags "
@@ -17,8 +19,8 @@ CONTRACT_ENTITIES = (
 
 @pytest.fixture(scope="module")
 def world() -> World:
-    w = World.generate(WorldConfig(seed=1, scale="tiny"))
-    w.advance(6 * 3600)
+    w = generate_world(WorldConfig(seed=1, scale="tiny"))
+    advance(w, 6 * 3600)
     return w
 
 
@@ -63,10 +65,10 @@ def test_store_api(world):
 
 
 def test_updated_index_follows_changes():
-    world = World.generate(WorldConfig(seed=2, scale="tiny"))
+    world = generate_world(WorldConfig(seed=2, scale="tiny"))
     first = list(world.contacts.ids_by_updated_at())
-    world.advance(3600)
-    world.touch(4)
+    advance(world, 3600)
+    touch(world, 4)
     after = list(world.contacts.ids_by_updated_at())
     assert after == sorted(world.contacts.ids(), key=lambda i: (world.contacts.updated_at(i), i))
     assert after != first
@@ -75,34 +77,34 @@ def test_updated_index_follows_changes():
 def test_truth_entities_are_the_contract(world):
     assert set(TRUTH_ENTITIES) == set(CONTRACT_ENTITIES)
     with pytest.raises(ValueError):
-        world.truth("nope")
+        truth_rows(world, "nope")
 
 
 def test_truth_matches_stores(world):
     for name in ("contacts", "companies", "conversations", "tickets"):
-        rows = list(world.truth(name))
+        rows = list(truth_rows(world, name))
         store = getattr(world, name)
         assert [r["id"] for r in rows] == list(store.ids())
         assert all(r["updated_at"] == store.updated_at(r["id"]) for r in rows)
     for name in ("admins", "teams", "tags", "segments"):
-        assert {r["id"] for r in world.truth(name)} == set(getattr(world, name))
+        assert {r["id"] for r in truth_rows(world, name)} == set(getattr(world, name))
 
-    tags = {(r["contact_id"], r["tag_id"]) for r in world.truth("contacts__tags")}
+    tags = {(r["contact_id"], r["tag_id"]) for r in truth_rows(world, "contacts__tags")}
     assert tags == {(c["id"], t["id"]) for c in world.contacts.values() for t in c["tags"]["data"]}
-    links = {(r["contact_id"], r["company_id"]) for r in world.truth("contacts__companies")}
+    links = {(r["contact_id"], r["company_id"]) for r in truth_rows(world, "contacts__companies")}
     assert links == {
         (contact_id, company_id)
         for company_id in world.companies.ids()
         for contact_id in world.company_contact_ids(company_id)
     }
-    assert {r["id"] for r in world.truth("conversations_deleted")} == set(
+    assert {r["id"] for r in truth_rows(world, "conversations_deleted")} == set(
         world.deleted_conversations
     )
-    merged = {r["id"]: r for r in world.truth("contacts_merged")}
+    merged = {r["id"]: r for r in truth_rows(world, "contacts_merged")}
     assert merged.keys() == world.merged_contacts.keys()
     assert not merged.keys() & set(world.contacts.ids())
     for entity in CONTRACT_ENTITIES:
-        rows = list(world.truth(entity))
+        rows = list(truth_rows(world, entity))
         assert rows, f"{entity} is empty in a tiny world after activity"
         if "__" in entity:
             parent, child = entity.split("__")
@@ -115,7 +117,7 @@ def test_truth_matches_stores(world):
 
 def test_part_truth_marks_the_newest_500_visible(world):
     by_conversation: dict[str, list[dict]] = {}
-    for row in world.truth("conversation_parts"):
+    for row in truth_rows(world, "conversation_parts"):
         by_conversation.setdefault(row["conversation_id"], []).append(row)
     assert by_conversation.keys() <= set(world.conversations.ids())
     long_ones = 0
@@ -129,7 +131,7 @@ def test_part_truth_marks_the_newest_500_visible(world):
         assert visible == sorted(visible), "hidden parts are the oldest"
         long_ones += len(rows) > PART_WINDOW
     assert long_ones >= 1
-    ticket_parts = list(world.truth("ticket_parts"))
+    ticket_parts = list(truth_rows(world, "ticket_parts"))
     assert ticket_parts and all(r["ticket_id"] in world.tickets for r in ticket_parts)
 
 
@@ -157,13 +159,13 @@ def test_extensions_for_the_http_layer(world):
     assert all(s in world.segments for s in world.contact_segment_ids(contact_id))
     for state in world.ticket_states.values():
         assert state["category"] in {"submitted", "in_progress", "waiting_on_customer", "resolved"}
-    metrics = world.metrics_truth()
+    metrics = truth_metrics(world)
     assert metrics["conversations"] == len(world.conversations)
     assert sum(metrics["conversations_by_state"].values()) == len(world.conversations)
 
 
 def test_medium_and_large_scales_are_known():
-    from emulator.scales import SCALES
+    from emulator.world.scales import SCALES
 
     assert SCALES["medium"]["contacts"] == 100_000 and SCALES["medium"]["companies"] == 20_000
     assert SCALES["medium"]["conversations"] == 50_000 and SCALES["medium"]["tickets"] == 5_000
@@ -174,8 +176,8 @@ def test_medium_and_large_scales_are_known():
 
 @pytest.mark.parametrize("storage", ["dict", "json", "zjson"])
 def test_get_head_is_the_record_without_parts(storage):
-    world = World.generate(WorldConfig(seed=4, scale="tiny", storage=storage))
-    world.advance(3600)
+    world = generate_world(WorldConfig(seed=4, scale="tiny", storage=storage))
+    advance(world, 3600)
     for store, key in (
         (world.conversations, "conversation_parts"),
         (world.tickets, "ticket_parts"),
@@ -193,7 +195,7 @@ def test_get_head_is_the_record_without_parts(storage):
 def test_readers_in_other_threads_survive_advance():
     import threading
 
-    world = World.generate(WorldConfig(seed=6, scale="tiny"))
+    world = generate_world(WorldConfig(seed=6, scale="tiny"))
     errors: list[BaseException] = []
     done = threading.Event()
 
@@ -202,8 +204,8 @@ def test_readers_in_other_threads_survive_advance():
             while not done.is_set():
                 ids = world.contacts.ids_by_updated_at()
                 assert len(ids) > 0
-                list(world.truth("contacts_merged"))
-                list(world.truth("conversations_deleted"))
+                list(truth_rows(world, "contacts_merged"))
+                list(truth_rows(world, "conversations_deleted"))
         except BaseException as error:  # reported to the main thread
             errors.append(error)
 
@@ -211,7 +213,7 @@ def test_readers_in_other_threads_survive_advance():
     reader.start()
     try:
         for _ in range(5):
-            world.advance(86400)
+            advance(world, 86400)
     finally:
         done.set()
         reader.join()
@@ -225,35 +227,35 @@ def test_clones_and_reused_worlds_are_independent_and_identical(storage):
     from tests.emulator.test_generate import snapshot
 
     cfg = WorldConfig(seed=12, scale="tiny", storage=storage, counts={"conversations": 80})
-    fresh = World.generate(cfg, reuse=False)
-    reused = World.generate(cfg)
-    again = World.generate(cfg)
+    fresh = generate_world(cfg, reuse=False)
+    reused = generate_world(cfg)
+    again = generate_world(cfg)
     assert reused is not again
     assert snapshot(fresh) == snapshot(reused) == snapshot(again)
     twin = reused.clone()
-    assert reused.advance(2 * 86400) == fresh.advance(2 * 86400)
-    assert reused.touch(5) == fresh.touch(5)
+    assert advance(reused, 2 * 86400) == advance(fresh, 2 * 86400)
+    assert touch(reused, 5) == touch(fresh, 5)
     assert snapshot(reused) == snapshot(fresh)
     # neither the clone taken before, nor a newly reused world saw those changes
-    assert snapshot(twin) == snapshot(again) == snapshot(World.generate(cfg))
-    assert twin.advance(2 * 86400) == again.advance(2 * 86400)
-    assert twin.touch(5) == again.touch(5)
+    assert snapshot(twin) == snapshot(again) == snapshot(generate_world(cfg))
+    assert advance(twin, 2 * 86400) == advance(again, 2 * 86400)
+    assert touch(twin, 5) == touch(again, 5)
     assert snapshot(twin) == snapshot(again) == snapshot(fresh)
 
 
 def test_disk_cache_round_trips(tmp_path, monkeypatch):
-    from emulator import world_cache
+    from emulator.world import cache as world_cache
     from tests.emulator.test_generate import snapshot
 
     monkeypatch.setenv(world_cache.ENV_VAR, str(tmp_path))
     cfg = WorldConfig(seed=31, scale="tiny", storage="zjson", counts={"conversations": 70})
-    first = World.generate(cfg, reuse=False)
-    made = World.generate(cfg)  # generated, then written to the cache
+    first = generate_world(cfg, reuse=False)
+    made = generate_world(cfg)  # generated, then written to the cache
     path = world_cache.path_for(cfg)
     assert path is not None and path.exists()
     loaded = world_cache.load(cfg)
     assert loaded is not None and snapshot(loaded) == snapshot(first) == snapshot(made)
-    assert loaded.advance(86400) == first.advance(86400)
+    assert advance(loaded, 86400) == advance(first, 86400)
     assert snapshot(loaded) == snapshot(first)
     path.write_bytes(b"not a pickle")
     assert world_cache.load(cfg) is None  # ignored, the world gets regenerated

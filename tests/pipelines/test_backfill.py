@@ -17,8 +17,8 @@ import pytest
 
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
-from pipelines.backfill import parse_chunk, plan_chunks, run_backfill
-from pipelines.runner import SyncOptions, run_sync
+from pipelines.run.backfill import parse_chunk, plan_chunks, run_backfill
+from pipelines.run.runner import SyncOptions, run_sync
 from tests.pipelines.helpers import REPO, clean_env, cli
 from tests.sources.conftest import mismatches, truth
 

@@ -15,10 +15,11 @@ import pytest
 
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
+from emulator.world.truth import truth_rows
 from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
-from pipelines.history import read_history
-from pipelines.runner import DEFAULT_DATASET, SyncOptions, run_sync
+from pipelines.run.history import read_history
+from pipelines.run.runner import DEFAULT_DATASET, SyncOptions, run_sync
 from tests.pipelines.helpers import clean_env, cli, run_args, status_args
 
 
@@ -42,7 +43,7 @@ def test_run_loads_then_status_reports_cursors(emulator, tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "rows loaded" in result.stdout
     assert "requests:" in result.stdout
-    assert _count(tmp_path, "contacts") == len(list(emulator.world.truth("contacts")))
+    assert _count(tmp_path, "contacts") == len(list(truth_rows(emulator.world, "contacts")))
     assert emulator.token not in result.stdout + result.stderr
     # The token check and the source's workspace facts share one `/me`.
     me_calls = emulator.control.stats.snapshot()["endpoints"].get("GET /me", {})
@@ -147,7 +148,7 @@ def test_full_refresh_of_chosen_resources_leaves_the_others_alone(emulator, tmp_
     assert result.returncode == 0, result.stderr
     # contacts were dropped and loaded again; conversations (and their cursor) untouched
     assert not _has_stale_row(tmp_path, "contacts")
-    assert _count(tmp_path, "contacts") == len(list(emulator.world.truth("contacts")))
+    assert _count(tmp_path, "contacts") == len(list(truth_rows(emulator.world, "contacts")))
     assert _has_stale_row(tmp_path, "conversations")
     assert _count(tmp_path, "conversation_parts") > 0
     again = _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token)
@@ -158,7 +159,9 @@ def test_full_refresh_of_chosen_resources_leaves_the_others_alone(emulator, tmp_
     result = _cli(_run_args(emulator, tmp_path, "--full-refresh"), tmp_path, emulator.token)
     assert result.returncode == 0, result.stderr
     assert not _has_stale_row(tmp_path, "conversations")
-    assert _count(tmp_path, "conversations") == len(list(emulator.world.truth("conversations")))
+    assert _count(tmp_path, "conversations") == len(
+        list(truth_rows(emulator.world, "conversations"))
+    )
 
 
 def test_a_start_date_a_cursor_makes_moot_is_warned_about(emulator, tmp_path: Path) -> None:
@@ -208,7 +211,7 @@ def test_unreachable_base_url_is_api_unavailable(tmp_path: Path) -> None:
 
 
 def test_second_run_while_one_holds_the_lock_is_refused(emulator, tmp_path: Path) -> None:
-    from pipelines.lock import pipeline_lock
+    from pipelines.run.lock import pipeline_lock
 
     pipelines_dir = tmp_path / "pipelines"
     with pipeline_lock(pipelines_dir, "intercom"):
@@ -258,7 +261,7 @@ def test_a_stopped_run_says_so_records_it_and_the_next_run_completes(
         assert stopped.exit_code == code and not stopped.ok
         again = _cli(_run_args(emu, tmp_path), tmp_path, emu.token)
         assert again.returncode == 0, again.stderr
-        assert _count(tmp_path, "contacts") == len(list(emu.world.truth("contacts")))
+        assert _count(tmp_path, "contacts") == len(list(truth_rows(emu.world, "contacts")))
 
 
 def test_demo_syncs_the_emulator_and_answers_a_question(tmp_path: Path) -> None:

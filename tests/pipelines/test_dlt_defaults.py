@@ -7,7 +7,7 @@ from pathlib import Path
 import dlt
 import duckdb
 
-from pipelines import dlt_defaults
+from pipelines.destinations import dlt_defaults
 from tests.pipelines.helpers import cli, run_args
 
 GZIP_MAGIC = b"\x1f\x8b"

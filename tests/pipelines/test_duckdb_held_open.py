@@ -10,8 +10,8 @@ import pytest
 from dlt.common.runtime.collector import Collector
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from pipelines.duckdb_held_open import DuckDbHeldOpenDuringLoad
-from pipelines.runner import SyncOptions, make_destination, make_pipeline
+from pipelines.destinations.duckdb_held_open import DuckDbHeldOpenDuringLoad
+from pipelines.run.runner import SyncOptions, make_destination, make_pipeline
 
 
 class StepRecorder(Collector):

@@ -10,9 +10,10 @@ import dlt
 import duckdb
 import pytest
 
-from pipelines import duckdb_memory
+from emulator.world.truth import truth_rows
+from pipelines.destinations import duckdb_memory
 from pipelines.errors import ConfigError
-from pipelines.runner import DEFAULT_DATASET, make_destination
+from pipelines.run.runner import DEFAULT_DATASET, make_destination
 from tests.pipelines.helpers import cli, run_args
 
 USER_CONFIG_ENV = "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"
@@ -126,7 +127,7 @@ def test_a_load_out_of_memory_is_loaded_again_with_more(emulator, tmp_path: Path
     assert "ran out of memory" not in plain.stderr
     counts = _table_counts(tight / "warehouse.duckdb")
     assert counts == _table_counts(roomy / "warehouse.duckdb")
-    assert counts["conversations"] == len(list(emulator.world.truth("conversations")))
+    assert counts["conversations"] == len(list(truth_rows(emulator.world, "conversations")))
     # the summary counts the rows the first, failed, load had normalized
     assert f"rows loaded: {sum(counts.values())}" in starved.stdout
 

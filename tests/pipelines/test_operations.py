@@ -21,9 +21,9 @@ from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
-from pipelines.runner import merge_strategy_for
-from pipelines.schema_doc import demo_schema_markdown, reference_section
-from pipelines.status import collect_status, format_status
+from pipelines.reporting.schema_doc import demo_schema_markdown, reference_section
+from pipelines.reporting.status import collect_status, format_status
+from pipelines.run.runner import merge_strategy_for
 from tests.pipelines.helpers import REPO, VENV_BIN, clean_env, cli, run_args, status_args
 from tests.sources.conftest import mismatches, pairs, truth
 
@@ -268,7 +268,7 @@ def test_table_reference_equals_the_schema_command(tmp_path: Path) -> None:
     assert section is not None, "docs/tables.md lacks the <!-- schema:start --> section"
     assert section == demo_schema_markdown(tmp_path), (
         "docs/tables.md is stale: run "
-        "`.venv/bin/python -m pipelines.schema_doc --update docs/tables.md`"
+        "`.venv/bin/python -m pipelines.reporting.schema_doc --update docs/tables.md`"
     )
 
 

@@ -7,7 +7,7 @@ import platform
 
 import pytest
 
-from pipelines.process_tuning import SYNC_GC_THRESHOLD, fewer_gc_passes, limit_malloc_arenas
+from pipelines.run.process_tuning import SYNC_GC_THRESHOLD, fewer_gc_passes, limit_malloc_arenas
 
 
 def test_thresholds_raised_inside_and_restored_even_after_an_error() -> None:

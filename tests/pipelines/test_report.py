@@ -18,7 +18,7 @@ from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.cli import main
 from pipelines.exit_codes import ExitCode
-from pipelines.runner import SyncOptions, run_sync
+from pipelines.run.runner import SyncOptions, run_sync
 
 CHROMIUM = "/usr/bin/chromium"
 CHARTS = ("volume", "backlog", "teams", "csat")

@@ -34,12 +34,15 @@ import dlt
 import pytest
 from dlt.common.pipeline import LoadInfo
 
+from emulator.world.activity import advance
+from emulator.world.truth import truth_rows
+
 DATASET = "intercom_data"  # differs from the DuckDB file stem on purpose (DLT-NOTES)
 
 
 def truth(emu: Any, entity: str) -> list[dict]:
     """What the warehouse should hold for `entity`, per the emulator world."""
-    return list(emu.world.truth(entity))
+    return list(truth_rows(emu.world, entity))
 
 
 def unix(value: Any) -> int | None:
@@ -81,7 +84,7 @@ def settle(emu: Any) -> None:
     one-second granularity, so a version read during its own second is loaded again once the
     clock has passed it (it could still change within that second): "a run with no change
     loads nothing" holds from the run after the clock moved on."""
-    emu.world.advance(1, intensity=0.0)
+    advance(emu.world, 1, intensity=0.0)
 
 
 def by_id(items: Iterable[dict], key: str = "id") -> dict[str, dict]:

@@ -8,7 +8,8 @@ from hashlib import sha256
 
 import pytest
 
-from emulator import ops
+from emulator.world import ops
+from emulator.world.activity import advance
 from tests.sources.conftest import settle
 
 # resource, the world's store, data attribute model, an existing attribute, a newer twin
@@ -28,7 +29,7 @@ def test_custom_attributes_whose_names_share_a_column_keep_both_values(
     emu = emulator(api_version="2.16")
     sync(emu, resources=[resource])
     world = emu.world
-    world.advance(60, intensity=0.0)
+    advance(world, 60, intensity=0.0)
     records = getattr(world, store)
     with world.lock:
         definition = (newer, "string", f"{newer} (CRM)", "A twin from the CRM", None)

@@ -12,7 +12,7 @@ from email.utils import formatdate
 
 import pytest
 
-from emulator.ratelimit import RateLimiter
+from emulator.http.ratelimit import RateLimiter
 from sources.intercom.pacing import RateLimitInfo, RateLimitPacer, parse_http_date
 
 WINDOW_S = 10

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from emulator import ops
+from emulator.world import ops
+from emulator.world.activity import advance, touch
 from sources.intercom.client import IntercomClient
 from tests.sources.conftest import mismatches, pairs, settle, truth
 
@@ -27,8 +28,8 @@ def test_full_then_incremental_syncs_converge(emulator, sync, rows, loaded, api_
     emu = emulator(api_version=api_version, scroll_page_size=7)
     sync(emu, resources=["companies"])
     assert_converged(emu, rows)
-    emu.world.advance(2 * 24 * 3600)
-    emu.world.touch(5)
+    advance(emu.world, 2 * 24 * 3600)
+    touch(emu.world, 5)
     sync(emu, resources=["companies"])
     assert_converged(emu, rows)
     settle(emu)  # versions read during their own second load once more
@@ -40,9 +41,9 @@ def test_full_then_incremental_syncs_converge(emulator, sync, rows, loaded, api_
 def test_same_second_update_after_the_cursor_is_loaded(emulator, sync, rows, loaded):
     emu = emulator()
     sync(emu, resources=["companies"])
-    emu.world.touch(6)
+    touch(emu.world, 6)
     sync(emu, resources=["companies"])
-    emu.world.touch(6)  # same data-clock second as the cursor
+    touch(emu.world, 6)  # same data-clock second as the cursor
     sync(emu, resources=["companies"])
     assert_converged(emu, rows)
 
@@ -108,7 +109,7 @@ class _ChangesDuringTheScroll(httpx.HTTPTransport):
 def _rename(emu, company_id: str) -> None:
     with emu.control.lock:
         world = emu.world
-        world.advance(5, intensity=0.0)
+        advance(world, 5, intensity=0.0)
         record = ops.editable(world.companies, company_id)
         record["name"] = f"{record['name']} (renamed)"
         ops.save(world.companies, record, world.now)

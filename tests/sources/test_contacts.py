@@ -8,6 +8,7 @@ import logging
 import httpx
 import pytest
 
+from emulator.world.activity import advance, touch
 from sources.intercom import contacts as contacts_module
 from sources.intercom.schema import table_columns
 from sources.intercom.settings import SEARCH_LAG_SECONDS
@@ -58,9 +59,9 @@ def test_incremental_runs_converge_and_an_idle_run_loads_nothing(
     emu = emulator(api_version=api_version)
     sync(emu, resources=["contacts"])
     for hours in (3, 30):
-        summary = emu.world.advance(hours * 3600)
+        summary = advance(emu.world, hours * 3600)
         assert any(summary.values())
-        emu.world.touch(5)
+        touch(emu.world, 5)
         sync(emu, resources=["contacts"])
         assert_converged(emu, rows)
     settle(emu)  # versions read during their own second load once more
@@ -84,20 +85,20 @@ def test_same_second_and_day_boundary_updates_are_loaded(
     world = emu.world
     sync(emu, resources=["contacts"])
     # Change records in the same second as the cursor, twice.
-    world.touch(4)
+    touch(world, 4)
     sync(emu, resources=["contacts"])
-    world.touch(4)  # the data clock did not move: same second as the cursor
+    touch(world, 4)  # the data clock did not move: same second as the cursor
     sync(emu, resources=["contacts"])
     assert_converged(emu, rows)
     # Now straddle the workspace's local midnight: the last second of a local day, then the
     # first second of the next one (contact search compares these by local day).
     next_midnight = day_start(local_date(world.now, tz) + dt.timedelta(days=1), tz)
-    world.advance(next_midnight - world.now - 1)
-    world.touch(4)
+    advance(world, next_midnight - world.now - 1)
+    touch(world, 4)
     sync(emu, resources=["contacts"])
-    world.advance(1)
+    advance(world, 1)
     assert world.now == next_midnight
-    world.touch(4)
+    touch(world, 4)
     sync(emu, resources=["contacts"])
     assert_converged(emu, rows)
     settle(emu)  # versions read during their own second load once more
@@ -111,14 +112,14 @@ def test_records_that_reach_the_search_index_late_are_still_loaded(emulator, syn
     emu = emulator(index_lag_seconds=lag)
     world = emu.world
     sync(emu, resources=["contacts"])
-    world.advance(24 * 3600, intensity=5.0)  # new contacts of the last hour: not searchable yet
+    advance(world, 24 * 3600, intensity=5.0)  # new contacts of the last hour: not searchable yet
     sync(emu, resources=["contacts"])
     loaded = rows("contacts")
     cursor = max(unix(r["updated_at"]) for r in loaded)
     lagging = [r for r in truth(emu, "contacts") if r["id"] not in {x["id"] for x in loaded}]
     # They will show up with an updated_at *below* what we already loaded.
     assert any(r["updated_at"] < cursor for r in lagging), "scenario needs late records"
-    world.advance(lag, intensity=0.0)  # now they are indexed
+    advance(world, lag, intensity=0.0)  # now they are indexed
     sync(emu, resources=["contacts"])
     assert {r["id"] for r in lagging} <= {r["id"] for r in rows("contacts")}
     assert_converged(emu, rows)
@@ -154,7 +155,7 @@ def test_an_incremental_backlog_switches_to_the_sliced_window_and_converges(
 ):
     emu = emulator(seed=8, scale="small")
     sync(emu, resources=["contacts"])
-    emu.world.advance(20 * 3600, intensity=4.0)
+    advance(emu.world, 20 * 3600, intensity=4.0)
     # A backlog is "more than this many full pages" newest first; make a day's changes one.
     monkeypatch.setattr(contacts_module, "CONTACT_NEWEST_FIRST_MAX_PAGES", 1)
     with caplog.at_level(logging.INFO, logger=contacts_module.__name__):
@@ -182,7 +183,7 @@ def test_merges_are_recorded_on_2_16(emulator, sync, rows, pipeline):
     emu = emulator(api_version="2.16")
     sync(emu, resources=["contacts"])
     for _ in range(2):
-        emu.world.advance(24 * 3600)
+        advance(emu.world, 24 * 3600)
         sync(emu, resources=["contacts"])
     expected = truth(emu, "contacts_merged")
     assert expected, "the scenario needs merges"
@@ -242,7 +243,7 @@ def test_unknown_fields_land_and_types_stay_stable_run_to_run(emulator, sync, pi
     first = pipeline().default_schema.get_table_columns("contacts")
     assert undeclared <= set(first)
     for _ in range(2):
-        emu.world.advance(24 * 3600)
+        advance(emu.world, 24 * 3600)
         sync(emu, resources=["contacts"])
     later = pipeline().default_schema.get_table_columns("contacts")
     assert {name: c["data_type"] for name, c in first.items()} == {
@@ -269,7 +270,7 @@ def test_a_large_window_is_paged_in_concurrent_day_slices(
     assert missing <= changed
     assert len(missing) < len(before) // 10
     emu.control.update({"mutate_during_pagination": 0})
-    emu.world.advance(24 * 3600, intensity=3.0)
+    advance(emu.world, 24 * 3600, intensity=3.0)
     sync(emu, resources=["contacts"], page_size=20)
     assert_converged(emu, rows)
     settle(emu)  # versions read during their own second load once more

@@ -9,7 +9,8 @@ import datetime as dt
 
 import pytest
 
-from emulator import factory, ops
+from emulator.world import factory, ops
+from emulator.world.activity import advance, touch
 from sources.intercom.client import IntercomClient
 from sources.intercom.schema import table_columns
 from tests.sources.conftest import by_id, mismatches, pairs, settle, truth, unix
@@ -124,7 +125,7 @@ def touch_conversations(emu, n: int) -> set[str]:
     changed: set[str] = set()
     with emu.control.lock:
         for _ in range(50 * n):
-            changed |= {id for entity, id in emu.world.touch(1) if entity == "conversations"}
+            changed |= {id for entity, id in touch(emu.world, 1) if entity == "conversations"}
             if len(changed) >= n:
                 return changed
     raise AssertionError("touch never picked a conversation")
@@ -299,7 +300,7 @@ def test_custom_attributes_whose_names_share_a_column_keep_both_values(
 
     sync(emu, resources=RESOURCES)
     world = emu.world
-    world.advance(60, intensity=0.0)
+    advance(world, 60, intensity=0.0)
     with world.lock:
         both = {}
         for conversation_id in list(world.conversations.ids())[:4]:

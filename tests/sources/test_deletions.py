@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import orjson
 
-from emulator import ops
+from emulator.world import ops
 from sources.intercom.client import IntercomClient
 from tests.sources.conftest import by_id, truth, unix
 

@@ -8,6 +8,7 @@ import pytest
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from emulator.world.activity import advance
 from sources.intercom.conversations import UnsupportedApiVersionError
 from sources.intercom.parts import TICKET_ATTRIBUTE_TYPES
 from sources.intercom.schema import table_columns
@@ -53,7 +54,7 @@ def test_full_then_incremental_sync_equals_truth(emulator, sync, rows, loaded, p
     for row in rows("tickets"):
         assert row["ticket_id"] is not None
     before = {p["id"] for p in rows("ticket_parts")}
-    emu.world.advance(12 * 3600)
+    advance(emu.world, 12 * 3600)
     settle(emu)  # versions read during their own second are loaded again once (cursor.py)
     sync(emu, resources=RESOURCES)
     assert_converged(emu, rows)

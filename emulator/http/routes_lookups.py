@@ -1,0 +1,95 @@
+"""Small lookup lists (pagination family E) and `/me`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.errors import ApiError, not_found, parameter_invalid
+from emulator.http.middleware import ApiRoute, Ctx, Reply
+from emulator.http.rendering import dumps
+from emulator.versions import render_admin, render_plain, render_team, render_ticket_type
+
+
+def get_me(ctx: Ctx) -> Reply:
+    world = ctx.world
+    me = render_admin(world.me, ctx.version)
+    me.setdefault("app", world.app)
+    return Reply(dumps(me))
+
+
+def list_admins(ctx: Ctx) -> Reply:
+    admins = [render_admin(a, ctx.version) for a in ctx.world.admins.values()]
+    return Reply(dumps({"type": "admin.list", "admins": admins}))
+
+
+def get_admin(ctx: Ctx) -> Reply:
+    admin = ctx.world.admins.get(ctx.path["id"])
+    if admin is None:
+        raise not_found("Admin not found", "admin_not_found")
+    return Reply(dumps(render_admin(admin, ctx.version)))
+
+
+def list_teams(ctx: Ctx) -> Reply:
+    teams = [render_team(t, ctx.version) for t in ctx.world.teams.values()]
+    return Reply(dumps({"type": "team.list", "teams": teams}))
+
+
+def list_tags(ctx: Ctx) -> Reply:
+    tags = [render_plain(t, ctx.version) for t in ctx.world.tags.values()]
+    return Reply(dumps({"type": "list", "data": tags}))
+
+
+def list_segments(ctx: Ctx) -> Reply:
+    segments = [render_plain(s, ctx.version) for s in ctx.world.segments.values()]
+    if ctx.flag("include_count"):
+        counts = _segment_counts(ctx)
+        segments = [{**s, "count": counts.get(s["id"], 0)} for s in segments]
+    return Reply(dumps({"type": "segment.list", "segments": segments}))
+
+
+def _segment_counts(ctx: Ctx) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    store = ctx.world.contacts
+    for contact_id in store.ids():
+        for segment_id in ctx.world.contact_segment_ids(contact_id):
+            counts[segment_id] = counts.get(segment_id, 0) + 1
+    return counts
+
+
+_ATTRIBUTE_MODELS = ("contact", "company", "conversation")
+
+
+def list_data_attributes(ctx: Ctx) -> Reply:
+    model = ctx.query.get("model")
+    if model is not None and model not in _ATTRIBUTE_MODELS:
+        raise parameter_invalid("model must be one of contact, company, conversation")
+    if model == "conversation" and ctx.version.modern:
+        # 2.16 moved conversation attributes to GET /conversations/attributes.
+        raise ApiError(422, "parameter_invalid", "Use GET /conversations/attributes instead")
+    models = [model] if model else list(ctx.world.data_attributes)
+    include_archived = ctx.flag("include_archived")
+    items: list[dict[str, Any]] = [
+        render_plain(attribute, ctx.version)
+        for name in models
+        for attribute in ctx.world.data_attributes.get(name, [])
+        if include_archived or not attribute.get("archived")
+    ]
+    return Reply(dumps({"type": "list", "data": items}))
+
+
+def list_ticket_types(ctx: Ctx) -> Reply:
+    types = [render_ticket_type(t, ctx.version) for t in ctx.world.ticket_types.values()]
+    # Real responses use `data` (the 2.9 schema's `ticket_types` key is wrong, API-NOTES §3.6).
+    return Reply(dumps({"type": "list", "data": types}))
+
+
+ROUTES = [
+    ApiRoute("GET", "/me", get_me),
+    ApiRoute("GET", "/admins", list_admins),
+    ApiRoute("GET", "/admins/{id}", get_admin),
+    ApiRoute("GET", "/teams", list_teams),
+    ApiRoute("GET", "/tags", list_tags),
+    ApiRoute("GET", "/segments", list_segments),
+    ApiRoute("GET", "/data_attributes", list_data_attributes),
+    ApiRoute("GET", "/ticket_types", list_ticket_types),
+]

@@ -1,0 +1,227 @@
+"""What the warehouse should hold: ``truth_rows(world, entity)`` (shared contract 3).
+
+Roots hold live records only (merged-away contacts and deleted conversations are listed in the
+tombstone tables instead). Every row is a plain dict; keys per entity:
+
+    contacts              id, updated_at, created_at, role, email, external_id, name
+    companies             id, updated_at, created_at, company_id, name, user_count
+    conversations         id, updated_at, created_at, state, open, admin_assignee_id,
+                          team_assignee_id, count_conversation_parts
+    conversation_parts    id, conversation_id, part_type, created_at, updated_at, author_type,
+                          visible (True if among the newest 500 parts the API returns)
+    tickets               id, updated_at, created_at, ticket_type_id, ticket_state (category),
+                          ticket_state_id, open
+    ticket_parts          id, ticket_id, part_type, created_at, updated_at, ticket_state, visible
+    admins                id, name, email
+    teams                 id, name
+    tags                  id, name
+    segments              id, name, updated_at
+    contacts__tags        contact_id, tag_id
+    contacts__companies   contact_id, company_id
+    companies__tags       company_id, tag_id
+    companies__segments   company_id, segment_id
+    conversations__contacts   conversation_id, contact_id
+    conversations__tags       conversation_id, tag_id
+    conversations__teammates  conversation_id, admin_id
+    tickets__contacts     ticket_id, contact_id
+    conversations_deleted id, deleted_at, metrics_retained
+    contacts_merged       id, merged_into_id, merged_at
+
+Parts of deleted conversations are not in ``conversation_parts`` (the root is gone); a
+warehouse that synced them earlier keeps them, as it keeps the root row.
+``truth_metrics(world)`` gives summary counts and the true value of every analytics mart
+(``emulator.world.metrics``, the same metric definitions as the dbt models in ``analytics/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from emulator.world.records import PART_WINDOW  # the newest parts GET returns: what stays `visible`
+
+if TYPE_CHECKING:
+    from emulator.world import World
+
+
+def truth_rows(world: World, entity: str) -> Iterator[dict[str, Any]]:
+    try:
+        producer = PRODUCERS[entity]
+    except KeyError:
+        raise ValueError(f"unknown truth entity {entity!r}; known: {sorted(PRODUCERS)}") from None
+    return producer(world)
+
+
+def _contacts(world: World):
+    for c in world.contacts.values():
+        yield {
+            "id": c["id"],
+            "updated_at": c["updated_at"],
+            "created_at": c["created_at"],
+            "role": c["role"],
+            "email": c["email"],
+            "external_id": c["external_id"],
+            "name": c["name"],
+        }
+
+
+def _companies(world: World):
+    for c in world.companies.values():
+        yield {
+            "id": c["id"],
+            "updated_at": c["updated_at"],
+            "created_at": c["created_at"],
+            "company_id": c["company_id"],
+            "name": c["name"],
+            "user_count": c["user_count"],
+        }
+
+
+def _conversations(world: World):
+    for c in world.conversations.values(with_parts=False):
+        yield {
+            "id": c["id"],
+            "updated_at": c["updated_at"],
+            "created_at": c["created_at"],
+            "state": c["state"],
+            "open": c["open"],
+            "admin_assignee_id": c["admin_assignee_id"],
+            "team_assignee_id": c["team_assignee_id"],
+            "count_conversation_parts": c["statistics"]["count_conversation_parts"],
+        }
+
+
+def _with_visibility(parts: list[dict]):
+    """Each part with whether the API still shows it (only the newest PART_WINDOW are)."""
+    first_visible = max(0, len(parts) - PART_WINDOW)
+    for position, part in enumerate(parts):
+        yield part, position >= first_visible
+
+
+def _conversation_parts(world: World):
+    for c in world.conversations.values():
+        for p, visible in _with_visibility(c["conversation_parts"]["conversation_parts"]):
+            yield {
+                "id": p["id"],
+                "conversation_id": c["id"],
+                "part_type": p["part_type"],
+                "created_at": p["created_at"],
+                "updated_at": p["updated_at"],
+                "author_type": p["author"]["type"],
+                "visible": visible,
+            }
+
+
+def _tickets(world: World):
+    for t in world.tickets.values(with_parts=False):
+        yield {
+            "id": t["id"],
+            "updated_at": t["updated_at"],
+            "created_at": t["created_at"],
+            "ticket_type_id": t["ticket_type"]["id"],
+            "ticket_state": t["ticket_state"]["category"],
+            "ticket_state_id": t["ticket_state"]["id"],
+            "open": t["open"],
+        }
+
+
+def _ticket_parts(world: World):
+    for t in world.tickets.values():
+        for p, visible in _with_visibility(t["ticket_parts"]["ticket_parts"]):
+            yield {
+                "id": p["id"],
+                "ticket_id": t["id"],
+                "part_type": p["part_type"],
+                "created_at": p["created_at"],
+                "updated_at": p["updated_at"],
+                "ticket_state": p["ticket_state"],
+                "visible": visible,
+            }
+
+
+def _small(collection: str, keys: tuple[str, ...]) -> Callable[[World], Iterator[dict]]:
+    def produce(world: World):
+        for record in getattr(world, collection).values():
+            yield {k: record[k] for k in keys}
+
+    return produce
+
+
+def _links(store: str, parent_key: str, child_key: str, items: Callable[[dict], list]):
+    def produce(world: World):
+        for record in getattr(world, store).values(with_parts=False):
+            for item in items(record):
+                yield {parent_key: record["id"], child_key: item}
+
+    return produce
+
+
+def _conversations_deleted(world: World):
+    for d in list(world.deleted_conversations.values()):  # snapshot: advance may run
+        yield {
+            "id": d["id"],
+            "deleted_at": d["deleted_at"],
+            "metrics_retained": d["metrics_retained"],
+        }
+
+
+def _contacts_merged(world: World):
+    for id, (into, at) in list(world.merged_contacts.items()):
+        yield {"id": id, "merged_into_id": into, "merged_at": at}
+
+
+PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
+    "contacts": _contacts,
+    "companies": _companies,
+    "conversations": _conversations,
+    "conversation_parts": _conversation_parts,
+    "tickets": _tickets,
+    "ticket_parts": _ticket_parts,
+    "admins": _small("admins", ("id", "name", "email")),
+    "teams": _small("teams", ("id", "name")),
+    "tags": _small("tags", ("id", "name")),
+    "segments": _small("segments", ("id", "name", "updated_at")),
+    "contacts__tags": _links(
+        "contacts", "contact_id", "tag_id", lambda c: [i["id"] for i in c["tags"]["data"]]
+    ),
+    "contacts__companies": _links(
+        "contacts", "contact_id", "company_id", lambda c: [i["id"] for i in c["companies"]["data"]]
+    ),
+    "companies__tags": _links(
+        "companies", "company_id", "tag_id", lambda c: [t["id"] for t in c["tags"]["tags"]]
+    ),
+    "companies__segments": _links(
+        "companies",
+        "company_id",
+        "segment_id",
+        lambda c: [s["id"] for s in c["segments"]["segments"]],
+    ),
+    "conversations__contacts": _links(
+        "conversations",
+        "conversation_id",
+        "contact_id",
+        lambda c: [x["id"] for x in c["contacts"]["contacts"]],
+    ),
+    "conversations__tags": _links(
+        "conversations", "conversation_id", "tag_id", lambda c: [t["id"] for t in c["tags"]["tags"]]
+    ),
+    "conversations__teammates": _links(
+        "conversations",
+        "conversation_id",
+        "admin_id",
+        lambda c: [t["id"] for t in (c["teammates"] or {"teammates": []})["teammates"]],
+    ),
+    "tickets__contacts": _links(
+        "tickets", "ticket_id", "contact_id", lambda t: [x["id"] for x in t["contacts"]["contacts"]]
+    ),
+    "conversations_deleted": _conversations_deleted,
+    "contacts_merged": _contacts_merged,
+}
+TRUTH_ENTITIES = tuple(PRODUCERS)
+
+
+def truth_metrics(world: World) -> dict[str, Any]:
+    """Summary counts and the true value of every analytics mart (see ``emulator.world.metrics``)."""
+    from emulator.world.metrics import metrics_truth as compute
+
+    return compute(world)

@@ -1,0 +1,1 @@
+"""Destination tuning: dlt defaults, DuckDB memory and file handling, delta table pruning."""
