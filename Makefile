@@ -14,7 +14,7 @@ export DBT_VERSION_CHECK ?= false
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,dbt]'
+	$(PY) -m pip install --quiet -e '.[dev,dbt,emulator]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -17,6 +17,7 @@ from typing import Any
 
 import dlt
 from dlt.common.destination.exceptions import DestinationUndefinedEntity
+from dlt.common.time import ensure_pendulum_datetime
 from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
 from pipelines.exit_codes import ExitCode
@@ -71,7 +72,7 @@ def _as_unix(value: Any) -> float | None:
         return value.timestamp()
     if isinstance(value, str):
         try:
-            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            return ensure_pendulum_datetime(value).timestamp()
         except ValueError:
             return None
     return None

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pendulum
+from dlt.common.time import ensure_pendulum_datetime
 
 from pipelines.errors import ConfigError
 from pipelines.run.runner import SyncOptions, SyncResult, pipelines_dir_of, run_sync
@@ -75,11 +75,9 @@ def parse_chunk(text: str) -> dt.timedelta:
 def parse_instant(text: str, name: str) -> dt.datetime:
     """An ISO date/datetime (UTC if no offset) as an aware UTC datetime."""
     try:
-        parsed = pendulum.parse(text, tz="UTC")
-    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        parsed = ensure_pendulum_datetime(text)
+    except ValueError:  # pendulum's ParserError is one
         raise ConfigError(f"{name} '{text}' is not an ISO 8601 date such as 2024-01-31") from None
-    if not isinstance(parsed, pendulum.DateTime):  # a bare date
-        parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz="UTC")
     return dt.datetime.fromtimestamp(parsed.timestamp(), dt.timezone.utc)
 
 

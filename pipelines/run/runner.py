@@ -16,6 +16,7 @@ import pendulum
 from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.common.runtime.collector import NULL_COLLECTOR
+from dlt.common.time import ensure_pendulum_datetime
 from dlt.extract import DltSource
 from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStepFailed
 
@@ -30,6 +31,7 @@ from pipelines.run.names import check_dataset_name, check_pipeline_name
 from pipelines.run.process_tuning import fewer_gc_passes, limit_malloc_arenas
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
+from sources.intercom.dlt_compat import table_variants
 from sources.intercom.errors import AuthError, IntercomError
 from sources.intercom.settings import (
     MERGE_STRATEGIES,
@@ -88,14 +90,12 @@ def validate_start_date(value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        parsed = pendulum.parse(value)
-    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        parsed = ensure_pendulum_datetime(value)
+    except ValueError:  # pendulum's ParserError is one
         raise ConfigError(
             f"start date '{value}' is not an ISO 8601 date such as 2024-01-31 "
             "or 2024-01-31T12:00:00Z"
         ) from None
-    if not isinstance(parsed, pendulum.DateTime):  # a bare date
-        parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz="UTC")
     if parsed > pendulum.now("UTC"):
         raise ConfigError(f"start date '{value}' is in the future; give a past date")
     return parsed.in_tz("UTC").to_iso8601_string()
@@ -262,8 +262,7 @@ def apply_table_format(source: DltSource, table_format: str) -> None:
     and plain parquet cannot be merged into (dlt falls back to append)."""
     for resource in source.resources.values():
         resource.apply_hints(table_format=table_format)
-        # dlt has no public accessor for a resource's table variants.
-        for variant in list(getattr(resource, "_hints_variants", {})):
+        for variant in list(table_variants(resource)):
             resource.apply_hints(
                 table_name=variant, table_format=table_format, create_table_variant=True
             )

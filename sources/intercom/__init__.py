@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import dlt
-import pendulum
+from dlt.common.time import ensure_pendulum_datetime
 from dlt.extract.resource import DltResource
 
 from sources.intercom.client import IntercomClient
 from sources.intercom.companies import companies_resource
 from sources.intercom.contacts import contacts_resource
 from sources.intercom.conversations import conversation_resources
+from sources.intercom.dlt_compat import table_variants
 from sources.intercom.lookups import Workspace, lookup_resources
 from sources.intercom.reconcile import reconcile_resources
 from sources.intercom.settings import (
@@ -42,18 +43,11 @@ __all__ = ["intercom", "parse_start_date"]
 
 
 def parse_start_date(value: str | dt.date | dt.datetime | None) -> int | None:
-    """`start_date` (ISO date or datetime; naive means UTC) -> Unix seconds, None for all."""
+    """`start_date` (ISO date or datetime; naive means UTC, a bare date its midnight) -> Unix
+    seconds, None for all. The one date parser of the project: dlt's own."""
     if value is None or value == "":
         return None
-    if isinstance(value, dt.datetime):
-        parsed = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-        return int(parsed.timestamp())
-    if isinstance(value, dt.date):
-        return int(dt.datetime.combine(value, dt.time(0), dt.timezone.utc).timestamp())
-    parsed = pendulum.parse(str(value), tz="UTC")
-    if not isinstance(parsed, pendulum.DateTime):  # a bare date
-        parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz="UTC")
-    return int(parsed.timestamp())
+    return int(ensure_pendulum_datetime(value).timestamp())
 
 
 @dlt.source(name="intercom")
@@ -121,8 +115,7 @@ def _merge_with(resource: DltResource, strategy: str) -> None:
     `strategy`. Nested tables inherit their root's."""
     if _is_merge(resource.write_disposition):
         resource.apply_hints(write_disposition=merge_hints(strategy))
-    # dlt has no public accessor for a resource's table variants.
-    for table, hints in list(getattr(resource, "_hints_variants", {}).items()):
+    for table, hints in list(table_variants(resource).items()):
         if _is_merge(hints.get("write_disposition")):
             resource.apply_hints(
                 table_name=table,

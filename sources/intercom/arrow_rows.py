@@ -4,7 +4,7 @@ dlt normalises dict items one row at a time in Python, which costs more CPU than
 else in a contacts sync. Arrow items skip that step (dlt writes them to parquet as they are),
 but dlt then adds neither the nested link tables nor the `_dlt_id` keys that upsert needs to
 replace a record's links. This module builds both, with dlt's key hashes (`key_row_id`,
-`nested_row_id`: dlt's functions inlined, checked equal to them):
+`nested_row_id` in `dlt_compat`: dlt's functions inlined, checked equal to them):
 
 - root table: nested objects flattened with `__`, `_dlt_id` = dlt's primary-key hash (the
   `key_hash` row id of the upsert strategy), `_dlt_load_id`;
@@ -23,26 +23,25 @@ different. `tests/sources/test_arrow_rows.py` loads the same records both ways a
 from __future__ import annotations
 
 import logging
-from binascii import b2a_base64
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from hashlib import shake_128
 from itertools import chain, repeat
 from typing import Any
 
 import dlt
-import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
-from dlt.common.destination.utils import resolve_merge_strategy
 from dlt.common.normalizers.naming.snake_case import NamingConvention
-from dlt.common.normalizers.utils import DLT_ID_LENGTH_BYTES, generate_dlt_id
 from dlt.common.schema.typing import TColumnSchema
-from dlt.common.schema.utils import get_root_table
-from dlt.extract.extract import Extract
-from dlt.extract.hints import make_hints
 from dlt.extract.items import TableNameMeta
 from dlt.extract.resource import DltResource
 
+from sources.intercom.dlt_compat import (
+    declare_bare_nested_table,
+    key_row_id,
+    merge_strategy_of,
+    nested_row_id,
+    random_row_id,
+)
 from sources.intercom.records import TYPED_ELSEWHERE, to_row
 from sources.intercom.schema import column_key
 from sources.intercom.settings import PARQUET_DESTINATIONS, destination_kind
@@ -96,45 +95,10 @@ class NotMirrorable(ValueError):
 
 def declare_nested_tables(resource: DltResource, tables: Mapping[str, str]) -> None:
     """Give `resource` the hints of the nested tables `{table: parent}` it yields as Arrow.
-
-    A table variant created with `apply_hints(create_table_variant=True)` would copy the
-    resource's own hints (its columns, primary key and write disposition) into the nested
-    table; dlt has no public way to declare a bare nested table, so the variant is set
-    directly. `tests/sources/test_arrow_rows.py` checks the resulting schema equals the one
-    dlt's normalizer builds.
-    """
+    `tests/sources/test_arrow_rows.py` checks the resulting schema equals the one dlt's
+    normalizer builds."""
     for table, parent in tables.items():
-        resource._hints_variants[table] = make_hints(
-            table_name=table,
-            parent_table_name=parent,
-            columns=dict(NESTED_SYSTEM_COLUMNS),
-        )
-    _patch_extract_metrics()
-
-
-def _patch_extract_metrics() -> None:
-    """dlt 1.31 sums extract metrics per resource via `table["resource"]`, a key nested tables
-    never have (the schema refuses it on them): extracting rows *into* a nested table raised
-    KeyError after the data was written. Lend each nested table its root's resource name for
-    the duration of that computation only. Idempotent; a no-op for sources that extract no
-    nested table (dlt behaves exactly as before)."""
-    original = Extract._compute_metrics
-    if getattr(original, "_lends_nested_resource", False):
-        return
-
-    def compute_metrics(self: Extract, load_id: str, source: Any) -> Any:
-        tables = source.schema.tables
-        lent = [table for table in tables.values() if "parent" in table and "resource" not in table]
-        for table in lent:
-            table["resource"] = get_root_table(tables, table["name"]).get("resource")
-        try:
-            return original(self, load_id, source)
-        finally:
-            for table in lent:
-                table.pop("resource", None)
-
-    compute_metrics._lends_nested_resource = True  # type: ignore[attr-defined]
-    Extract._compute_metrics = compute_metrics  # type: ignore[method-assign]
+        declare_bare_nested_table(resource, table, parent, NESTED_SYSTEM_COLUMNS)
 
 
 def nested_table_name(*parts: str) -> str:
@@ -143,28 +107,7 @@ def nested_table_name(*parts: str) -> str:
 
 
 _NONE = type(None)
-# dlt's JSON for row hashes (`dlt.common.json._orjson`, sort_keys=True)
-_DLT_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS
 _EMPTY: dict[str, Any] = {}  # stands in for a missing object; never written to
-
-
-def _row_id(data: bytes) -> str:
-    """dlt's `digest128b`: base64 of a 15-byte shake-128 digest."""
-    digest = shake_128(data).digest(DLT_ID_LENGTH_BYTES)
-    return b2a_base64(digest, newline=False).decode("ascii").rstrip("=")
-
-
-def key_row_id(primary_key: str, key: str) -> str:
-    """dlt's `get_row_hash({primary_key: key}, [primary_key])`, the `_dlt_id` of an upserted
-    root row: the hash of the key as dlt's JSON (orjson, sorted keys). Inlined with
-    `nested_row_id` because they run per row; `tests/sources/test_arrow_rows.py` checks both
-    equal dlt's."""
-    return _row_id(orjson.dumps({primary_key: key}, option=_DLT_JSON_OPTIONS))
-
-
-def nested_row_id(parent_row_id: str, table: str, list_idx: int) -> str:
-    """dlt's `get_nested_row_hash`: the `_dlt_id` of the `list_idx`th item of a list."""
-    return _row_id(f"{parent_row_id}_{table}_{list_idx}".encode())
 
 
 class _Columns:
@@ -241,7 +184,7 @@ class ArrowShaper:
         resource = dlt.current.source().resources[resource_name]
         meta = TableNameMeta(self.root) if self.variant else None
         table = resource.compute_table_schema(meta=meta)
-        strategy = resolve_merge_strategy({table["name"]: table}, table)
+        strategy = merge_strategy_of(table)
         self.row_id_type = "key_hash" if strategy in ("upsert", "insert-only", "cdc") else "random"
         self.schema_tables = dlt.current.source_schema().tables
 
@@ -266,7 +209,7 @@ class ArrowShaper:
         if self.row_id_type == "key_hash":
             row_ids = list(map(key_row_id, repeat(self.primary_key), keys))
         else:
-            row_ids = [generate_dlt_id() for _ in keys]
+            row_ids = [random_row_id() for _ in keys]
         out: dict[str, pa.Table] = {}
         self._deciding = {}
         self._shape_table(out, self.root, records, {DLT_ID: row_ids}, row_ids)

@@ -39,7 +39,7 @@ from .errors import (
 )
 from .pacing import RateLimitInfo, RateLimitPacer, parse_http_date
 from .retry import RETRYABLE_EXCEPTIONS, RetryPolicy, is_retryable_status
-from .settings import DEFAULT_MAX_CONCURRENCY
+from .settings import DEFAULT_MAX_CONCURRENCY, MAX_PAGE_SIZE
 
 logger = logging.getLogger("intercom_sync")
 
@@ -449,7 +449,7 @@ class IntercomClient:
         path: str,
         *,
         items_key: str,
-        per_page: int = 150,
+        per_page: int = MAX_PAGE_SIZE,
         params: Mapping[str, Any] | None = None,
     ) -> Iterator[list[dict]]:
         return pagination.iter_cursor_pages(
@@ -463,7 +463,7 @@ class IntercomClient:
         *,
         items_key: str,
         sort: dict | None = None,
-        per_page: int = 150,
+        per_page: int = MAX_PAGE_SIZE,
         params: Mapping[str, Any] | None = None,
     ) -> Iterator[list[dict]]:
         return pagination.iter_search(

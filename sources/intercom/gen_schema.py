@@ -29,12 +29,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_DIR = REPO_ROOT / "emulator" / "spec"
-SPEC_VERSIONS = ("2.9", "2.16")
+from emulator.specs import SPEC_VERSIONS, load_spec
+
 OUTPUT = Path(__file__).with_name("schema_data.json")
 
 # warehouse table -> component schema (the same names exist in 2.9 and 2.16)
@@ -200,11 +198,10 @@ def _dlt_type(name: str, node: Mapping[str, Any]) -> str:
     return "timestamp" if is_time else "text"
 
 
-def generate(spec_dir: Path = SPEC_DIR) -> dict[str, Any]:
+def generate() -> dict[str, Any]:
     versions: dict[str, dict[str, dict[str, str]]] = {}
     for version in SPEC_VERSIONS:
-        with open(spec_dir / f"api.intercom.io.{version}.yaml", encoding="utf-8") as f:
-            walker = SpecWalker(yaml.load(f, Loader=yaml.CSafeLoader))
+        walker = SpecWalker(load_spec(version))
         tables = {}
         for table, schema_name in TABLE_SCHEMAS.items():
             columns = walker.columns(schema_name)

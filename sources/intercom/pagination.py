@@ -21,10 +21,10 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from .errors import ApiUnavailableError, IntercomApiError, NotFoundError, PaginationError
+from .settings import MAX_PAGE_SIZE
 
 logger = logging.getLogger("intercom_sync")
 
-MAX_PER_PAGE = 150
 # Keys that hold metadata, never the page's items.
 _ENVELOPE_KEYS = frozenset({"type", "pages", "total_count", "scroll_param", "url", "has_more"})
 
@@ -76,7 +76,7 @@ def _cursor_from_next(next_link: Any) -> str | None:
 
 
 def _clamp(per_page: int) -> int:
-    return max(1, min(int(per_page), MAX_PER_PAGE))
+    return max(1, min(int(per_page), MAX_PAGE_SIZE))
 
 
 def _follow_cursors(
@@ -108,7 +108,7 @@ def iter_cursor_pages(
     path: str,
     *,
     items_key: str,
-    per_page: int = MAX_PER_PAGE,
+    per_page: int = MAX_PAGE_SIZE,
     params: Mapping[str, Any] | None = None,
 ) -> Iterator[list[dict]]:
     """Family A: `GET path?per_page=&starting_after=` until `pages.next` is absent."""
@@ -129,7 +129,7 @@ def iter_search(
     *,
     items_key: str,
     sort: Mapping[str, Any] | None = None,
-    per_page: int = MAX_PER_PAGE,
+    per_page: int = MAX_PAGE_SIZE,
     params: Mapping[str, Any] | None = None,
 ) -> Iterator[list[dict]]:
     """Family B: `POST path` with the cursor in the body (a query-string cursor is ignored

@@ -11,22 +11,13 @@ from __future__ import annotations
 import copy
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
-import emulator
+from emulator.specs import load_spec
 
-SPEC_DIR = Path(emulator.__file__).parent / "spec"
 _PARAM = re.compile(r"\{[^}]+\}")
-
-
-@cache
-def load_spec(version: str) -> dict[str, Any]:
-    with open(SPEC_DIR / f"api.intercom.io.{version}.yaml", encoding="utf-8") as f:
-        return yaml.load(f, Loader=yaml.CSafeLoader)
 
 
 def _nullable_to_jsonschema(node: Any) -> Any:

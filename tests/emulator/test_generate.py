@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import Counter
-from pathlib import Path
 
 import orjson
 import pytest
-import yaml
 
+from emulator.specs import load_spec
 from emulator.world import World, WorldConfig
 from emulator.world.activity import advance
 from emulator.world.generate import generate_world
 
-SPEC = Path(__file__).parents[2] / "emulator" / "spec" / "api.intercom.io.2.16.yaml"
 CONTACT_AUTHORS = {"user", "lead"}
 ASSIGNING = {
     "assignment",
@@ -384,8 +382,7 @@ def test_unicode_and_nulls_present(tiny):
 
 @pytest.fixture(scope="module")
 def schemas() -> dict:
-    with SPEC.open() as f:
-        return yaml.load(f, Loader=yaml.CSafeLoader)["components"]["schemas"]
+    return load_spec("2.16")["components"]["schemas"]
 
 
 def test_records_carry_every_2_16_property(tiny, schemas):

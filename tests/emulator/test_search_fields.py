@@ -1,14 +1,12 @@
 """The field registry must agree with the 2.16 spec's own tables of searchable fields."""
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 
 from emulator.search.fields import FIELDS, lookup_field
+from emulator.specs import load_spec
 
-SPEC = Path(__file__).resolve().parents[2] / "emulator" / "spec" / "api.intercom.io.2.16.yaml"
 SPEC_KINDS = {
     "String": {"string", "id", "words"},
     "Integer": {"integer"},
@@ -19,7 +17,7 @@ SPEC_KINDS = {
 
 @pytest.fixture(scope="module")
 def spec_tables() -> dict[str, dict[str, str]]:
-    spec = yaml.load(SPEC.read_text(), Loader=yaml.CSafeLoader)
+    spec = load_spec("2.16")
     tables = {}
     for entity in ("contacts", "conversations", "tickets"):
         text = spec["paths"][f"/{entity}/search"]["post"]["description"]

@@ -19,15 +19,12 @@ from typing import Any
 import dlt
 import httpx
 import pytest
-from dlt.common.normalizers.json.helpers import get_nested_row_hash, get_row_hash
 
 from sources.intercom.arrow_rows import (
     ROOT_SYSTEM_COLUMNS,
     ArrowShaper,
     NotMirrorable,
     declare_nested_tables,
-    key_row_id,
-    nested_row_id,
     page_tables,
 )
 from sources.intercom.companies import NESTED_TABLES as COMPANY_TABLES
@@ -302,15 +299,6 @@ def test_clean_unusual_records_take_the_fast_path_identically(tmp_path: Path) ->
         2026, 1, 1, tzinfo=dt.timezone.utc
     )
     assert_same(tmp_path, CONTACTS, [rows])
-
-
-@pytest.mark.parametrize(
-    "key", ["6571f3a2b1c9d8e7f6a5b4c3", "", 'Zoë 🎈 "quoted" \\ back\nline', "\u0000\u2028"]
-)
-def test_row_ids_equal_dlt_hashes(key: str) -> None:
-    assert key_row_id("id", key) == get_row_hash({"id": key}, ["id"])
-    for table, index in (("contacts__tags", 0), ("conversation_parts__attachments", 1234)):
-        assert nested_row_id(key, table, index) == get_nested_row_hash(key, table, index)
 
 
 # Random records, generated from a seed: keys that collide once normalized, timestamps, nested

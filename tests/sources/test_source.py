@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from sources.intercom import intercom, parse_start_date
+from sources.intercom.dlt_compat import table_variants
 from sources.intercom.errors import AuthError
 from sources.intercom.settings import RESOURCE_NAMES
 from tests.sources.conftest import mismatches, truth, unix
@@ -48,8 +49,8 @@ def test_merge_strategy_reaches_every_merged_table_and_is_checked() -> None:
         other = swapped.resources[name]
         tables = {None: (resource._hints, other._hints)}
         tables.update(
-            (table, (hints, other._hints_variants[table]))
-            for table, hints in resource._hints_variants.items()
+            (table, (hints, table_variants(other)[table]))
+            for table, hints in table_variants(resource).items()
         )
         for table, (before, after) in tables.items():
             disposition = before.get("write_disposition")
