@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,8 +22,31 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 from emulator.testing import RunningEmulator, running_emulator
 from emulator.world import WorldConfig
+from tests.helpers.summary import SUMMARY_FILE_VAR
 
 TINY = WorldConfig(seed=3, scale="tiny")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the controlling process (not an xdist worker): the file the workers' summary lines
+    go to; workers inherit the variable when they start."""
+    if not hasattr(config, "workerinput"):
+        fd, path = tempfile.mkstemp(prefix="intercom-sync-test-summary-", suffix=".txt")
+        os.close(fd)
+        os.environ[SUMMARY_FILE_VAR] = path
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    path = os.environ.get(SUMMARY_FILE_VAR)
+    if hasattr(config, "workerinput") or not path or not os.path.exists(path):
+        return
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    os.unlink(path)
+    if lines:
+        terminalreporter.section("convergence suites")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -21,7 +21,7 @@ from emulator.testing import running_emulator
 from emulator.world import WorldConfig, ops
 from pipelines.exit_codes import ExitCode
 from pipelines.run.runner import DEFAULT_DATASET
-from tests.pipelines.test_cli import _cli, _run_args
+from tests.helpers.cli import cli, quiet_run_args
 
 ONE_RETRY = {"SOURCES__INTERCOM__MAX_RETRIES": "1"}
 
@@ -52,8 +52,10 @@ def _assert_one_clear_line(result, code: ExitCode, *needles: str) -> None:
 @pytest.fixture
 def synced(emulator, tmp_path: Path) -> Iterator[dict[str, int]]:
     """A warehouse from one good run; tests check a failing run leaves it unchanged."""
-    result = _cli(
-        _run_args(emulator, tmp_path, "--resources", "contacts,admins"), tmp_path, emulator.token
+    result = cli(
+        quiet_run_args(emulator, tmp_path, "--resources", "contacts,admins"),
+        tmp_path,
+        emulator.token,
     )
     assert result.returncode == 0, result.stderr
     yield _counts(tmp_path)
@@ -62,7 +64,7 @@ def synced(emulator, tmp_path: Path) -> Iterator[dict[str, int]]:
 def test_revoked_token_fails_before_any_data_work(emulator, tmp_path: Path, synced) -> None:
     emulator.control.update({"revoked_tokens": [emulator.token]})
     before = emulator.control.stats.snapshot()["total"]
-    result = _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token)
+    result = cli(quiet_run_args(emulator, tmp_path), tmp_path, emulator.token)
     _assert_one_clear_line(result, ExitCode.AUTH, "token", "SOURCES__INTERCOM__ACCESS_TOKEN")
     assert emulator.token not in result.stdout + result.stderr
     assert emulator.control.stats.snapshot()["total"] - before == 1  # only GET /me
@@ -73,8 +75,8 @@ def test_a_table_format_on_duckdb_is_refused_before_any_data_work(
     emulator, tmp_path: Path, synced
 ) -> None:
     before = emulator.control.stats.snapshot()["total"]
-    result = _cli(
-        _run_args(emulator, tmp_path, "--table-format", "delta"), tmp_path, emulator.token
+    result = cli(
+        quiet_run_args(emulator, tmp_path, "--table-format", "delta"), tmp_path, emulator.token
     )
     _assert_one_clear_line(result, ExitCode.CONFIG, "--table-format delta", "filesystem")
     assert emulator.control.stats.snapshot()["total"] - before == 1  # only GET /me
@@ -82,8 +84,8 @@ def test_a_table_format_on_duckdb_is_refused_before_any_data_work(
 
 
 def test_an_unknown_destination_is_a_configuration_error(emulator, tmp_path: Path) -> None:
-    args = _run_args(emulator, tmp_path, "--destination", "warehouse9")
-    result = _cli(args, tmp_path, emulator.token)
+    args = quiet_run_args(emulator, tmp_path, "--destination", "warehouse9")
+    result = cli(args, tmp_path, emulator.token)
     _assert_one_clear_line(
         result, ExitCode.CONFIG, "unknown destination 'warehouse9'", "DESTINATION__WAREHOUSE9__"
     )
@@ -104,8 +106,8 @@ def test_a_destination_whose_client_library_is_missing_names_the_install(
         "DESTINATION__BIGQUERY__CREDENTIALS__PRIVATE_KEY": "k",
         "DESTINATION__BIGQUERY__CREDENTIALS__CLIENT_EMAIL": "loader@p.iam.gserviceaccount.com",
     }
-    args = _run_args(emulator, tmp_path, "--destination", "bigquery")
-    result = _cli(args, tmp_path, emulator.token, bigquery)
+    args = quiet_run_args(emulator, tmp_path, "--destination", "bigquery")
+    result = cli(args, tmp_path, emulator.token, bigquery)
     _assert_one_clear_line(result, ExitCode.CONFIG, "not installed", 'pip install "dlt[bigquery]"')
     assert set(emulator.control.stats.snapshot()["endpoints"]) <= {"GET /me"}
 
@@ -113,13 +115,13 @@ def test_a_destination_whose_client_library_is_missing_names_the_install(
 def test_folders_that_cannot_be_created_are_a_configuration_error(emulator, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    args = _run_args(emulator, tmp_path, "--pipelines-dir", str(blocker / "pipelines"))
-    result = _cli(args, tmp_path, emulator.token)
+    args = quiet_run_args(emulator, tmp_path, "--pipelines-dir", str(blocker / "pipelines"))
+    result = cli(args, tmp_path, emulator.token)
     _assert_one_clear_line(result, ExitCode.CONFIG, "cannot create the pipelines folder")
     assert emulator.control.stats.snapshot()["total"] == 0
 
-    args = _run_args(emulator, tmp_path, "--duckdb-file", str(blocker / "w.duckdb"))
-    result = _cli(args, tmp_path, emulator.token)
+    args = quiet_run_args(emulator, tmp_path, "--duckdb-file", str(blocker / "w.duckdb"))
+    result = cli(args, tmp_path, emulator.token)
     _assert_one_clear_line(result, ExitCode.CONFIG, "cannot create the DuckDB file's folder")
     assert emulator.control.stats.snapshot()["total"] == 0
 
@@ -140,30 +142,32 @@ def test_folders_that_cannot_be_created_are_a_configuration_error(emulator, tmp_
 def test_a_setting_out_of_range_is_a_configuration_error(
     emulator, tmp_path: Path, env: dict[str, str], needle: str
 ) -> None:
-    args = [a for a in _run_args(emulator, tmp_path) if a not in ("--base-url", emulator.base_url)]
+    args = [
+        a for a in quiet_run_args(emulator, tmp_path) if a not in ("--base-url", emulator.base_url)
+    ]
     if "SOURCES__INTERCOM__BASE_URL" not in env:
         args += ["--base-url", emulator.base_url]
-    result = _cli(args, tmp_path, emulator.token, env)
+    result = cli(args, tmp_path, emulator.token, env)
     _assert_one_clear_line(result, ExitCode.CONFIG, needle)
     assert set(emulator.control.stats.snapshot()["endpoints"]) <= {"GET /me"}
 
 
 def test_a_token_of_another_region_names_the_region(emulator, tmp_path: Path) -> None:
     # A token of an EU workspace sent to the US host is simply unknown there: 401.
-    result = _cli(_run_args(emulator, tmp_path, "--region", "eu"), tmp_path, "eu-token-xyz")
+    result = cli(quiet_run_args(emulator, tmp_path, "--region", "eu"), tmp_path, "eu-token-xyz")
     _assert_one_clear_line(result, ExitCode.AUTH, "region")
 
 
 def test_a_version_lacking_an_endpoint_says_which_version_has_it(tmp_path: Path) -> None:
     with running_emulator(WorldConfig(seed=3, scale="tiny"), api_version="2.9") as emu:
-        args = _run_args(emu, tmp_path, "--api-version", "2.9", "--resources", "tickets")
-        result = _cli(args, tmp_path, emu.token)
+        args = quiet_run_args(emu, tmp_path, "--api-version", "2.9", "--resources", "tickets")
+        result = cli(args, tmp_path, emu.token)
     _assert_one_clear_line(result, ExitCode.CONFIG, "2.10", "tickets")
 
 
 def test_200_answers_that_are_not_json_fail_as_unavailable(emulator, tmp_path: Path, synced):
     emulator.control.update({"faults": {"GET /me": {"malformed_rate": 1.0}}})
-    result = _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token, ONE_RETRY)
+    result = cli(quiet_run_args(emulator, tmp_path), tmp_path, emulator.token, ONE_RETRY)
     _assert_one_clear_line(result, ExitCode.API_UNAVAILABLE, "GET /me", "not JSON")
     assert _counts(tmp_path) == synced
 
@@ -198,7 +202,7 @@ def test_a_base_url_answering_html_with_200_fails_naming_it(tmp_path: Path) -> N
             str(tmp_path / "w.duckdb"),
             "--no-progress",
         ]
-        result = _cli(args, tmp_path, "some-token-123", ONE_RETRY)
+        result = cli(args, tmp_path, "some-token-123", ONE_RETRY)
     finally:
         server.shutdown()
     _assert_one_clear_line(result, ExitCode.API_UNAVAILABLE, base_url, "not JSON")
@@ -216,8 +220,10 @@ def test_owner_id_changing_type_on_upgrade_to_2_16_keeps_one_column(tmp_path: Pa
                 contact["owner_id"] = admin
                 ops.save(emu.world.contacts, contact, emu.world.now)
         for version in ("2.9", "2.16"):
-            args = _run_args(emu, tmp_path, "--api-version", version, "--resources", "contacts")
-            result = _cli(args, tmp_path, emu.token)
+            args = quiet_run_args(
+                emu, tmp_path, "--api-version", version, "--resources", "contacts"
+            )
+            result = cli(args, tmp_path, emu.token)
             assert result.returncode == 0, result.stderr
             emu.advance(3600)
         truth = {c["id"]: c["owner_id"] for c in emu.world.contacts.values()}

@@ -15,7 +15,7 @@ import duckdb
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from sources.intercom.client import IntercomClient
-from tests.pipelines.test_cli import _cli, _run_args
+from tests.helpers.cli import cli, quiet_run_args
 
 TOKEN = "dG9rOmhvdXNla2VlcGluZy1zZWNyZXQtOTg3NjU0MzIxMA=="  # shaped like an Intercom token
 WRONG = "dG9rOndyb25nLXRva2VuLW5ldmVyLXRvLWJlLXByaW50ZWQ="
@@ -41,7 +41,7 @@ def test_the_token_is_written_nowhere(tmp_path: Path) -> None:
 
         def run(*extra: str, token: str = TOKEN, env: dict | None = None, verbose=False) -> int:
             logs = ["-v", "--log-format", "json"] if verbose else []
-            result = _cli([*logs, *_run_args(emu, tmp_path, *extra)], tmp_path, token, env)
+            result = cli([*logs, *quiet_run_args(emu, tmp_path, *extra)], tmp_path, token, env)
             outputs.extend([result.stdout, result.stderr])
             return result.returncode
 

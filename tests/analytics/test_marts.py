@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from emulator.world.metrics import marts
-from tests.analytics.conftest import Built, same
-
-# The grain of each mart: the truth is keyed the same way.
-KEYS: dict[str, tuple[str, ...]] = {
-    "conversation_metrics": ("conversation_id",),
-    "conversation_enhanced": ("conversation_id",),
-    "admin_metrics": ("admin_id",),
-    "team_metrics": ("team_id",),
-    "company_metrics": ("company_id",),
-    "contact_enhanced": ("contact_id",),
-    "company_enhanced": ("company_id",),
-    "ticket_metrics": ("ticket_type_id", "ticket_state_category"),
-    "daily_conversation_volume": ("date_day",),
-}
+from tests.helpers.analytics import KEYS, Built, mart_key, same
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +13,9 @@ def truth(built: Built) -> dict[str, dict]:
     return marts(built.world, built.held_part_ids)
 
 
-def _key(row: dict, names: tuple[str, ...]) -> Any:
-    return row[names[0]] if len(names) == 1 else tuple(row[n] for n in names)
-
-
 @pytest.mark.parametrize("mart", sorted(KEYS))
 def test_mart_equals_truth(built: Built, truth: dict[str, dict], mart: str) -> None:
-    loaded = {_key(r, KEYS[mart]): r for r in built.rows(mart)}
+    loaded = {mart_key(r, KEYS[mart]): r for r in built.rows(mart)}
     expected = truth[mart]
     assert expected, f"the truth for {mart} is empty: the test would prove nothing"
     assert sorted(map(str, loaded)) == sorted(map(str, expected))

@@ -13,8 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from emulator.world.metrics import marts
-from tests.analytics.conftest import Built, _isolated_env, same, sync_and_build
-from tests.analytics.test_marts import KEYS, _key
+from tests.helpers.analytics import KEYS, Built, isolated_env, mart_key, same, sync_and_build
 
 DSN = os.environ.get("INTERCOM_SYNC_TEST_POSTGRES_DSN")
 # Postgres sorts text by its collation, DuckDB and Python by code point: compare list columns
@@ -41,7 +40,7 @@ def built_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 
     env = {"DESTINATION__POSTGRES__CREDENTIALS": DSN}
     try:
-        with _isolated_env(root, **env):
+        with isolated_env(root, **env):
             for world, held, result in sync_and_build(
                 root, destination="postgres", dataset=dataset
             ):
@@ -62,7 +61,7 @@ def test_every_mart_equals_truth_on_postgres(built_pg: Built) -> None:
     truth = marts(built_pg.world, built_pg.held_part_ids)
     assert built_pg.transform.tests >= 50
     for mart, names in KEYS.items():
-        loaded = {_key(r, names): r for r in built_pg.rows(mart)}
+        loaded = {mart_key(r, names): r for r in built_pg.rows(mart)}
         expected = truth[mart]
         assert sorted(map(str, loaded)) == sorted(map(str, expected)), mart
         problems = [

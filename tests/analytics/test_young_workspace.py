@@ -12,12 +12,12 @@ from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.reporting.transform import build_duckdb_standalone
 from pipelines.run.runner import SyncOptions, run_sync
-from tests.analytics.conftest import _isolated_env
+from tests.helpers.analytics import isolated_env
 
 
 def test_models_build_when_only_lookups_were_synced(tmp_path: Path) -> None:
     db = tmp_path / "young.duckdb"
-    with _isolated_env(tmp_path), running_emulator(WorldConfig(seed=4, scale="tiny")) as emu:
+    with isolated_env(tmp_path), running_emulator(WorldConfig(seed=4, scale="tiny")) as emu:
         run_sync(
             SyncOptions(
                 duckdb_file=str(db),

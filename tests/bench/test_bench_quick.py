@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from bench.run import STEP_FIELDS
-from tests.bench.helpers import run_bench
+from tests.helpers.bench import run_bench
 
 
 def test_quick_incremental_scenario_writes_a_complete_report(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bench.cpu_breakdown import MEASURED
 from emulator.testing import RunningEmulator
-from tests.bench.helpers import run_bench
+from tests.helpers.bench import run_bench
 
 
 def test_breakdown_reports_every_measured_function(

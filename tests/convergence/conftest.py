@@ -1,5 +1,5 @@
-"""Fixtures of the convergence suites, and a terminal summary of what they exercised
-(rounds, syncs, fault rates) so that `make test` output shows it without `-s`."""
+"""Fixtures of the convergence suites. What they exercised (rounds, syncs, fault rates) goes
+to the run's closing summary through `tests.helpers.summary.record`."""
 
 from __future__ import annotations
 
@@ -7,14 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
-SUMMARY: list[str] = []
-
-
-def record(line: str) -> None:
-    """A line for the end-of-run summary (also printed at once, visible with `-s`)."""
-    print(line)
-    SUMMARY.append(line)
 
 
 @pytest.fixture(autouse=True)
@@ -25,10 +17,3 @@ def _isolated_dlt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no repo .dlt/ config
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if SUMMARY:
-        terminalreporter.section("convergence suites")
-        for line in SUMMARY:
-            terminalreporter.write_line(line)

@@ -37,8 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         from emulator.testing import running_emulator
         from emulator.world import WorldConfig
         from tests.convergence.harness import InProcessSync
-        from tests.convergence.scenario import Scenario
-        from tests.convergence.test_faults import FAULTY_EMULATOR, TOTAL_RATE
+        from tests.convergence.scenario import FAULTY_EMULATOR, TOTAL_RATE, Scenario
 
         total_rounds = total_syncs = 0
         started = time.monotonic()

@@ -10,9 +10,9 @@ import pytest
 
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
-from tests.convergence.conftest import record
 from tests.convergence.harness import InProcessSync
 from tests.convergence.scenario import Scenario
+from tests.helpers.summary import record
 
 SEEDS = (1, 2, 3)
 ROUNDS = 7  # per seed: 21 rounds in `make test`; `make soak` runs hundreds

@@ -19,7 +19,7 @@ from emulator.world import WorldConfig
 from pipelines.exit_codes import ExitCode
 from pipelines.run.runner import DEFAULT_DATASET, DEFAULT_PIPELINE
 from tests.convergence.compare import compare_warehouse, duckdb_reader
-from tests.convergence.conftest import record
+from tests.helpers.summary import record
 
 # Kill points, in order; a list of points between two successful runs = crashes in a row.
 PLAN: list[list[str]] = [["load"], ["normalize", "load"], ["extract"], ["random", "load"]]

@@ -16,27 +16,10 @@ from emulator.world import WorldConfig
 from pipelines.exit_codes import ExitCode
 from pipelines.run.failures import translate_error
 from tests.convergence.compare import ROOTS, compare_warehouse
-from tests.convergence.conftest import record
 from tests.convergence.harness import InProcessSync
-from tests.convergence.scenario import Scenario
+from tests.convergence.scenario import FAULTY_EMULATOR, TOTAL_RATE, Scenario
+from tests.helpers.summary import record
 
-SCROLL = "GET /companies/scroll"
-FAULTS = {
-    "error_rate": 0.025,
-    "html_error_share": 0.5,
-    "drop_rate": 0.01,
-    "timeout_rate": 0.003,
-    "timeout_seconds": 3.0,  # the client gives up after 2 s (harness.FAST_RETRIES)
-    "malformed_rate": 0.01,
-    "burst_429_rate": 0.002,
-    "burst_length": 2,
-    "endpoints": {SCROLL: {"scroll_error_rate": 0.03, "scroll_expire_rate": 0.03}},
-}
-# A scroll abandoned after a failed page stays open until it expires (Intercom: 60 s idle) and
-# the restart waits for it (`scroll_exists`). The harness waits 18 x 0.2 s, so let abandoned
-# scrolls expire after 2 s here — the same race, on a shorter clock.
-FAULTY_EMULATOR = {"faults": FAULTS, "scroll_ttl_seconds": 2.0}
-TOTAL_RATE = sum(v for k, v in FAULTS.items() if k.endswith("_rate") and k != "html_error_share")
 SEEDS = (11, 12)
 ROUNDS = 5
 

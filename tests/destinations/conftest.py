@@ -17,104 +17,14 @@ prints it); without it the postgres cases skip, except in CI (`CI` set) where th
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import dlt
 import pytest
 
-from pipelines.run.runner import SyncOptions, SyncResult, make_destination, run_sync
-from tests.convergence.compare import parse_text_timestamps
+from tests.helpers.destinations import Target
 
 POSTGRES_DSN_VAR = "INTERCOM_SYNC_TEST_POSTGRES_DSN"
-
-# "Latest version of each row" on a destination that only appends (plain parquet files):
-# the newest load of each primary key; nested rows belong to that version of their parent.
-# The same queries are documented in README.md ("Destinations").
-LATEST_ROOT_SQL = (
-    "SELECT * FROM {table} "
-    "QUALIFY row_number() OVER (PARTITION BY id ORDER BY _dlt_load_id DESC) = 1"
-)
-LATEST_NESTED_SQL = (
-    "SELECT n.* FROM {table} AS n JOIN ({latest_parent}) AS p ON n._dlt_parent_id = p._dlt_id"
-)
-
-
-class Target:
-    def __init__(
-        self,
-        name: str,
-        root: Path,
-        destination: str,
-        env: dict[str, str],
-        table_format: str | None = None,
-        merges: bool = True,
-    ) -> None:
-        self.name = name
-        self.root = root
-        self.destination = destination
-        self.env = env
-        self.table_format = table_format
-        self.merges = merges  # False: merge tables are appended to (plain parquet)
-        # Unique per test: a shared Postgres keeps datasets between runs, and dlt would
-        # restore a stale pipeline state from an old dataset of the same name.
-        self.dataset = f"t_{uuid.uuid4().hex[:10]}"
-        self.pipeline_name = "intercom"
-
-    def options(self, emu: Any, **overrides: Any) -> SyncOptions:
-        values: dict[str, Any] = {
-            "destination": self.destination,
-            "duckdb_file": str(self.root / "warehouse.duckdb"),
-            "dataset": self.dataset,
-            "pipeline_name": self.pipeline_name,
-            "pipelines_dir": str(self.root / "pipelines"),
-            "base_url": emu.base_url,
-            "access_token": emu.token,
-            "progress": False,
-            "table_format": self.table_format,
-        }
-        values.update(overrides)
-        return SyncOptions(**values)
-
-    def sync(self, emu: Any, **overrides: Any) -> SyncResult:
-        return run_sync(self.options(emu, **overrides))
-
-    def pipeline(self) -> dlt.Pipeline:
-        return dlt.attach(
-            pipeline_name=self.pipeline_name,
-            pipelines_dir=str(self.root / "pipelines"),
-            destination=make_destination(self.destination, str(self.root / "warehouse.duckdb")),
-        )
-
-    def read(self, table: str) -> list[dict]:
-        pipeline = self.pipeline()
-        schema_tables = pipeline.default_schema.tables
-        if table not in schema_tables:
-            return []
-        if self.table_format == "delta":
-            from dlt.common.libs.deltalake import get_delta_tables
-
-            return get_delta_tables(pipeline, table)[table].to_pyarrow_table().to_pylist()
-        with pipeline.sql_client() as client:
-            query = f"SELECT * FROM {client.make_qualified_table_name(table)}"
-            if not self.merges and schema_tables[table].get("write_disposition") != "replace":
-                query = latest_version_sql(pipeline, table, client.make_qualified_table_name)
-            with client.execute_query(query) as cursor:
-                names = cursor._get_columns()  # dlt's wrapper; SQLAlchemy's has no description
-                rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        return parse_text_timestamps(rows, schema_tables[table]["columns"])
-
-
-def latest_version_sql(pipeline: dlt.Pipeline, table: str, qualify: Any) -> str:
-    """The newest version of each row of `table` on an append-only destination."""
-    parent = pipeline.default_schema.tables[table].get("parent")
-    if parent is None:
-        return LATEST_ROOT_SQL.format(table=qualify(table))
-    return LATEST_NESTED_SQL.format(
-        table=qualify(table), latest_parent=latest_version_sql(pipeline, parent, qualify)
-    )
 
 
 def _postgres_dsn() -> str:

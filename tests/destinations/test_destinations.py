@@ -11,9 +11,9 @@ import pytest
 from emulator.world import WorldConfig
 from emulator.world.activity import advance
 from pipelines.reporting.status import collect_status
-from tests.destinations.conftest import Target
-from tests.pipelines.helpers import cli
-from tests.sources.conftest import by_id, mismatches, pairs, truth
+from tests.helpers.cli import cli
+from tests.helpers.destinations import Target
+from tests.helpers.truth import by_id, mismatches, pairs, truth
 
 ROOTS = ("contacts", "companies", "conversations", "tickets")
 LOOKUPS = ("admins", "teams", "tags", "segments")

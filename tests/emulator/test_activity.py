@@ -10,7 +10,7 @@ from emulator.world import World, WorldConfig
 from emulator.world.activity import HANDLERS, advance, touch
 from emulator.world.generate import generate_world
 from emulator.world.truth import truth_rows
-from tests.emulator.test_generate import (
+from tests.helpers.world import (
     check_contact_times,
     check_conversation,
     check_ticket,

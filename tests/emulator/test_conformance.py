@@ -11,8 +11,8 @@ import pytest
 
 from emulator.testing import RunningEmulator, running_emulator
 from emulator.world import WorldConfig
-from tests.emulator.http_helpers import raw
 from tests.emulator.openapi_validation import component_errors, validation_errors
+from tests.helpers.http import raw
 
 SEARCH_ALL = {"query": {"field": "updated_at", "operator": ">", "value": 0}}
 

@@ -14,7 +14,7 @@ from emulator.testing import RunningEmulator
 from emulator.world import WorldConfig
 from emulator.world.generate import generate_world
 from emulator.world.truth import truth_rows
-from tests.emulator.http_helpers import client, raw
+from tests.helpers.http import client, raw
 
 
 def test_advance_moves_the_data_clock_and_changes_the_world(emulator: RunningEmulator):

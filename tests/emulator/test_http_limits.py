@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from emulator.testing import RunningEmulator
-from tests.emulator.http_helpers import client, error_code, raw
+from tests.helpers.http import client, error_code, raw
 
 
 def _date(response: httpx.Response) -> int:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from emulator.testing import RunningEmulator
-from tests.emulator.http_helpers import client, error_code, follow_list, follow_search
+from tests.helpers.http import client, error_code, follow_list, follow_search
 
 ALL_CONTACTS = {"query": {"field": "updated_at", "operator": ">", "value": 0}}
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from emulator.testing import RunningEmulator, running_emulator
 from emulator.world import WorldConfig
-from tests.emulator.http_helpers import client, follow_list, follow_search, raw
+from tests.helpers.http import client, follow_list, follow_search, raw
 
 PROPERTY_SETTINGS = settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]

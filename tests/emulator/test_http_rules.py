@@ -12,7 +12,7 @@ import pytest
 
 from emulator.testing import RunningEmulator
 from emulator.world import WorldConfig
-from tests.emulator.http_helpers import client, error_code, raw
+from tests.helpers.http import client, error_code, raw
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from emulator.world import WorldConfig
 from emulator.world.activity import advance
 from emulator.world.generate import generate_world
 from emulator.world.store import Store
-from tests.emulator.http_helpers import client
+from tests.helpers.http import client
 
 MODERN = [parse_version(name, "2.16") for name in ("2.16", "Preview")]
 LEGACY = parse_version("2.9", "2.16")

@@ -224,7 +224,7 @@ def test_readers_in_other_threads_survive_advance():
 
 @pytest.mark.parametrize("storage", ["dict", "zjson"])
 def test_clones_and_reused_worlds_are_independent_and_identical(storage):
-    from tests.emulator.test_generate import snapshot
+    from tests.helpers.world import snapshot
 
     cfg = WorldConfig(seed=12, scale="tiny", storage=storage, counts={"conversations": 80})
     fresh = generate_world(cfg, reuse=False)
@@ -245,7 +245,7 @@ def test_clones_and_reused_worlds_are_independent_and_identical(storage):
 
 def test_disk_cache_round_trips(tmp_path, monkeypatch):
     from emulator.world import cache as world_cache
-    from tests.emulator.test_generate import snapshot
+    from tests.helpers.world import snapshot
 
     monkeypatch.setenv(world_cache.ENV_VAR, str(tmp_path))
     cfg = WorldConfig(seed=31, scale="tiny", storage="zjson", counts={"conversations": 70})

@@ -19,8 +19,8 @@ from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.run.backfill import parse_chunk, plan_chunks, run_backfill
 from pipelines.run.runner import SyncOptions, run_sync
-from tests.pipelines.helpers import REPO, clean_env, cli
-from tests.sources.conftest import mismatches, truth
+from tests.helpers.cli import REPO, clean_env, cli
+from tests.helpers.truth import mismatches, truth
 
 DAY = 86_400
 DATASET = "intercom_raw"

@@ -20,17 +20,7 @@ from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.run.history import read_history
 from pipelines.run.runner import DEFAULT_DATASET, SyncOptions, run_sync
-from tests.pipelines.helpers import clean_env, cli, run_args, status_args
-
-
-def _cli(
-    args: list[str], cwd: Path, token: str | None, extra_env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return cli(args, cwd, token, extra_env)
-
-
-def _run_args(emu, tmp_path: Path, *more: str) -> list[str]:
-    return run_args(emu, tmp_path, "--no-progress", *more)
+from tests.helpers.cli import clean_env, cli, quiet_run_args, status_args
 
 
 def _count(tmp_path: Path, table: str) -> int:
@@ -39,7 +29,7 @@ def _count(tmp_path: Path, table: str) -> int:
 
 
 def test_run_loads_then_status_reports_cursors(emulator, tmp_path: Path) -> None:
-    result = _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token)
+    result = cli(quiet_run_args(emulator, tmp_path), tmp_path, emulator.token)
     assert result.returncode == 0, result.stderr
     assert "rows loaded" in result.stdout
     assert "requests:" in result.stdout
@@ -49,7 +39,7 @@ def test_run_loads_then_status_reports_cursors(emulator, tmp_path: Path) -> None
     me_calls = emulator.control.stats.snapshot()["endpoints"].get("GET /me", {})
     assert sum(me_calls.values()) == 1
 
-    status = _cli(status_args(tmp_path, "--json"), tmp_path, emulator.token)
+    status = cli(status_args(tmp_path, "--json"), tmp_path, emulator.token)
     assert status.returncode == 0, status.stderr
     report = json.loads(status.stdout)
     assert report["last_successful_load"]["load_id"]
@@ -58,7 +48,7 @@ def test_run_loads_then_status_reports_cursors(emulator, tmp_path: Path) -> None
 
 
 def test_missing_token_is_a_config_error(emulator, tmp_path: Path) -> None:
-    result = _cli(_run_args(emulator, tmp_path), tmp_path, token=None)
+    result = cli(quiet_run_args(emulator, tmp_path), tmp_path, token=None)
     assert result.returncode == ExitCode.CONFIG
     assert "INTERCOM_ACCESS_TOKEN" in result.stderr
     assert not (tmp_path / "warehouse.duckdb").exists()
@@ -74,7 +64,7 @@ def test_a_malformed_token_is_a_config_error_that_does_not_show_it(
 ) -> None:
     """A token no HTTP header can carry as it is: named as the problem, not sent (it was a
     misleading 400 from the server, or an unexpected UnicodeEncodeError)."""
-    result = _cli(_run_args(emulator, tmp_path), tmp_path, token=token)
+    result = cli(quiet_run_args(emulator, tmp_path), tmp_path, token=token)
     assert result.returncode == ExitCode.CONFIG, result.stderr
     assert "copied whole and alone" in result.stderr
     assert "secret-123" not in result.stdout + result.stderr
@@ -83,7 +73,7 @@ def test_a_malformed_token_is_a_config_error_that_does_not_show_it(
 
 
 def test_invalid_token_is_an_auth_error_before_any_data_work(emulator, tmp_path: Path) -> None:
-    result = _cli(_run_args(emulator, tmp_path), tmp_path, token="not-the-token-123")
+    result = cli(quiet_run_args(emulator, tmp_path), tmp_path, token="not-the-token-123")
     assert result.returncode == ExitCode.AUTH, result.stderr
     assert "token" in result.stderr.lower()
     assert "not-the-token-123" not in result.stdout + result.stderr
@@ -105,7 +95,7 @@ def test_invalid_token_is_an_auth_error_before_any_data_work(emulator, tmp_path:
     ],
 )
 def test_bad_input_is_a_config_error(emulator, tmp_path: Path, extra, needle) -> None:
-    result = _cli(_run_args(emulator, tmp_path, *extra), tmp_path, emulator.token)
+    result = cli(quiet_run_args(emulator, tmp_path, *extra), tmp_path, emulator.token)
     assert result.returncode == ExitCode.CONFIG, result.stderr
     assert needle in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 3  # a clear line, not a traceback
@@ -140,23 +130,23 @@ def _has_stale_row(tmp_path: Path, table: str) -> bool:
 
 
 def test_full_refresh_of_chosen_resources_leaves_the_others_alone(emulator, tmp_path: Path) -> None:
-    assert _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token).returncode == 0
+    assert cli(quiet_run_args(emulator, tmp_path), tmp_path, emulator.token).returncode == 0
     for table in ("contacts", "conversations"):
         _plant_stale_row(tmp_path, table)
-    args = _run_args(emulator, tmp_path, "--resources", "contacts", "--full-refresh")
-    result = _cli(args, tmp_path, emulator.token)
+    args = quiet_run_args(emulator, tmp_path, "--resources", "contacts", "--full-refresh")
+    result = cli(args, tmp_path, emulator.token)
     assert result.returncode == 0, result.stderr
     # contacts were dropped and loaded again; conversations (and their cursor) untouched
     assert not _has_stale_row(tmp_path, "contacts")
     assert _count(tmp_path, "contacts") == len(list(truth_rows(emulator.world, "contacts")))
     assert _has_stale_row(tmp_path, "conversations")
     assert _count(tmp_path, "conversation_parts") > 0
-    again = _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token)
+    again = cli(quiet_run_args(emulator, tmp_path), tmp_path, emulator.token)
     assert again.returncode == 0, again.stderr
     assert "conversations " not in again.stdout  # incremental: no conversation reloaded
 
     # Without --resources, a full refresh drops and reloads every table.
-    result = _cli(_run_args(emulator, tmp_path, "--full-refresh"), tmp_path, emulator.token)
+    result = cli(quiet_run_args(emulator, tmp_path, "--full-refresh"), tmp_path, emulator.token)
     assert result.returncode == 0, result.stderr
     assert not _has_stale_row(tmp_path, "conversations")
     assert _count(tmp_path, "conversations") == len(
@@ -165,15 +155,17 @@ def test_full_refresh_of_chosen_resources_leaves_the_others_alone(emulator, tmp_
 
 
 def test_a_start_date_a_cursor_makes_moot_is_warned_about(emulator, tmp_path: Path) -> None:
-    first = _cli(
-        _run_args(emulator, tmp_path, "--resources", "contacts,tags", "--start-date", "2025-01-01"),
+    first = cli(
+        quiet_run_args(
+            emulator, tmp_path, "--resources", "contacts,tags", "--start-date", "2025-01-01"
+        ),
         tmp_path,
         emulator.token,
     )
     assert first.returncode == 0, first.stderr
     assert "--start-date is ignored" not in first.stderr  # a first run: it applies
-    later = _cli(
-        _run_args(emulator, tmp_path, "--start-date", "2025-06-01"), tmp_path, emulator.token
+    later = cli(
+        quiet_run_args(emulator, tmp_path, "--start-date", "2025-06-01"), tmp_path, emulator.token
     )
     assert later.returncode == 0, later.stderr
     assert "--start-date is ignored for contacts: they already have a cursor" in later.stderr
@@ -181,14 +173,14 @@ def test_a_start_date_a_cursor_makes_moot_is_warned_about(emulator, tmp_path: Pa
 
 def test_the_duckdb_files_folder_is_created(emulator, tmp_path: Path) -> None:
     target = tmp_path / "data" / "warehouses" / "intercom.duckdb"
-    args = _run_args(emulator, tmp_path, "--duckdb-file", str(target), "--resources", "tags")
-    result = _cli(args, tmp_path, emulator.token)
+    args = quiet_run_args(emulator, tmp_path, "--duckdb-file", str(target), "--resources", "tags")
+    result = cli(args, tmp_path, emulator.token)
     assert result.returncode == 0, result.stderr
     assert target.is_file()
 
 
 def test_demo_refuses_an_unknown_scale(tmp_path: Path) -> None:
-    result = _cli(["demo", "--scale", "huge"], tmp_path, None)
+    result = cli(["demo", "--scale", "huge"], tmp_path, None)
     assert result.returncode == ExitCode.CONFIG, result.stderr
     assert "invalid choice: 'huge'" in result.stderr
 
@@ -205,7 +197,7 @@ def test_unreachable_base_url_is_api_unavailable(tmp_path: Path) -> None:
         str(tmp_path / "p"),
         "--no-progress",
     ]
-    result = _cli(args, tmp_path, "tok", {"SOURCES__INTERCOM__MAX_RETRIES": "1"})
+    result = cli(args, tmp_path, "tok", {"SOURCES__INTERCOM__MAX_RETRIES": "1"})
     assert result.returncode == ExitCode.API_UNAVAILABLE, result.stderr
     assert f"127.0.0.1:{port}" in result.stderr
 
@@ -215,13 +207,15 @@ def test_second_run_while_one_holds_the_lock_is_refused(emulator, tmp_path: Path
 
     pipelines_dir = tmp_path / "pipelines"
     with pipeline_lock(pipelines_dir, "intercom"):
-        result = _cli(_run_args(emulator, tmp_path), tmp_path, emulator.token)
+        result = cli(quiet_run_args(emulator, tmp_path), tmp_path, emulator.token)
     assert result.returncode == ExitCode.LOCKED, result.stderr
     assert "in progress" in result.stderr
     # Refused runs are not failures of the pipeline: status history stays empty.
     assert read_history(pipelines_dir, "intercom") == []
     # The lock dies with its holder: the next run goes through.
-    result = _cli(_run_args(emulator, tmp_path, "--resources", "admins"), tmp_path, emulator.token)
+    result = cli(
+        quiet_run_args(emulator, tmp_path, "--resources", "admins"), tmp_path, emulator.token
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -238,7 +232,7 @@ def test_a_stopped_run_says_so_records_it_and_the_next_run_completes(
     """Ctrl-C, or SIGTERM from a scheduler's timeout, in the middle of extraction."""
     with running_emulator(WorldConfig(seed=3, scale="tiny"), latency_ms=150) as emu:
         child = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", *_run_args(emu, tmp_path)],
+            [sys.executable, "-m", "pipelines.cli", *quiet_run_args(emu, tmp_path)],
             cwd=tmp_path,
             env=clean_env(emu.token),
             stderr=subprocess.PIPE,
@@ -259,13 +253,13 @@ def test_a_stopped_run_says_so_records_it_and_the_next_run_completes(
         )
         (stopped,) = read_history(tmp_path / "pipelines", "intercom")
         assert stopped.exit_code == code and not stopped.ok
-        again = _cli(_run_args(emu, tmp_path), tmp_path, emu.token)
+        again = cli(quiet_run_args(emu, tmp_path), tmp_path, emu.token)
         assert again.returncode == 0, again.stderr
         assert _count(tmp_path, "contacts") == len(list(truth_rows(emu.world, "contacts")))
 
 
 def test_demo_syncs_the_emulator_and_answers_a_question(tmp_path: Path) -> None:
-    result = _cli(
+    result = cli(
         ["demo", "--scale", "tiny", "--duckdb-file", str(tmp_path / "demo.duckdb")],
         tmp_path,
         token=None,

@@ -8,7 +8,7 @@ import dlt
 import duckdb
 
 from pipelines.destinations import dlt_defaults
-from tests.pipelines.helpers import cli, run_args
+from tests.helpers.cli import cli, run_args
 
 GZIP_MAGIC = b"\x1f\x8b"
 

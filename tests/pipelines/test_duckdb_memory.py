@@ -14,7 +14,7 @@ from emulator.world.truth import truth_rows
 from pipelines.destinations import duckdb_memory
 from pipelines.errors import ConfigError
 from pipelines.run.runner import DEFAULT_DATASET, make_destination
-from tests.pipelines.helpers import cli, run_args
+from tests.helpers.cli import cli, run_args
 
 USER_CONFIG_ENV = "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.exit_codes import ExitCode
-from tests.pipelines.helpers import clean_env, run_args
+from tests.helpers.cli import clean_env, run_args
 
 # (PyYAML is in the extra too, but dlt itself depends on it: it is always there.)
 EMULATOR_EXTRA = ("starlette", "uvicorn", "httptools")

@@ -24,8 +24,8 @@ from pipelines.exit_codes import ExitCode
 from pipelines.reporting.schema_doc import demo_schema_markdown, reference_section
 from pipelines.reporting.status import collect_status, format_status
 from pipelines.run.runner import merge_strategy_for
-from tests.pipelines.helpers import REPO, VENV_BIN, clean_env, cli, run_args, status_args
-from tests.sources.conftest import mismatches, pairs, truth
+from tests.helpers.cli import REPO, VENV_BIN, clean_env, cli, run_args, status_args
+from tests.helpers.truth import mismatches, pairs, truth
 
 
 def _dead_port() -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from pipelines.cli import build_parser
-from tests.pipelines.helpers import REPO
+from tests.helpers.cli import REPO
 
 DOCS = REPO / "docs"
 CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")

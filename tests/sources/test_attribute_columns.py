@@ -10,7 +10,7 @@ import pytest
 
 from emulator.world import ops
 from emulator.world.activity import advance
-from tests.sources.conftest import settle
+from tests.helpers.truth import settle
 
 # resource, the world's store, data attribute model, an existing attribute, a newer twin
 CASES = [

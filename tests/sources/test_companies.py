@@ -8,7 +8,7 @@ import pytest
 from emulator.world import ops
 from emulator.world.activity import advance, touch
 from sources.intercom.client import IntercomClient
-from tests.sources.conftest import mismatches, pairs, settle, truth
+from tests.helpers.truth import mismatches, pairs, settle, truth
 
 VERSIONS = ["2.9", "2.16"]
 LINKS = {"companies__tags": "tag_id", "companies__segments": "segment_id"}

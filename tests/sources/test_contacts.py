@@ -13,7 +13,7 @@ from sources.intercom import contacts as contacts_module
 from sources.intercom.schema import table_columns
 from sources.intercom.settings import SEARCH_LAG_SECONDS
 from sources.intercom.windows import day_start, local_date
-from tests.sources.conftest import mismatches, pairs, settle, truth, unix
+from tests.helpers.truth import mismatches, pairs, settle, truth, unix
 
 VERSIONS = ["2.9", "2.16"]
 LINKS = {"contacts__tags": "tag_id", "contacts__companies": "company_id"}

@@ -13,7 +13,7 @@ from emulator.world import factory, ops
 from emulator.world.activity import advance, touch
 from sources.intercom.client import IntercomClient
 from sources.intercom.schema import table_columns
-from tests.sources.conftest import by_id, mismatches, pairs, settle, truth, unix
+from tests.helpers.truth import by_id, mismatches, pairs, settle, truth, unix
 
 RESOURCES = ["conversations"]
 LINKS = {

@@ -8,7 +8,7 @@ import orjson
 
 from emulator.world import ops
 from sources.intercom.client import IntercomClient
-from tests.sources.conftest import by_id, truth, unix
+from tests.helpers.truth import by_id, truth, unix
 
 RESOURCES = ["conversations"]
 FEED = "GET /conversations/deleted"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sources.conftest import pairs
+from tests.helpers.truth import pairs
 
 LOOKUPS = ["admins", "teams", "tags", "segments", "data_attributes", "ticket_types"]
 

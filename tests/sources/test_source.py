@@ -10,7 +10,7 @@ from sources.intercom import intercom, parse_start_date
 from sources.intercom.dlt_compat import table_variants
 from sources.intercom.errors import AuthError
 from sources.intercom.settings import RESOURCE_NAMES
-from tests.sources.conftest import mismatches, truth, unix
+from tests.helpers.truth import mismatches, truth, unix
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

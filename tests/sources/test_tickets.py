@@ -12,7 +12,7 @@ from emulator.world.activity import advance
 from sources.intercom.conversations import UnsupportedApiVersionError
 from sources.intercom.parts import TICKET_ATTRIBUTE_TYPES
 from sources.intercom.schema import table_columns
-from tests.sources.conftest import by_id, mismatches, pairs, settle, truth
+from tests.helpers.truth import by_id, mismatches, pairs, settle, truth
 
 RESOURCES = ["tickets"]
 naming = NamingConvention()

@@ -40,6 +40,11 @@ def run_args(emu, tmp_path: Path, *more: str) -> list[str]:
     ]
 
 
+def quiet_run_args(emu, tmp_path: Path, *more: str) -> list[str]:
+    """`run_args` without progress lines."""
+    return run_args(emu, tmp_path, "--no-progress", *more)
+
+
 def status_args(tmp_path: Path, *more: str) -> list[str]:
     """`intercom-sync status` of the pipeline `run_args` syncs under `tmp_path`."""
     return [
