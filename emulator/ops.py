@@ -177,8 +177,8 @@ def conversation_contact_times(conversation: dict, parts: list[dict]) -> dict[st
     times: dict[str, list] = {
         ref["id"]: [None, None] for ref in conversation["contacts"]["contacts"]
     }
-    source = conversation["source"]["author"]
-    messages = [(source, conversation["created_at"])] if parts is None else []
+    source = (conversation.get("source") or {}).get("author")
+    messages = [(source, conversation["created_at"])] if parts is None and source else []
     messages += [(p["author"], p["created_at"]) for p in parts or () if p["part_type"] == "comment"]
     for author, at in messages:
         if author["type"] in r.CONTACT_AUTHOR_TYPES and author["id"] in times:
@@ -263,7 +263,7 @@ def merge_contacts(world: World, lead_id: str, user_id: str, at: int) -> None:
         if all(c["id"] != user_id for c in refs):
             refs.append(user_ref)
         conversation["contacts"]["contacts"] = refs
-        if conversation["source"]["author"]["id"] == lead_id:
+        if (conversation.get("source") or {}).get("author", {}).get("id") == lead_id:
             conversation["source"]["author"] = {**r.contact_author(user)}
         save(world.conversations, conversation, at)
         world._contact_conversations.setdefault(user_id, {})[conversation_id] = None

@@ -209,7 +209,7 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
         "conversations",
         "conversation_id",
         "admin_id",
-        lambda c: [t["id"] for t in (c["teammates"] or {"teammates": []})["teammates"]],
+        lambda c: [t["id"] for t in (c["teammates"] or {}).get("admins", [])],
     ),
     "tickets__contacts": _links(
         "tickets", "ticket_id", "contact_id", lambda t: [x["id"] for x in t["contacts"]["contacts"]]

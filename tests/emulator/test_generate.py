@@ -75,7 +75,9 @@ def check_conversation(conversation: dict, now: int) -> None:
     def by(predicate):
         return [p for p in parts if predicate(p)]
 
-    from_contact = conversation["source"]["author"]["type"] in CONTACT_AUTHORS
+    from_contact = ((conversation["source"] or {}).get("author") or {}).get(
+        "type"
+    ) in CONTACT_AUTHORS
     contact_times = ([created] if from_contact else []) + [
         p["created_at"]
         for p in by(
@@ -175,7 +177,7 @@ def check_conversation(conversation: dict, now: int) -> None:
         p["author"].get("from_ai_agent") for p in parts
     )
     assert (conversation["ai_agent"] is None) is (not conversation["ai_agent_participated"])
-    teammates = [t["id"] for t in conversation["teammates"]["teammates"]]
+    teammates = [t["id"] for t in conversation["teammates"]["admins"]]
     expected = list(
         dict.fromkeys(p["author"]["id"] for p in parts if p["author"]["type"] == "admin")
     )
@@ -204,7 +206,8 @@ def check_ticket(ticket: dict, world: World) -> None:
     assert ticket["ticket_parts"]["total_count"] == len(parts)
     category = parts[0]["ticket_state"]
     for p in parts:
-        assert p["previous_ticket_state"] == category
+        # real parts leave `previous_ticket_state` out when the state did not change
+        assert p.get("previous_ticket_state", p["ticket_state"]) == category
         category = p["ticket_state"]
     assert ticket["ticket_state"]["category"] == category
     assert ticket["open"] is (category != "resolved")
@@ -386,9 +389,20 @@ def schemas() -> dict:
         return yaml.load(f, Loader=yaml.CSafeLoader)["components"]["schemas"]
 
 
+# Spec properties real workspaces leave out (emulator/deviations.yaml: no-monitor-evaluations,
+# company-omitted-keys, ticket-part-absent-keys, admin-avatar-object, segment-count).
+REAL_ABSENT = {
+    "conversation": {"monitor_evaluations", "scorecards"},
+    "company": {"size", "website", "industry", "last_request_at", "remote_created_at"},
+    "ticket_part": {"previous_ticket_state", "assigned_to"},
+    "admin": {"avatar", "job_title"},
+    "segment": {"count"},
+}
+
+
 def test_records_carry_every_2_16_property(tiny, schemas):
     def assert_complete(record: dict, schema: str) -> None:
-        missing = set(schemas[schema]["properties"]) - set(record)
+        missing = set(schemas[schema]["properties"]) - set(record) - REAL_ABSENT.get(schema, set())
         assert not missing, f"{schema} lacks {sorted(missing)}"
 
     conversation = tiny.conversations.get(tiny.conversations.ids()[0])
