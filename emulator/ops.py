@@ -82,6 +82,9 @@ def add_custom_attribute(
     """Define a custom data attribute of `model` ("contact", "company"): `definition` is
     (name, data_type, label, description, options), as in `records`."""
     name, data_type, label, description, options = definition
+    # /data_attributes speaks string|integer|float|boolean|date: a conversation attribute's
+    # 2.16 `list` is a string with options there, `decimal` a float
+    data_type = {"list": "string", "decimal": "float", "datetime": "date"}.get(data_type, data_type)
     attribute = {
         "type": "data_attribute",
         "id": int(world.new_numeric_id("data_attribute")),

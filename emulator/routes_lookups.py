@@ -92,6 +92,16 @@ def list_conversation_attributes(ctx: Ctx) -> Reply:
     return Reply(dumps({"type": "list", "data": items}))
 
 
+# /data_attributes data type -> 2.16 conversation_attribute data type
+_CONVERSATION_ATTRIBUTE_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "float": "decimal",
+    "boolean": "boolean",
+    "date": "datetime",
+}
+
+
 def conversation_attribute(attribute: dict[str, Any]) -> dict[str, Any]:
     """A stored conversation data attribute as 2.16's `conversation_attribute`."""
     out: dict[str, Any] = {
@@ -99,7 +109,9 @@ def conversation_attribute(attribute: dict[str, Any]) -> dict[str, Any]:
         "id": attribute["id"],
         "name": attribute["name"],
         "description": attribute.get("description") or "",
-        "data_type": attribute["data_type"],
+        "data_type": _CONVERSATION_ATTRIBUTE_TYPES.get(attribute["data_type"], "string")
+        if not attribute.get("options")
+        else "list",
         "required": False,
         "visible_to_team_ids": [],
         "archived": bool(attribute.get("archived")),
@@ -107,12 +119,12 @@ def conversation_attribute(attribute: dict[str, Any]) -> dict[str, Any]:
         "updated_at": attribute["updated_at"],
         "admin_id": str(attribute.get("admin_id")),
     }
-    if attribute["data_type"] == "list":
+    if out["data_type"] == "list":
         out["options"] = [
             {"id": f"option-{attribute['id']}-{i}", "label": label, "archived": False}
             for i, label in enumerate(attribute.get("options") or [])
         ]
-    if attribute["data_type"] == "string":
+    if out["data_type"] == "string":
         out["multiline"] = False
     return out
 
