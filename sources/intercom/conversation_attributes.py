@@ -36,7 +36,11 @@ def conversation_attribute_definitions(client: IntercomClient) -> list[dict[str,
     if not at_least(client.api_version, ATTRIBUTES_MIN_API_VERSION):
         body = client.get("/data_attributes", params={**params, "model": "conversation"})
         return [d for d in items_of(body, "data") if d.get("custom")]
-    body = client.get("/conversations/attributes", params=params)
+    return as_definitions(items_of(client.get("/conversations/attributes", params=params), "data"))
+
+
+def as_definitions(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """2.16 `conversation_attribute` items as `/data_attributes`-style definitions."""
     return [
         {
             "name": item.get("name"),
@@ -44,5 +48,5 @@ def conversation_attribute_definitions(client: IntercomClient) -> list[dict[str,
             "created_at": item.get("created_at"),
             "custom": True,  # every conversation attribute listed there is the workspace's own
         }
-        for item in items_of(body, "data")
+        for item in items
     ]
