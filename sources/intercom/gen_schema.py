@@ -57,6 +57,12 @@ EXTRA_COLUMNS = {
     "conversation_parts": {"conversation_id": "text"},
     "ticket_parts": {"ticket_id": "text"},
 }
+# Where real Intercom sends another shape than the spec (emulator/deviations.yaml): the columns
+# that shape makes replace the spec's (None: the spec's column never gets a value).
+REAL_SHAPE_COLUMNS: dict[str, dict[str, str | None]] = {
+    # admin-avatar-object: `avatar` is {"image_url": …}, not a URL string
+    "admins": {"avatar": None, "avatar__image_url": "text"},
+}
 TIMESTAMP_NAMES = frozenset(
     {"waiting_since", "snoozed_until", "notified_at", "applied_at", "deleted_at"}
 )
@@ -209,6 +215,11 @@ def generate(spec_dir: Path = SPEC_DIR) -> dict[str, Any]:
         for table, schema_name in TABLE_SCHEMAS.items():
             columns = walker.columns(schema_name)
             columns.update(EXTRA_COLUMNS.get(table, {}))
+            for name, data_type in REAL_SHAPE_COLUMNS.get(table, {}).items():
+                if data_type is None:
+                    columns.pop(name, None)
+                else:
+                    columns[name] = data_type
             tables[table] = dict(sorted(columns.items()))
         versions[version] = tables
     return {
