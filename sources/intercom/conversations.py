@@ -29,8 +29,8 @@ Tables written by each resource (all merged = upsert, on `id`):
                            that: Intercom returns only the newest 500).
   conversations__contacts(conversation_id, contact_id), conversations__tags(conversation_id,
   tag_id), conversations__teammates(conversation_id, admin_id), conversations__topics(
-  conversation_id, topic_id) (2.10+), conversations__linked_objects(conversation_id,
-  linked_object_id, linked_object_type) (2.10+)
+  conversation_id, topic_id, topic_name) (2.10+), conversations__linked_objects(
+  conversation_id, linked_object_id, linked_object_type, linked_object_category) (2.10+)
                            nested link tables: replaced per conversation on upsert, so a
                            link that vanished from the API vanishes here.
   conversation_parts       root table merged on the part `id`, with `conversation_id`. Parts
@@ -39,7 +39,7 @@ Tables written by each resource (all merged = upsert, on `id`):
   conversations_deleted(id, deleted_at, metrics_retained)
                            2.16+ only: the deletion feed (see `deletions.py`).
   tickets, tickets__contacts(ticket_id, contact_id), tickets__linked_objects(ticket_id,
-  linked_object_id, linked_object_type), ticket_parts(…, ticket_id)
+  linked_object_id, linked_object_type, linked_object_category), ticket_parts(…, ticket_id)
                            the same for tickets (API 2.10+: `POST /tickets/search`). On 2.9
                            the `tickets` resource is deselected by default; selecting it
                            explicitly raises `UnsupportedApiVersionError`.

@@ -41,7 +41,8 @@ class LinkList:
     # the key of the list inside the object, as real Intercom sends it (issue 17): e.g.
     # `teammates` is {"type": "admin.list", "admins": [...]}, not the spec's `teammates`
     items_key: str = ""
-    # item fields kept besides the id, as `<prefix>_<field>` columns (a linked object's type)
+    # item fields kept besides the id, as `<id column without _id>_<field>` columns (a linked
+    # object's type and category, a topic's name)
     keep: tuple[str, ...] = ()
 
     @property
@@ -98,8 +99,9 @@ CONVERSATIONS = EntityWithParts(
         LinkList("contacts", "contact_id"),
         LinkList("tags", "tag_id"),
         LinkList("teammates", "admin_id", items_key="admins"),
-        LinkList("topics", "topic_id"),  # 2.10+: {"type": "topic.list", "topics": [...]}
-        LinkList("linked_objects", "linked_object_id", items_key="data", keep=("type",)),
+        # 2.10+: {"type": "topic.list", "topics": [...]}; no topics endpoint: keep the name
+        LinkList("topics", "topic_id", keep=("name",)),
+        LinkList("linked_objects", "linked_object_id", items_key="data", keep=("type", "category")),
     ),
     min_api_version="2.0",
     embedded_records=("company",),
@@ -111,7 +113,7 @@ TICKETS = EntityWithParts(
     parts_field="ticket_parts",
     links=(
         LinkList("contacts", "contact_id"),
-        LinkList("linked_objects", "linked_object_id", items_key="data", keep=("type",)),
+        LinkList("linked_objects", "linked_object_id", items_key="data", keep=("type", "category")),
     ),
     min_api_version="2.10",
     embedded_records=("ticket_type",),
