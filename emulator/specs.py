@@ -1,5 +1,6 @@
-"""Intercom's OpenAPI descriptions, vendored in `emulator/spec/` (MIT, Intercom): the one place
-that finds them, as package data, wherever the package is installed."""
+"""Intercom's OpenAPI descriptions, vendored in `emulator/spec/` (MIT, Intercom), and the list of
+where real workspaces differ from them (`emulator/deviations.yaml`): the one place that finds
+them, as package data, wherever the package is installed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
-SPEC_VERSIONS = ("2.9", "2.16")
+SPEC_VERSIONS = ("2.9", "2.15", "2.16")
 
 
 def spec_file(version: str) -> Traversable:
@@ -25,3 +26,13 @@ def load_spec(version: str) -> dict[str, Any]:
 
     with spec_file(version).open(encoding="utf-8") as f:
         return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@cache
+def load_deviations() -> dict[str, Any]:
+    """deviations.yaml: each deviation of real Intercom from the spec with its evidence
+    (`deviations`), and where the official SDK's models contradict both (`sdk`)."""
+    import yaml
+
+    with files("emulator").joinpath("deviations.yaml").open(encoding="utf-8") as f:
+        return yaml.safe_load(f)

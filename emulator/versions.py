@@ -34,47 +34,76 @@ _PREVIEW_NUMBER = (99, 0)  # newer than every stable version: served with 2.16 s
 
 EMBEDDED_LIST_LIMIT = 10  # contact tags/notes/companies embedded in the contact
 
-# Fields the 2.16 schema has and the 2.9 schema lacks (derived once by diffing the vendored
-# specs' component schemas). `custom_attributes` on conversations is kept: real 2.9 responses
-# carry it although the 2.9 schema omits it (API-NOTES §7.9).
-_ONLY_216: dict[str, frozenset[str]] = {
-    "admin": frozenset({"away_status_reason_id", "role"}),
-    "team": frozenset({"assignment_limit", "distribution_method"}),
-    "ticket_type": frozenset({"category", "ticket_states"}),
-    "contact": frozenset({"merge_history"}),
-    "company": frozenset({"notes"}),
-    "conversation": frozenset(
-        {
-            "ai_agent",
-            "ai_agent_participated",
-            "channel",
-            "company",
-            "external_references",
-            "linked_objects",
-            "monitor_evaluations",
-            "sales_agent",
-            "sales_agent_participated",
-            "scorecards",
-        }
-    ),
-    "conversation_part": frozenset(
-        {"app_package_code", "email_message_metadata", "event_details", "metadata", "state", "tags"}
-    ),
-    "conversation_source": frozenset({"email_message_metadata", "recipients", "reply_to"}),
-    "conversation_statistics": frozenset(
-        {
-            "adjusted_handling_time",
-            "assigned_team_first_response_time",
-            "assigned_team_first_response_time_in_office_hours",
-            "handling_time",
-        }
-    ),
-    "conversation_rating": frozenset({"updated_at"}),
-    "ticket": frozenset({"linked_objects", "previous_ticket_state_id"}),
-    "ticket_2_10": frozenset({"category", "open", "snoozed_until"}),
-    "ticket_part": frozenset({"app_package_code", "updated_attribute_data"}),
-    "note": frozenset({"company"}),
+# Fields each version family lacks, as (first version that has them). Three families of shapes
+# (issue 17): 2.9 (and older), 2.10–2.15 (real 2.11 captures: `ai_agent*`, `linked_objects`,
+# `topics`, `ticket` already there; checked against the 2.15 spec) and 2.16. `custom_attributes`
+# on conversations is kept everywhere: real 2.9 responses carry it although the 2.9 schema
+# omits it (API-NOTES §7.9).
+_V210 = (2, 10)
+_V215 = (2, 15)
+_V216 = (2, 16)
+_SINCE: dict[str, dict[str, tuple[int, int]]] = {
+    "admin": {"away_status_reason_id": _V210, "role": _V216},
+    "team": {"assignment_limit": _V210, "distribution_method": _V210},
+    "ticket_type": {"category": _V210, "ticket_states": _V210},
+    "contact": {"merge_history": _V216, "email_domain": _V216, "enabled_push_messaging": _V216},
+    "company": {"notes": _V216},
+    "conversation": {
+        "ai_agent": _V210,
+        "ai_agent_participated": _V210,
+        "linked_objects": _V210,
+        "topics": _V210,
+        "ticket": _V210,
+        "company": _V215,  # API-NOTES §6; the 2.15 schema has it
+        "channel": _V216,
+        "external_references": _V216,
+        "sales_agent": _V216,
+        "sales_agent_participated": _V216,
+    },
+    "conversation_part": {
+        "app_package_code": _V210,
+        "email_message_metadata": _V210,
+        "event_details": _V210,
+        "metadata": _V210,
+        "state": _V210,
+        "tags": _V210,
+        "translations": _V216,
+    },
+    "conversation_source": {
+        "email_message_metadata": _V216,
+        "recipients": _V216,
+        "reply_to": _V216,
+    },
+    "conversation_statistics": {
+        "adjusted_handling_time": _V210,
+        "assigned_team_first_response_time": _V210,
+        "assigned_team_first_response_time_in_office_hours": _V210,
+        "handling_time": _V210,
+    },
+    "conversation_rating": {"updated_at": _V216},
+    "ticket": {
+        "category": _V210,
+        "open": _V210,
+        "snoozed_until": _V210,
+        "linked_objects": _V210,
+        "previous_ticket_state_id": _V216,
+        "channel": _V216,
+    },
+    "ticket_part": {"app_package_code": _V210, "updated_attribute_data": _V210},
+    "note": {"company": _V216},
 }
+
+
+def _absent_in(kind: str, number: tuple[int, int]) -> tuple[str, ...]:
+    """The fields of `kind` a version lacks (memoised: a handful of (kind, version) pairs)."""
+    key = (kind, number)
+    absent = _ABSENT.get(key)
+    if absent is None:
+        absent = _ABSENT[key] = tuple(f for f, since in _SINCE[kind].items() if number < since)
+    return absent
+
+
+_ABSENT: dict[tuple[str, tuple[int, int]], tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -102,6 +131,8 @@ class ApiVersion:
         """Cache key for rendered records: versions with identical shapes share it."""
         if self.modern:
             return "2.16"
+        if self.number >= _V215:
+            return "2.15"
         if self.ticket_state_object:
             return "2.12"
         if self.has_tickets_search:
@@ -147,9 +178,10 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _drop(obj: dict[str, Any] | None, kind: str) -> None:
+def _drop(obj: dict[str, Any] | None, kind: str, version: ApiVersion) -> None:
+    """Remove in place the fields of `kind` that `version` does not have."""
     if obj:
-        for key in _ONLY_216[kind]:
+        for key in _absent_in(kind, version.number):
             obj.pop(key, None)
 
 
@@ -185,23 +217,23 @@ def _int_or_none(value: Any) -> int | None:
 Renderer = Callable[[dict[str, Any], ApiVersion], dict[str, Any]]
 
 
-def _dropping_216_fields(kind: str) -> Renderer:
-    """A renderer for records whose only version difference is the fields 2.9 lacks."""
+def _dropping_newer_fields(kind: str) -> Renderer:
+    """A renderer for records whose only version difference is the fields older ones lack."""
 
     def render(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
         out = _public(record)
         if not version.modern:
-            _drop(out, kind)
+            _drop(out, kind, version)
         return out
 
     return render
 
 
-render_admin = _dropping_216_fields("admin")
-render_team = _dropping_216_fields("team")
-render_ticket_type = _dropping_216_fields("ticket_type")
-render_note = _dropping_216_fields("note")
-render_company = _dropping_216_fields("company")
+render_admin = _dropping_newer_fields("admin")
+render_team = _dropping_newer_fields("team")
+render_ticket_type = _dropping_newer_fields("ticket_type")
+render_note = _dropping_newer_fields("note")
+render_company = _dropping_newer_fields("company")
 
 
 def render_plain(record: dict[str, Any], version: ApiVersion) -> dict[str, Any]:
@@ -214,7 +246,10 @@ def render_contact(record: dict[str, Any], version: ApiVersion) -> dict[str, Any
     out.pop("merge_history", None)  # only with include_merge_history=true (added by the route)
     truncate_embedded_lists(out)
     if not version.modern:
-        out["owner_id"] = _int_or_none(out.get("owner_id"))
+        _drop(out, "contact", version)
+        # (a spliced render passes only the record's tail here: `owner_id` is in its head)
+        if "owner_id" in out:
+            out["owner_id"] = _int_or_none(out["owner_id"])
     return out
 
 
@@ -241,7 +276,7 @@ def _render_parts(
     rendered = [_public(p) for p in newest]
     if not version.modern:
         for part in rendered:
-            _drop(part, kind)
+            _drop(part, kind, version)
     out[key] = {**parts_obj, key: rendered, "total_count": len(parts)}
 
 
@@ -251,7 +286,7 @@ def render_conversation(
     out = _public(record)
     _render_parts(out, "conversation_parts", "conversation_part", version, with_parts=with_parts)
     if not version.modern:
-        _drop(out, "conversation")
+        _drop(out, "conversation", version)
         if out.get("priority") is not None:
             out["priority"] = legacy_priority(out["priority"])
         for key in ("admin_assignee_id", "team_assignee_id"):
@@ -264,7 +299,7 @@ def render_conversation(
         ):
             if isinstance(out.get(key), dict):
                 out[key] = dict(out[key])
-                _drop(out[key], kind)
+                _drop(out[key], kind, version)
     return out
 
 
@@ -275,9 +310,7 @@ def render_ticket(
     _render_parts(out, "ticket_parts", "ticket_part", version, with_parts=with_parts)
     if version.modern:
         return out
-    _drop(out, "ticket")
-    if not version.has_tickets_search:
-        _drop(out, "ticket_2_10")
+    _drop(out, "ticket", version)
     for key in ("admin_assignee_id", "team_assignee_id"):
         if key in out:
             # ≤2.15 types these as (non-nullable) strings; unassigned is "0".

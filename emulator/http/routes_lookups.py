@@ -8,6 +8,7 @@ from emulator.errors import ApiError, not_found, parameter_invalid
 from emulator.http.middleware import ApiRoute, Ctx, Reply
 from emulator.http.rendering import dumps
 from emulator.versions import render_admin, render_plain, render_team, render_ticket_type
+from emulator.world.records import tag_basic
 
 
 def get_me(ctx: Ctx) -> Reply:
@@ -35,7 +36,8 @@ def list_teams(ctx: Ctx) -> Reply:
 
 
 def list_tags(ctx: Ctx) -> Reply:
-    tags = [render_plain(t, ctx.version) for t in ctx.world.tags.values()]
+    # real /tags items are only {type, id, name} (captures)
+    tags = [tag_basic(t) for t in ctx.world.tags.values()]
     return Reply(dumps({"type": "list", "data": tags}))
 
 
@@ -66,7 +68,8 @@ def list_data_attributes(ctx: Ctx) -> Reply:
     if model == "conversation" and ctx.version.modern:
         # 2.16 moved conversation attributes to GET /conversations/attributes.
         raise ApiError(422, "parameter_invalid", "Use GET /conversations/attributes instead")
-    models = [model] if model else list(ctx.world.data_attributes)
+    # without `model`: contact and company attributes (conversation ones only when asked)
+    models = [model] if model else ["contact", "company"]
     include_archived = ctx.flag("include_archived")
     items: list[dict[str, Any]] = [
         render_plain(attribute, ctx.version)
@@ -75,6 +78,55 @@ def list_data_attributes(ctx: Ctx) -> Reply:
         if include_archived or not attribute.get("archived")
     ]
     return Reply(dumps({"type": "list", "data": items}))
+
+
+def list_conversation_attributes(ctx: Ctx) -> Reply:
+    """2.16: the conversation data attributes with their data types (`conversation_attribute`
+    objects; spec 2.16 `paths./conversations/attributes.get`)."""
+    include_archived = ctx.flag("include_archived")
+    items = [
+        conversation_attribute(attribute)
+        for attribute in ctx.world.data_attributes.get("conversation", [])
+        if include_archived or not attribute.get("archived")
+    ]
+    return Reply(dumps({"type": "list", "data": items}))
+
+
+# /data_attributes data type -> 2.16 conversation_attribute data type
+_CONVERSATION_ATTRIBUTE_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "float": "decimal",
+    "boolean": "boolean",
+    "date": "datetime",
+}
+
+
+def conversation_attribute(attribute: dict[str, Any]) -> dict[str, Any]:
+    """A stored conversation data attribute as 2.16's `conversation_attribute`."""
+    out: dict[str, Any] = {
+        "type": "conversation_attribute",
+        "id": attribute["id"],
+        "name": attribute["name"],
+        "description": attribute.get("description") or "",
+        "data_type": _CONVERSATION_ATTRIBUTE_TYPES.get(attribute["data_type"], "string")
+        if not attribute.get("options")
+        else "list",
+        "required": False,
+        "visible_to_team_ids": [],
+        "archived": bool(attribute.get("archived")),
+        "created_at": attribute["created_at"],
+        "updated_at": attribute["updated_at"],
+        "admin_id": str(attribute.get("admin_id")),
+    }
+    if out["data_type"] == "list":
+        out["options"] = [
+            {"id": f"option-{attribute['id']}-{i}", "label": label, "archived": False}
+            for i, label in enumerate(attribute.get("options") or [])
+        ]
+    if out["data_type"] == "string":
+        out["multiline"] = False
+    return out
 
 
 def list_ticket_types(ctx: Ctx) -> Reply:
@@ -92,4 +144,5 @@ ROUTES = [
     ApiRoute("GET", "/segments", list_segments),
     ApiRoute("GET", "/data_attributes", list_data_attributes),
     ApiRoute("GET", "/ticket_types", list_ticket_types),
+    ApiRoute("GET", "/conversations/attributes", list_conversation_attributes, min_version=(2, 16)),
 ]

@@ -67,7 +67,16 @@ VARIANTS: dict[tuple[str, str], Callable[[dict, ApiVersion], dict]] = {
 # changes start, and what the untouched head must not hold.
 SPLICES: dict[tuple[str, str], TailSplice] = {
     # embedded lists (truncated at 10) and merge_history (dropped) come last
-    ("contacts", ""): TailSplice("tags", forbidden=(b'"has_more"', b'"merge_history"')),
+    # and so do the 2.16-only `email_domain`, `enabled_push_messaging` (dropped before 2.16)
+    ("contacts", ""): TailSplice(
+        "tags",
+        forbidden=(
+            b'"has_more"',
+            b'"merge_history"',
+            b'"email_domain"',
+            b'"enabled_push_messaging"',
+        ),
+    ),
     ("companies", ""): TailSplice(None),  # 2.16 companies: the public text
     ("conversations", LIST_VARIANT): TailSplice("conversation_parts"),
     ("tickets", LIST_VARIANT): TailSplice("ticket_parts"),
@@ -116,8 +125,8 @@ def _record_renderer(
     render = VARIANTS[(entity, variant)] if variant else RENDERERS[entity]
     legacy_patch = None if version.modern else LEGACY_PATCHES.get((entity, variant))
     splice = SPLICES.get((entity, variant)) if version.modern or legacy_patch else None
-    # A legacy patch turns the 2.16 render into this version's: splice the 2.16 one.
-    tail_version = MODERN if legacy_patch is not None else version
+    # A legacy patch turns the 2.16 head into this version's (the tail is rendered in it).
+    tail_version = version
     read = head_reader(store) if variant == LIST_VARIANT else store.get
 
     def render_tail(tail: dict[str, Any]) -> dict[str, Any]:

@@ -106,7 +106,7 @@ def _ticket_state(record: Mapping[str, Any]) -> Any:
 
 
 def _ticket_teammate_ids(record: Mapping[str, Any]) -> list[Any]:
-    teammates = id_list("teammates", "teammates")(record)
+    teammates = id_list("teammates", "admins")(record)
     if teammates:
         return teammates
     assignee = record.get("admin_assignee_id")
@@ -208,7 +208,7 @@ CONVERSATION_FIELDS = _specs(
     FieldSpec("source.author.id", "id", path("source", "author", "id")),
     FieldSpec("source.body", "words", path("source", "body")),
     FieldSpec("contact_ids", "id", id_list("contacts", "contacts"), multi=True),
-    FieldSpec("teammate_ids", "id", id_list("teammates", "teammates"), multi=True),
+    FieldSpec("teammate_ids", "id", id_list("teammates", "admins"), multi=True),
     FieldSpec("tag_ids", "id", id_list("tags", "tags"), multi=True),
     *_direct("integer", "admin_assignee_id", "team_assignee_id"),
     FieldSpec("channel_initiated", "string", path("channel", "initial")),

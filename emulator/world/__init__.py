@@ -109,7 +109,11 @@ class World:
         self.segments: dict[str, dict] = {}
         self.ticket_types: dict[str, dict] = {}
         self.ticket_states: dict[str, dict] = {}
-        self.data_attributes: dict[str, list[dict]] = {"contact": [], "company": []}
+        self.data_attributes: dict[str, list[dict]] = {
+            "contact": [],
+            "company": [],
+            "conversation": [],
+        }
         self.notes: dict[str, dict] = {}
         self.contacts = Store("contacts", storage)
         self.companies = Store("companies", storage)

@@ -531,21 +531,19 @@ def admin_created(world, rng, at, _):
     admin_id = world.new_numeric_id("admin")
     team_id = r.pick(rng, world._team_ids)
     name = r.person_name(rng)
-    world.admins[admin_id] = {
-        "type": "admin",
-        "id": admin_id,
-        "name": name,
-        "email": f"{r.slug(name, len(world.admins))}@support.example.com",
-        "job_title": r.pick(rng, r.ADMIN_JOBS),
-        "away_mode_enabled": False,
-        "away_mode_reassign": False,
-        "away_status_reason_id": None,
-        "has_inbox_seat": True,
-        "team_ids": [int(team_id)],
-        "avatar": None,
-        "team_priority_level": None,
-        "role": None,
-    }
+    world.admins[admin_id] = r.admin_record(
+        admin_id,
+        name,
+        f"{r.slug(name, len(world.admins))}@support.example.com",
+        job_title=r.pick(rng, r.ADMIN_JOBS),
+        away_mode_enabled=False,
+        away_mode_reassign=False,
+        has_inbox_seat=True,
+        team_ids=[int(team_id)],
+        avatar=None,
+        primary_team_ids=None,
+        role=None,
+    )
     world._admin_ids.append(admin_id)
     team = dict(world.teams[team_id])  # replaced, not edited: readers may hold the old dict
     team["admin_ids"] = [*team["admin_ids"], int(admin_id)]

@@ -74,7 +74,8 @@ def derive_conversation(conversation: dict) -> dict[str, Any]:
     created_at = conversation["created_at"]
     parts = conversation["conversation_parts"]["conversation_parts"]
     snoozes: dict[str, int] = conversation.get("_snoozes", {})
-    source_author = conversation["source"]["author"]["type"]
+    # a conversation an admin started may have no source at all (real 2.11 data)
+    source_author = ((conversation.get("source") or {}).get("author") or {}).get("type")
 
     state = "open"
     admin_assignee = 0
@@ -205,7 +206,7 @@ def derive_conversation(conversation: dict) -> dict[str, Any]:
     conversation["conversation_parts"]["total_count"] = len(parts)
     conversation["teammates"] = {
         "type": "admin.list",
-        "teammates": [{"type": "admin", "id": admin_id} for admin_id in teammates],
+        "admins": [{"type": "admin", "id": admin_id} for admin_id in teammates],
     }
     ai_parts = [p for p in parts if p["author"].get("from_ai_agent")]
     conversation["ai_agent_participated"] = bool(ai_parts)

@@ -41,13 +41,15 @@ def build_contact(world: World, rng: random.Random, created_at: int, role: str) 
         "external_id": f"user-{index}" if is_user else None,
         "role": role,
         "email": email,
-        "email_domain": domain,
         "phone": f"+353 1 555 {index % 10000:04d}" if rng.random() < 0.3 else None,
         "name": name,
         "owner_id": owner,
         "has_hard_bounced": rng.random() < 0.02,
         "marked_email_as_spam": rng.random() < 0.01,
         "unsubscribed_from_emails": rng.random() < 0.1,
+        # every version (captures); not in the spec's contact schema
+        "sms_consent": rng.random() < 0.05,
+        "unsubscribed_from_sms": rng.random() < 0.02,
         "created_at": created_at,
         "updated_at": created_at,
         "signed_up_at": created_at if is_user else None,
@@ -90,8 +92,19 @@ def build_contact(world: World, rng: random.Random, created_at: int, role: str) 
         "utm_source": r.pick(rng, (None, "newsletter", "google")),
         "utm_term": None,
         "referrer": r.pick(rng, (None, "https://www.example.com/pricing")),
-        "location": {"type": "location", "country": country, "region": region, "city": city},
+        "location": {
+            "type": "location",
+            "country": country,
+            "region": region,
+            "city": city,
+            "country_code": r.COUNTRY_CODES.get(country, (None, None))[0],
+            "continent_code": r.COUNTRY_CODES.get(country, (None, None))[1],
+        },
         "social_profiles": {"type": "list", "data": []},
+        # 2.16 only: kept after `tags` so that versions.render_contact drops them from the
+        # spliced tail (emulator.http.splice) as well as from a full render
+        "email_domain": domain,
+        "enabled_push_messaging": (True if has_ios or has_android else None),
         "merge_history": [],
         "_segment_ids": [],
         "_tag_applications": {},
@@ -102,9 +115,10 @@ def build_company(world: World, rng: random.Random, created_at: int) -> dict[str
     index = world.next_number("company_index", 0)
     name = f"{r.pick(rng, r.COMPANY_WORDS)} {r.pick(rng, r.COMPANY_SUFFIXES)}".strip()
     plan_id, plan_name = r.pick(rng, r.PLANS)
-    return {
+    company_id = world.new_hex_id(created_at)
+    company = {
         "type": "company",
-        "id": world.new_hex_id(created_at),
+        "id": company_id,
         "name": f"{name} #{index}",
         "app_id": world.app["id_code"],
         "plan": {"type": "plan", "id": plan_id, "name": plan_name} if rng.random() < 0.8 else {},
@@ -122,8 +136,20 @@ def build_company(world: World, rng: random.Random, created_at: int) -> dict[str
         "custom_attributes": r.custom_attributes(rng, r.COMPANY_CUSTOM_ATTRIBUTES, created_at),
         "tags": {"type": "tag.list", "tags": []},
         "segments": {"type": "segment.list", "segments": []},
-        "notes": {"type": "note.list", "notes": []},
+        # real 2.16: a `data` list with url/total_count/has_more (the spec's `notes` key is wrong)
+        "notes": {
+            "type": "note.list",
+            "data": [],
+            "url": f"/companies/{company_id}/notes",
+            "total_count": 0,
+            "has_more": False,
+        },
     }
+    # Unset keys are left out, not sent as null (captures): about one company in five.
+    for key in r.OPTIONAL_COMPANY_KEYS:
+        if rng.random() < 0.2:
+            del company[key]
+    return company
 
 
 def build_conversation(
@@ -140,6 +166,24 @@ def build_conversation(
         author = {k: v for k, v in r.contact_author(contacts[0]).items()}
         delivered_as = "customer_initiated"
     source_type = r.pick(rng, ("conversation", "conversation", "email", "push", "twitter"))
+    source: dict[str, Any] | None = {
+        "type": source_type,
+        "id": str(world.next_number("source", 90_000_000)),
+        "delivered_as": delivered_as,
+        "recipients": None,
+        "reply_to": None,
+        "subject": "" if source_type != "email" else "Question about my account ✉️",
+        "body": r.html_body(rng),
+        "author": author,
+        "attachments": [],
+        "url": None,
+        "redacted": False,
+    }
+    draw = rng.random()
+    if outbound and draw < 0.3:
+        source = None  # a conversation an admin started: no source (seen at 2.11)
+    elif draw < 0.04:
+        source = {**source, "type": "unknown", "subject": None}  # captures: type "unknown"
     sla = r.pick(rng, r.SLA_NAMES) if rng.random() < 0.3 else None
     conversation = {
         "type": "conversation",
@@ -158,28 +202,19 @@ def build_conversation(
         "company": None,
         "tags": {"type": "tag.list", "tags": []},
         "conversation_rating": None,
-        "source": {
-            "type": source_type,
-            "id": str(world.next_number("source", 90_000_000)),
-            "delivered_as": delivered_as,
-            "recipients": None,
-            "reply_to": None,
-            "subject": "" if source_type != "email" else "Question about my account ✉️",
-            "body": r.html_body(rng),
-            "author": author,
-            "attachments": [],
-            "url": None,
-            "redacted": False,
-        },
+        "source": source,
         "contacts": {
             "type": "contact.list",
             "contacts": [r.contact_reference(c) for c in contacts],
         },
-        "teammates": {"type": "admin.list", "teammates": []},
-        "custom_attributes": {
-            "issue_type": r.pick(rng, ("Billing", "Bug", "How-to", None)),
-            "Priorité 🔥": r.pick(rng, (None, "haute", "basse")),
+        "teammates": {"type": "admin.list", "admins": []},  # real key (the spec says teammates)
+        "custom_attributes": r.custom_attributes(rng, r.CONVERSATION_CUSTOM_ATTRIBUTES, created_at),
+        "topics": {
+            "type": "topic.list",
+            "topics": [dict(t) for t in r.pick(rng, r.TOPIC_CHOICES)],
+            "total_count": 0,
         },
+        "ticket": None,
         "first_contact_reply": None,
         "sla_applied": (
             {"type": "conversation_sla_summary", "sla_name": sla, "sla_status": "active"}
@@ -199,10 +234,9 @@ def build_conversation(
         "sales_agent": None,
         "channel": {"initial": source_type, "current": source_type},
         "external_references": [],
-        "monitor_evaluations": [],
-        "scorecards": [],
         "_snoozes": {},
     }
+    conversation["topics"]["total_count"] = len(conversation["topics"]["topics"])
     derive_conversation(conversation)
     return conversation
 
@@ -332,6 +366,7 @@ def build_ticket(
             "_default_description_": r.html_body(rng),
             "Severity": r.pick(rng, ("low", "high", None)),
             "Affected users": r.pick(rng, (1, 10, 250, None)),
+            "Attachments": [],  # files attributes arrive as [] (captures)
         },
         "ticket_state": None,
         "ticket_type": ticket_type,
@@ -346,6 +381,7 @@ def build_ticket(
         "open": True,
         "snoozed_until": None,
         "linked_objects": {"type": "list", "total_count": 0, "has_more": False, "data": []},
+        "channel": r.pick(rng, ("email", "conversation", "api")),
         "ticket_parts": {
             "type": "ticket_part.list",
             "ticket_parts": [first_part],
@@ -399,7 +435,7 @@ def next_ticket_part(
         ticket["ticket_attributes"]["Severity"] = value
         attribute_id = next(
             a["id"]
-            for a in ticket["ticket_type"]["ticket_type_attributes"]["ticket_type_attributes"]
+            for a in ticket["ticket_type"]["ticket_type_attributes"]["data"]
             if a["name"] == "Severity"
         )
         updated = {

@@ -146,29 +146,26 @@ def _lookups(world: World, rng: random.Random, begin: int) -> None:
         for team_id in teams:
             membership[team_id].append(int(admin_id))
         name = r.person_name(rng)
-        world.admins[admin_id] = {
-            "type": "admin",
-            "id": admin_id,
-            "name": name,
-            "email": f"{r.slug(name, position)}@support.example.com",
-            "job_title": rng.choice(r.ADMIN_JOBS),
-            "away_mode_enabled": rng.random() < 0.1,
-            "away_mode_reassign": rng.random() < 0.5,
-            "away_status_reason_id": None,
-            "has_inbox_seat": position == 0 or rng.random() < 0.85,
-            "team_ids": [int(t) for t in teams],
-            "avatar": (
-                f"https://static.example.com/admins/{admin_id}.png" if rng.random() < 0.6 else None
-            ),
-            "team_priority_level": (
-                {"primary_team_ids": [int(teams[0])], "secondary_team_ids": None}
-                if rng.random() < 0.3
-                else None
-            ),
-            "role": (
-                {"type": "role", "id": "1", "name": "Support Agent"} if rng.random() < 0.5 else None
-            ),
-        }
+        job_title = rng.choice(r.ADMIN_JOBS)
+        away_mode_enabled = rng.random() < 0.1
+        away_mode_reassign = rng.random() < 0.5
+        has_inbox_seat = position == 0 or rng.random() < 0.85
+        avatar = f"https://static.example.com/admins/{admin_id}.png" if rng.random() < 0.6 else None
+        primary = rng.random() < 0.3 or position % 3 == 1  # every world has filled ones
+        role = {"type": "role", "id": "1", "name": "Support Agent"} if rng.random() < 0.5 else None
+        world.admins[admin_id] = r.admin_record(
+            admin_id,
+            name,
+            f"{r.slug(name, position)}@support.example.com",
+            job_title=job_title,
+            away_mode_enabled=away_mode_enabled,
+            away_mode_reassign=away_mode_reassign,
+            has_inbox_seat=has_inbox_seat,
+            team_ids=[int(t) for t in teams],
+            avatar=avatar,
+            primary_team_ids=[int(teams[0])] if primary else None,
+            role=role,
+        )
     for position, team_id in enumerate(team_ids):
         members = membership[team_id]
         world.teams[team_id] = {
@@ -186,7 +183,8 @@ def _lookups(world: World, rng: random.Random, begin: int) -> None:
             "distribution_method": rng.choice((None, "round_robin", "balanced")),
         }
     me = dict(world.admins[admin_ids[0]])
-    me["avatar"] = {"type": "avatar", "image_url": me["avatar"]}
+    # /me's admin_with_app avatar is {type, image_url} in the spec and in real answers
+    me["avatar"] = {"type": "avatar", "image_url": (me.get("avatar") or {}).get("image_url")}
     me["email_verified"] = True
     me["app"] = world.app
     world.me = me
@@ -213,8 +211,7 @@ def _lookups(world: World, rng: random.Random, begin: int) -> None:
             "created_at": created,
             "updated_at": created + rng.randrange(0, 30 * DAY),
             "person_type": rng.choice(("user", "contact")),
-            "count": None,
-        }
+        }  # `count` only with include_count=true (routes_lookups adds it)
     _ticket_types(world, rng, app_created)
     _data_attributes(world, rng, app_created)
 
@@ -258,6 +255,7 @@ def _ticket_types(world: World, rng: random.Random, created: int) -> None:
             ),
             _ticket_type_attribute(world, type_id, "Severity", "list", 2, False, created),
             _ticket_type_attribute(world, type_id, "Affected users", "integer", 3, False, created),
+            _ticket_type_attribute(world, type_id, "Attachments", "files", 4, False, created),
         ]
         world.ticket_types[type_id] = {
             "type": "ticket_type",
@@ -268,10 +266,9 @@ def _ticket_types(world: World, rng: random.Random, created: int) -> None:
             "description": "Tickets of this kind are handled by the support team.",
             "icon": rng.choice(("🐞", "💳", "💡", "🔑", "🚨")),
             "workspace_id": world.app["id_code"],
-            "ticket_type_attributes": {
-                "type": "list",
-                "ticket_type_attributes": attributes,
-            },
+            # real: the full attribute objects under `data` (the spec says ticket_type_attributes)
+            "ticket_type_attributes": {"type": "list", "data": attributes},
+            "is_internal": categories[position % len(categories)] == "Back-office",
             "ticket_states": {
                 "type": "list",
                 "data": [_state_summary(s) for s in states.values()],
@@ -358,6 +355,7 @@ def _data_attributes(world: World, rng: random.Random, created: int) -> None:
         ("contact", r.CONTACT_CUSTOM_ATTRIBUTES, ()),
         ("company", r.COMPANY_CUSTOM_ATTRIBUTES, ()),
         ("contact", (), (r.ARCHIVED_CONTACT_ATTRIBUTE,)),
+        ("conversation", r.CONVERSATION_CUSTOM_ATTRIBUTES, ()),
     )
     for model, live, archived in custom_sets:
         for definition, is_archived in [(d, False) for d in live] + [(d, True) for d in archived]:
@@ -378,7 +376,8 @@ def _companies(world, rng, begin, end, clusters) -> list[str]:
         for segment_id in rng.sample(segment_ids, min(len(segment_ids), rng.choice((0, 1, 2)))):
             company["segments"]["segments"].append(world.segments[segment_id])
         company["updated_at"] = clusters.pick(created_at, clusters.natural(created_at, end))
-        company["last_request_at"] = min(company["last_request_at"], company["updated_at"])
+        if "last_request_at" in company:  # left out when unset, as real workspaces do
+            company["last_request_at"] = min(company["last_request_at"], company["updated_at"])
         world.companies.put(company)
     return list(world.companies.ids())
 

@@ -208,7 +208,7 @@ def _conversation_enhanced(
             "state": c["state"],
             "is_open": c["open"],
             "priority": c["priority"],
-            "source_type": c["source"]["type"],
+            "source_type": (c.get("source") or {}).get("type"),
             "admin_assignee_id": admin_id,
             "admin_assignee_name": world.admins[admin_id]["name"]
             if admin_id in world.admins

@@ -45,6 +45,9 @@ def add_custom_attribute(
     """Define a custom data attribute of `model` ("contact", "company"): `definition` is
     (name, data_type, label, description, options), as in `records`."""
     name, data_type, label, description, options = definition
+    # /data_attributes speaks string|integer|float|boolean|date: a conversation attribute's
+    # 2.16 `list` is a string with options there, `decimal` a float
+    data_type = {"list": "string", "decimal": "float", "datetime": "date"}.get(data_type, data_type)
     attribute = {
         "type": "data_attribute",
         "id": int(world.new_numeric_id("data_attribute")),
@@ -140,8 +143,8 @@ def conversation_contact_times(conversation: dict, parts: list[dict]) -> dict[st
     times: dict[str, list] = {
         ref["id"]: [None, None] for ref in conversation["contacts"]["contacts"]
     }
-    source = conversation["source"]["author"]
-    messages = [(source, conversation["created_at"])] if parts is None else []
+    source = (conversation.get("source") or {}).get("author")
+    messages = [(source, conversation["created_at"])] if parts is None and source else []
     messages += [(p["author"], p["created_at"]) for p in parts or () if p["part_type"] == "comment"]
     for author, at in messages:
         if author["type"] in r.CONTACT_AUTHOR_TYPES and author["id"] in times:
@@ -226,7 +229,7 @@ def merge_contacts(world: World, lead_id: str, user_id: str, at: int) -> None:
         if all(c["id"] != user_id for c in refs):
             refs.append(user_ref)
         conversation["contacts"]["contacts"] = refs
-        if conversation["source"]["author"]["id"] == lead_id:
+        if (conversation.get("source") or {}).get("author", {}).get("id") == lead_id:
             conversation["source"]["author"] = {**r.contact_author(user)}
         save(world.conversations, conversation, at)
         world._contact_conversations.setdefault(user_id, {})[conversation_id] = None

@@ -102,6 +102,29 @@ CITIES = (
     ("Egypt", "Cairo", "القاهرة"),
     (None, None, None),
 )
+# country -> (country_code, continent_code) of contact locations (captures carry both)
+COUNTRY_CODES = {
+    "United States": ("US", "NA"),
+    "Ireland": ("IE", "EU"),
+    "Germany": ("DE", "EU"),
+    "Japan": ("JP", "AS"),
+    "Brazil": ("BR", "SA"),
+    "Poland": ("PL", "EU"),
+    "Egypt": ("EG", "AF"),
+}
+# Company keys real workspaces leave out when unset (captures).
+OPTIONAL_COMPANY_KEYS = ("size", "website", "industry", "last_request_at", "remote_created_at")
+# Conversation topics (2.11+): the choices a conversation draws from (often none).
+TOPIC_CHOICES: tuple[tuple[dict[str, Any], ...], ...] = (
+    (),
+    (),
+    ({"type": "topic", "id": 7001, "name": "Billing"},),
+    ({"type": "topic", "id": 7002, "name": "Login problems"},),
+    (
+        {"type": "topic", "id": 7001, "name": "Billing"},
+        {"type": "topic", "id": 7003, "name": "Refunds 💸"},
+    ),
+)
 BROWSERS = (("chrome", "120.0"), ("firefox", "121.0"), ("safari", "17.2"), ("edge", "120.0"))
 OSES = ("OS X 14.2", "Windows 11", "Linux", "iOS 17.2", "Android 14")
 LANGUAGES = ("en", "de", "fr", "pt-BR", "ja", "pl", "ar", "es")
@@ -180,6 +203,21 @@ COMPANY_CUSTOM_ATTRIBUTES: tuple[tuple[str, str, str, str, list[str] | None], ..
     ("arr", "float", "ARR", "Annual recurring revenue", None),
     ("is_partner", "boolean", "Partner", "Reseller partner", None),
     ("renewal_date", "date", "Renewal date", "Next renewal (Unix seconds)", None),
+)
+# Conversation data attributes (GET /conversations/attributes in 2.16, /data_attributes
+# ?model=conversation before). Real workspaces carry booleans ("Copilot used": false, from the
+# captures) and decimals that arrive as JSON integers when whole (12 as well as 12.5).
+CONVERSATION_CUSTOM_ATTRIBUTES: tuple[tuple[str, str, str, str, list[str] | None], ...] = (
+    (
+        "issue_type",
+        "list",
+        "Issue type",
+        "What the conversation is about",
+        ["Billing", "Bug", "How-to"],
+    ),
+    ("Priorité 🔥", "string", "Priorité 🔥", "Ünïcode name on purpose", None),
+    ("Copilot used", "boolean", "Copilot used", "An agent used Copilot", None),
+    ("Refund amount", "decimal", "Refund amount", "Refund granted in EUR", None),
 )
 # An archived custom attribute: defined in /data_attributes?include_archived=true, never set.
 ARCHIVED_CONTACT_ATTRIBUTE = ("legacy_score", "integer", "Legacy score", "No longer used", None)
@@ -278,6 +316,8 @@ def custom_value(rng: random.Random, data_type: str, options: list[str] | None, 
         return rng.random() < 0.5
     if data_type == "date":
         return now + rng.randrange(-400, 400) * 86400
+    if data_type == "decimal":  # whole amounts arrive as JSON integers
+        return pick(rng, (0, 12, 12.5, 99.99))
     raise ValueError(data_type)
 
 
@@ -303,6 +343,44 @@ def list_ref(kind: str, id: str) -> dict[str, str]:
 def embedded_list(items: list[dict], url: str) -> dict[str, Any]:
     """A contact's complete embedded list (the HTTP layer truncates to 10 + has_more)."""
     return {"type": "list", "data": items, "url": url, "total_count": len(items), "has_more": False}
+
+
+def admin_record(
+    admin_id: str,
+    name: str,
+    email: str,
+    *,
+    job_title: str,
+    away_mode_enabled: bool,
+    away_mode_reassign: bool,
+    has_inbox_seat: bool,
+    team_ids: list[int],
+    avatar: str | None,
+    primary_team_ids: list[int] | None,
+    role: dict | None,
+) -> dict[str, Any]:
+    """An admin as real workspaces send it: `job_title` and `avatar` left out when unset, a set
+    avatar is `{"image_url": …}` (the spec says a string; real clients require the object),
+    `team_priority_level` is `{}` or `{"primary_team_ids": [...]}` (captures)."""
+    admin: dict[str, Any] = {"type": "admin", "id": admin_id, "name": name, "email": email}
+    if job_title:
+        admin["job_title"] = job_title
+    admin.update(
+        {
+            "away_mode_enabled": away_mode_enabled,
+            "away_mode_reassign": away_mode_reassign,
+            "away_status_reason_id": None,
+            "has_inbox_seat": has_inbox_seat,
+            "team_ids": team_ids,
+        }
+    )
+    if avatar:
+        admin["avatar"] = {"image_url": avatar}
+    admin["team_priority_level"] = (
+        {"primary_team_ids": primary_team_ids} if primary_team_ids else {}
+    )
+    admin["role"] = role
+    return admin
 
 
 def tag_basic(tag: dict) -> dict[str, str]:
@@ -353,11 +431,13 @@ def conversation_part(
         "external_id": None,
         "redacted": False,
         "email_message_metadata": None,
-        "metadata": None,
+        # real 2.16 parts: empty object/list, not null (captures; issue 17)
+        "metadata": {},
         "state": "open",
-        "tags": None,
-        "event_details": None,
+        "tags": [],
+        "event_details": {},
         "app_package_code": None,
+        "translations": None,
     }
 
 
@@ -373,20 +453,24 @@ def ticket_part(
     assigned_to: dict | None = None,
     updated_attribute_data: dict | None = None,
 ) -> dict[str, Any]:
-    return {
-        "type": "ticket_part",
-        "id": id,
-        "part_type": part_type,
-        "body": body,
-        "previous_ticket_state": previous_state,
-        "ticket_state": state,
-        "created_at": created_at,
-        "updated_at": created_at,
-        "assigned_to": assigned_to,
-        "author": author,
-        "attachments": [],
-        "external_id": None,
-        "redacted": False,
-        "app_package_code": "",
-        "updated_attribute_data": updated_attribute_data,
-    }
+    """A 2.16 ticket_part. Real parts leave `previous_ticket_state` out unless the state
+    changed, and `assigned_to` out unless the part assigns (absent, not null: captures)."""
+    part: dict[str, Any] = {"type": "ticket_part", "id": id, "part_type": part_type, "body": body}
+    if previous_state != state or part_type == "ticket_state_updated_by_admin":
+        part["previous_ticket_state"] = previous_state
+    part["ticket_state"] = state
+    part["created_at"] = created_at
+    part["updated_at"] = created_at
+    if assigned_to is not None:
+        part["assigned_to"] = assigned_to
+    part.update(
+        {
+            "author": author,
+            "attachments": [],
+            "external_id": None,
+            "redacted": False,
+            "app_package_code": "",
+            "updated_attribute_data": updated_attribute_data,
+        }
+    )
+    return part

@@ -23,7 +23,10 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     conversations__contacts   conversation_id, contact_id
     conversations__tags       conversation_id, tag_id
     conversations__teammates  conversation_id, admin_id
+    conversations__topics     conversation_id, topic_id
+    conversations__linked_objects  conversation_id, linked_object_id
     tickets__contacts     ticket_id, contact_id
+    tickets__linked_objects   ticket_id, linked_object_id
     conversations_deleted id, deleted_at, metrics_retained
     contacts_merged       id, merged_into_id, merged_at
 
@@ -209,10 +212,28 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
         "conversations",
         "conversation_id",
         "admin_id",
-        lambda c: [t["id"] for t in (c["teammates"] or {"teammates": []})["teammates"]],
+        lambda c: [t["id"] for t in (c["teammates"] or {}).get("admins", [])],
+    ),
+    "conversations__topics": _links(
+        "conversations",
+        "conversation_id",
+        "topic_id",
+        lambda c: [t["id"] for t in (c.get("topics") or {}).get("topics", [])],
+    ),
+    "conversations__linked_objects": _links(
+        "conversations",
+        "conversation_id",
+        "linked_object_id",
+        lambda c: [o["id"] for o in (c.get("linked_objects") or {}).get("data", [])],
     ),
     "tickets__contacts": _links(
         "tickets", "ticket_id", "contact_id", lambda t: [x["id"] for x in t["contacts"]["contacts"]]
+    ),
+    "tickets__linked_objects": _links(
+        "tickets",
+        "ticket_id",
+        "linked_object_id",
+        lambda t: [o["id"] for o in (t.get("linked_objects") or {}).get("data", [])],
     ),
     "conversations_deleted": _conversations_deleted,
     "contacts_merged": _contacts_merged,

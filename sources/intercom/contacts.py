@@ -409,12 +409,12 @@ def _fetch_full_lists(client: IntercomClient, field: str, paths: dict[str, dict]
     for path, body in client.get_many(list(paths), params=params):
         if body is None:
             continue  # contact vanished (merged/deleted) since the search: keep the preview
-        items = list(list_items(body, field))
+        items = list(list_items(body, "data"))  # every sub-endpoint answers a `data` list
         if _has_more_pages(body):
             items = [
                 item
                 for page in client.iter_numbered_pages(
-                    path, items_key=field, per_page=CONTACT_COMPANIES_PAGE_SIZE
+                    path, items_key="data", per_page=CONTACT_COMPANIES_PAGE_SIZE
                 )
                 for item in page
             ]
@@ -438,15 +438,16 @@ def shape_contact(contact: dict) -> tuple[dict, list[dict]]:
     contact_id = str(row["id"])
     for field, (column, _) in LINKS.items():
         if field in row:
-            row[field] = link_rows(list_items(row[field]), "contact_id", contact_id, column)
+            row[field] = link_rows(list_items(row[field], "data"), "contact_id", contact_id, column)
     for field in SUBSCRIPTION_LISTS:
         if field in row:
             row[field] = link_rows(
-                list_items(row[field]), "contact_id", contact_id, "subscription_type_id"
+                list_items(row[field], "data"), "contact_id", contact_id, "subscription_type_id"
             )
     if "social_profiles" in row:
         row["social_profiles"] = [
-            {**profile, "contact_id": contact_id} for profile in list_items(row["social_profiles"])
+            {**profile, "contact_id": contact_id}
+            for profile in list_items(row["social_profiles"], "data")
         ]
     for field in DROPPED:
         row.pop(field, None)

@@ -28,7 +28,9 @@ Tables written by each resource (all merged = upsert, on `id`):
                            and `parts_truncated` (True when the API returned fewer parts than
                            that: Intercom returns only the newest 500).
   conversations__contacts(conversation_id, contact_id), conversations__tags(conversation_id,
-  tag_id), conversations__teammates(conversation_id, admin_id)
+  tag_id), conversations__teammates(conversation_id, admin_id), conversations__topics(
+  conversation_id, topic_id, topic_name) (2.10+), conversations__linked_objects(
+  conversation_id, linked_object_id, linked_object_type, linked_object_category) (2.10+)
                            nested link tables: replaced per conversation on upsert, so a
                            link that vanished from the API vanishes here.
   conversation_parts       root table merged on the part `id`, with `conversation_id`. Parts
@@ -36,7 +38,8 @@ Tables written by each resource (all merged = upsert, on `id`):
                            window stay, so the table can hold more than the API shows.
   conversations_deleted(id, deleted_at, metrics_retained)
                            2.16+ only: the deletion feed (see `deletions.py`).
-  tickets, tickets__contacts(ticket_id, contact_id), ticket_parts(…, ticket_id)
+  tickets, tickets__contacts(ticket_id, contact_id), tickets__linked_objects(ticket_id,
+  linked_object_id, linked_object_type, linked_object_category), ticket_parts(…, ticket_id)
                            the same for tickets (API 2.10+: `POST /tickets/search`). On 2.9
                            the `tickets` resource is deselected by default; selecting it
                            explicitly raises `UnsupportedApiVersionError`.
@@ -51,8 +54,9 @@ the API sends them, with types fixed per version: `priority` (2.9 `priority|not_
 2.16 `none…urgent`), `admin_assignee_id`/`team_assignee_id` (null when unassigned ≤2.15, 0 on
 2.16), ticket `ticket_state` (string + labels ≤2.11, `ticket_state__*` object columns 2.12+).
 `ticket_attributes__*` are typed from the `/ticket_types` attribute definitions; conversation
-`custom_attributes__*` are typed from their values (the emulator, like 2.16, offers no
-conversation attribute definitions through `/data_attributes`).
+`custom_attributes__*` from the conversation attribute definitions (2.16: `GET
+/conversations/attributes`; before: `/data_attributes?model=conversation`), so a decimal
+attribute is a double on every version and run (`conversation_attributes.py`).
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ from sources.intercom.arrow_rows import (
 )
 from sources.intercom.attribute_keys import AttributeKeys
 from sources.intercom.client import IntercomClient
+from sources.intercom.conversation_attributes import conversation_attribute_definitions
 from sources.intercom.cursor import HorizonCursor
 from sources.intercom.deletions import (
     DELETED_COLUMNS,
@@ -90,7 +95,11 @@ from sources.intercom.parts import (
     ticket_attribute_columns,
 )
 from sources.intercom.records import list_items, timestamps_to_utc
-from sources.intercom.schema import CUSTOM_ATTRIBUTES_PREFIX, table_columns
+from sources.intercom.schema import (
+    CUSTOM_ATTRIBUTES_PREFIX,
+    custom_attribute_columns,
+    table_columns,
+)
 from sources.intercom.settings import (
     LOADER_FILE_FORMAT,
     MAX_PAGE_SIZE,
@@ -112,6 +121,10 @@ MAX_RESCANS = 2
 RESCAN_STATE_KEY = "rescan_from"
 REFETCH_STATE_KEY = "refetch"
 DELETED_STATE_KEY = "deleted"
+
+
+# Column hints of a root table, computed once per run from the custom attribute keys.
+RootColumns = Callable[[AttributeKeys], dict]
 
 
 class UnsupportedApiVersionError(IntercomError):
@@ -138,6 +151,9 @@ def conversations_resource(
         page_size=page_size,
         end_value=end_value,
         then=deletions if with_deletions else None,
+        root_columns=lambda keys: custom_attribute_columns(
+            conversation_attribute_definitions(client), keys
+        ),
     )
     if with_deletions:
         resource.apply_hints(
@@ -166,8 +182,8 @@ def tickets_resource(
         start_value=start_value,
         page_size=page_size,
         end_value=end_value,
-        root_columns=lambda: ticket_attribute_columns(
-            list_items(client.get("/ticket_types"), "ticket_types")
+        root_columns=lambda _keys: ticket_attribute_columns(
+            list_items(client.get("/ticket_types"), "data")
         ),
     )
     if not supports(TICKETS, client.api_version):
@@ -213,10 +229,11 @@ def _entity_resource(
     page_size: int,
     end_value: int | None = None,
     then: Callable[[dict], Iterator[Any]] | None = None,
-    root_columns: Callable[[], dict] | None = None,
+    root_columns: RootColumns | None = None,
 ) -> DltResource:
-    """The resource reading `entity`. `root_columns()` adds column hints to the root table
-    (called once, and only in a run that has rows to load); `then(state)` runs after the
+    """The resource reading `entity`. `root_columns(keys)` adds column hints to the root table
+    (called once, and only in a run that has rows to load; `keys`: the custom attribute keys
+    of the run); `then(state)` runs after the
     search (same state). `end_value` (exclusive) limits the search to versions updated
     before it (a backfill chunk)."""
     api_version = client.api_version
@@ -267,7 +284,7 @@ def _sync_entity(
     *,
     start_value: int | None,
     page_size: int,
-    root_columns: Callable[[], dict] | None,
+    root_columns: RootColumns | None,
     end_value: int | None = None,
 ) -> Iterator[Any]:
     # The server clock at the first admit, i.e. after the first search page (a second early:
@@ -416,7 +433,7 @@ class _Batch:
         self,
         entity: EntityWithParts,
         declared: dict[str, dict],
-        root_columns: Callable[[], dict] | None,
+        root_columns: RootColumns | None,
         keys: AttributeKeys,
     ) -> None:
         self.entity = entity
@@ -460,7 +477,7 @@ class _Batch:
             self.started = True
         hints = None
         if self.root_columns is not None:
-            columns = self.root_columns()
+            columns = self.root_columns(self.keys)
             self.root_columns = None
             root_shaper.declared[self.entity.name].update(columns)
             hints = dlt.mark.make_hints(table_name=self.entity.name, columns=columns)

@@ -63,3 +63,10 @@ class ApiUnavailableError(IntercomError):
 
 class PaginationError(IntercomError):
     """The API broke a pagination promise (e.g. a cursor that does not advance)."""
+
+
+class UnexpectedShapeError(IntercomError):
+    """A list object holds its items under another key than the one Intercom really uses.
+
+    Raised instead of guessing which list is meant (or loading none): a shape change must stop
+    the run loudly, never decide silently which rows land."""

@@ -31,9 +31,11 @@ from typing import Any
 
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-from emulator.specs import SPEC_VERSIONS, load_spec
+from emulator.specs import load_spec
 
 OUTPUT = Path(__file__).with_name("schema_data.json")
+# The specs whose types schema_data.json holds (2.10–2.15 map to 2.9: schema.spec_version_for).
+SCHEMA_VERSIONS = ("2.9", "2.16")
 
 # warehouse table -> component schema (the same names exist in 2.9 and 2.16)
 TABLE_SCHEMAS = {
@@ -54,6 +56,12 @@ TABLE_SCHEMAS = {
 EXTRA_COLUMNS = {
     "conversation_parts": {"conversation_id": "text"},
     "ticket_parts": {"ticket_id": "text"},
+}
+# Where real Intercom sends another shape than the spec (emulator/deviations.yaml): the columns
+# that shape makes replace the spec's (None: the spec's column never gets a value).
+REAL_SHAPE_COLUMNS: dict[str, dict[str, str | None]] = {
+    # admin-avatar-object: `avatar` is {"image_url": …}, not a URL string
+    "admins": {"avatar": None, "avatar__image_url": "text"},
 }
 TIMESTAMP_NAMES = frozenset(
     {"waiting_since", "snoozed_until", "notified_at", "applied_at", "deleted_at"}
@@ -200,12 +208,17 @@ def _dlt_type(name: str, node: Mapping[str, Any]) -> str:
 
 def generate() -> dict[str, Any]:
     versions: dict[str, dict[str, dict[str, str]]] = {}
-    for version in SPEC_VERSIONS:
+    for version in SCHEMA_VERSIONS:
         walker = SpecWalker(load_spec(version))
         tables = {}
         for table, schema_name in TABLE_SCHEMAS.items():
             columns = walker.columns(schema_name)
             columns.update(EXTRA_COLUMNS.get(table, {}))
+            for name, data_type in REAL_SHAPE_COLUMNS.get(table, {}).items():
+                if data_type is None:
+                    columns.pop(name, None)
+                else:
+                    columns[name] = data_type
             tables[table] = dict(sorted(columns.items()))
         versions[version] = tables
     return {

@@ -72,7 +72,8 @@ class Lookup:
     items_key: str
     # field holding a list of ids -> (column for this record's id, column for the listed id)
     id_lists: dict[str, tuple[str, str]] = field(default_factory=dict)
-    # field holding an embedded list object -> column carrying this record's id in its rows
+    # field holding an embedded `{"type": "list", "data": [...]}` -> column carrying this
+    # record's id in its rows
     nested_lists: dict[str, str] = field(default_factory=dict)
 
     def rows(self, body: dict | None) -> list[dict]:
@@ -85,7 +86,8 @@ class Lookup:
             for list_field, own in self.nested_lists.items():
                 if list_field in row:
                     row[list_field] = [
-                        to_row({**sub, own: str(row["id"])}) for sub in list_items(row[list_field])
+                        to_row({**sub, own: str(row["id"])})
+                        for sub in list_items(row[list_field], "data")
                     ]
             rows.append(to_row(row))
         return rows

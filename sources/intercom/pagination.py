@@ -44,18 +44,16 @@ class Requester(Protocol):
 
 
 def extract_items(body: Mapping[str, Any], items_key: str) -> list[dict]:
-    """The page's items: `items_key`, else `data`, else the only list-valued field."""
-    for key in (items_key, "data"):
-        value = body.get(key)
-        if isinstance(value, list):
-            return value
-    lists = [v for k, v in body.items() if k not in _ENVELOPE_KEYS and isinstance(v, list)]
-    if len(lists) == 1:
-        return lists[0]
-    if lists:
+    """The page's items, under the real key of that endpoint (`conversations`, `data` …);
+    a page without any list has none. Items under another key raise: guessing which list
+    is meant, or reading none, would decide silently which rows land (issue 17)."""
+    value = body.get(items_key)
+    if isinstance(value, list):
+        return value
+    lists = sorted(k for k, v in body.items() if k not in _ENVELOPE_KEYS and isinstance(v, list))
+    if value is not None or lists:
         raise PaginationError(
-            f"cannot tell which array holds the items (expected {items_key!r}): "
-            f"keys {sorted(body)}"
+            f"expected the page's items under {items_key!r}, found keys {sorted(body)}"
         )
     return []
 

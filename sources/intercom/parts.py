@@ -38,6 +38,16 @@ class LinkList:
     # key in the API record, e.g. "contacts" ({"type": "contact.list", "contacts": [...]})
     field: str
     id_column: str  # column holding the referenced id, e.g. "contact_id"
+    # the key of the list inside the object, as real Intercom sends it (issue 17): e.g.
+    # `teammates` is {"type": "admin.list", "admins": [...]}, not the spec's `teammates`
+    items_key: str = ""
+    # item fields kept besides the id, as `<id column without _id>_<field>` columns (a linked
+    # object's type and category, a topic's name)
+    keep: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.items_key or self.field
 
 
 @dataclass(frozen=True)
@@ -68,9 +78,8 @@ class EntityWithParts:
 
     @property
     def nested_tables(self) -> tuple[str, ...]:
-        """The child tables of the root table: the link lists and `linked_objects.data`."""
-        paths = [(link.field,) for link in self.links] + [("linked_objects", "data")]
-        return tuple(nested_table_name(self.name, *path) for path in paths)
+        """The child tables of the root table: its link lists."""
+        return tuple(nested_table_name(self.name, link.field) for link in self.links)
 
     @property
     def parts_nested_tables(self) -> tuple[str, ...]:
@@ -89,7 +98,10 @@ CONVERSATIONS = EntityWithParts(
     links=(
         LinkList("contacts", "contact_id"),
         LinkList("tags", "tag_id"),
-        LinkList("teammates", "admin_id"),
+        LinkList("teammates", "admin_id", items_key="admins"),
+        # 2.10+: {"type": "topic.list", "topics": [...]}; no topics endpoint: keep the name
+        LinkList("topics", "topic_id", keep=("name",)),
+        LinkList("linked_objects", "linked_object_id", items_key="data", keep=("type", "category")),
     ),
     min_api_version="2.0",
     embedded_records=("company",),
@@ -99,7 +111,10 @@ TICKETS = EntityWithParts(
     name="tickets",
     parent_id_column="ticket_id",
     parts_field="ticket_parts",
-    links=(LinkList("contacts", "contact_id"),),
+    links=(
+        LinkList("contacts", "contact_id"),
+        LinkList("linked_objects", "linked_object_id", items_key="data", keep=("type", "category")),
+    ),
     min_api_version="2.10",
     embedded_records=("ticket_type",),
 )
@@ -125,8 +140,9 @@ def ticket_attribute_columns(ticket_types: list[dict]) -> dict[str, Any]:
     3 would otherwise become bigint, and 3.5 a variant column)."""
     columns: dict[str, Any] = {}
     for ticket_type in ticket_types:
+        # real: {"type": "list", "data": [full attribute objects]} (the spec's key is wrong)
         attributes = ticket_type.get("ticket_type_attributes")
-        for attribute in list_items(attributes, "ticket_type_attributes"):
+        for attribute in list_items(attributes, "data"):
             data_type = TICKET_ATTRIBUTE_TYPES.get(str(attribute.get("data_type")))
             if attribute.get("name") and data_type:
                 name = f"ticket_attributes__{_naming.normalize_identifier(str(attribute['name']))}"
@@ -145,10 +161,11 @@ def split_record(entity: EntityWithParts, record: Mapping[str, Any]) -> tuple[di
             row[field] = without_lists(row[field])
     for link in entity.links:
         row[link.field] = link_rows(
-            list_items(record.get(link.field), link.field),
+            list_items(record.get(link.field), link.key),
             entity.parent_id_column,
             record_id,
             link.id_column,
+            keep=link.keep,
         )
     wrapper = record.get(entity.parts_field)
     parts = [

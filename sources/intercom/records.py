@@ -6,14 +6,14 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# Keys that wrap a list in Intercom's embedded list objects, besides `data`:
-# {"type": "tag.list", "tags": [...]}, {"type": "segment.list", "segments": [...]}, …
-_WRAPPER_META = frozenset({"type", "url", "total_count", "has_more", "pages"})
+from sources.intercom.errors import UnexpectedShapeError
 
 
-def list_items(value: Any, items_key: str | None = None) -> list[dict]:
-    """The items of an embedded list object (`{"type": "list", "data": [...]}`,
-    `{"type": "tag.list", "tags": [...]}`) or of a bare list; [] for None/empty."""
+def list_items(value: Any, items_key: str) -> list[dict]:
+    """The items of a list object under its real key (`{"type": "list", "data": [...]}`:
+    "data"; `{"type": "admin.list", "admins": [...]}`: "admins"), or of a bare list; [] for
+    None, {} or an object without any list. A list under another key raises
+    `UnexpectedShapeError`: which list lands is never guessed (issue 17)."""
     if value is None:
         return []
     kind = type(value)  # exact type checks first: ABC isinstance checks are slow
@@ -24,19 +24,30 @@ def list_items(value: Any, items_key: str | None = None) -> list[dict]:
             return value
         if not isinstance(value, Mapping):
             return []
-    for key in (items_key, "data"):
-        items = value.get(key) if key else None
-        if isinstance(items, list):
-            return items
-    lists = [v for k, v in value.items() if k not in _WRAPPER_META and isinstance(v, list)]
-    return lists[0] if len(lists) == 1 else []
+    items = value.get(items_key)
+    if type(items) is list:
+        return items
+    others = sorted(k for k, v in value.items() if isinstance(v, list))
+    if items is not None or others:
+        raise UnexpectedShapeError(
+            f"expected the list under {items_key!r}, found keys {sorted(value)}: Intercom "
+            "changed the shape of this list; report it (nothing was loaded from it)"
+        )
+    return []
 
 
 def link_rows(
-    items: Iterable[Any], parent_column: str, parent_id: Any, child_column: str
+    items: Iterable[Any],
+    parent_column: str,
+    parent_id: Any,
+    child_column: str,
+    *,
+    keep: tuple[str, ...] = (),
 ) -> list[dict]:
     """Link-table rows `{parent_column: parent_id, child_column: <item id>}` (ids as strings,
-    duplicates dropped, order kept). Items may be objects with `id` or bare ids."""
+    duplicates dropped, order kept). Items may be objects with `id` or bare ids. `keep`: item
+    fields copied as `<child column without _id>_<field>` (a linked object's `type`)."""
+    prefix = child_column.removesuffix("_id")
     rows: list[dict] = []
     if not items:
         return rows
@@ -52,7 +63,11 @@ def link_rows(
         if child in seen:
             continue
         seen.add(child)
-        rows.append({parent_column: parent, child_column: child})
+        row = {parent_column: parent, child_column: child}
+        for name in keep:
+            if is_object and item.get(name) is not None:
+                row[f"{prefix}_{name}"] = item[name]
+        rows.append(row)
     return rows
 
 
@@ -103,7 +118,7 @@ def to_row(record: dict, suffixes: tuple[str, ...] = ("_at",), *, convert: bool 
 
 
 def items_of(body: Mapping[str, Any] | None, items_key: str) -> list[dict]:
-    """Items of an unpaginated list response: `items_key`, else `data` (API-NOTES §7.9)."""
+    """Items of an unpaginated list response, under its real key (API-NOTES §7.9)."""
     if not body:
         return []
     return list_items(body, items_key)

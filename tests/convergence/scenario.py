@@ -72,6 +72,7 @@ class Scenario:
     read: Reader
     seed: int
     deletions: bool = True
+    api_version: str = "2.16"  # what the comparison expects the API to have said
     rng: random.Random = field(init=False)
     kept_parts: dict[str, set[str]] = field(default_factory=dict)
     rounds_done: int = 0
@@ -126,7 +127,9 @@ class Scenario:
 
     def check(self, label: str) -> Report:
         with self.emu.control.lock:
-            report = compare_warehouse(self.read, self.emu.world, kept_parts=self.kept_parts)
+            report = compare_warehouse(
+                self.read, self.emu.world, kept_parts=self.kept_parts, api_version=self.api_version
+            )
         if report.problems:
             detail = "\n  ".join(report.problems[:40])
             raise AssertionError(

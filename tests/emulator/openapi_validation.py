@@ -1,9 +1,9 @@
-"""Validate emulator responses against the vendored official OpenAPI specs (2.9, 2.16).
+"""Validate emulator responses against the vendored official OpenAPI specs (2.9, 2.15, 2.16).
 
 The spec is OpenAPI 3.0: `nullable: true` is translated to JSON Schema, `$ref`s resolve against
-the spec's own `components`. Where the published spec is known to disagree with what Intercom
-really returns (API-NOTES §7.9), `KNOWN_SPEC_ERRORS` relaxes exactly that point; each entry is
-listed in emulator/README.md's deviations table.
+the spec's own `components`. Where real Intercom disagrees with the published spec, the
+deviations file `emulator/deviations.yaml` lists it with its evidence and the `relax`
+operations that loosen exactly that point; nothing else is relaxed here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 
-from emulator.specs import load_spec
+from emulator.specs import load_deviations, load_spec
 
 _PARAM = re.compile(r"\{[^}]+\}")
 
@@ -45,54 +45,76 @@ def _props(schema: dict[str, Any]) -> dict[str, Any]:
     return schema["properties"]
 
 
+def deviations() -> list[dict[str, Any]]:
+    """The entries of emulator/deviations.yaml (each deviation from the spec, with evidence)."""
+    return load_deviations()["deviations"]
+
+
+def _applies(entry: dict[str, Any], version: str) -> bool:
+    return version in entry.get("versions", [version])
+
+
+def _target(schemas: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
+    """The properties the operation edits: the component's, or those of a nested property."""
+    props = _props(schemas[op["schema"]])
+    for step in op.get("at", []):
+        props = _props(props[step])
+    return props
+
+
+def _apply(schemas: dict[str, Any], op: dict[str, Any], where: str) -> None:
+    """One `relax` operation of the deviations file (see its header); an operation that finds
+    nothing to relax raises, so a stale entry cannot hide."""
+    kind = op["op"]
+    if kind == "response":
+        return  # read by response_schema
+    if kind == "free_values" and "property" not in op:
+        if op["schema"] in schemas:  # a shared component only some versions define
+            schemas[op["schema"]].pop("additionalProperties", None)
+        return
+    props = _target(schemas, op)
+    if kind == "rename":
+        if op["to"] in props:
+            return  # this version's schema already has the real key
+        props[op["to"]] = props.pop(op["from"])
+    elif kind == "nullable":
+        names = [n for n in props if n != "type"] if op["properties"] == "*" else op["properties"]
+        for name in names:
+            if name in props:
+                props[name] = _nullable(props[name])
+    elif kind == "replace":
+        props[op["property"]] = op["with"]
+    elif kind == "any_of":
+        props[op["property"]] = {"anyOf": [props[op["property"]], op["with"]]}
+    elif kind == "enum_add":
+        prop = props[op["property"]]
+        if "anyOf" in prop and "enum" not in prop:
+            prop = prop["anyOf"][0]
+        if "enum" in prop:  # (a version without the enum accepts any value already)
+            prop["enum"] = [*prop["enum"], *(v for v in op["values"] if v not in prop["enum"])]
+    elif kind == "free_values":
+        props[op["property"]].pop("additionalProperties", None)
+    else:
+        raise ValueError(f"deviations.yaml {where}: unknown op {kind!r}")
+
+
 def _relax(version: str, schemas: dict[str, Any]) -> None:
-    """Apply KNOWN_SPEC_ERRORS to the (already translated) component schemas."""
-    # 1. /contacts/{id}/companies returns the array under `data`, not `companies`.
-    attached = _props(schemas["contact_attached_companies"])
-    attached["data"] = attached.pop("companies")
-    # 2. 2.9 /ticket_types returns `data`, not `ticket_types` (fixed in later specs).
-    types = _props(schemas["ticket_type_list"])
-    if "ticket_types" in types:
-        types["data"] = types.pop("ticket_types")
-    # 3. Statistics that never happened are null in real data; the spec types them integer.
-    stats = _props(schemas["conversation_statistics"])
-    for name, prop in stats.items():
-        if name != "type":
-            stats[name] = _nullable(prop)
-    # 4. Page-number lists (GET /companies, /contacts/{id}/notes) have a URL `pages.next`
-    #    (pages_link, API-NOTES §2 family C); their schemas point at cursor_pages.
-    page_link = {"$ref": "#/components/schemas/pages_link"}
-    for name in ("company_list", "note_list"):
-        props = _props(schemas[name])
-        props["pages"] = {"anyOf": [props["pages"], page_link]}
-    # 5. Custom attributes hold numbers, booleans and nulls (the specs' own examples do); the
-    #    company schema says string-only, 2.16's conversation one string/integer/datetime.
-    _props(schemas["company"])["custom_attributes"].pop("additionalProperties", None)
-    if "custom_attributes" in schemas:
-        schemas["custom_attributes"].pop("additionalProperties", None)
-    # 6. Nullable in reality, not in the schema: a ticket that is not snoozed has
-    #    `snoozed_until: null` (the 2.16 field description says so); a rating without a remark
-    #    has `remark: null` (observed in exports; UNCONFIRMED by the spec).
-    ticket = _props(schemas["ticket"])
-    if "snoozed_until" in ticket:
-        ticket["snoozed_until"] = _nullable(ticket["snoozed_until"])
-    rating = _props(schemas["conversation_rating"])
-    rating["remark"] = _nullable(rating["remark"])
-    # 7. Ticket parts written by the customer have `author.type: "user"`; the 2.9 enum lacks it
-    #    (2.16 added it).
-    author_type = _props(schemas["ticket_part_author"])["type"]
-    if "user" not in author_type.get("enum", ["user"]):
-        author_type["enum"] = [*author_type["enum"], "user"]
-    # 8. Family A/B `pages.next` carries `page` + `starting_after` (spec: per_page +
-    #    starting_after) — no change needed: extra keys are allowed by the schema.
+    """Apply every relaxation the deviations file lists for `version`."""
+    for entry in deviations():
+        if _applies(entry, version):
+            for op in entry["relax"]:
+                _apply(schemas, op, entry["id"])
 
 
-# (version, method, normalised path) → component schema replacing the spec's response schema.
-KNOWN_SPEC_ERRORS: dict[tuple[str, str, str], str] = {
-    # 2.9 points GET /conversations at `paginated_response` (`data`); reality is
-    # `conversation.list` with `conversations` (Intercom-OpenAPI#166, fixed in #213).
-    ("2.9", "GET", "/conversations"): "conversation_list",
-}
+def _response_overrides(version: str) -> dict[tuple[str, str], str]:
+    """(method, normalised path) -> component replacing the spec's response schema."""
+    return {
+        (op["method"], _normalise(op["path"])): op["schema"]
+        for entry in deviations()
+        if _applies(entry, version)
+        for op in entry["relax"]
+        if op["op"] == "response"
+    }
 
 
 @cache
@@ -110,8 +132,9 @@ def _normalise(path: str) -> str:
 def response_schema(version: str, method: str, path_template: str, status: int = 200) -> Any:
     """The (translated) response schema of an operation in the official spec."""
     key = (version, method.upper(), _normalise(path_template))
-    if key in KNOWN_SPEC_ERRORS:
-        return {"$ref": f"#/components/schemas/{KNOWN_SPEC_ERRORS[key]}"}
+    override = _response_overrides(version).get(key[1:])
+    if override is not None:
+        return {"$ref": f"#/components/schemas/{override}"}
     spec = load_spec(version)
     for path, item in spec["paths"].items():
         if _normalise(path) == key[2] and method.lower() in item:

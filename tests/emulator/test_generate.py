@@ -186,9 +186,20 @@ def schemas() -> dict:
     return load_spec("2.16")["components"]["schemas"]
 
 
+# Spec properties real workspaces leave out (emulator/deviations.yaml: no-monitor-evaluations,
+# company-omitted-keys, ticket-part-absent-keys, admin-avatar-object, segment-count).
+REAL_ABSENT = {
+    "conversation": {"monitor_evaluations", "scorecards"},
+    "company": {"size", "website", "industry", "last_request_at", "remote_created_at"},
+    "ticket_part": {"previous_ticket_state", "assigned_to"},
+    "admin": {"avatar", "job_title"},
+    "segment": {"count"},
+}
+
+
 def test_records_carry_every_2_16_property(tiny, schemas):
     def assert_complete(record: dict, schema: str) -> None:
-        missing = set(schemas[schema]["properties"]) - set(record)
+        missing = set(schemas[schema]["properties"]) - set(record) - REAL_ABSENT.get(schema, set())
         assert not missing, f"{schema} lacks {sorted(missing)}"
 
     conversation = tiny.conversations.get(tiny.conversations.ids()[0])

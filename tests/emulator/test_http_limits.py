@@ -100,7 +100,7 @@ def test_display_as_plaintext_strips_html(emulator: RunningEmulator):
     html_id = next(
         c
         for c in world.conversations.ids()
-        if "<" in (world.conversations.get(c)["source"]["body"] or "")
+        if "<" in ((world.conversations.get(c)["source"] or {}).get("body") or "")
     )
     http = client(emulator)
     html = http.get(f"/conversations/{html_id}").json()

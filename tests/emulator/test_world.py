@@ -41,7 +41,7 @@ def test_contract_attributes(world):
     assert world.me["id"] in world.admins
     for lookup in (world.admins, world.teams, world.tags, world.segments, world.ticket_types):
         assert lookup and all(key == value["id"] for key, value in lookup.items())
-    assert set(world.data_attributes) == {"contact", "company"}
+    assert set(world.data_attributes) == {"contact", "company", "conversation"}
     for admin in world.admins.values():
         for team_id in admin["team_ids"]:
             assert int(admin["id"]) in world.teams[str(team_id)]["admin_ids"]

@@ -31,10 +31,11 @@ from sources.intercom.companies import NESTED_TABLES as COMPANY_TABLES
 from sources.intercom.companies import shape_company
 from sources.intercom.contacts import NESTED_TABLES as CONTACT_TABLES
 from sources.intercom.contacts import shape_contact
+from sources.intercom.conversation_attributes import as_definitions
 from sources.intercom.conversations import TIMESTAMP_SUFFIXES, _as_dict
 from sources.intercom.parts import CONVERSATIONS, TICKETS, split_record
 from sources.intercom.records import list_items, to_row
-from sources.intercom.schema import table_columns
+from sources.intercom.schema import custom_attribute_columns, table_columns
 from sources.intercom.settings import merge_hints
 
 # Hints dlt's normalizer sets itself; compared between the two paths.
@@ -156,15 +157,16 @@ def fetch(emu: Any, path: str, body: dict | None = None, pages: int = 2) -> list
     records: list[dict] = []
     with httpx.Client(base_url=emu.base_url, headers=emu.headers("2.16")) as http:
         cursor = None
-        entity = path.strip("/").split("/")[0]  # the items key besides `data`
+        entity = path.strip("/").split("/")[0]
+        key = entity if entity in ("conversations", "tickets") else "data"  # the real key
         for number in range(1, pages + 1):
             if body is None:  # page-numbered lists
                 page = http.get(path, params={"per_page": 50, "page": number}).json()
-                records += list_items(page, entity)
+                records += list_items(page, key)
                 continue
             pagination = {"per_page": 50, **({"starting_after": cursor} if cursor else {})}
             page = http.post(path, json={**body, "pagination": pagination}).json()
-            records += list_items(page, entity)
+            records += list_items(page, key)
             cursor = ((page.get("pages") or {}).get("next") or {}).get("starting_after")
             if not cursor:
                 break
@@ -213,9 +215,15 @@ def test_conversations_and_parts_equal_dlt_normalizer(
     listed = fetch(emu, f"/{entity.name}/search", EVERYTHING, pages=1)[:25]
     with httpx.Client(base_url=emu.base_url, headers=emu.headers("2.16")) as http:
         records = [http.get(f"/{entity.name}/{r['id']}").json() for r in listed]
+        attributes = http.get("/conversations/attributes").json()["data"]
     split = [split_record(entity, record) for record in records]
     roots, parts = [row for row, _ in split], [p for _, ps in split for p in ps]
     root_table = CONVERSATION_ROOT if entity is CONVERSATIONS else TICKET_ROOT
+    if entity is CONVERSATIONS:  # typed from their definitions, as the resource does
+        root_table = copy.copy(root_table)
+        custom = custom_attribute_columns(as_definitions(attributes))
+        assert custom["custom_attributes__refund_amount"]["data_type"] == "double"
+        root_table.columns = {**root_table.columns, **custom}
     root_table.shaper().shape(copy.deepcopy(roots), "1")
     assert_same(tmp_path / "root", root_table, [roots, retag(roots, "contacts")])
     if entity is CONVERSATIONS:
