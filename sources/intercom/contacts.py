@@ -47,6 +47,7 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
+from sources.intercom.api_version import at_least
 from sources.intercom.arrow_rows import (
     ROOT_SYSTEM_COLUMNS,
     ArrowShaper,
@@ -75,7 +76,6 @@ from sources.intercom.settings import (
     MAX_PAGE_SIZE,
     ROWS_PER_ITEM,
     SEARCH_LAG_SECONDS,
-    at_least,
     merge_hints,
 )
 from sources.intercom.windows import (

@@ -64,6 +64,7 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
+from sources.intercom.api_version import at_least
 from sources.intercom.arrow_rows import (
     ROOT_SYSTEM_COLUMNS,
     ArrowShaper,
@@ -95,7 +96,6 @@ from sources.intercom.settings import (
     LOADER_FILE_FORMAT,
     MAX_PAGE_SIZE,
     SEARCH_LAG_SECONDS,
-    at_least,
     merge_hints,
 )
 

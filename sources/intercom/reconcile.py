@@ -38,6 +38,7 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
+from sources.intercom.api_version import at_least
 from sources.intercom.client import IntercomClient
 from sources.intercom.records import utc
 from sources.intercom.settings import MAX_PAGE_SIZE
@@ -52,7 +53,7 @@ class Reconciled:
     """One entity whose deletions a full id scan detects."""
 
     root: str  # warehouse root table (and API collection)
-    min_version: tuple[int, int]  # first API version that can list every record
+    min_version: str  # first API version that can list every record
     also_gone: tuple[str, ...] = ()  # tombstone tables written elsewhere (not candidates)
 
     @property
@@ -60,23 +61,15 @@ class Reconciled:
         return f"{self.root}_deleted"
 
 
-CONTACTS = Reconciled("contacts", (2, 0), also_gone=("contacts_merged",))
-COMPANIES = Reconciled("companies", (2, 0))
-TICKETS = Reconciled("tickets", (2, 10))
+CONTACTS = Reconciled("contacts", "2.0", also_gone=("contacts_merged",))
+COMPANIES = Reconciled("companies", "2.0")
+TICKETS = Reconciled("tickets", "2.10")
 RECONCILED = (CONTACTS, COMPANIES, TICKETS)
 
 # Every ticket: `created_at > 0` matches all; sorting on creation keeps positions stable while
 # records are updated during the scan (an `updated_at` sort would move them).
 ALL_TICKETS = {"field": "created_at", "operator": ">", "value": 0}
 BY_CREATION = {"field": "created_at", "order": "ascending"}
-
-
-def version_tuple(api_version: str) -> tuple[int, int]:
-    major, _, minor = str(api_version).partition(".")
-    try:
-        return int(major), int(minor or 0)
-    except ValueError:
-        return (0, 0)
 
 
 def live_ids(client: IntercomClient, entity: Reconciled) -> set[str]:
@@ -153,10 +146,9 @@ def reconcile_rows(client: IntercomClient, entity: Reconciled) -> Iterator[Any]:
 
 def reconcile_resources(client: IntercomClient) -> list[DltResource]:
     """`<entity>_deleted` resources for the entities the pinned API version can list."""
-    version = version_tuple(client.api_version)
     resources = []
     for entity in RECONCILED:
-        if version < entity.min_version:
+        if not at_least(client.api_version, entity.min_version):
             logger.warning(
                 "reconcile: %s skipped, API %s cannot list them (use 2.10+)",
                 entity.root,

@@ -75,18 +75,6 @@ ENTITY_RESOURCES = ("contacts", "companies", "conversations", "tickets")
 RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES
 
 
-def version_tuple(api_version: str) -> tuple[int, ...]:
-    """ "2.16" -> (2, 16); anything unparsable (e.g. "Preview") sorts after every number."""
-    try:
-        return tuple(int(part) for part in api_version.split("."))
-    except ValueError:
-        return (999,)
-
-
-def at_least(api_version: str, minimum: str) -> bool:
-    return version_tuple(api_version) >= version_tuple(minimum)
-
-
 def merge_hints(strategy: str = MERGE["strategy"]) -> dict[str, Any]:
     """A fresh copy of the merge write disposition (dlt mutates hint dicts)."""
     return {**MERGE, "strategy": strategy}
