@@ -67,6 +67,7 @@ from sources.intercom.schema import (
     table_columns,
 )
 from sources.intercom.settings import (
+    CLOCK_SKEW_SECONDS,
     CONTACT_COMPANIES_PAGE_SIZE,
     CONTACT_NEWEST_FIRST_MAX_PAGES,
     CONTACT_SAFETY_DAYS,
@@ -141,7 +142,7 @@ def contacts_resource(
         cursor = HorizonCursor(
             state,
             start_value=start_value,
-            settled_before=client.server_time(),
+            settled_before=client.server_time() - CLOCK_SKEW_SECONDS,
             # pruned there at the end; within the run `loaded_this_run` dedupes
             remember_within=SEARCH_LAG_SECONDS,
         )

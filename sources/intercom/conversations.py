@@ -93,6 +93,7 @@ from sources.intercom.parts import (
 from sources.intercom.records import list_items, timestamps_to_utc
 from sources.intercom.schema import CUSTOM_ATTRIBUTES_PREFIX, table_columns
 from sources.intercom.settings import (
+    CLOCK_SKEW_SECONDS,
     LOADER_FILE_FORMAT,
     MAX_PAGE_SIZE,
     SEARCH_LAG_SECONDS,
@@ -270,10 +271,12 @@ def _sync_entity(
     root_columns: Callable[[], dict] | None,
     end_value: int | None = None,
 ) -> Iterator[Any]:
-    # The server clock at the first admit, i.e. after the first search page (a second early:
-    # other threads' later answers also set it); see HorizonCursor.
+    # The server clock at the first admit, i.e. after the first search page, less the skew
+    # it may have from the clock stamping `updated_at` (settings.CLOCK_SKEW_SECONDS).
     cursor = HorizonCursor(
-        state, start_value=start_value, settled_before=lambda: client.server_time() - 1
+        state,
+        start_value=start_value,
+        settled_before=lambda: client.server_time() - CLOCK_SKEW_SECONDS,
     )
     plan = _FetchPlan(entity, client, cursor, state, page_size, end_value)
     paths = (entity.detail_path(record_id) for record_id in plan.ids())
