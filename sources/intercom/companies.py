@@ -56,6 +56,7 @@ from sources.intercom.settings import (
     SEARCH_LAG_SECONDS,
     merge_hints,
 )
+from sources.intercom.tombstones import SOFT, RunClaims, root_columns
 
 SCROLL_PATH = "/companies/scroll"
 # Resource-state key: the next run admits only versions updated at or after this.
@@ -69,8 +70,14 @@ NESTED_TABLES = tuple(nested_table_name("companies", field) for field in LINKS)
 
 
 def companies_resource(
-    client: IntercomClient, workspace: Workspace, *, start_value: int | None
+    client: IntercomClient,
+    workspace: Workspace,
+    *,
+    start_value: int | None,
+    deletes: str = SOFT,
+    claims: RunClaims | None = None,
 ) -> DltResource:
+    claims = claims if claims is not None else RunClaims()
     columns = table_columns("companies", client.api_version)
 
     def companies() -> Iterator[Any]:
@@ -116,7 +123,10 @@ def companies_resource(
                 # again; if it changed meanwhile, the next run loads the newer version.
                 if company_id in loaded_this_run:
                     continue
+                if claims.has("companies", company_id):
+                    continue  # flagged deleted this run (confirmed by a 404): not loaded
                 if cursor.admit(company_id, company.get("updated_at")):
+                    claims.claim("companies", company_id)
                     loaded_this_run.add(company_id)
                     rows.append(shape_company(company))
             return rows
@@ -136,7 +146,7 @@ def companies_resource(
         parallelized=True,
         write_disposition=merge_hints(),
         primary_key="id",
-        columns={**columns, **ROOT_SYSTEM_COLUMNS},
+        columns={**columns, **ROOT_SYSTEM_COLUMNS, **root_columns("companies", deletes)},
         file_format=LOADER_FILE_FORMAT,
     )
     declare_nested_tables(resource, dict.fromkeys(NESTED_TABLES, "companies"))

@@ -7,14 +7,14 @@ checks run on an in-process pipeline (`pipeline_reader`) and on a DuckDB file le
 
 Semantics (README "Guarantees"):
 - roots (`contacts`, `companies`, `conversations`, `tickets`): one row per id; the live rows
-  equal the truth (id set, `updated_at`, key fields). Tombstoned ids are excluded: rows of
-  merged-away contacts (`contacts_merged`), deleted conversations (`conversations_deleted`)
-  and, after `--reconcile`, deleted contacts/companies/tickets (`<entity>_deleted`) stay in
-  the root table by design; analytics filters them out.
-- link tables: the pairs of live parents equal the truth's pairs.
+  (`_deleted_at` null) equal the truth (id set, `updated_at`, key fields). So every record
+  that left the workspace (merged-away contact, deleted conversation, and after `--reconcile`
+  deleted contact/company/ticket) is flagged (`deletes="soft"`) or gone (`"hard"`: no flagged
+  row at all), and no live record is flagged.
+- link tables: the pairs equal the truth's pairs; no link row of a flagged record.
 - parts: every part the API shows (truth `visible`) is present with the truth's fields; a part
-  loaded once is never lost (`kept` — the caller passes the ids seen so far); no part id
-  the workspace never had.
+  of a live record loaded once is never lost (`kept` — the caller passes the ids seen so
+  far); no part the workspace no longer has (parts of deleted records are removed).
 - lookups (replace): id set and key fields equal.
 - tombstone tables: every truth tombstone is present with its fields.
 - every table (also nested ones): primary keys unique.
@@ -56,7 +56,7 @@ PARTS: dict[str, tuple[str, str]] = {  # parts table -> (parent root, parent key
     "conversation_parts": ("conversations", "conversation_id"),
     "ticket_parts": ("tickets", "ticket_id"),
 }
-# Tables whose rows say "this root id is gone" (root rows stay; see the module docstring).
+# Side tombstone tables (a change log; the root rows carry the flags).
 TOMBSTONES: dict[str, tuple[str, ...]] = {
     "contacts": ("contacts_merged", "contacts_deleted"),
     "companies": ("companies_deleted",),
@@ -64,6 +64,9 @@ TOMBSTONES: dict[str, tuple[str, ...]] = {
     "tickets": ("tickets_deleted",),
 }
 TRUTH_TOMBSTONES = ("conversations_deleted", "contacts_merged")
+# tombstones.DELETED_AT / MERGED_INTO_ID, spelled out: the contract under test
+DELETED_AT = "_deleted_at"
+MERGED_INTO_ID = "_merged_into_id"
 # Child tables are keyed by dlt's row id, not an API id.
 NESTED_KEY = "_dlt_id"
 
@@ -95,8 +98,9 @@ class Report:
         return not self.problems
 
 
-def tombstoned_ids(read: Reader, root: str) -> set[str]:
-    return {str(row["id"]) for table in TOMBSTONES[root] for row in read(table)}
+def flagged_ids(rows: Iterable[dict]) -> set[str]:
+    """Ids of root rows flagged deleted or merged away."""
+    return {str(row["id"]) for row in rows if row.get(DELETED_AT) is not None}
 
 
 def compare_rows(
@@ -148,6 +152,7 @@ def compare_warehouse(
     kept_parts: dict[str, set[str]] | None = None,
     entities: Iterable[str] = ROOTS,
     lookups: bool = True,
+    deletes: str = "soft",
 ) -> Report:
     """Compare the warehouse with the world's truth (see the module docstring). Hold the
     world's lock (or keep it still) while calling: the truth is read table by table."""
@@ -155,18 +160,22 @@ def compare_warehouse(
     entities = tuple(entities)
     checked_tables: list[str] = []
     for root in entities:
-        gone = tombstoned_ids(read, root)
-        live = [row for row in read(root) if str(row["id"]) not in gone]
+        rows = read(root)
+        gone = flagged_ids(rows)
+        if deletes == "hard" and gone:
+            report.add(f"{root}: {len(gone)} flagged row(s) with deletes=hard: {sorted(gone)[:5]}")
+        live = [row for row in rows if str(row["id"]) not in gone]
         compare_rows(report, root, live, world.truth(root))
+        if root == "contacts":
+            _check_merged_into(report, rows, world)
+        present = {str(row["id"]) for row in rows}
         checked_tables.append(root)
         for link, (parent, parent_key, child_key) in LINKS.items():
             if parent != root:
                 continue
-            got = {
-                (str(r[parent_key]), str(r[child_key]))
-                for r in read(link)
-                if str(r[parent_key]) not in gone
-            }
+            got = {(str(r[parent_key]), str(r[child_key])) for r in read(link)}
+            for pair in sorted(p for p in got if p[0] in gone):
+                report.add(f"{link}: link {pair} of a flagged record")
             want = {(str(r[parent_key]), str(r[child_key])) for r in world.truth(link)}
             for pair in sorted(want - got):
                 report.add(f"{link}: missing {pair}")
@@ -176,7 +185,15 @@ def compare_warehouse(
             checked_tables.append(link)
         for parts_table, (parent, parent_key) in PARTS.items():
             if parent == root:
-                _compare_parts(report, read, world, parts_table, parent_key, kept_parts)
+                _compare_parts(
+                    report,
+                    read,
+                    world,
+                    parts_table,
+                    parent_key,
+                    kept_parts,
+                    live_ids=present - gone,
+                )
                 checked_tables.append(parts_table)
     for tombstone in TRUTH_TOMBSTONES:
         if tombstone.split("_")[0] in entities:
@@ -196,6 +213,15 @@ def compare_warehouse(
     return report
 
 
+def _check_merged_into(report: Report, rows: list[dict], world: Any) -> None:
+    """`_merged_into_id`, where set, names the contact the truth says it was merged into."""
+    into = {str(r["id"]): str(r["merged_into_id"]) for r in world.truth("contacts_merged")}
+    for row in rows:
+        merged_into = row.get(MERGED_INTO_ID)
+        if merged_into is not None and into.get(str(row["id"])) != str(merged_into):
+            report.add(f"contacts {row['id']}: _merged_into_id {merged_into!r} != truth")
+
+
 def _compare_parts(
     report: Report,
     read: Reader,
@@ -203,6 +229,8 @@ def _compare_parts(
     table: str,
     parent_key: str,
     kept: dict[str, set[str]] | None,
+    *,
+    live_ids: set[str],
 ) -> None:
     loaded = read(table)
     truth = list(world.truth(table))
@@ -215,14 +243,14 @@ def _compare_parts(
         [p for p in loaded if str(p["id"]) in shown_ids],
         visible,
     )
-    # Parts the workspace never had: only parts of deleted roots may be unknown to the truth.
+    # Parts the workspace no longer has (those of deleted records are removed with them),
+    # and parts of a record that is not live in the warehouse.
     known = {str(p["id"]) for p in truth}
-    parent = PARTS[table][0]
-    gone = tombstoned_ids(read, parent)
     for part in loaded:
-        if str(part["id"]) not in known and str(part[parent_key]) not in gone:
+        if str(part["id"]) not in known or str(part[parent_key]) not in live_ids:
             report.add(f"{table}: unexpected id={part['id']} of {parent_key}={part[parent_key]}")
-    for lost in sorted((kept or {}).get(table, set()) - loaded_ids):
+    # A part of a live record, loaded once, is never lost (even beyond the API's window).
+    for lost in sorted(((kept or {}).get(table, set()) & known) - loaded_ids):
         report.add(f"{table}: part {lost} was loaded before and is gone")
     report.part_ids[table] = loaded_ids
 

@@ -71,6 +71,7 @@ class Scenario:
     read: Reader
     seed: int
     deletions: bool = True
+    deletes: str = "soft"  # the sync's mode: flagged rows are a problem with "hard"
     rng: random.Random = field(init=False)
     kept_parts: dict[str, set[str]] = field(default_factory=dict)
     rounds_done: int = 0
@@ -125,7 +126,9 @@ class Scenario:
 
     def check(self, label: str) -> Report:
         with self.emu.control.lock:
-            report = compare_warehouse(self.read, self.emu.world, kept_parts=self.kept_parts)
+            report = compare_warehouse(
+                self.read, self.emu.world, kept_parts=self.kept_parts, deletes=self.deletes
+            )
         if report.problems:
             detail = "\n  ".join(report.problems[:40])
             raise AssertionError(
