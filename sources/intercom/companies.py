@@ -56,7 +56,8 @@ from sources.intercom.settings import (
     SEARCH_LAG_SECONDS,
     merge_hints,
 )
-from sources.intercom.tombstones import SOFT, RunClaims, root_columns
+from sources.intercom.tombstones import SOFT, RunClaims, catch_up, root_columns
+from sources.intercom.warehouse import current_warehouse
 
 SCROLL_PATH = "/companies/scroll"
 # Resource-state key: the next run admits only versions updated at or after this.
@@ -83,6 +84,8 @@ def companies_resource(
     def companies() -> Iterator[Any]:
         # By name: a parallelized generator runs in a worker thread.
         state = dlt.current.resource_state("companies")
+        # A warehouse from before `_deleted_at`: its side tombstone tables applied once.
+        yield from catch_up(state, current_warehouse(), "companies", deletes, claims)
         keys = AttributeKeys.in_state(state, CUSTOM_ATTRIBUTES_PREFIX)
         custom_columns = custom_attribute_columns(workspace.data_attributes("company"), keys)
         # The server clock before the scroll starts (the client has answered by now). Every

@@ -86,6 +86,7 @@ from sources.intercom.tombstones import (
     SOFT,
     RunClaims,
     Tombstone,
+    catch_up,
     flag_items,
     keep_pending,
     pending,
@@ -156,6 +157,8 @@ def contacts_resource(
     def contacts() -> Iterator[Any]:
         # By name: a parallelized generator runs in a worker thread.
         state = dlt.current.resource_state("contacts")
+        # A warehouse from before `_deleted_at`: its side tombstone tables applied once.
+        yield from catch_up(state, current_warehouse(), "contacts", deletes, claims)
         tz = workspace.timezone  # reads /me first: the client then knows the server clock
         cursor = HorizonCursor(
             state,

@@ -244,6 +244,8 @@ def _entity_resource(
         if not supports(entity, api_version):
             raise UnsupportedApiVersionError(unsupported_message(entity, api_version))
         state = dlt.current.resource_state()
+        # A warehouse from before `_deleted_at`: its side tombstone tables applied once.
+        yield from tombstones.catch_up(state, current_warehouse(), entity.name, deletes, claims)
         yield from _sync_entity(
             entity,
             client,

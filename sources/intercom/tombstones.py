@@ -34,7 +34,7 @@ import dlt
 from dlt.common.schema.typing import TColumnSchema
 
 from sources.intercom.records import utc
-from sources.intercom.warehouse import rows_with
+from sources.intercom.warehouse import rows_with, table_rows
 
 logger = logging.getLogger(__name__)
 
@@ -185,3 +185,38 @@ def keep_pending(state: dict, key: str, tombstones: list[Tombstone]) -> None:
         state[key] = [t.__dict__ for t in tombstones]
     else:
         state.pop(key, None)
+
+
+# Side tombstone table -> (column with the time, column with the survivor), per root.
+SIDE_TABLES = {
+    "contacts": {
+        "contacts_merged": ("merged_at", "merged_into_id"),
+        "contacts_deleted": ("detected_at", None),
+    },
+    "companies": {"companies_deleted": ("detected_at", None)},
+    "conversations": {"conversations_deleted": ("deleted_at", None)},
+    "tickets": {"tickets_deleted": ("detected_at", None)},
+}
+CAUGHT_UP_KEY = "tombstones_in_root"  # resource state: side tables applied to the root once
+
+
+def catch_up(
+    state: dict, warehouse: Any | None, root: str, deletes: str, claims: RunClaims
+) -> Iterator[Any]:
+    """Once per pipeline: flag (or remove) the rows tombstoned in the side tables before the
+    root tables had `_deleted_at` (a warehouse loaded by an older version)."""
+    if state.get(CAUGHT_UP_KEY) or warehouse is None:
+        return
+    found: dict[str, Tombstone] = {}
+    for table, (time_column, into_column) in SIDE_TABLES[root].items():
+        for row in table_rows(warehouse, table):
+            when = row.get(time_column)
+            seconds = int(when.timestamp()) if hasattr(when, "timestamp") else when
+            into = row.get(into_column) if into_column else None
+            found.setdefault(
+                str(row["id"]),
+                Tombstone(str(row["id"]), int(seconds or 0), str(into) if into else None),
+            )
+    claimed = [t for t in found.values() if claims.claim(root, t.id)]
+    yield from flag_items(warehouse, root, claimed, deletes)
+    state[CAUGHT_UP_KEY] = True

@@ -41,6 +41,11 @@ def table_ids(dataset: Any | None, table: str, key: str = "id") -> set[str]:
     return {str(row[key]) for row in rows}
 
 
+def table_rows(dataset: Any | None, table: str) -> list[dict]:
+    """Every row of a (small) destination table ([] before it exists)."""
+    return _read(dataset, table, "id", None, None)
+
+
 def rows_with(
     dataset: Any | None,
     table: str,

@@ -111,3 +111,27 @@ def test_deletes_must_be_soft_or_hard(emulator, sync) -> None:
     emu = emulator(seed=13)
     with pytest.raises(Exception, match="deletes"):
         sync(emu, resources=["conversations"], deletes="archive")
+
+
+def test_a_warehouse_from_before_the_flags_gets_them_from_the_side_tables(
+    emulator, sync, rows, pipeline
+) -> None:
+    """Upgrading: rows tombstoned only in `conversations_deleted` (as an older version left
+    them) are flagged by the first run of this version, once."""
+    emu = emulator(seed=13)
+    sync(emu, resources=["conversations"])
+    conversation_id = _busy_conversation(rows)
+    with emu.control.lock:
+        ops.delete_conversation(emu.world, conversation_id, emu.world.now, False)
+    sync(emu, resources=["conversations"])
+    # As an older version left it: the row live-looking, its parts still there, no marker.
+    old = pipeline()
+    with old.sql_client() as client:
+        table = client.make_qualified_table_name("conversations")
+        client.execute_sql(f"UPDATE {table} SET _deleted_at = NULL")
+    with old.managed_state(extract_state=True) as state:
+        del state["sources"]["intercom"]["resources"]["conversations"]["tombstones_in_root"]
+    old.run()  # commits that state (a package of its own)
+    assert by_id(rows("conversations"))[conversation_id]["_deleted_at"] is None
+    sync(emu, resources=["conversations"])
+    assert unix(by_id(rows("conversations"))[conversation_id]["_deleted_at"]) == emu.world.now
