@@ -98,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="touch N random records after every served page",
     )
     serve.add_argument(
+        "--date-skew",
+        type=int,
+        default=0,
+        help="Date header N seconds ahead of (+) or behind (-) the data clock",
+    )
+    serve.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     return parser
@@ -129,6 +135,7 @@ def serve(args: argparse.Namespace) -> int:
         faults=args.faults,
         index_lag_seconds=args.index_lag,
         mutate_during_pagination=args.mutate_during_pagination,
+        date_skew_seconds=args.date_skew,
     )
     try:
         settings.validate()

@@ -46,6 +46,9 @@ class Settings:
     scroll_ttl_seconds: float = 60.0  # idle expiry of a company scroll
     scroll_page_size: int = 100  # companies per scroll page (undocumented by Intercom)
     companies_page_cap: int = 10_000  # GET /companies serves at most this many records
+    # The `Date` header (and `X-RateLimit-Reset`) this many seconds ahead (+) or behind (-) of
+    # the data clock that stamps `updated_at`: the host answering need not be the one writing.
+    date_skew_seconds: int = 0
 
     def validate(self) -> None:
         if self.default_version not in KNOWN_VERSIONS:
@@ -71,6 +74,8 @@ class Settings:
                 raise ValueError(f"{name} must be an integer >= 0")
         if self.scroll_page_size < 1:
             raise ValueError("scroll_page_size must be >= 1")
+        if isinstance(self.date_skew_seconds, bool) or not isinstance(self.date_skew_seconds, int):
+            raise ValueError("date_skew_seconds must be an integer (seconds, may be negative)")
         if not isinstance(self.search_inclusive_range, bool):
             raise ValueError("search_inclusive_range must be true or false")
         if not isinstance(self.revoked_tokens, list) or not all(

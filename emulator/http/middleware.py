@@ -268,7 +268,8 @@ class Pipeline:
         return Reply(error_body(code, fault.message or "Server Error", request_id), status)
 
     def _headers(self, decision: RateDecision, request_id: str) -> dict[str, str]:
-        now = self.control.world.now
+        # The answering host's clock, which may be skewed from the data clock (a setting).
+        now = self.control.world.now + self.control.settings.date_skew_seconds
         return {
             "Date": http_date(now),
             "X-RateLimit-Limit": str(decision.limit),

@@ -1,13 +1,14 @@
 """The `intercom` dlt source: every Intercom entity, incremental, nothing lost.
 
 Configure in `.dlt/config.toml` under `[sources.intercom]` (region, api_version, start_date,
-base_url, page_size, max_concurrency) and the token in `.dlt/secrets.toml`
+base_url, page_size, max_concurrency, deletes = "soft" | "hard") and the token in `.dlt/secrets.toml`
 (`[sources.intercom] access_token = "…"`), env `SOURCES__INTERCOM__ACCESS_TOKEN`, or
 `INTERCOM_ACCESS_TOKEN`.
 
 Resources (what `--resources` selects), see each module for its tables:
   admins teams tags segments data_attributes ticket_types   lookups.py (replace)
   contacts (+ contacts_merged on 2.16)                      contacts.py (merge)
+  (deleted/merged records: `_deleted_at`, `_merged_into_id`  tombstones.py)
   companies                                                 companies.py (merge)
   conversations tickets (+ parts, conversations_deleted)    conversations.py (merge)
 """
@@ -38,6 +39,7 @@ from sources.intercom.settings import (
     merge_hints,
     resolve_access_token,
 )
+from sources.intercom.tombstones import SOFT, RunClaims, check_mode
 
 __all__ = ["intercom", "parse_start_date"]
 
@@ -63,6 +65,7 @@ def intercom(
     reconcile: bool = False,
     end_date: str | None = None,
     merge_strategy: str = MERGE["strategy"],
+    deletes: str = SOFT,
 ) -> Sequence[DltResource]:
     """All Intercom resources. `client`, if given, is used as is (its version and base URL
     win); else one is built from the other arguments. `start_date` bounds the first run
@@ -71,7 +74,10 @@ def intercom(
     `end_date` (exclusive) bounds the searched resources (contacts, conversations, tickets)
     to one `updated_at` window: a backfill chunk (pipelines/run/backfill.py), run under a
     pipeline of its own since its cursor state is throw-away. `merge_strategy` is dlt's for
-    the merged tables: `upsert`, or `delete-insert` for destinations that cannot upsert."""
+    the merged tables: `upsert`, or `delete-insert` for destinations that cannot upsert.
+    `deletes`: "soft" flags deleted and merged-away records in their root table
+    (`_deleted_at`, `_merged_into_id`), "hard" removes them (tombstones.py)."""
+    check_mode(deletes)
     if merge_strategy not in MERGE_STRATEGIES:
         raise ValueError(
             f"merge_strategy {merge_strategy!r}: use one of {', '.join(MERGE_STRATEGIES)}"
@@ -90,20 +96,34 @@ def intercom(
         raise ValueError(f"page_size = {page_size!r}: Intercom pages hold 1 to {MAX_PAGE_SIZE}")
     page_size = int(page_size)
     workspace = Workspace(client)  # /me and data attribute definitions, read once per run
+    claims = RunClaims()  # one row per root id per load: loaded versions vs flags
 
     resources = [
         *lookup_resources(client, workspace),
         contacts_resource(
-            client, workspace, start_value=start_value, page_size=page_size, end_value=end_value
+            client,
+            workspace,
+            start_value=start_value,
+            page_size=page_size,
+            end_value=end_value,
+            deletes=deletes,
+            claims=claims,
         ),
-        companies_resource(client, workspace, start_value=start_value),
+        companies_resource(
+            client, workspace, start_value=start_value, deletes=deletes, claims=claims
+        ),
     ]
     # conversations + tickets (+ parts, deletion feed): conversations.py
     resources += conversation_resources(
-        client, start_value=start_value, page_size=page_size, end_value=end_value
+        client,
+        start_value=start_value,
+        page_size=page_size,
+        end_value=end_value,
+        deletes=deletes,
+        claims=claims,
     )
     if reconcile:  # contacts_deleted, companies_deleted, tickets_deleted: reconcile.py
-        resources += reconcile_resources(client)
+        resources += reconcile_resources(client, deletes=deletes, claims=claims)
     if merge_strategy != MERGE["strategy"]:
         for resource in resources:
             _merge_with(resource, merge_strategy)

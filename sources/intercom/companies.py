@@ -3,9 +3,11 @@
 Intercom has no server-side `updated_at` filter for companies, and `/companies` and
 `/companies/list` stop at 10,000 (and omit companies without users): the scroll is the only
 complete read. Every run sees every company and loads the versions (`id`, `updated_at`) not
-loaded yet that were updated since the previous scroll *began* (`cursor.HorizonCursor`:
-inclusive, and versions read within their own second load again next run). Starting from the
-scroll's start, not from the newest `updated_at` seen, matters: a company changed after the
+loaded yet that were updated since the previous scroll *began*, less a margin for the
+`Date` clock running ahead of the clock stamping `updated_at` (`SEARCH_LAG_SECONDS`;
+`cursor.HorizonCursor`: inclusive, and versions that may still change within their second
+load again next run). Starting from the scroll's start, not from the newest `updated_at`
+seen, matters: a company changed after the
 scroll passed it is older than one changed later and seen. The scroll restarts after an expiry
 or a 500, so a company can come twice in one run: the first version is loaded, a newer one
 on the next run.
@@ -47,7 +49,15 @@ from sources.intercom.schema import (
     custom_attribute_columns,
     table_columns,
 )
-from sources.intercom.settings import LOADER_FILE_FORMAT, ROWS_PER_ITEM, merge_hints
+from sources.intercom.settings import (
+    CLOCK_SKEW_SECONDS,
+    LOADER_FILE_FORMAT,
+    ROWS_PER_ITEM,
+    SEARCH_LAG_SECONDS,
+    merge_hints,
+)
+from sources.intercom.tombstones import SOFT, RunClaims, catch_up, root_columns
+from sources.intercom.warehouse import current_warehouse
 
 SCROLL_PATH = "/companies/scroll"
 # Resource-state key: the next run admits only versions updated at or after this.
@@ -61,26 +71,40 @@ NESTED_TABLES = tuple(nested_table_name("companies", field) for field in LINKS)
 
 
 def companies_resource(
-    client: IntercomClient, workspace: Workspace, *, start_value: int | None
+    client: IntercomClient,
+    workspace: Workspace,
+    *,
+    start_value: int | None,
+    deletes: str = SOFT,
+    claims: RunClaims | None = None,
 ) -> DltResource:
+    claims = claims if claims is not None else RunClaims()
     columns = table_columns("companies", client.api_version)
 
     def companies() -> Iterator[Any]:
         # By name: a parallelized generator runs in a worker thread.
         state = dlt.current.resource_state("companies")
+        # A warehouse from before `_deleted_at`: its side tombstone tables applied once.
+        yield from catch_up(state, current_warehouse(), "companies", deletes, claims)
         keys = AttributeKeys.in_state(state, CUSTOM_ATTRIBUTES_PREFIX)
         custom_columns = custom_attribute_columns(workspace.data_attributes("company"), keys)
         # The server clock before the scroll starts (the client has answered by now). Every
-        # change after it has `updated_at >= scan_started`, so the next run needs to look no
-        # further back than that — not "the newest updated_at loaded": a company changed
+        # change after it has `updated_at >= scan_started` on *that* clock; the clock that
+        # stamps `updated_at` may run behind it, so the next run looks back a margin before
+        # it (`next_since`) — not from "the newest updated_at loaded": a company changed
         # after the scroll passed it would be older than a company changed later and seen.
+        # The margin costs no request (every company is read anyway): versions already
+        # loaded are dropped by (id, updated_at).
         scan_started = client.server_time()
+        next_since = scan_started - SEARCH_LAG_SECONDS
         bounds = [b for b in (start_value, state.get(SINCE_KEY)) if b is not None]
         # HorizonCursor, not a dlt incremental: dlt's boundary dedup is by id, so a company
         # loaded at second T and changed again within T (same `updated_at`) was dropped for
-        # good; versions read during their own second reload next run (settled_before).
+        # good; versions that may still change within their second reload next run.
         cursor = HorizonCursor(
-            state, start_value=max(bounds) if bounds else None, settled_before=scan_started
+            state,
+            start_value=max(bounds) if bounds else None,
+            settled_before=scan_started - CLOCK_SKEW_SECONDS,
         )
         loaded_this_run = IdSet()
         shaper = ArrowShaper(
@@ -102,7 +126,10 @@ def companies_resource(
                 # again; if it changed meanwhile, the next run loads the newer version.
                 if company_id in loaded_this_run:
                     continue
+                if claims.has("companies", company_id):
+                    continue  # flagged deleted this run (confirmed by a 404): not loaded
                 if cursor.admit(company_id, company.get("updated_at")):
+                    claims.claim("companies", company_id)
                     loaded_this_run.add(company_id)
                     rows.append(shape_company(company))
             return rows
@@ -112,8 +139,8 @@ def companies_resource(
             # Typed custom attribute columns, declared once the definitions are known.
             yield from page_tables(shaper, rows, hints=first_hints)
             first_hints = None
-        state[SINCE_KEY] = scan_started - 1  # a second early: clocks stamp whole seconds
-        cursor.prune(scan_started - 1)  # the next run reads nothing older
+        state[SINCE_KEY] = next_since
+        cursor.prune(next_since)  # the next run admits nothing older
 
     resource = dlt.resource(
         companies,
@@ -122,7 +149,7 @@ def companies_resource(
         parallelized=True,
         write_disposition=merge_hints(),
         primary_key="id",
-        columns={**columns, **ROOT_SYSTEM_COLUMNS},
+        columns={**columns, **ROOT_SYSTEM_COLUMNS, **root_columns("companies", deletes)},
         file_format=LOADER_FILE_FORMAT,
     )
     declare_nested_tables(resource, dict.fromkeys(NESTED_TABLES, "companies"))

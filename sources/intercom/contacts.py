@@ -28,9 +28,12 @@ Tables (contract 3):
                                   (contact_id, subscription_type_id): nested tables, replaced
                                   per contact on upsert.
   contacts_merged(id, merged_into_id, merged_at): 2.16 only, from `merge_history`
-                                  (`include_merge_history=true`), merged on id. On 2.9 the API
-                                  does not report merges: a merged-away contact simply stops
-                                  appearing; only a full reconcile (later) can find it.
+                                  (`include_merge_history=true`), merged on id; the merged-away
+                                  contact's row in `contacts` gets `_deleted_at` = merged_at
+                                  and `_merged_into_id` (or is removed: `deletes = "hard"`,
+                                  tombstones.py). On 2.9 the API does not report merges: a
+                                  merged-away contact simply stops appearing; `--reconcile`
+                                  finds it and sets `_deleted_at` (not `_merged_into_id`).
 Contact `notes` are not synced (the embedded list is a truncated preview).
 """
 
@@ -47,6 +50,7 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
+from sources.intercom.api_version import at_least
 from sources.intercom.arrow_rows import (
     ROOT_SYSTEM_COLUMNS,
     ArrowShaper,
@@ -66,6 +70,7 @@ from sources.intercom.schema import (
     table_columns,
 )
 from sources.intercom.settings import (
+    CLOCK_SKEW_SECONDS,
     CONTACT_COMPANIES_PAGE_SIZE,
     CONTACT_NEWEST_FIRST_MAX_PAGES,
     CONTACT_SAFETY_DAYS,
@@ -75,9 +80,19 @@ from sources.intercom.settings import (
     MAX_PAGE_SIZE,
     ROWS_PER_ITEM,
     SEARCH_LAG_SECONDS,
-    at_least,
     merge_hints,
 )
+from sources.intercom.tombstones import (
+    SOFT,
+    RunClaims,
+    Tombstone,
+    catch_up,
+    flag_items,
+    keep_pending,
+    pending,
+    root_columns,
+)
+from sources.intercom.warehouse import current_warehouse
 from sources.intercom.windows import (
     ContactSlice,
     ContactWindow,
@@ -98,6 +113,7 @@ NEWEST_FIRST_JUDGE_PAGES = 3  # pages read newest first before judging whether i
 # Pages the concurrent slices may read ahead of the consumer (each ~150 contacts, ~1 MB parsed).
 PAGES_AHEAD = 8
 MERGED_TABLE = "contacts_merged"
+PENDING_MERGES_KEY = "merges_to_flag"  # resource state: merges seen, not flagged yet
 MERGE_HISTORY_MIN_VERSION = "2.16"
 
 # Embedded list field -> (link column for the listed id, sub-endpoint when truncated)
@@ -127,8 +143,12 @@ def contacts_resource(
     start_value: int | None,
     page_size: int = MAX_PAGE_SIZE,
     end_value: int | None = None,
+    deletes: str = SOFT,
+    claims: RunClaims | None = None,
 ) -> DltResource:
-    """`end_value` (exclusive): load only versions updated before it (a backfill chunk)."""
+    """`end_value` (exclusive): load only versions updated before it (a backfill chunk).
+    Merged-away contacts are flagged (or removed, `deletes`) in `contacts` (tombstones.py)."""
+    claims = claims if claims is not None else RunClaims()
     api_version = client.api_version
     with_merges = at_least(api_version, MERGE_HISTORY_MIN_VERSION)
     columns = table_columns("contacts", api_version)
@@ -137,11 +157,13 @@ def contacts_resource(
     def contacts() -> Iterator[Any]:
         # By name: a parallelized generator runs in a worker thread.
         state = dlt.current.resource_state("contacts")
+        # A warehouse from before `_deleted_at`: its side tombstone tables applied once.
+        yield from catch_up(state, current_warehouse(), "contacts", deletes, claims)
         tz = workspace.timezone  # reads /me first: the client then knows the server clock
         cursor = HorizonCursor(
             state,
             start_value=start_value,
-            settled_before=client.server_time(),
+            settled_before=client.server_time() - CLOCK_SKEW_SECONDS,
             # pruned there at the end; within the run `loaded_this_run` dedupes
             remember_within=SEARCH_LAG_SECONDS,
         )
@@ -182,6 +204,8 @@ def contacts_resource(
                     # it or keep the older one) and leave the newer to the next run's window.
                     if contact["id"] in loaded_this_run:
                         continue
+                    if claims.has("contacts", contact["id"]):
+                        continue  # flagged gone this run (a 404 confirmed it): not loaded
                     updated_at = contact.get("updated_at")
                     if updated_at is not None:  # (none: always loaded, see HorizonCursor.admit)
                         if end_value is not None and updated_at >= end_value:
@@ -191,10 +215,12 @@ def contacts_resource(
                     if cursor.admit(contact["id"], updated_at):
                         fresh.append(contact)
                         loaded_this_run.add(contact["id"])
+                        claims.claim("contacts", contact["id"])
                 if fresh:
                     complete_links(client, fresh)
                     yield fresh
 
+        gone = pending(state, PENDING_MERGES_KEY)  # merges an earlier run could not flag
         for batch in batched(fresh_pages(), ROWS_PER_ITEM):
             rows, merged = [], []
             for contact in batch:
@@ -207,6 +233,12 @@ def contacts_resource(
             first_hints = None
             if merged:
                 yield dlt.mark.with_table_name([to_row(m) for m in merged], MERGED_TABLE)
+                gone += [merge_tombstone(m, client.server_time()) for m in merged]
+        # Flag the merged-away contacts, except those loaded in this run (one row per id per
+        # load): their flag waits for the next run.
+        flag_now = [t for t in gone if claims.claim("contacts", t.id)]
+        keep_pending(state, PENDING_MERGES_KEY, [t for t in gone if t not in flag_now])
+        yield from flag_items(current_warehouse(), "contacts", flag_now, deletes)
         if cursor.since is not None:
             # Keep the versions the next run can still admit: those from its cutoff on.
             cursor.prune(cursor.since - SEARCH_LAG_SECONDS)
@@ -235,7 +267,9 @@ def contacts_resource(
         file_format=LOADER_FILE_FORMAT,
         create_table_variant=True,
     )
-    resource.apply_hints(columns={**columns, **ROOT_SYSTEM_COLUMNS})
+    resource.apply_hints(
+        columns={**columns, **ROOT_SYSTEM_COLUMNS, **root_columns("contacts", deletes)}
+    )
     declare_nested_tables(resource, dict.fromkeys(NESTED_TABLES, "contacts"))
     return resource
 
@@ -429,6 +463,16 @@ def _has_more_pages(body: dict) -> bool:
         return True
     total, page = pages.get("total_pages"), pages.get("page")
     return isinstance(total, int) and isinstance(page, int) and page < total
+
+
+def merge_tombstone(merge: dict, fallback_at: int) -> Tombstone:
+    """A `contacts_merged` row as the tombstone of the merged-away contact."""
+    merged_at = merge.get("merged_at")
+    return Tombstone(
+        id=merge["id"],
+        deleted_at=int(merged_at) if isinstance(merged_at, int) else fallback_at,
+        merged_into_id=merge["merged_into_id"],
+    )
 
 
 def shape_contact(contact: dict) -> tuple[dict, list[dict]]:

@@ -37,7 +37,9 @@ Tables written by each resource (all merged = upsert, on `id`):
                            are never deleted: those that fall out of the API's newest-500
                            window stay, so the table can hold more than the API shows.
   conversations_deleted(id, deleted_at, metrics_retained)
-                           2.16+ only: the deletion feed (see `deletions.py`).
+                           2.16+ only: the deletion feed (see `deletions.py`), read last;
+                           each deleted conversation's row gets `_deleted_at` (soft) or is
+                           removed (hard), its links and parts removed (`tombstones.py`).
   tickets, tickets__contacts(ticket_id, contact_id), tickets__linked_objects(ticket_id,
   linked_object_id, linked_object_type, linked_object_category), ticket_parts(…, ticket_id)
                            the same for tickets (API 2.10+: `POST /tickets/search`). On 2.9
@@ -68,6 +70,8 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
+from sources.intercom import tombstones
+from sources.intercom.api_version import at_least
 from sources.intercom.arrow_rows import (
     ROOT_SYSTEM_COLUMNS,
     ArrowShaper,
@@ -101,12 +105,14 @@ from sources.intercom.schema import (
     table_columns,
 )
 from sources.intercom.settings import (
+    CLOCK_SKEW_SECONDS,
     LOADER_FILE_FORMAT,
     MAX_PAGE_SIZE,
     SEARCH_LAG_SECONDS,
-    at_least,
     merge_hints,
 )
+from sources.intercom.tombstones import SOFT, RunClaims
+from sources.intercom.warehouse import current_warehouse
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +127,7 @@ MAX_RESCANS = 2
 RESCAN_STATE_KEY = "rescan_from"
 REFETCH_STATE_KEY = "refetch"
 DELETED_STATE_KEY = "deleted"
+PENDING_FLAGS_KEY = "deleted_to_flag"  # deletions seen, their row not flagged yet
 
 
 # Column hints of a root table, computed once per run from the custom attribute keys.
@@ -137,12 +144,15 @@ def conversations_resource(
     start_value: int | None,
     page_size: int = MAX_PAGE_SIZE,
     end_value: int | None = None,
+    deletes: str = SOFT,
+    claims: RunClaims | None = None,
 ) -> DltResource:
     """`conversations` (+ `conversation_parts`, link tables, and on 2.16+ `conversations_deleted`)."""
     with_deletions = at_least(client.api_version, DELETED_MIN_API_VERSION)
+    claims = claims if claims is not None else RunClaims()
 
     def deletions(state: dict) -> Iterator[Any]:
-        yield from _deleted_rows(client, state, start_value)
+        yield from _deleted_rows(client, state, start_value, deletes, claims)
 
     resource = _entity_resource(
         CONVERSATIONS,
@@ -154,6 +164,8 @@ def conversations_resource(
         root_columns=lambda keys: custom_attribute_columns(
             conversation_attribute_definitions(client), keys
         ),
+        deletes=deletes,
+        claims=claims,
     )
     if with_deletions:
         resource.apply_hints(
@@ -173,6 +185,8 @@ def tickets_resource(
     start_value: int | None,
     page_size: int = MAX_PAGE_SIZE,
     end_value: int | None = None,
+    deletes: str = SOFT,
+    claims: RunClaims | None = None,
 ) -> DltResource:
     """`tickets` (+ `ticket_parts`, `tickets__contacts`). Deselected on versions without
     ticket search (< 2.10): selecting it explicitly raises `UnsupportedApiVersionError`."""
@@ -182,6 +196,8 @@ def tickets_resource(
         start_value=start_value,
         page_size=page_size,
         end_value=end_value,
+        deletes=deletes,
+        claims=claims if claims is not None else RunClaims(),
         root_columns=lambda _keys: ticket_attribute_columns(
             list_items(client.get("/ticket_types"), "data")
         ),
@@ -230,18 +246,22 @@ def _entity_resource(
     end_value: int | None = None,
     then: Callable[[dict], Iterator[Any]] | None = None,
     root_columns: RootColumns | None = None,
+    deletes: str = SOFT,
+    claims: RunClaims,
 ) -> DltResource:
     """The resource reading `entity`. `root_columns(keys)` adds column hints to the root table
     (called once, and only in a run that has rows to load; `keys`: the custom attribute keys
-    of the run); `then(state)` runs after the
-    search (same state). `end_value` (exclusive) limits the search to versions updated
-    before it (a backfill chunk)."""
+    of the run); `then(state)` runs after the search (same state). `claims`: the ids with a
+    row in this run's load (tombstones.py). `end_value` (exclusive) limits the search to
+    versions updated before it (a backfill chunk)."""
     api_version = client.api_version
 
     def read() -> Iterator[Any]:
         if not supports(entity, api_version):
             raise UnsupportedApiVersionError(unsupported_message(entity, api_version))
         state = dlt.current.resource_state()
+        # A warehouse from before `_deleted_at`: its side tombstone tables applied once.
+        yield from tombstones.catch_up(state, current_warehouse(), entity.name, deletes, claims)
         yield from _sync_entity(
             entity,
             client,
@@ -251,6 +271,7 @@ def _entity_resource(
             page_size=page_size,
             root_columns=root_columns,
             end_value=end_value,
+            claims=claims,
         )
         if then is not None:
             yield from then(state)
@@ -258,6 +279,10 @@ def _entity_resource(
     declared = {
         entity.name: {**table_columns(entity.name, api_version), **BOOKKEEPING_COLUMNS},
         entity.parts_table: table_columns(entity.parts_table, api_version),
+    }
+    tombstone_columns = {
+        entity.name: tombstones.root_columns(entity.name, deletes),
+        entity.parts_table: tombstones.parts_columns(),
     }
     resource = dlt.resource(read, name=entity.name)
     # Every table is a variant declared up front: a variant starts as a copy of the base
@@ -267,7 +292,7 @@ def _entity_resource(
             table_name=table,
             write_disposition=merge_hints(),
             primary_key="id",
-            columns={**columns, **ROOT_SYSTEM_COLUMNS},
+            columns={**columns, **ROOT_SYSTEM_COLUMNS, **tombstone_columns[table]},
             file_format=LOADER_FILE_FORMAT,
             create_table_variant=True,
         )
@@ -286,13 +311,16 @@ def _sync_entity(
     page_size: int,
     root_columns: RootColumns | None,
     end_value: int | None = None,
+    claims: RunClaims,
 ) -> Iterator[Any]:
-    # The server clock at the first admit, i.e. after the first search page (a second early:
-    # other threads' later answers also set it); see HorizonCursor.
+    # The server clock at the first admit, i.e. after the first search page, less the skew
+    # it may have from the clock stamping `updated_at` (settings.CLOCK_SKEW_SECONDS).
     cursor = HorizonCursor(
-        state, start_value=start_value, settled_before=lambda: client.server_time() - 1
+        state,
+        start_value=start_value,
+        settled_before=lambda: client.server_time() - CLOCK_SKEW_SECONDS,
     )
-    plan = _FetchPlan(entity, client, cursor, state, page_size, end_value)
+    plan = _FetchPlan(entity, client, cursor, state, page_size, end_value, claims)
     paths = (entity.detail_path(record_id) for record_id in plan.ids())
     keys = AttributeKeys.in_state(state, CUSTOM_ATTRIBUTES_PREFIX)
     batch = _Batch(entity, declared, root_columns, keys)
@@ -336,8 +364,10 @@ class _FetchPlan:
         state: dict,
         page_size: int,
         end_value: int | None = None,
+        claims: RunClaims | None = None,
     ) -> None:
         self.entity = entity
+        self.claims = claims if claims is not None else RunClaims()
         self.end_value = end_value
         self.client = client
         self.cursor = cursor
@@ -351,6 +381,8 @@ class _FetchPlan:
         the next search pages)."""
         requested: set[str] = set()
         for record_id in self.state.pop(REFETCH_STATE_KEY, []):
+            if not self.claims.claim(self.entity.name, record_id):
+                continue  # flagged gone in this run
             requested.add(record_id)
             yield record_id
         refetch: set[str] = set()
@@ -360,7 +392,7 @@ class _FetchPlan:
             for record_id in self._new_versions(since, movers):
                 if record_id in requested:
                     refetch.add(record_id)
-                else:
+                elif self.claims.claim(self.entity.name, record_id):  # else flagged gone
                     requested.add(record_id)
                     yield record_id
             if movers.rescan_from is None:
@@ -493,20 +525,37 @@ def _as_dict(row: dict) -> dict:
     return timestamps_to_utc(drop_nulls(row), TIMESTAMP_SUFFIXES)
 
 
-def _deleted_rows(client: IntercomClient, state: dict, start_value: int | None) -> Iterator[Any]:
-    """New tombstones from the deletion feed (own cursor on `deleted_at`, same horizon dedup)."""
+def _deleted_rows(
+    client: IntercomClient,
+    state: dict,
+    start_value: int | None,
+    deletes: str,
+    claims: RunClaims,
+) -> Iterator[Any]:
+    """New tombstones from the deletion feed (own cursor on `deleted_at`, same horizon dedup),
+    and the flags (or removals) of those conversations in `conversations` (tombstones.py).
+    Runs after the search: a conversation loaded by it in this run (deleted meanwhile) is
+    flagged by the next run (one row per id per load), kept in the state until then."""
     cursor = HorizonCursor(state.setdefault(DELETED_STATE_KEY, {}), start_value=start_value)
     since = _window_start(cursor.since, None)
+    gone = tombstones.pending(state, PENDING_FLAGS_KEY)
     try:
         for page in iter_deleted_conversations(client, since):
             fresh = [row for row in page if cursor.admit(row["id"], row.get("deleted_at"))]
             if fresh:
+                gone += [
+                    tombstones.Tombstone(row["id"], row.get("deleted_at") or client.server_time())
+                    for row in fresh
+                ]
                 rows = [timestamps_to_utc(row) for row in fresh]
                 yield dlt.mark.with_table_name(rows, DELETED_TABLE)
     except ApiVersionError as exc:
         # The documented answer where the feed does not exist: no tombstones, not a failure.
         logger.warning("conversations_deleted skipped: %s", exc)
         return
+    flag_now = [t for t in gone if claims.claim(CONVERSATIONS.name, t.id)]
+    tombstones.keep_pending(state, PENDING_FLAGS_KEY, [t for t in gone if t not in flag_now])
+    yield from tombstones.flag_items(current_warehouse(), CONVERSATIONS.name, flag_now, deletes)
     cursor.prune(_window_start(cursor.since, None))
 
 
@@ -516,13 +565,18 @@ def conversation_resources(
     start_value: int | None,
     page_size: int = MAX_PAGE_SIZE,
     end_value: int | None = None,
+    deletes: str = SOFT,
+    claims: RunClaims | None = None,
 ) -> list[DltResource]:
     """The resources of this module, as the `intercom` source lists them."""
     if not supports(TICKETS, client.api_version):
         logger.warning("tickets skipped: %s", unsupported_message(TICKETS, client.api_version))
-    return [
-        conversations_resource(
-            client, start_value=start_value, page_size=page_size, end_value=end_value
-        ),
-        tickets_resource(client, start_value=start_value, page_size=page_size, end_value=end_value),
-    ]
+    claims = claims if claims is not None else RunClaims()
+    options = {
+        "start_value": start_value,
+        "page_size": page_size,
+        "end_value": end_value,
+        "deletes": deletes,
+        "claims": claims,
+    }
+    return [conversations_resource(client, **options), tickets_resource(client, **options)]

@@ -16,11 +16,12 @@ every id the API still lists and compares it with the ids in the warehouse:
    index lag) never flags a live one.
 
 Tables (merge on `id`): `contacts_deleted`, `companies_deleted`, `tickets_deleted` with
-`id`, `detected_at` (the API's clock when the deletion was confirmed). Rows in the root
-tables stay, like `conversations_deleted` and `contacts_merged` (history and metrics keep
-them; analytics excludes tombstoned ids). A tombstoned id that is listed again (an
-un-archived contact) loses its tombstone (`restored`, a dlt `hard_delete` column).
-On 2.9 the API reports no merges: a merged-away contact is found here as deleted.
+`id`, `detected_at` (the API's clock when the deletion was confirmed), a change log. The
+record's root row gets `_deleted_at = detected_at` (`deletes = "soft"`) or is removed
+(`"hard"`), its link rows and parts removed (tombstones.py). A tombstoned id that is listed
+again (an un-archived contact) loses its tombstone (`restored`, a dlt `hard_delete` column)
+and its flag. On 2.9 the API reports no merges: a merged-away contact is found here as
+deleted (`_deleted_at` set, `_merged_into_id` unknown and null).
 
 Cost in requests per reconcile run: contacts ⌈N/150⌉, companies ⌈N/page⌉ scroll pages
 (Intercom serves ~50–100 per page), tickets ⌈N/150⌉ — plus one GET per candidate. A 100k
@@ -38,9 +39,22 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
+from sources.intercom.api_version import at_least
+from sources.intercom.arrow_rows import ROOT_SYSTEM_COLUMNS
 from sources.intercom.client import IntercomClient
 from sources.intercom.records import utc
-from sources.intercom.settings import MAX_PAGE_SIZE
+from sources.intercom.settings import MAX_PAGE_SIZE, merge_hints
+from sources.intercom.tombstones import (
+    PARTS_OF,
+    SOFT,
+    RunClaims,
+    Tombstone,
+    clear_items,
+    flag_items,
+    parts_columns,
+    root_columns,
+)
+from sources.intercom.warehouse import current_warehouse, table_ids
 
 logger = logging.getLogger("intercom_sync")
 
@@ -52,7 +66,7 @@ class Reconciled:
     """One entity whose deletions a full id scan detects."""
 
     root: str  # warehouse root table (and API collection)
-    min_version: tuple[int, int]  # first API version that can list every record
+    min_version: str  # first API version that can list every record
     also_gone: tuple[str, ...] = ()  # tombstone tables written elsewhere (not candidates)
 
     @property
@@ -60,23 +74,15 @@ class Reconciled:
         return f"{self.root}_deleted"
 
 
-CONTACTS = Reconciled("contacts", (2, 0), also_gone=("contacts_merged",))
-COMPANIES = Reconciled("companies", (2, 0))
-TICKETS = Reconciled("tickets", (2, 10))
+CONTACTS = Reconciled("contacts", "2.0", also_gone=("contacts_merged",))
+COMPANIES = Reconciled("companies", "2.0")
+TICKETS = Reconciled("tickets", "2.10")
 RECONCILED = (CONTACTS, COMPANIES, TICKETS)
 
 # Every ticket: `created_at > 0` matches all; sorting on creation keeps positions stable while
 # records are updated during the scan (an `updated_at` sort would move them).
 ALL_TICKETS = {"field": "created_at", "operator": ">", "value": 0}
 BY_CREATION = {"field": "created_at", "order": "ascending"}
-
-
-def version_tuple(api_version: str) -> tuple[int, int]:
-    major, _, minor = str(api_version).partition(".")
-    try:
-        return int(major), int(minor or 0)
-    except ValueError:
-        return (0, 0)
 
 
 def live_ids(client: IntercomClient, entity: Reconciled) -> set[str]:
@@ -96,84 +102,101 @@ def live_ids(client: IntercomClient, entity: Reconciled) -> set[str]:
     return {str(item["id"]) for page in pages for item in page}
 
 
-def warehouse_ids(table: str) -> set[str]:
-    """Ids in a destination table of the running pipeline ({} before its first load)."""
-    pipeline = dlt.current.pipeline()
-    # A pipeline's first run has no schema yet (the source's is attached after extraction).
-    if pipeline.default_schema_name is None or table not in pipeline.default_schema.tables:
-        return set()
-    try:
-        rows = pipeline.dataset()[table].select("id").fetchall()
-    except Exception as exc:  # declared in the schema, never loaded into the destination
-        logger.info("reconcile: cannot read %s from the destination (%s); skipped", table, exc)
-        return set()
-    return {str(row[0]) for row in rows}
-
-
 def confirmed_gone(client: IntercomClient, entity: Reconciled, ids: set[str]) -> set[str]:
     """The candidates that `GET /<entity>/{id}` answers 404/410 for."""
     paths = {f"/{entity.root}/{id_}": id_ for id_ in sorted(ids)}
     return {paths[path] for path, body in client.get_many(paths) if body is None}
 
 
-def reconcile_rows(client: IntercomClient, entity: Reconciled) -> Iterator[Any]:
-    """Tombstones for ids that vanished, and tombstone removals for ids that came back.
+def reconcile_rows(
+    client: IntercomClient, entity: Reconciled, deletes: str, claims: RunClaims
+) -> Iterator[Any]:
+    """Tombstones for ids that vanished, and tombstone removals for ids that came back; the
+    vanished records flagged (or removed) in their root table, those that came back unflagged.
 
-    The warehouse is read here, in dlt's main extract thread (the running pipeline is a
-    per-thread context there); the API scan is deferred to dlt's thread pool so that the
-    `companies` resource keeps paging its scroll while this one waits for it."""
-    tombstoned = warehouse_ids(entity.table)
-    explained = tombstoned.union(*(warehouse_ids(t) for t in entity.also_gone))
-    known = warehouse_ids(entity.root) - explained
+    A parallelized resource: it runs in dlt's thread pool, so that the `companies` resource
+    keeps paging its scroll while this one waits for it."""
+    warehouse = current_warehouse()
+    tombstoned = table_ids(warehouse, entity.table)
+    explained = tombstoned.union(*(table_ids(warehouse, t) for t in entity.also_gone))
+    known = table_ids(warehouse, entity.root) - explained
+    live = live_ids(client, entity)
+    candidates = known - live
+    gone = confirmed_gone(client, entity, candidates) if candidates else set()
+    # A record loaded by its own resource in this run keeps that row; it is found again by
+    # the next reconcile (no tombstone is written for it now).
+    gone = {id_ for id_ in gone if claims.claim(entity.root, id_)}
+    restored = tombstoned & live
+    # Their flags are cleared here unless their own resource loads them (live) this run.
+    to_clear = {id_ for id_ in restored if claims.claim(entity.root, id_)}
+    logger.info(
+        "reconcile %s: %d in the warehouse, %d listed, %d candidates, %d deleted, %d restored",
+        entity.root,
+        len(known),
+        len(live),
+        len(candidates),
+        len(gone),
+        len(restored),
+    )
+    detected = client.server_time()
+    detected_at = utc(detected)
+    rows = [
+        *({"id": id_, "detected_at": detected_at, RESTORED: False} for id_ in sorted(gone)),
+        *({"id": id_, "detected_at": detected_at, RESTORED: True} for id_ in sorted(restored)),
+    ]
+    if rows:
+        yield rows
+    yield from flag_items(
+        warehouse, entity.root, [Tombstone(id_, detected) for id_ in sorted(gone)], deletes
+    )
+    if deletes == SOFT:
+        yield from clear_items(warehouse, entity.root, to_clear)
 
-    @dlt.defer
-    def scan() -> list[dict[str, Any]]:
-        live = live_ids(client, entity)
-        candidates = known - live
-        gone = confirmed_gone(client, entity, candidates) if candidates else set()
-        restored = tombstoned & live
-        logger.info(
-            "reconcile %s: %d in the warehouse, %d listed, %d candidates, %d deleted, "
-            "%d restored",
-            entity.root,
-            len(known),
-            len(live),
-            len(candidates),
-            len(gone),
-            len(restored),
-        )
-        detected_at = utc(client.server_time())
-        return [
-            *({"id": id_, "detected_at": detected_at, RESTORED: False} for id_ in sorted(gone)),
-            *({"id": id_, "detected_at": detected_at, RESTORED: True} for id_ in sorted(restored)),
-        ]
 
-    yield scan()
-
-
-def reconcile_resources(client: IntercomClient) -> list[DltResource]:
+def reconcile_resources(
+    client: IntercomClient, *, deletes: str = SOFT, claims: RunClaims | None = None
+) -> list[DltResource]:
     """`<entity>_deleted` resources for the entities the pinned API version can list."""
-    version = version_tuple(client.api_version)
+    claims = claims if claims is not None else RunClaims()
     resources = []
     for entity in RECONCILED:
-        if version < entity.min_version:
+        if not at_least(client.api_version, entity.min_version):
             logger.warning(
                 "reconcile: %s skipped, API %s cannot list them (use 2.10+)",
                 entity.root,
                 client.api_version,
             )
             continue
-        resources.append(
-            dlt.resource(
-                reconcile_rows(client, entity),
-                name=entity.table,
-                write_disposition="merge",
-                primary_key="id",
-                columns={
-                    "id": {"data_type": "text", "nullable": False},
-                    "detected_at": {"data_type": "timestamp"},
-                    RESTORED: {"data_type": "bool", "hard_delete": True},
-                },
-            )
+        resource = dlt.resource(
+            reconcile_rows(client, entity, deletes, claims),
+            name=entity.table,
+            write_disposition=merge_hints(),
+            primary_key="id",
+            parallelized=True,
         )
+        # Root (and parts) rows this resource flags: variants declared before the tombstone
+        # table's own columns, so that they do not inherit them.
+        resource.apply_hints(
+            table_name=entity.root,
+            write_disposition=merge_hints(),
+            primary_key="id",
+            columns={**ROOT_SYSTEM_COLUMNS, **root_columns(entity.root, deletes)},
+            create_table_variant=True,
+        )
+        if entity.root in PARTS_OF:
+            resource.apply_hints(
+                table_name=PARTS_OF[entity.root][0],
+                write_disposition=merge_hints(),
+                primary_key="id",
+                columns={**ROOT_SYSTEM_COLUMNS, **parts_columns()},
+                create_table_variant=True,
+            )
+        resource.apply_hints(
+            columns={
+                "id": {"data_type": "text", "nullable": False},
+                "detected_at": {"data_type": "timestamp"},
+                RESTORED: {"data_type": "bool", "hard_delete": True},
+            }
+        )
+        resources.append(resource)
     return resources

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.schema.typing import TColumnSchema
 
+from sources.intercom.api_version import at_least, version_key
+
 if TYPE_CHECKING:
     from sources.intercom.attribute_keys import AttributeKeys
 
@@ -45,18 +47,10 @@ def _versions() -> dict[str, dict[str, dict[str, str]]]:
         return json.load(f)["versions"]
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
-
-
 def spec_version_for(api_version: str) -> str:
     """The generated spec version whose types apply to `api_version`."""
-    available = sorted(_versions(), key=_version_key)
-    try:
-        wanted = _version_key(str(api_version))
-    except ValueError:
-        return available[-1]  # "Preview"/"Unstable": newer than any numbered version
-    candidates = [v for v in available if _version_key(v) <= wanted]
+    available = sorted(_versions(), key=version_key)
+    candidates = [v for v in available if at_least(api_version, v)]
     return candidates[-1] if candidates else available[0]
 
 

@@ -43,6 +43,12 @@ CONTACT_NEWEST_FIRST_MAX_PAGES = 50
 # its cursor and drops the versions it already loaded (cursor.HorizonCursor); conversation/
 # ticket search also needs it because `>` may or may not be inclusive.
 SEARCH_LAG_SECONDS = 2 * 3600
+# How far the API's `Date` header may be from the clock that stamps `updated_at` (they need not
+# be the same host). A version is final only once `Date` has passed its `updated_at` by this
+# much; until then it is loaded again by the next run (a version read within its own second
+# can still change within it). No cursor trusts the server clock closer than this
+# (docs/clocks.md). The companies filter reaches back `SEARCH_LAG_SECONDS`, wider still.
+CLOCK_SKEW_SECONDS = 30 * 60
 
 # Upsert on `id` for the big, mutable entities (nested link tables are replaced per parent).
 MERGE = {"disposition": "merge", "strategy": "upsert"}
@@ -73,18 +79,6 @@ ROWS_PER_ITEM = 2000
 LOOKUP_RESOURCES = ("admins", "teams", "tags", "segments", "data_attributes", "ticket_types")
 ENTITY_RESOURCES = ("contacts", "companies", "conversations", "tickets")
 RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES
-
-
-def version_tuple(api_version: str) -> tuple[int, ...]:
-    """ "2.16" -> (2, 16); anything unparsable (e.g. "Preview") sorts after every number."""
-    try:
-        return tuple(int(part) for part in api_version.split("."))
-    except ValueError:
-        return (999,)
-
-
-def at_least(api_version: str, minimum: str) -> bool:
-    return version_tuple(api_version) >= version_tuple(minimum)
 
 
 def merge_hints(strategy: str = MERGE["strategy"]) -> dict[str, Any]:

@@ -7,14 +7,14 @@ checks run on an in-process pipeline (`pipeline_reader`) and on a DuckDB file le
 
 Semantics (README "Guarantees"):
 - roots (`contacts`, `companies`, `conversations`, `tickets`): one row per id; the live rows
-  equal the truth (id set, `updated_at`, key fields). Tombstoned ids are excluded: rows of
-  merged-away contacts (`contacts_merged`), deleted conversations (`conversations_deleted`)
-  and, after `--reconcile`, deleted contacts/companies/tickets (`<entity>_deleted`) stay in
-  the root table by design; analytics filters them out.
-- link tables: the pairs of live parents equal the truth's pairs.
+  (`_deleted_at` null) equal the truth (id set, `updated_at`, key fields). So every record
+  that left the workspace (merged-away contact, deleted conversation, and after `--reconcile`
+  deleted contact/company/ticket) is flagged (`deletes="soft"`) or gone (`"hard"`: no flagged
+  row at all), and no live record is flagged.
+- link tables: the pairs equal the truth's pairs; no link row of a flagged record.
 - parts: every part the API shows (truth `visible`) is present with the truth's fields; a part
-  loaded once is never lost (`kept` — the caller passes the ids seen so far); no part id
-  the workspace never had.
+  of a live record loaded once is never lost (`kept` — the caller passes the ids seen so
+  far); no part the workspace no longer has (parts of deleted records are removed).
 - lookups (replace): id set and key fields equal.
 - tombstone tables: every truth tombstone is present with its fields.
 - every table (also nested ones): primary keys unique.
@@ -68,7 +68,7 @@ PARTS: dict[str, tuple[str, str]] = {  # parts table -> (parent root, parent key
     "conversation_parts": ("conversations", "conversation_id"),
     "ticket_parts": ("tickets", "ticket_id"),
 }
-# Tables whose rows say "this root id is gone" (root rows stay; see the module docstring).
+# Side tombstone tables (a change log; the root rows carry the flags).
 TOMBSTONES: dict[str, tuple[str, ...]] = {
     "contacts": ("contacts_merged", "contacts_deleted"),
     "companies": ("companies_deleted",),
@@ -76,6 +76,9 @@ TOMBSTONES: dict[str, tuple[str, ...]] = {
     "tickets": ("tickets_deleted",),
 }
 TRUTH_TOMBSTONES = ("conversations_deleted", "contacts_merged")
+# tombstones.DELETED_AT / MERGED_INTO_ID, spelled out: the contract under test
+DELETED_AT = "_deleted_at"
+MERGED_INTO_ID = "_merged_into_id"
 # Child tables are keyed by dlt's row id, not an API id.
 NESTED_KEY = "_dlt_id"
 
@@ -107,8 +110,9 @@ class Report:
         return not self.problems
 
 
-def tombstoned_ids(read: Reader, root: str) -> set[str]:
-    return {str(row["id"]) for table in TOMBSTONES[root] for row in read(table)}
+def flagged_ids(rows: Iterable[dict]) -> set[str]:
+    """Ids of root rows flagged deleted or merged away."""
+    return {str(row["id"]) for row in rows if row.get(DELETED_AT) is not None}
 
 
 def compare_rows(
@@ -184,6 +188,7 @@ def compare_warehouse(
     entities: Iterable[str] = ROOTS,
     lookups: bool = True,
     api_version: str = "2.16",
+    deletes: str = "soft",
 ) -> Report:
     """Compare the warehouse with the world's truth (see the module docstring), as
     `api_version` serves it: tickets from 2.10; before 2.16 there is no deletion feed nor
@@ -195,17 +200,25 @@ def compare_warehouse(
     entities = tuple(e for e in entities if e != "tickets" or number >= (2, 10))
     checked_tables: list[str] = []
     for root in entities:
-        gone = tombstoned_ids(read, root)
+        rows = read(root)
+        gone = flagged_ids(rows)
+        if deletes == "hard" and gone:
+            report.add(f"{root}: {len(gone)} flagged row(s) with deletes=hard: {sorted(gone)[:5]}")
+        # Before 2.16 nothing tells the sync of a deleted conversation or a merged-away
+        # contact: such a row may stay, unflagged (documented; `--reconcile` flags contacts).
+        unflaggable: set[str] = set()
         if number < (2, 16):
-            gone |= {
+            unflaggable = {
                 str(row["id"])
                 for table in TRUTH_TOMBSTONES
                 if table.split("_")[0] == root
                 for row in truth_rows(world, table)
-            }
-        live = [row for row in read(root) if str(row["id"]) not in gone]
-        compare_rows(report, root, live, truth_rows(world, root))
+            } - gone
+        live = [row for row in rows if str(row["id"]) not in gone | unflaggable]
         compare_rows(report, root, live, as_served(root, truth_rows(world, root), api_version))
+        if root == "contacts":
+            _check_merged_into(report, rows, world)
+        present = {str(row["id"]) for row in rows}
         checked_tables.append(root)
         for link, (parent, parent_key, child_key) in LINKS.items():
             if parent != root or number < LINKS_SINCE.get(link, (0, 0)):
@@ -213,8 +226,10 @@ def compare_warehouse(
             got = {
                 (str(r[parent_key]), str(r[child_key]))
                 for r in read(link)
-                if str(r[parent_key]) not in gone
+                if str(r[parent_key]) not in unflaggable
             }
+            for pair in sorted(p for p in got if p[0] in gone):
+                report.add(f"{link}: link {pair} of a flagged record")
             want = {(str(r[parent_key]), str(r[child_key])) for r in truth_rows(world, link)}
             for pair in sorted(want - got):
                 report.add(f"{link}: missing {pair}")
@@ -224,7 +239,16 @@ def compare_warehouse(
             checked_tables.append(link)
         for parts_table, (parent, parent_key) in PARTS.items():
             if parent == root:
-                _compare_parts(report, read, world, parts_table, parent_key, kept_parts)
+                _compare_parts(
+                    report,
+                    read,
+                    world,
+                    parts_table,
+                    parent_key,
+                    kept_parts,
+                    live_ids=present - gone,
+                    unflaggable=unflaggable,
+                )
                 checked_tables.append(parts_table)
     for tombstone in TRUTH_TOMBSTONES if number >= (2, 16) else ():
         if tombstone.split("_")[0] in entities:
@@ -244,6 +268,15 @@ def compare_warehouse(
     return report
 
 
+def _check_merged_into(report: Report, rows: list[dict], world: Any) -> None:
+    """`_merged_into_id`, where set, names the contact the truth says it was merged into."""
+    into = {str(r["id"]): str(r["merged_into_id"]) for r in truth_rows(world, "contacts_merged")}
+    for row in rows:
+        merged_into = row.get(MERGED_INTO_ID)
+        if merged_into is not None and into.get(str(row["id"])) != str(merged_into):
+            report.add(f"contacts {row['id']}: _merged_into_id {merged_into!r} != truth")
+
+
 def _compare_parts(
     report: Report,
     read: Reader,
@@ -251,8 +284,13 @@ def _compare_parts(
     table: str,
     parent_key: str,
     kept: dict[str, set[str]] | None,
+    *,
+    live_ids: set[str],
+    unflaggable: set[str] = frozenset(),
 ) -> None:
-    loaded = read(table)
+    """`unflaggable`: records the API version could not report gone (before 2.16), whose
+    parts may stay."""
+    loaded = [p for p in read(table) if str(p[parent_key]) not in unflaggable]
     truth = list(truth_rows(world, table))
     visible = [part for part in truth if part["visible"]]
     loaded_ids = {str(p["id"]) for p in loaded}
@@ -263,14 +301,14 @@ def _compare_parts(
         [p for p in loaded if str(p["id"]) in shown_ids],
         visible,
     )
-    # Parts the workspace never had: only parts of deleted roots may be unknown to the truth.
+    # Parts the workspace no longer has (those of deleted records are removed with them),
+    # and parts of a record that is not live in the warehouse.
     known = {str(p["id"]) for p in truth}
-    parent = PARTS[table][0]
-    gone = tombstoned_ids(read, parent)
     for part in loaded:
-        if str(part["id"]) not in known and str(part[parent_key]) not in gone:
+        if str(part["id"]) not in known or str(part[parent_key]) not in live_ids:
             report.add(f"{table}: unexpected id={part['id']} of {parent_key}={part[parent_key]}")
-    for lost in sorted((kept or {}).get(table, set()) - loaded_ids):
+    # A part of a live record, loaded once, is never lost (even beyond the API's window).
+    for lost in sorted(((kept or {}).get(table, set()) & known) - loaded_ids):
         report.add(f"{table}: part {lost} was loaded before and is gone")
     report.part_ids[table] = loaded_ids
 

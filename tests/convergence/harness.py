@@ -1,7 +1,8 @@
 """Run the `intercom` source in-process against an emulator, into a DuckDB file under a tmp dir
 (or SQLite, which merges by delete-insert: `destination="sqlite"`).
 
-`InProcessSync(emu, root)` is the `sync(reconcile)` callable of a `Scenario`: one dlt
+`InProcessSync(emu, root, deletes="soft"|"hard")` is the `sync(reconcile)` callable of a
+`Scenario`: one dlt
 pipeline (state kept between calls, like the CLI's) and a client with short retry waits so
 that injected faults cost milliseconds, not seconds. The retry *policy* is the product's;
 only its waits are shortened.
@@ -36,9 +37,11 @@ class InProcessSync:
         *,
         api_version: str = "2.16",
         destination: str = "duckdb",
+        deletes: str = "soft",
         **client_kwargs: Any,
     ):
         self.emu = emu
+        self.deletes = deletes
         self.api_version = api_version
         self.client_kwargs = {**FAST_RETRIES, **client_kwargs}
         if destination == "sqlite":  # one writer at a time: set LOAD__WORKERS=1 around it
@@ -74,7 +77,10 @@ class InProcessSync:
             if self.pipeline.has_pending_data:
                 self.pipeline.run()
             source = intercom(
-                client=client, reconcile=reconcile, merge_strategy=self.merge_strategy
+                client=client,
+                reconcile=reconcile,
+                merge_strategy=self.merge_strategy,
+                deletes=self.deletes,
             )
             info = self.pipeline.run(source, loader_file_format=self.file_format)
             info.raise_on_failed_jobs()

@@ -73,6 +73,7 @@ class Scenario:
     seed: int
     deletions: bool = True
     api_version: str = "2.16"  # what the comparison expects the API to have said
+    deletes: str = "soft"  # the sync's mode: flagged rows are a problem with "hard"
     rng: random.Random = field(init=False)
     kept_parts: dict[str, set[str]] = field(default_factory=dict)
     rounds_done: int = 0
@@ -128,7 +129,11 @@ class Scenario:
     def check(self, label: str) -> Report:
         with self.emu.control.lock:
             report = compare_warehouse(
-                self.read, self.emu.world, kept_parts=self.kept_parts, api_version=self.api_version
+                self.read,
+                self.emu.world,
+                kept_parts=self.kept_parts,
+                api_version=self.api_version,
+                deletes=self.deletes,
             )
         if report.problems:
             detail = "\n  ".join(report.problems[:40])

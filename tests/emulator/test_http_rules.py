@@ -316,3 +316,16 @@ def test_preview_compares_contact_dates_to_the_second(emulator):
             break
         body["pagination"]["starting_after"] = page["pages"]["next"]["starting_after"]
     assert ids == {c for c in live if store.updated_at(c) >= bound}
+
+
+@pytest.mark.parametrize("skew", [900, -900])
+def test_date_header_can_run_ahead_or_behind_the_data_clock(emulator_factory, skew: int):
+    """`date_skew_seconds`: the host answering need not share the clock stamping `updated_at`."""
+    emu = emulator_factory(date_skew_seconds=skew)
+    response = client(emu).get("/me")
+    date = email.utils.parsedate_to_datetime(response.headers["Date"]).timestamp()
+    assert date == emu.world.now + skew
+    assert int(response.headers["X-RateLimit-Reset"]) >= date  # on the Date clock
+    emu.control.update({"date_skew_seconds": 0})
+    response = client(emu).get("/me")
+    assert email.utils.parsedate_to_datetime(response.headers["Date"]).timestamp() == emu.world.now

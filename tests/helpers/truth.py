@@ -13,6 +13,7 @@ from typing import Any
 
 from emulator.world.activity import advance
 from emulator.world.truth import truth_rows
+from sources.intercom.settings import CLOCK_SKEW_SECONDS
 
 
 def truth(emu: Any, entity: str) -> list[dict]:
@@ -55,11 +56,12 @@ def mismatches(loaded: Iterable[dict], expected: Iterable[dict], key: str = "id"
 
 
 def settle(emu: Any) -> None:
-    """Move the (frozen) data clock one second on, without activity. `updated_at` has
-    one-second granularity, so a version read during its own second is loaded again once the
-    clock has passed it (it could still change within that second): "a run with no change
-    loads nothing" holds from the run after the clock moved on."""
-    advance(emu.world, 1, intensity=0.0)
+    """Move the (frozen) data clock past the clock-skew allowance, without activity.
+    `updated_at` has one-second granularity, so a version read during its own second could
+    still change within it; the source cannot trust the `Date` clock to the second, so it
+    loads a version again until `Date` is `CLOCK_SKEW_SECONDS` past it: "a run with no
+    change loads nothing" holds from the run after the clock moved that far."""
+    advance(emu.world, CLOCK_SKEW_SECONDS + 1, intensity=0.0)
 
 
 def by_id(items: Iterable[dict], key: str = "id") -> dict[str, dict]:

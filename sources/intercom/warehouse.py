@@ -1,0 +1,93 @@
+"""Reads of what earlier runs loaded into the destination (reconcile, tombstone flags).
+
+The dataset is opened with the schema stored in the destination, not the pipeline's live
+schema: these reads run in dlt's extract thread pool while the extract changes the live
+schema in another thread (reading it there races: "dictionary changed size").
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dlt
+
+logger = logging.getLogger(__name__)
+
+# Read at most this many keys per query (keeps `IN (...)` lists small).
+READ_CHUNK = 500
+_MISSING = ("does not exist", "not found", "no such table", "catalog error")
+
+
+def open_warehouse(pipeline: Any | None) -> Any | None:
+    """The pipeline's destination dataset as loaded so far (None without one)."""
+    if pipeline is None or pipeline.destination is None:
+        return None
+    return dlt.dataset(pipeline.destination, pipeline.dataset_name)
+
+
+def current_warehouse() -> Any | None:
+    """`open_warehouse` of the running pipeline (None outside one)."""
+    try:
+        pipeline = dlt.current.pipeline()
+    except Exception:  # no active pipeline, e.g. a bare `list(resource)`
+        return None
+    return open_warehouse(pipeline)
+
+
+def table_ids(dataset: Any | None, table: str, key: str = "id") -> set[str]:
+    """Every `key` of a destination table ({} before its first load)."""
+    rows = _read(dataset, table, key, None, (key,))
+    return {str(row[key]) for row in rows}
+
+
+def table_rows(dataset: Any | None, table: str) -> list[dict]:
+    """Every row of a (small) destination table ([] before it exists)."""
+    return _read(dataset, table, "id", None, None)
+
+
+def rows_with(
+    dataset: Any | None,
+    table: str,
+    key: str,
+    values: list[str],
+    columns: tuple[str, ...] | None = None,
+) -> list[dict]:
+    """Rows of a destination table whose `key` is in `values` ([] before it exists)."""
+    if not values:
+        return []
+    return _read(dataset, table, key, values, columns)
+
+
+def _read(
+    dataset: Any | None,
+    table: str,
+    key: str,
+    values: list[str] | None,
+    columns: tuple[str, ...] | None,
+) -> list[dict]:
+    if dataset is None:
+        return []
+    try:
+        stored = dataset.schema.tables
+        if table not in stored or key not in stored[table].get("columns", {}):
+            return []
+        chunks = (
+            [None]
+            if values is None
+            else [values[i : i + READ_CHUNK] for i in range(0, len(values), READ_CHUNK)]
+        )
+        found: list[dict] = []
+        for chunk in chunks:
+            relation = dataset[table]
+            if chunk is not None:
+                relation = relation.where(key, "in", chunk)
+            if columns is not None:
+                relation = relation.select(*columns)
+            found.extend(relation.arrow().to_pylist())
+        return found
+    except Exception as exc:  # declared in the stored schema, never created
+        if not any(m in str(exc).lower() for m in _MISSING):
+            raise
+        logger.info("%s not in the destination yet (%s)", table, exc)
+        return []
