@@ -22,13 +22,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from emulator.scales import SCALES
+from pipelines.api_versions import SUPPORTED_STATEMENT
+from pipelines.duckdb_file import DEFAULT_DUCKDB_FILE, resolve_duckdb_file
 from pipelines.errors import SyncError, Terminated
 from pipelines.exit_codes import ExitCode
 from pipelines.logs import LOG_FORMATS, configure_logging
 from pipelines.names import check_dataset_name, check_pipeline_name
 from pipelines.runner import (
     DEFAULT_DATASET,
-    DEFAULT_DUCKDB_FILE,
     DEFAULT_PIPELINE,
     TABLE_FORMATS,
     SyncOptions,
@@ -66,8 +67,9 @@ def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--duckdb-file",
-        default=DEFAULT_DUCKDB_FILE,
-        help="DuckDB database file when --destination duckdb (default: %(default)s)",
+        default=None,
+        help="DuckDB database file when --destination duckdb (default: dlt's "
+        f"[destination.duckdb] credentials if set, else {DEFAULT_DUCKDB_FILE}; docs/cli.md)",
     )
     parser.add_argument(
         "--dataset", default=DEFAULT_DATASET, help="dataset/schema name (default: %(default)s)"
@@ -87,7 +89,7 @@ def _add_source_args(parser: argparse.ArgumentParser) -> None:
         "--region", choices=["us", "eu", "au"], default=None, help="workspace region"
     )
     parser.add_argument(
-        "--api-version", default=None, help="Intercom-Version to pin (default 2.16; 2.9 supported)"
+        "--api-version", default=None, help=f"Intercom-Version to pin: {SUPPORTED_STATEMENT}"
     )
     parser.add_argument("--no-progress", action="store_true", help="no periodic progress lines")
 
@@ -181,7 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report = sub.add_parser("report", help="write an HTML report of charts from the dbt marts")
     report.add_argument(
-        "--duckdb-file", default=DEFAULT_DUCKDB_FILE, help="DuckDB file (default: %(default)s)"
+        "--duckdb-file",
+        default=None,
+        help=f"DuckDB file (default: as for run: dlt's setting, else {DEFAULT_DUCKDB_FILE})",
     )
     report.add_argument(
         "--dataset", default=DEFAULT_DATASET, help="the synced dataset (default: %(default)s)"
@@ -197,9 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _sync_options(args: argparse.Namespace, **run_only: Any) -> SyncOptions:
     """SyncOptions from the pipeline and source options `run` and `backfill` share."""
+    duckdb_file = args.duckdb_file or DEFAULT_DUCKDB_FILE
+    if args.destination == "duckdb":
+        duckdb_file = resolve_duckdb_file(args.duckdb_file)
     return SyncOptions(
         destination=args.destination,
-        duckdb_file=args.duckdb_file,
+        duckdb_file=duckdb_file,
         dataset=args.dataset,
         pipeline_name=args.pipeline_name,
         pipelines_dir=args.pipelines_dir,
@@ -296,12 +303,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     import tempfile
 
     from pipelines.report import check_output, write_report
-    from pipelines.transform import analytics_dataset_name, build_duckdb_standalone
+    from pipelines.transform import (
+        analytics_dataset_name,
+        build_duckdb_standalone,
+        check_dbt_installed,
+    )
     from pipelines.warehouse import require_duckdb_file
 
     # Before building the models, which takes a while (and would create a missing file).
     check_output(args.output)
+    args.duckdb_file = resolve_duckdb_file(args.duckdb_file)
     require_duckdb_file(args.duckdb_file)
+    if args.build_models:
+        check_dbt_installed("duckdb", "--build-models")
     if args.build_models:
         with tempfile.TemporaryDirectory(prefix="intercom-dbt-") as work:
             built = build_duckdb_standalone(args.duckdb_file, args.dataset, work)
@@ -341,7 +355,11 @@ def _check_names(args: argparse.Namespace) -> None:
 def _run_command(args: argparse.Namespace) -> int:
     try:
         _check_names(args)
-        return int(COMMANDS[args.command](args))
+        code = int(COMMANDS[args.command](args))
+        sys.stdout.flush()  # here, where a closed pipe is handled, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _output_closed()
     except SyncError as exc:
         return _fail(args, f"error: {exc}", exc.exit_code)
     except Terminated:
@@ -371,6 +389,15 @@ def terminate_like_ctrl_c() -> Iterator[None]:
 
 def _terminate(signum: int, frame: object) -> None:
     raise Terminated()
+
+
+def _output_closed() -> int:
+    """stdout's reader stopped reading (`status --json | head`): end quietly, like other
+    Unix tools, with the shell's code for it. The command itself had finished: a run's sync is
+    loaded and recorded before its summary is printed."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush would fail again
+    return int(ExitCode.OUTPUT_CLOSED)
 
 
 def _fail(args: argparse.Namespace, message: str, code: ExitCode) -> int:

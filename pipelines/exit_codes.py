@@ -15,4 +15,5 @@ class ExitCode(IntEnum):
     LOCKED = 6  # another run of the same pipeline holds the lock
     DESTINATION_UNAVAILABLE = 7  # the destination refused or failed before anything was extracted
     INTERRUPTED = 130  # Ctrl-C / SIGINT (the shell convention); the next run resumes safely
+    OUTPUT_CLOSED = 141  # stdout closed by its reader (`| head`; 128 + SIGPIPE): output cut short
     TERMINATED = 143  # SIGTERM (128 + 15, the shell convention); the next run resumes safely

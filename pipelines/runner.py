@@ -20,6 +20,8 @@ from dlt.extract import DltSource
 from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStepFailed
 
 from pipelines import dlt_defaults, duckdb_memory
+from pipelines.api_versions import check_api_version
+from pipelines.duckdb_file import DEFAULT_DUCKDB_FILE
 from pipelines.duckdb_held_open import DuckDbHeldOpenDuringLoad
 from pipelines.errors import ConfigError, SyncError, Terminated
 from pipelines.exit_codes import ExitCode
@@ -28,6 +30,7 @@ from pipelines.history import RunRecord, record_run
 from pipelines.lock import LockedError, pipeline_lock
 from pipelines.names import check_dataset_name, check_pipeline_name
 from pipelines.process_tuning import fewer_gc_passes, limit_malloc_arenas
+from pipelines.progress import collector as sync_progress
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
 from sources.intercom.errors import AuthError, IntercomError
@@ -40,7 +43,6 @@ from sources.intercom.settings import (
 
 log = logging.getLogger("intercom_sync")
 
-DEFAULT_DUCKDB_FILE = "intercom.duckdb"
 # The DuckDB file stem must differ from the dataset name, or DuckDB reports an
 # "ambiguous reference to catalog or schema".
 DEFAULT_DATASET = "intercom_raw"
@@ -136,6 +138,9 @@ def build_client(options: SyncOptions) -> IntercomClient:
             raise ConfigError(
                 f"[sources.intercom] {key} = {value!r} is not a valid {kind.__name__}"
             ) from None
+    if "api_version" in kwargs:  # before any request: the shapes of other versions are unknown
+        setting = "--api-version" if options.api_version else "[sources.intercom] api_version ="
+        kwargs["api_version"] = check_api_version(kwargs["api_version"], setting)
     try:
         return IntercomClient(token, **kwargs)
     except ValueError as exc:  # e.g. an unknown region
@@ -189,12 +194,8 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
     # DuckDB's settings, read once for the destination and the connection held open
     settings = duckdb_memory.global_config() if options.destination == "duckdb" else None
     destination = make_destination(options.destination, options.duckdb_file, settings)
-    progress: Any = (
-        # A logger, not a stream: progress lines follow --log-format (json for log shippers).
-        dlt.progress.log(log_period=10, logger=log, dump_system_stats=False)
-        if options.progress
-        else None
-    )
+    # On a logger, not a stream: progress lines follow --log-format (json for log shippers).
+    progress: Any = sync_progress(options.progress)
     if settings is not None:
         connect = duckdb_memory.connect_config(settings)
         progress = DuckDbHeldOpenDuringLoad(

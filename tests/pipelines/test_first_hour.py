@@ -1,0 +1,190 @@
+"""A newcomer's first hour with `intercom-sync` (issue 19): each trap and rough edge a new
+user met, driven through the CLI as a subprocess against the emulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.exit_codes import ExitCode
+from tests.pipelines.helpers import REPO, clean_env, cli, run_args, status_args
+
+
+def _requests(emu) -> int:
+    return emu.control.stats.snapshot()["total"]
+
+
+def _own_run_args(emu, tmp_path: Path, *more: str) -> list[str]:
+    """`run` without `--duckdb-file` (the DuckDB file comes from elsewhere)."""
+    return [
+        "run",
+        "--base-url",
+        emu.base_url,
+        "--pipelines-dir",
+        str(tmp_path / "pipelines"),
+        "--no-progress",
+        *more,
+    ]
+
+
+# -- 1. status after failed runs -------------------------------------------------------------
+
+
+def test_status_after_runs_that_all_failed_on_configuration_shows_them(
+    emulator, tmp_path: Path
+) -> None:
+    for _ in range(2):
+        failed = cli(run_args(emulator, tmp_path, "--api-version", "1.0"), tmp_path, emulator.token)
+        assert failed.returncode == ExitCode.CONFIG, failed.stderr
+    status = cli(status_args(tmp_path), tmp_path, None)
+    assert status.returncode == 0, status.stderr
+    assert "nothing loaded yet (2 run(s), all failed" in status.stdout
+    assert status.stdout.count("(exit 2): --api-version 1.0: not supported") == 2
+    as_json = cli(status_args(tmp_path, "--json"), tmp_path, None)
+    report = json.loads(as_json.stdout)
+    assert report["loaded"] is False and report["last_failure"]["exit_code"] == ExitCode.CONFIG
+
+
+# -- 5. dlt's own DuckDB setting -------------------------------------------------------------
+
+
+def test_dlts_duckdb_credentials_name_the_file_unless_duckdb_file_is_given(
+    emulator, tmp_path: Path
+) -> None:
+    from_env = tmp_path / "from_env.duckdb"
+    env = {"DESTINATION__DUCKDB__CREDENTIALS": str(from_env)}
+    result = cli(
+        _own_run_args(emulator, tmp_path, "--resources", "tags"), tmp_path, emulator.token, env
+    )
+    assert result.returncode == 0, result.stderr
+    assert from_env.is_file()
+    assert not (tmp_path / "intercom.duckdb").exists()
+    # status finds it from the run history, with the same setting or without
+    status = cli(["status", "--pipelines-dir", str(tmp_path / "pipelines")], tmp_path, None)
+    assert status.returncode == 0, status.stderr
+    # --duckdb-file wins over dlt's setting
+    flag = tmp_path / "flag.duckdb"
+    args = _own_run_args(emulator, tmp_path, "--resources", "tags", "--duckdb-file", str(flag))
+    result = cli(args, tmp_path, emulator.token, env)
+    assert result.returncode == 0, result.stderr
+    assert flag.is_file()
+
+
+def test_a_duckdb_database_in_dlts_config_toml_is_used(emulator, tmp_path: Path) -> None:
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "config.toml").write_text(
+        '[destination.duckdb.credentials]\ndatabase = "toml.duckdb"\n'
+        'global_config = { memory_limit = "256MB" }\n'
+    )
+    result = cli(_own_run_args(emulator, tmp_path, "--resources", "tags"), tmp_path, emulator.token)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "toml.duckdb").is_file()
+    assert not (tmp_path / "intercom.duckdb").exists()
+
+
+# -- 6. --transform without dbt ----------------------------------------------------------------
+
+
+def test_transform_without_dbt_fails_before_any_request(emulator, tmp_path: Path) -> None:
+    # An empty `dbt` package ahead of the real one: dbt is "not installed" for this process.
+    shadow = tmp_path / "no_dbt"
+    (shadow / "dbt").mkdir(parents=True)
+    (shadow / "dbt" / "__init__.py").write_text("")
+    env = {"PYTHONPATH": f"{shadow}:{REPO}"}
+    result = cli(run_args(emulator, tmp_path, "--transform"), tmp_path, emulator.token, env)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("intercom-sync: error: --transform needs dbt-core and dbt-duckdb"), line
+    assert "pip install" in line
+    assert _requests(emulator) == 0
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+# -- 7. unsupported API versions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.8", "2.17", "Preview", "two"])
+def test_an_unsupported_api_version_fails_before_any_request_or_file(
+    emulator, tmp_path: Path, version: str
+) -> None:
+    result = cli(run_args(emulator, tmp_path, "--api-version", version), tmp_path, emulator.token)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert f"--api-version {version}: not supported" in line
+    assert "2.9 to 2.16" in line and "tickets need 2.10 or newer" in line
+    assert _requests(emulator) == 0
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_the_same_versions_are_stated_in_help_and_docs() -> None:
+    from pipelines.api_versions import SUPPORTED_STATEMENT
+
+    help_text = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", "--help"],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        check=True,
+    ).stdout
+    assert " ".join(SUPPORTED_STATEMENT.split()) in " ".join(help_text.split())
+    assert SUPPORTED_STATEMENT in (REPO / "docs" / "cli.md").read_text()
+
+
+# -- 9. dlt's progress blocks only with -v ---------------------------------------------------
+
+
+def test_dlt_progress_blocks_show_only_with_verbose(emulator, tmp_path: Path) -> None:
+    quiet = cli(run_args(emulator, tmp_path), tmp_path, emulator.token)  # progress on
+    assert quiet.returncode == 0, quiet.stderr
+    assert "Sync finished." in quiet.stdout
+    for dlt_block in ("----- Extract", "----- Normalize", "----- Load", "Resources:", "Jobs:"):
+        assert dlt_block not in quiet.stderr, quiet.stderr
+    verbose = cli(
+        ["-v", *run_args(emulator, tmp_path, "--resources", "tags")], tmp_path, emulator.token
+    )
+    assert verbose.returncode == 0, verbose.stderr
+    assert "----- Extract intercom -----" in verbose.stderr
+
+
+# -- 10. a destination without credentials: one line -----------------------------------------
+
+
+def test_postgres_without_credentials_is_one_line_naming_the_setting(
+    emulator, tmp_path: Path
+) -> None:
+    result = cli(
+        run_args(emulator, tmp_path, "--no-progress", "--destination", "postgres"),
+        tmp_path,
+        emulator.token,
+    )
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("intercom-sync: error: missing configuration: credentials"), line
+    assert "DESTINATION__POSTGRES__CREDENTIALS" in line
+    assert "[destination.postgres]" in line
+
+
+# -- 11. a closed stdout ---------------------------------------------------------------------
+
+
+def test_status_into_a_closed_pipe_ends_without_a_traceback(emulator, tmp_path: Path) -> None:
+    failed = cli(run_args(emulator, tmp_path, "--api-version", "1.0"), tmp_path, emulator.token)
+    assert failed.returncode == ExitCode.CONFIG  # a history for status to print
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", *status_args(tmp_path, "--json")],
+        cwd=tmp_path,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # `| head` that has read enough, before status writes
+    stderr = child.stderr.read()
+    child.wait(timeout=120)
+    assert child.returncode == ExitCode.OUTPUT_CLOSED, stderr
+    assert stderr == ""
