@@ -33,4 +33,6 @@ def check_api_version(value: str, setting: str = "--api-version") -> str:
         version_tuple(OLDEST) <= version_tuple(text) <= version_tuple(NEWEST)
     ):
         return text
-    raise ConfigError(f"{setting} {value}: not supported; intercom-sync syncs {SUPPORTED_STATEMENT}")
+    raise ConfigError(
+        f"{setting} {value}: not supported; intercom-sync syncs {SUPPORTED_STATEMENT}"
+    )
