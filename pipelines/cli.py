@@ -152,7 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="sync the offline emulator into DuckDB and show the result")
     demo.add_argument(
-        "--duckdb-file", default="intercom-demo.duckdb", help="DuckDB file (default: %(default)s)"
+        "--duckdb-file",
+        default="intercom-demo.duckdb",
+        help="DuckDB file the demo creates, or replaces if it made it (default: %(default)s)",
     )
     demo.add_argument(
         "--scale",
@@ -164,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--pipelines-dir",
         default=None,
-        help="keep the demo pipeline (intercom_demo) here for status/schema (default: a temp dir)",
+        help="keep the demo pipeline (intercom_demo) here for status/schema "
+        "(default: .intercom-demo next to the DuckDB file)",
     )
 
     status = sub.add_parser(

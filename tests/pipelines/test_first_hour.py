@@ -188,3 +188,64 @@ def test_status_into_a_closed_pipe_ends_without_a_traceback(emulator, tmp_path: 
     child.wait(timeout=120)
     assert child.returncode == ExitCode.OUTPUT_CLOSED, stderr
     assert stderr == ""
+
+
+# -- 2, 13, 14. the demo: its own file only, a duckdb command, an inspectable pipeline -------
+
+
+def _demo(tmp_path: Path, db: str) -> subprocess.CompletedProcess[str]:
+    return cli(["demo", "--scale", "tiny", "--duckdb-file", db], tmp_path, None)
+
+
+def test_demo_refuses_a_file_it_did_not_make_and_leaves_it_alone(tmp_path: Path) -> None:
+    import duckdb
+
+    users = tmp_path / "mine.duckdb"
+    with duckdb.connect(str(users)) as con:  # the user's own database, at the demo's path
+        con.sql("CREATE TABLE notes AS SELECT 'keep me' AS text")
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("not a database\n")
+    for path in (users, text_file):
+        before = path.read_bytes()
+        result = _demo(tmp_path, str(path))
+        assert result.returncode == ExitCode.CONFIG, result.stderr
+        (line,) = result.stderr.strip().splitlines()
+        assert "was not made by `intercom-sync demo`" in line and "--duckdb-file" in line
+        assert path.read_bytes() == before
+
+
+def test_demo_replaces_its_own_file_and_leaves_a_duckdb_command_and_a_status(
+    tmp_path: Path,
+) -> None:
+    first = _demo(tmp_path, "demo.duckdb")
+    assert first.returncode == 0, first.stderr
+    again = _demo(tmp_path, "demo.duckdb")  # its own file: replaced
+    assert again.returncode == 0, again.stderr
+    lines = again.stdout.splitlines()
+
+    explore = next(line for line in lines if line.startswith("Explore it yourself:"))
+    command = explore.split(":", 1)[1].split()[0]
+    assert Path(tmp_path, command).resolve() == Path(sys.executable).with_name("duckdb")
+    query = subprocess.run(
+        [command, "demo.duckdb", "-csv", "-c", "SELECT count(*) FROM intercom_raw.contacts"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(query.stdout.splitlines()[-1]) > 0
+
+    inspect = next(line for line in lines if line.startswith("Inspect the pipeline:"))
+    status_command = inspect.split(":", 1)[1].split()
+    assert status_command[:2] == ["intercom-sync", "status"]
+    status = cli(status_command[1:], tmp_path, None)
+    assert status.returncode == 0, status.stderr
+    assert "pipeline intercom_demo → duckdb / intercom_raw" in status.stdout
+    assert "contacts" in status.stdout
+
+
+def test_the_duckdb_command_is_the_duckdb_version_installed() -> None:
+    from importlib.metadata import version
+
+    assert version("duckdb-cli") == version("duckdb")
+    assert Path(sys.executable).with_name("duckdb").is_file()
