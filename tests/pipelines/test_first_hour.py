@@ -249,3 +249,22 @@ def test_the_duckdb_command_is_the_duckdb_version_installed() -> None:
 
     assert version("duckdb-cli") == version("duckdb")
     assert Path(sys.executable).with_name("duckdb").is_file()
+
+
+# -- 3. a dead or mistyped host fails on the first attempt -----------------------------------
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "api.intercom-typo.invalid"])
+def test_a_dead_or_mistyped_host_fails_at_once_with_the_default_retries(
+    tmp_path: Path, host: str
+) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        base_url = "http://" + host.format(port=sock.getsockname()[1])
+    args = ["run", "--base-url", base_url, "--pipelines-dir", str(tmp_path / "p"), "--no-progress"]
+    result = cli(args, tmp_path, "token-of-a-user")  # default max_retries (8)
+    assert result.returncode == ExitCode.API_UNAVAILABLE, result.stderr
+    (line,) = result.stderr.strip().splitlines()  # no retry lines before it
+    assert base_url in line and "after 1 attempt(s)" in line and "base_url/region" in line
