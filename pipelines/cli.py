@@ -32,6 +32,7 @@ from pipelines.runner import (
     DEFAULT_DATASET,
     DEFAULT_PIPELINE,
     TABLE_FORMATS,
+    ResourcesFailed,
     SyncOptions,
     format_summary,
     run_sync,
@@ -235,7 +236,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from pipelines.transform import check_transform_supported
 
         check_transform_supported(make_pipeline(options))
-    result = run_sync(options)
+    try:
+        result = run_sync(options)
+    except ResourcesFailed as partial:  # the others loaded: show what did
+        print(format_summary(partial.result))
+        raise
     log.info(
         "sync finished",
         extra={

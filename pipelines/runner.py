@@ -33,6 +33,7 @@ from pipelines.process_tuning import fewer_gc_passes, limit_malloc_arenas
 from pipelines.progress import collector as sync_progress
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
+from sources.intercom.contained import ResourceFailures
 from sources.intercom.errors import AuthError, IntercomError
 from sources.intercom.settings import (
     MERGE_STRATEGIES,
@@ -84,6 +85,23 @@ class SyncResult:
     finished_pending: bool = False
     server_time: int | None = None  # the API's clock (`Date`) at the end of the run
     extra: dict[str, Any] = field(default_factory=dict)
+    # resource -> why it failed, while the others loaded (their cursors moved; not its own)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class ResourcesFailed(SyncError):
+    """Some resources exhausted their retries; the others loaded (`result`). Raised after the
+    load and recorded, so that schedulers see a failure and the summary still shows."""
+
+    exit_code = ExitCode.RESOURCES_FAILED
+
+    def __init__(self, result: SyncResult) -> None:
+        reasons = "; ".join(f"{name}: {why}" for name, why in result.failed.items())
+        super().__init__(
+            f"{', '.join(result.failed)} failed and keep their cursor (the next run reads them "
+            f"again); the other resources loaded. {reasons}"
+        )
+        self.result = result
 
 
 def validate_start_date(value: str | None) -> str | None:
@@ -402,8 +420,13 @@ def run_sync(options: SyncOptions) -> SyncResult:
             raise error from exc
         raise
     else:
-        record.ok = True
         record.rows = result.rows_by_table
+        if result.failed:
+            partial = ResourcesFailed(result)
+            record.failed = sorted(result.failed)
+            record.exit_code, record.message = int(partial.exit_code), str(partial)
+            raise partial
+        record.ok = True
         return result
     finally:
         if client is not None:
@@ -431,9 +454,11 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
         raise translate_error(exc) from None
     pipeline = make_pipeline(options)
     _warn_if_start_date_is_ignored(pipeline, options)
+    failures = ResourceFailures()  # a resource out of retries ends alone (contained.py)
     try:
         source = intercom(
             client=client,
+            failures=failures,
             start_date=start_date,
             end_date=options.end_date,
             reconcile=options.reconcile,
@@ -505,6 +530,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
         seconds=time.monotonic() - started,
         finished_pending=finished_pending,
         server_time=client.server_time(),
+        failed=failures.failed,
     )
 
 
@@ -521,4 +547,7 @@ def format_summary(result: SyncResult) -> str:
         f"  requests: {result.requests}  retries: {result.retries}  "
         f"429s: {result.rate_limited}  time: {result.seconds:.1f}s"
     )
+    if result.failed:
+        lines[0] = "Sync finished, except for: " + ", ".join(result.failed)
+        lines.append(f"  FAILED (cursor kept, read again next run): {', '.join(result.failed)}")
     return "\n".join(lines)

@@ -164,7 +164,10 @@ def _run_summary(record: RunRecord | None) -> dict[str, Any] | None:
 
 def _latest(history: list[RunRecord], ok: bool, resource: str | None = None) -> RunRecord | None:
     for record in reversed(history):
-        if record.ok == ok and (resource is None or record.covers(resource)):
+        if resource is None:
+            if record.ok == ok:
+                return record
+        elif record.covers(resource) and record.ok_for(resource) == ok:
             return record
     return None
 

@@ -25,12 +25,14 @@ from dlt.extract.resource import DltResource
 from sources.intercom.client import IntercomClient
 from sources.intercom.companies import companies_resource
 from sources.intercom.contacts import contacts_resource
+from sources.intercom.contained import ResourceFailures, contain
 from sources.intercom.conversations import conversation_resources
 from sources.intercom.lookups import Workspace, lookup_resources
 from sources.intercom.reconcile import reconcile_resources
 from sources.intercom.settings import (
     DEFAULT_API_VERSION,
     DEFAULT_MAX_CONCURRENCY,
+    LOOKUP_RESOURCES,
     MAX_PAGE_SIZE,
     MERGE,
     MERGE_STRATEGIES,
@@ -69,6 +71,7 @@ def intercom(
     reconcile: bool = False,
     end_date: str | None = None,
     merge_strategy: str = MERGE["strategy"],
+    failures: ResourceFailures | None = None,
 ) -> Sequence[DltResource]:
     """All Intercom resources. `client`, if given, is used as is (its version and base URL
     win); else one is built from the other arguments. `start_date` bounds the first run
@@ -77,7 +80,9 @@ def intercom(
     `end_date` (exclusive) bounds the searched resources (contacts, conversations, tickets)
     to one `updated_at` window: a backfill chunk (pipelines/backfill.py), run under a
     pipeline of its own since its cursor state is throw-away. `merge_strategy` is dlt's for
-    the merged tables: `upsert`, or `delete-insert` for destinations that cannot upsert."""
+    the merged tables: `upsert`, or `delete-insert` for destinations that cannot upsert.
+    `failures`: where given, a merged resource whose requests exhaust their retries ends
+    alone (recorded there, its cursor unmoved) instead of failing the run (contained.py)."""
     if merge_strategy not in MERGE_STRATEGIES:
         raise ValueError(
             f"merge_strategy {merge_strategy!r}: use one of {', '.join(MERGE_STRATEGIES)}"
@@ -113,6 +118,10 @@ def intercom(
     if merge_strategy != MERGE["strategy"]:
         for resource in resources:
             _merge_with(resource, merge_strategy)
+    if failures is not None:
+        for resource in resources:
+            if resource.name not in LOOKUP_RESOURCES:  # replace tables: see contained.py
+                contain(resource, failures)
     return resources
 
 

@@ -268,3 +268,56 @@ def test_a_dead_or_mistyped_host_fails_at_once_with_the_default_retries(
     assert result.returncode == ExitCode.API_UNAVAILABLE, result.stderr
     (line,) = result.stderr.strip().splitlines()  # no retry lines before it
     assert base_url in line and "after 1 attempt(s)" in line and "base_url/region" in line
+
+
+# -- 4. one endpoint out of retries: the others load --------------------------------------------
+
+
+def _table_count(db: Path, table: str) -> int:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        exists = con.sql(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'intercom_raw' AND table_name = ?",
+            params=[table],
+        ).fetchone()[0]
+        if not exists:
+            return 0
+        return con.sql(f"SELECT count(*) FROM intercom_raw.{table}").fetchone()[0]
+
+
+@pytest.mark.parametrize("error_rate", [1.0, 0.5])
+def test_a_resource_out_of_retries_fails_alone_and_the_others_load(
+    emulator_factory, tmp_path: Path, error_rate: float
+) -> None:
+    """With every fetch failing, or some (those that succeeded moved the cursor in the
+    resource state as they were loaded: it must be put back, or the next run would skip the
+    conversations that failed)."""
+    emu = emulator_factory(faults={"GET /conversations/{id}": {"error_rate": error_rate}})
+    one_retry = {"SOURCES__INTERCOM__MAX_RETRIES": "1" if error_rate == 1.0 else "0"}
+    db = tmp_path / "warehouse.duckdb"
+    failed = cli(run_args(emu, tmp_path, "--no-progress"), tmp_path, emu.token, one_retry)
+    assert failed.returncode == ExitCode.RESOURCES_FAILED, failed.stderr
+    assert failed.stdout.startswith("Sync finished, except for: conversations")
+    assert "FAILED (cursor kept, read again next run): conversations" in failed.stdout
+    line = failed.stderr.strip().splitlines()[-1]
+    assert line.startswith("intercom-sync: error: conversations failed and keep their cursor")
+    assert "GET /conversations/" in line
+    # the others loaded, their cursors moved; the failed one's did not
+    contacts = len(list(emu.world.truth("contacts")))
+    assert _table_count(db, "contacts") == contacts
+    assert _table_count(db, "tickets") == len(list(emu.world.truth("tickets")))
+    status = json.loads(cli(status_args(tmp_path, "--json"), tmp_path, None).stdout)
+    assert status["resources"]["contacts"]["cursor"] is not None
+    assert status["resources"]["contacts"]["last_success"] is not None
+    conversations = status["resources"]["conversations"]
+    assert conversations["cursor"] is None
+    assert conversations["last_success"] is None
+    assert conversations["last_failure"]["exit_code"] == ExitCode.RESOURCES_FAILED
+
+    emu.control.update({"faults": None})  # the endpoint recovers
+    again = cli(run_args(emu, tmp_path, "--no-progress"), tmp_path, emu.token, one_retry)
+    assert again.returncode == 0, again.stderr
+    assert _table_count(db, "conversations") == len(list(emu.world.truth("conversations")))
+    assert _table_count(db, "contacts") == contacts
