@@ -26,6 +26,7 @@ from pipelines.api_versions import SUPPORTED_STATEMENT
 from pipelines.duckdb_file import DEFAULT_DUCKDB_FILE, resolve_duckdb_file
 from pipelines.errors import SyncError, Terminated
 from pipelines.exit_codes import ExitCode
+from pipelines.interrupted_load import interrupted_load_detail
 from pipelines.logs import LOG_FORMATS, configure_logging
 from pipelines.names import check_dataset_name, check_pipeline_name
 from pipelines.runner import (
@@ -370,10 +371,12 @@ def _run_command(args: argparse.Namespace) -> int:
         return _output_closed()
     except SyncError as exc:
         return _fail(args, f"error: {exc}", exc.exit_code)
-    except Terminated:
-        return _fail(args, "terminated (SIGTERM); the next run resumes safely", ExitCode.TERMINATED)
-    except KeyboardInterrupt:
-        return _fail(args, "interrupted; the next run resumes safely", ExitCode.INTERRUPTED)
+    except Terminated as exc:
+        said = f"terminated (SIGTERM){interrupted_load_detail(exc)}"
+        return _fail(args, f"{said}; the next run resumes safely", ExitCode.TERMINATED)
+    except KeyboardInterrupt as exc:
+        said = f"interrupted{interrupted_load_detail(exc)}"
+        return _fail(args, f"{said}; the next run resumes safely", ExitCode.INTERRUPTED)
     except Exception as exc:  # a bug: one line by default, the traceback with -v
         log.debug("unexpected failure", exc_info=True)
         message = f"unexpected error: {type(exc).__name__}: {exc} (run with -v for the traceback)"

@@ -27,6 +27,7 @@ from pipelines.errors import ConfigError, SyncError, Terminated
 from pipelines.exit_codes import ExitCode
 from pipelines.failures import interruption, translate_error
 from pipelines.history import RunRecord, record_run
+from pipelines.interrupted_load import interrupted_load_detail, note_interrupted_load
 from pipelines.lock import LockedError, pipeline_lock
 from pipelines.names import check_dataset_name, check_pipeline_name
 from pipelines.process_tuning import fewer_gc_passes, limit_malloc_arenas
@@ -408,9 +409,11 @@ def run_sync(options: SyncOptions) -> SyncResult:
     except BaseException as exc:
         error = exc if isinstance(exc, SyncError) else translate_error(exc, options.destination)
         if isinstance(exc, Terminated):
-            error = SyncError("terminated (SIGTERM)", ExitCode.TERMINATED)
+            error = SyncError(
+                f"terminated (SIGTERM){interrupted_load_detail(exc)}", ExitCode.TERMINATED
+            )
         elif isinstance(exc, KeyboardInterrupt):
-            error = SyncError("interrupted", ExitCode.INTERRUPTED)
+            error = SyncError(f"interrupted{interrupted_load_detail(exc)}", ExitCode.INTERRUPTED)
         record.exit_code = int(error.exit_code)
         record.message = str(error)
         interrupted = isinstance(exc, KeyboardInterrupt)
@@ -519,6 +522,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
             # Ctrl-C / SIGTERM inside a dlt step arrives wrapped in dlt's step failure.
             interrupt = interruption(exc)
             if interrupt is not None:
+                note_interrupted_load(pipeline, interrupt)  # during the load: what landed
                 raise interrupt from None
             raise translate_error(exc, destination_kind(pipeline)) from None
     return SyncResult(

@@ -321,3 +321,37 @@ def test_a_resource_out_of_retries_fails_alone_and_the_others_load(
     assert again.returncode == 0, again.stderr
     assert _table_count(db, "conversations") == len(list(emu.world.truth("conversations")))
     assert _table_count(db, "contacts") == contacts
+
+
+# -- 12. Ctrl-C during the load step ---------------------------------------------------------
+
+
+def test_ctrl_c_during_the_load_says_so_and_what_landed(emulator, tmp_path: Path) -> None:
+    import signal
+
+    # -v: dlt's progress blocks, whose "Load" header says the load step has begun
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "-v", *run_args(emulator, tmp_path)],
+        cwd=tmp_path,
+        env=clean_env(emulator.token),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert child.stderr is not None
+    for line in child.stderr:
+        if "----- Load intercom in " in line:
+            child.send_signal(signal.SIGINT)
+            break
+    else:
+        raise AssertionError("the load step never began")
+    last = child.stderr.read().strip().splitlines()[-1]
+    child.wait(timeout=120)
+    assert child.returncode == ExitCode.INTERRUPTED, last
+    assert last.startswith("intercom-sync: interrupted during the load step, after "), last
+    assert "load jobs had landed" in last and last.endswith("; the next run resumes safely")
+    history = json.loads(cli(status_args(tmp_path, "--json"), tmp_path, None).stdout)
+    assert "during the load step" in history["last_failure"]["message"]
+    again = cli(run_args(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token)
+    assert again.returncode == 0, again.stderr
