@@ -355,3 +355,27 @@ def test_ctrl_c_during_the_load_says_so_and_what_landed(emulator, tmp_path: Path
     assert "during the load step" in history["last_failure"]["message"]
     again = cli(run_args(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token)
     assert again.returncode == 0, again.stderr
+
+
+# -- 8, 15. the Python snippet's pipeline name; the demo's files are git-ignored -------------
+
+
+def test_the_python_snippet_names_a_pipeline_of_its_own() -> None:
+    import re
+
+    from pipelines.runner import DEFAULT_PIPELINE
+
+    doc = (REPO / "docs" / "cli.md").read_text()
+    snippet = doc.split("```python", 1)[1].split("```", 1)[0]
+    (name,) = re.findall(r'dlt\.pipeline\(\s*"([^"]+)"', snippet)
+    assert name != DEFAULT_PIPELINE
+
+
+@pytest.mark.parametrize(
+    "path", ["intercom-demo.duckdb", "intercom-demo-report.html", ".intercom-demo/x.runs.jsonl"]
+)
+def test_the_demos_files_are_git_ignored(path: str) -> None:
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", "-q", path], cwd=REPO, check=False
+    )
+    assert ignored.returncode == 0, f"{path} is not in .gitignore"
