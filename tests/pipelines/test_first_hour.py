@@ -150,6 +150,20 @@ def test_dlt_progress_blocks_show_only_with_verbose(emulator, tmp_path: Path) ->
     assert "----- Extract intercom -----" in verbose.stderr
 
 
+def test_our_progress_is_one_line_per_period(caplog: pytest.LogCaptureFixture) -> None:
+    """What a long run logs every 10 s instead of dlt's blocks (here with a period of 0)."""
+    from pipelines.progress import OneLineProgress
+
+    progress = OneLineProgress(log_period=0.0)
+    with caplog.at_level("INFO", logger="intercom_sync"), progress("Extract intercom"):
+        progress.update("Resources", 0, total=9)
+        progress.update("contacts", 150)
+        progress.update("conversations", 30)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[-1].startswith("Extract intercom: contacts 150, conversations 30 (")
+    assert all("\n" not in line and "Resources" not in line for line in lines)
+
+
 # -- 10. a destination without credentials: one line -----------------------------------------
 
 
