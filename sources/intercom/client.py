@@ -291,7 +291,7 @@ class IntercomClient:
             if not self._answered and isinstance(exc, FATAL_BEFORE_FIRST_ANSWER):
                 raise ApiUnavailableError(
                     self._redact(
-                        f"Intercom API at {self.base_url} unreachable: {method} {path} failed "
+                        f"Intercom API at {self.base_url} unavailable: {method} {path} failed "
                         f"after 1 attempt(s), last: {type(exc).__name__}: {exc} (not retried: "
                         "the host has not answered once). Check base_url/region for a typo, "
                         "and the network."
