@@ -17,6 +17,7 @@ from typing import Any
 import uvicorn
 
 from emulator.http.control import Control, Settings
+from emulator.http.faults import FaultSettings
 from emulator.testing import server_config
 from emulator.versions import KNOWN_VERSIONS
 from emulator.world import WorldConfig
@@ -24,6 +25,46 @@ from emulator.world.generate import generate_world
 from emulator.world.scales import SCALES
 
 COUNT_OPTIONS = ("contacts", "companies", "conversations", "tickets")
+
+# What each `--faults` setting does (emulator/http/faults.py `FaultSettings`; a test checks that
+# every field is described here, and in docs/emulator-faults.md).
+FAULT_SETTING_HELP: dict[str, str] = {
+    "latency_ms": "added delay per request, in ms",
+    "jitter_ms": "extra random delay per request, uniform in [0, jitter_ms) ms",
+    "error_rate": "share of requests answered 5xx (one of error_statuses)",
+    "error_statuses": "the statuses error_rate draws from (subset of 500, 502, 503, 504)",
+    "html_error_share": "of 502/503/504 errors, the share served as an HTML gateway page",
+    "drop_rate": "share of requests whose connection is closed mid-response",
+    "timeout_rate": "share of requests that wait timeout_seconds, then answer 504",
+    "timeout_seconds": "how long a timeout_rate request waits",
+    "malformed_rate": "share of requests answered 200 with a JSON body cut short",
+    "burst_429_rate": "share of requests that start a burst of burst_length 429 answers",
+    "burst_length": "429 answers in a row per burst (>= 1)",
+    "scroll_error_rate": "scroll endpoints: share answered 500 'restart the scroll'",
+    "scroll_expire_rate": "scroll endpoints: share that expire the open scroll (404)",
+}
+
+
+def faults_help() -> str:
+    """The `--faults` settings, their defaults and what they do (the parser's epilog)."""
+    defaults = FaultSettings()
+    lines = [
+        "--faults settings (JSON object; rates are per request in [0, 1], and the rates of "
+        "drop, timeout, error, malformed, burst_429 and the scroll ones add up to at most 1):",
+    ]
+    for name, text in FAULT_SETTING_HELP.items():
+        default = getattr(defaults, name)
+        if isinstance(default, tuple):
+            default = list(default)
+        lines.append(f"  {name:<20} {text} (default {default})")
+    lines += [
+        'Per endpoint: keys such as "GET /conversations/{id}", "POST /contacts/search", '
+        '"/path" or "*" at the top level or under "endpoints", each an object of the '
+        "settings above (the most specific key wins). Example:",
+        '  --faults \'{"error_rate": 0.02, "GET /conversations/{id}": {"error_rate": 1}}\'',
+        "Same seed, same config and same requests: the same faults (docs/emulator-faults.md).",
+    ]
+    return "\n".join(lines)
 
 
 def _non_negative_int(text: str) -> int:
@@ -60,7 +101,12 @@ def _faults(text: str) -> dict[str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="intercom-emulator", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the Intercom API over HTTP")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the Intercom API over HTTP",
+        epilog=faults_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_non_negative_int, default=8765, help="0 = any free port")
     serve.add_argument("--seed", type=int, default=1)
@@ -84,7 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="requests per 10-second window (default: unlimited)",
     )
-    serve.add_argument("--faults", type=_faults, default=None, help="fault config: JSON or file")
+    serve.add_argument(
+        "--faults",
+        type=_faults,
+        default=None,
+        help="fault injection: a JSON object or a JSON file (settings listed below)",
+    )
     serve.add_argument(
         "--index-lag",
         type=_non_negative_int,

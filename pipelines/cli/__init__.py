@@ -23,14 +23,17 @@ from typing import Any
 
 from emulator.world.scales import SCALES
 from pipelines.cli.logs import LOG_FORMATS, configure_logging
+from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE, resolve_duckdb_file
 from pipelines.errors import SyncError, Terminated
 from pipelines.exit_codes import ExitCode
+from pipelines.run.api_versions import SUPPORTED_STATEMENT
+from pipelines.run.interrupted_load import interrupted_load_detail
 from pipelines.run.names import check_dataset_name, check_pipeline_name
 from pipelines.run.runner import (
     DEFAULT_DATASET,
-    DEFAULT_DUCKDB_FILE,
     DEFAULT_PIPELINE,
     TABLE_FORMATS,
+    ResourcesFailed,
     SyncOptions,
     format_summary,
     run_sync,
@@ -66,8 +69,9 @@ def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--duckdb-file",
-        default=DEFAULT_DUCKDB_FILE,
-        help="DuckDB database file when --destination duckdb (default: %(default)s)",
+        default=None,
+        help="DuckDB database file when --destination duckdb (default: dlt's "
+        f"[destination.duckdb] credentials if set, else {DEFAULT_DUCKDB_FILE}; docs/cli.md)",
     )
     parser.add_argument(
         "--dataset", default=DEFAULT_DATASET, help="dataset/schema name (default: %(default)s)"
@@ -87,7 +91,7 @@ def _add_source_args(parser: argparse.ArgumentParser) -> None:
         "--region", choices=["us", "eu", "au"], default=None, help="workspace region"
     )
     parser.add_argument(
-        "--api-version", default=None, help="Intercom-Version to pin (default 2.16; 2.9 supported)"
+        "--api-version", default=None, help=f"Intercom-Version to pin: {SUPPORTED_STATEMENT}"
     )
     parser.add_argument("--no-progress", action="store_true", help="no periodic progress lines")
 
@@ -150,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="sync the offline emulator into DuckDB and show the result")
     demo.add_argument(
-        "--duckdb-file", default="intercom-demo.duckdb", help="DuckDB file (default: %(default)s)"
+        "--duckdb-file",
+        default="intercom-demo.duckdb",
+        help="DuckDB file the demo creates, or replaces if it made it (default: %(default)s)",
     )
     demo.add_argument(
         "--scale",
@@ -162,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--pipelines-dir",
         default=None,
-        help="keep the demo pipeline (intercom_demo) here for status/schema (default: a temp dir)",
+        help="keep the demo pipeline (intercom_demo) here for status/schema "
+        "(default: .intercom-demo next to the DuckDB file)",
     )
 
     status = sub.add_parser(
@@ -181,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report = sub.add_parser("report", help="write an HTML report of charts from the dbt marts")
     report.add_argument(
-        "--duckdb-file", default=DEFAULT_DUCKDB_FILE, help="DuckDB file (default: %(default)s)"
+        "--duckdb-file",
+        default=None,
+        help=f"DuckDB file (default: as for run: dlt's setting, else {DEFAULT_DUCKDB_FILE})",
     )
     report.add_argument(
         "--dataset", default=DEFAULT_DATASET, help="the synced dataset (default: %(default)s)"
@@ -197,9 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _sync_options(args: argparse.Namespace, **run_only: Any) -> SyncOptions:
     """SyncOptions from the pipeline and source options `run` and `backfill` share."""
+    duckdb_file = args.duckdb_file or DEFAULT_DUCKDB_FILE
+    if args.destination == "duckdb":
+        duckdb_file = resolve_duckdb_file(args.duckdb_file)
     return SyncOptions(
         destination=args.destination,
-        duckdb_file=args.duckdb_file,
+        duckdb_file=duckdb_file,
         dataset=args.dataset,
         pipeline_name=args.pipeline_name,
         pipelines_dir=args.pipelines_dir,
@@ -225,7 +237,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from pipelines.run.runner import make_pipeline
 
         check_transform_supported(make_pipeline(options))
-    result = run_sync(options)
+    try:
+        result = run_sync(options)
+    except ResourcesFailed as partial:  # the others loaded: show what did
+        print(format_summary(partial.result))
+        raise
     log.info(
         "sync finished",
         extra={
@@ -296,12 +312,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     import tempfile
 
     from pipelines.reporting.report import check_output, write_report
-    from pipelines.reporting.transform import analytics_dataset_name, build_duckdb_standalone
+    from pipelines.reporting.transform import (
+        analytics_dataset_name,
+        build_duckdb_standalone,
+        check_dbt_installed,
+    )
     from pipelines.reporting.warehouse import require_duckdb_file
 
     # Before building the models, which takes a while (and would create a missing file).
     check_output(args.output)
+    args.duckdb_file = resolve_duckdb_file(args.duckdb_file)
     require_duckdb_file(args.duckdb_file)
+    if args.build_models:
+        check_dbt_installed("duckdb", "--build-models")
     if args.build_models:
         with tempfile.TemporaryDirectory(prefix="intercom-dbt-") as work:
             built = build_duckdb_standalone(args.duckdb_file, args.dataset, work)
@@ -341,13 +364,19 @@ def _check_names(args: argparse.Namespace) -> None:
 def _run_command(args: argparse.Namespace) -> int:
     try:
         _check_names(args)
-        return int(COMMANDS[args.command](args))
+        code = int(COMMANDS[args.command](args))
+        sys.stdout.flush()  # here, where a closed pipe is handled, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _output_closed()
     except SyncError as exc:
         return _fail(args, f"error: {exc}", exc.exit_code)
-    except Terminated:
-        return _fail(args, "terminated (SIGTERM); the next run resumes safely", ExitCode.TERMINATED)
-    except KeyboardInterrupt:
-        return _fail(args, "interrupted; the next run resumes safely", ExitCode.INTERRUPTED)
+    except Terminated as exc:
+        said = f"terminated (SIGTERM){interrupted_load_detail(exc)}"
+        return _fail(args, f"{said}; the next run resumes safely", ExitCode.TERMINATED)
+    except KeyboardInterrupt as exc:
+        said = f"interrupted{interrupted_load_detail(exc)}"
+        return _fail(args, f"{said}; the next run resumes safely", ExitCode.INTERRUPTED)
     except Exception as exc:  # a bug: one line by default, the traceback with -v
         log.debug("unexpected failure", exc_info=True)
         message = f"unexpected error: {type(exc).__name__}: {exc} (run with -v for the traceback)"
@@ -371,6 +400,15 @@ def terminate_like_ctrl_c() -> Iterator[None]:
 
 def _terminate(signum: int, frame: object) -> None:
     raise Terminated()
+
+
+def _output_closed() -> int:
+    """stdout's reader stopped reading (`status --json | head`): end quietly, like other
+    Unix tools, with the shell's code for it. The command itself had finished: a run's sync is
+    loaded and recorded before its summary is printed."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush would fail again
+    return int(ExitCode.OUTPUT_CLOSED)
 
 
 def _fail(args: argparse.Namespace, message: str, code: ExitCode) -> int:

@@ -17,9 +17,12 @@ from typing import Any
 
 import dlt
 from dlt.common.destination.exceptions import DestinationUndefinedEntity
+from dlt.common.pipeline import get_dlt_pipelines_dir
 from dlt.common.time import ensure_pendulum_datetime
 from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
+from pipelines.destinations.duckdb_file import resolve_duckdb_file
+from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.reporting.warehouse import (
     data_tables,
@@ -94,7 +97,7 @@ def _attach(
     wanted = destination or destination_kind(pipeline)
     used = [r.duckdb_file for r in history if r.duckdb_file]
     if wanted == "duckdb" and duckdb_file is None:
-        duckdb_file = used[-1] if used else DEFAULT_DUCKDB_FILE
+        duckdb_file = used[-1] if used else resolve_duckdb_file(None)
     state_elsewhere = False
     if wanted == "duckdb":
         wrote = f" (this pipeline's last run wrote {used[-1]})" if used else ""
@@ -167,7 +170,10 @@ def _run_summary(record: RunRecord | None) -> dict[str, Any] | None:
 
 def _latest(history: list[RunRecord], ok: bool, resource: str | None = None) -> RunRecord | None:
     for record in reversed(history):
-        if record.ok == ok and (resource is None or record.covers(resource)):
+        if resource is None:
+            if record.ok == ok:
+                return record
+        elif record.covers(resource) and record.ok_for(resource) == ok:
             return record
     return None
 
@@ -188,10 +194,21 @@ def collect_status(
     destination: str | None = None,
     duckdb_file: str | None = None,
 ) -> dict[str, Any]:
-    """`destination`/`duckdb_file`: None means what the pipeline's last run used."""
-    pipeline, history, state_elsewhere = _attach(
-        pipeline_name, pipelines_dir, destination, duckdb_file
-    )
+    """`destination`/`duckdb_file`: None means what the pipeline's last run used. A pipeline
+    with a run history but nothing to read (its runs failed before dlt kept a schema, or before
+    anything was loaded) is reported from the history alone: a failed run is when a user needs
+    status most."""
+    try:
+        pipeline, history, state_elsewhere = _attach(
+            pipeline_name, pipelines_dir, destination, duckdb_file
+        )
+        if pipeline.default_schema_name is None:  # no run got as far as extracting
+            raise ConfigError("no schema yet")
+    except ConfigError:
+        history = read_history(pipelines_dir or get_dlt_pipelines_dir(), pipeline_name)
+        if not history or any(r.ok or r.rows for r in history):
+            raise  # nothing known of it, or a warehouse that should be there (mistyped file)
+        return history_status(pipeline_name, history)
     now = server_now(history)
     pipeline_state = _committed_state(pipeline) if state_elsewhere else pipeline.state
 
@@ -238,6 +255,36 @@ def collect_status(
         "row_count_error": counts_error,
         "resources": resources,
     }
+
+
+RECENT_FAILURES = 5
+
+
+def history_status(pipeline_name: str, history: list[RunRecord]) -> dict[str, Any]:
+    """Status from the run history alone: every run failed, nothing was loaded."""
+    failures = [r for r in history if not r.ok]
+    return {
+        "pipeline": pipeline_name,
+        "destination": None,
+        "dataset": None,
+        "loaded": False,
+        "runs": len(history),
+        "last_success": None,
+        "last_failure": _run_summary(_latest(history, False)),
+        "recent_failures": [_run_summary(r) for r in failures[-RECENT_FAILURES:]][::-1],
+        "resources": {},
+    }
+
+
+def format_history_status(status: dict[str, Any]) -> str:
+    lines = [
+        f"pipeline {status['pipeline']}: nothing loaded yet ({status['runs']} run(s), all "
+        "failed; the next successful run starts from the beginning)",
+        f"last {len(status['recent_failures'])} failure(s), newest first:",
+    ]
+    for failure in status["recent_failures"]:
+        lines.append(f"  {failure['at']} (exit {failure['exit_code']}): {failure['message']}")
+    return "\n".join(lines)
 
 
 def _format_lag(seconds: int | None) -> str:
@@ -293,5 +340,10 @@ def print_status(
     as_json: bool,
 ) -> int:
     status = collect_status(pipeline_name, pipelines_dir, destination, duckdb_file)
-    print(json.dumps(status, indent=2, default=str) if as_json else format_status(status))
+    if as_json:
+        print(json.dumps(status, indent=2, default=str))
+    elif status.get("loaded") is False:
+        print(format_history_status(status))
+    else:
+        print(format_status(status))
     return ExitCode.OK

@@ -7,6 +7,7 @@ extensions from the internet). Models land in `analytics_dataset_name(dataset)`.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import sys
@@ -73,16 +74,30 @@ def check_transform_supported(pipeline: dlt.Pipeline) -> str:
     """The destination type `run_transform` would build on; ConfigError where it cannot (dbt
     not installed, or a destination without a profile). Checked before a sync, so that a
     long sync does not end in this error."""
-    try:
-        import dlt.helpers.dbt  # noqa: F401
-    except ImportError:  # pragma: no cover - depends on the install
-        raise ConfigError("dbt is not installed; pip install 'intercom-sync[dbt]'") from None
     destination_type = pipeline.destination.destination_type.rsplit(".", 1)[-1]
     if destination_type not in SUPPORTED_DESTINATIONS:
         raise ConfigError(
             f"--transform supports {', '.join(SUPPORTED_DESTINATIONS)}; not {destination_type}"
         )
+    check_dbt_installed(destination_type)
     return destination_type
+
+
+def check_dbt_installed(destination_type: str, option: str = "--transform") -> None:
+    """dbt itself and its adapter for `destination_type`, in this interpreter (dlt runs dbt
+    with it: `_current_python_venv`). `dlt.helpers.dbt` imports fine without dbt, so it
+    proves nothing; a missing dbt would only fail after the whole sync."""
+    for module in ("dbt.cli.main", f"dbt.adapters.{destination_type}"):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ImportError:  # a parent package is missing (or is not dbt's)
+            found = False
+        if not found:
+            raise ConfigError(
+                f"{option} needs dbt-core and dbt-{destination_type}, which are not installed "
+                f"here ({module} is missing): pip install -e '.[dbt]' in the intercom-sync "
+                f"folder (or pip install 'dbt-core>=1.10,<1.11' dbt-{destination_type})"
+            )
 
 
 def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) -> TransformResult:

@@ -1,8 +1,16 @@
-"""`intercom-sync demo`: start the offline emulator, sync it into DuckDB, show what landed."""
+"""`intercom-sync demo`: start the offline emulator, sync it into DuckDB, show what landed.
+
+The demo replaces its DuckDB file on every run, so it only ever replaces a file it made
+itself (`demo_made`): any other file at that path is refused, never deleted. Its pipeline
+(`intercom_demo`) is kept in `.intercom-demo/` next to the file, so that `status`, `schema`
+and `dlt pipeline` can inspect it afterwards.
+"""
 
 from __future__ import annotations
 
-import tempfile
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import duckdb
@@ -13,6 +21,7 @@ from pipelines.exit_codes import ExitCode
 from pipelines.run.runner import DEFAULT_DATASET, SyncOptions, SyncResult, format_summary, run_sync
 
 DEMO_PIPELINE = "intercom_demo"
+DEMO_PIPELINES_DIR = ".intercom-demo"  # next to the demo's DuckDB file
 
 # One example of the questions the tables answer: how fast does each team first reply?
 EXAMPLE_SQL = f"""
@@ -26,9 +35,46 @@ ORDER BY conversations DESC
 LIMIT 10
 """
 
+_SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "main"}
+
+
+def demo_made(db: Path) -> bool:
+    """Whether `db` is a DuckDB file the demo made: its only dlt pipeline is the demo's, and
+    it holds nothing but intercom datasets (the demo's, its staging, the dbt models' that
+    `report --build-models` adds). Anything else, or no DuckDB file at all, is the user's."""
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            pipelines = con.sql(
+                f"SELECT DISTINCT pipeline_name FROM {DEFAULT_DATASET}._dlt_pipeline_state"
+            ).fetchall()
+            schemas = con.sql(
+                "SELECT DISTINCT schema_name FROM information_schema.schemata"
+            ).fetchall()
+            main_tables = con.sql(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchone()
+    except duckdb.Error:  # not a DuckDB file, one in use, or one without the demo's dataset
+        return False
+    others = {name for (name,) in schemas} - _SYSTEM_SCHEMAS
+    return (
+        pipelines == [(DEMO_PIPELINE,)]
+        and all(name.startswith("intercom_") for name in others)
+        and main_tables == (0,)
+    )
+
+
+def check_demo_file(db: Path) -> None:
+    """Refuse a `--duckdb-file` the demo would have to replace but did not make."""
+    if db.exists() and not (db.is_file() and demo_made(db)):
+        raise ConfigError(
+            f"{db} exists and was not made by `intercom-sync demo`, which replaces its file on "
+            "every run: give another --duckdb-file (or move that file away yourself)"
+        )
+
 
 def sync_emulator(db: Path, scale: str, seed: int, pipelines_dir: str) -> SyncResult:
-    """Start an emulator world and sync all of it into `db` (pipeline `intercom_demo`)."""
+    """Start an emulator world and sync all of it into `db` (pipeline `intercom_demo`), from
+    an empty database (`db`, if it exists, is one the demo made: `check_demo_file`)."""
     try:  # the emulator's server is an extra: a sync never needs it
         from emulator.testing import running_emulator
     except ImportError as exc:
@@ -37,7 +83,7 @@ def sync_emulator(db: Path, scale: str, seed: int, pipelines_dir: str) -> SyncRe
             "pip install 'intercom-sync[emulator]'"
         ) from None
     for stale in (db, db.with_name(db.name + ".wal")):
-        stale.unlink(missing_ok=True)  # the demo always starts from an empty database
+        stale.unlink(missing_ok=True)
     with running_emulator(WorldConfig(seed=seed, scale=scale)) as emu:
         print(f"Emulator at {emu.base_url} (scale={scale}, seed={seed}); syncing into {db} …")
         return run_sync(
@@ -53,20 +99,36 @@ def sync_emulator(db: Path, scale: str, seed: int, pipelines_dir: str) -> SyncRe
         )
 
 
+def _shown(path: Path) -> str:
+    """`path` as the user can type it from here: relative below the working directory."""
+    try:
+        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def duckdb_command() -> str:
+    """The `duckdb` CLI (package duckdb-cli): the venv's own, else whatever is on PATH."""
+    here = Path(sys.executable).with_name("duckdb")
+    if here.is_file():
+        return _shown(here)
+    return shutil.which("duckdb") or "duckdb"
+
+
 def run_demo(duckdb_file: str, scale: str, seed: int, pipelines_dir: str | None = None) -> int:
-    """`pipelines_dir`: keep the pipeline there (for `status`/`schema`/`dlt pipeline`);
-    default: a temporary directory."""
+    """`pipelines_dir`: where the demo pipeline is kept (default: `.intercom-demo` next to
+    the DuckDB file)."""
     db = Path(duckdb_file)
+    check_demo_file(db)
+    kept = Path(pipelines_dir) if pipelines_dir else db.parent / DEMO_PIPELINES_DIR
     print("Starting the Intercom emulator …")
-    if pipelines_dir is not None:
-        result = sync_emulator(db, scale, seed, pipelines_dir)
-    else:
-        with tempfile.TemporaryDirectory(prefix="intercom-demo-") as tmp:
-            result = sync_emulator(db, scale, seed, tmp)
+    result = sync_emulator(db, scale, seed, str(kept))
     print(format_summary(result))
     print("\nExample: median minutes to first admin reply, per team")
     print(EXAMPLE_SQL.strip())
     with duckdb.connect(str(db), read_only=True) as con:
         con.sql(EXAMPLE_SQL).show()
-    print(f"Explore it yourself:  duckdb {db}   (schema '{DEFAULT_DATASET}')")
+    print(f"Explore it yourself:  {duckdb_command()} {_shown(db)}   (schema '{DEFAULT_DATASET}')")
+    status = f"intercom-sync status --pipeline-name {DEMO_PIPELINE} --pipelines-dir {_shown(kept)}"
+    print(f"Inspect the pipeline: {status}")
     return ExitCode.OK

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dlt.common.configuration.exceptions import (
     ConfigFieldMissingException,
     ConfigValueCannotBeCoercedException,
+    LookupTraces,
+    flatten_traces,
 )
 from dlt.common.destination.exceptions import UnknownDestinationModule
 from dlt.common.exceptions import MissingDependencyException
@@ -99,8 +101,48 @@ def _config_error(exc: BaseException, destination: str | None) -> SyncError | No
             )
         if isinstance(link, ConfigFieldMissingException):
             # e.g. a destination's credentials (dlt checks them before extracting anything)
-            return SyncError(f"missing configuration: {link}", ExitCode.CONFIG)
+            return SyncError(f"missing configuration: {missing_settings(link)}", ExitCode.CONFIG)
     return None
+
+
+def missing_settings(exc: ConfigFieldMissingException) -> str:
+    """One line naming what dlt could not find and where to set it, instead of dlt's message
+    (every provider and key it tried: ~60 lines for a destination's credentials)."""
+    parts = []
+    for field, traces in exc.traces.items():
+        nested = [t for t in traces if isinstance(t, LookupTraces)]
+        keys = [t.key for t in flatten_traces(traces) if t.provider == _ENV_PROVIDER]
+        env = _most_specific(keys)
+        if nested:  # e.g. `credentials`: a configuration of its own with missing fields
+            inner = ", ".join(nested[0].traces)
+            env = env.rsplit("__", 1)[0] if env else env
+            what = f"{field} ({inner})"
+        else:
+            what = field
+        if env:
+            section = ".".join(env.lower().split("__")[:-1])
+            where = f"{env}, or {env.lower().split('__')[-1]} under [{section}]"
+            where += " in .dlt/secrets.toml"
+            parts.append(f"{what}: set {where}")
+        else:
+            parts.append(what)
+    return "; ".join(parts) or str(exc.spec_name)
+
+
+_ENV_PROVIDER = "Environment Variables"
+
+
+def _most_specific(keys: list[str]) -> str | None:
+    """The longest key dlt tried that is not another one with the pipeline name in front
+    (`INTERCOM__DESTINATION__…` is `DESTINATION__…` for the pipeline `intercom` only)."""
+    tried = set(keys)
+
+    def pipeline_prefix(first: str) -> bool:  # every key under it is another key, prefixed
+        under = [k.split("__", 1) for k in tried if k.startswith(f"{first}__")]
+        return all(len(p) == 2 and p[1] in tried for p in under)
+
+    plain = [k for k in keys if not pipeline_prefix(k.split("__", 1)[0])]
+    return max(plain, key=len, default=None)
 
 
 def interruption(exc: BaseException) -> KeyboardInterrupt | None:

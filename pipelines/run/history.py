@@ -30,8 +30,18 @@ class RunRecord:
     rows: dict[str, int] = field(default_factory=dict)
     duckdb_file: str | None = None  # absolute path, so `status` finds the file without flags
 
+    # A run whose other resources loaded while these failed (exit 8): ok for the others.
+    failed: list[str] | None = None
+
     def covers(self, resource: str) -> bool:
         return self.resources is None or resource in self.resources
+
+    def ok_for(self, resource: str) -> bool:
+        """Whether this run loaded `resource` (all of a good run; all but `failed` of a run
+        whose other resources loaded)."""
+        if self.failed is not None:
+            return resource not in self.failed
+        return self.ok
 
 
 def history_path(pipelines_dir: str | Path, pipeline_name: str) -> Path:

@@ -21,16 +21,21 @@ from dlt.extract import DltSource
 from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStepFailed
 
 from pipelines.destinations import dlt_defaults, duckdb_memory
+from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE
 from pipelines.destinations.duckdb_held_open import DuckDbHeldOpenDuringLoad
 from pipelines.errors import ConfigError, SyncError, Terminated
 from pipelines.exit_codes import ExitCode
+from pipelines.run.api_versions import check_api_version
 from pipelines.run.failures import interruption, translate_error
 from pipelines.run.history import RunRecord, record_run
+from pipelines.run.interrupted_load import interrupted_load_detail, note_interrupted_load
 from pipelines.run.lock import LockedError, pipeline_lock
 from pipelines.run.names import check_dataset_name, check_pipeline_name
 from pipelines.run.process_tuning import fewer_gc_passes, limit_malloc_arenas
+from pipelines.run.progress import collector as sync_progress
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
+from sources.intercom.contained import ResourceFailures
 from sources.intercom.dlt_compat import table_variants
 from sources.intercom.errors import AuthError, IntercomError
 from sources.intercom.settings import (
@@ -42,7 +47,6 @@ from sources.intercom.settings import (
 
 log = logging.getLogger("intercom_sync")
 
-DEFAULT_DUCKDB_FILE = "intercom.duckdb"
 # The DuckDB file stem must differ from the dataset name, or DuckDB reports an
 # "ambiguous reference to catalog or schema".
 DEFAULT_DATASET = "intercom_raw"
@@ -84,6 +88,23 @@ class SyncResult:
     finished_pending: bool = False
     server_time: int | None = None  # the API's clock (`Date`) at the end of the run
     extra: dict[str, Any] = field(default_factory=dict)
+    # resource -> why it failed, while the others loaded (their cursors moved; not its own)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class ResourcesFailed(SyncError):
+    """Some resources exhausted their retries; the others loaded (`result`). Raised after the
+    load and recorded, so that schedulers see a failure and the summary still shows."""
+
+    exit_code = ExitCode.RESOURCES_FAILED
+
+    def __init__(self, result: SyncResult) -> None:
+        reasons = "; ".join(f"{name}: {why}" for name, why in result.failed.items())
+        super().__init__(
+            f"{', '.join(result.failed)} failed and keep their cursor (the next run reads them "
+            f"again); the other resources loaded. {reasons}"
+        )
+        self.result = result
 
 
 def validate_start_date(value: str | None) -> str | None:
@@ -136,6 +157,9 @@ def build_client(options: SyncOptions) -> IntercomClient:
             raise ConfigError(
                 f"[sources.intercom] {key} = {value!r} is not a valid {kind.__name__}"
             ) from None
+    if "api_version" in kwargs:  # before any request: the shapes of other versions are unknown
+        setting = "--api-version" if options.api_version else "[sources.intercom] api_version ="
+        kwargs["api_version"] = check_api_version(kwargs["api_version"], setting)
     try:
         return IntercomClient(token, **kwargs)
     except ValueError as exc:  # e.g. an unknown region
@@ -189,12 +213,8 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
     # DuckDB's settings, read once for the destination and the connection held open
     settings = duckdb_memory.global_config() if options.destination == "duckdb" else None
     destination = make_destination(options.destination, options.duckdb_file, settings)
-    progress: Any = (
-        # A logger, not a stream: progress lines follow --log-format (json for log shippers).
-        dlt.progress.log(log_period=10, logger=log, dump_system_stats=False)
-        if options.progress
-        else None
-    )
+    # On a logger, not a stream: progress lines follow --log-format (json for log shippers).
+    progress: Any = sync_progress(options.progress)
     if settings is not None:
         connect = duckdb_memory.connect_config(settings)
         progress = DuckDbHeldOpenDuringLoad(
@@ -388,9 +408,11 @@ def run_sync(options: SyncOptions) -> SyncResult:
     except BaseException as exc:
         error = exc if isinstance(exc, SyncError) else translate_error(exc, options.destination)
         if isinstance(exc, Terminated):
-            error = SyncError("terminated (SIGTERM)", ExitCode.TERMINATED)
+            error = SyncError(
+                f"terminated (SIGTERM){interrupted_load_detail(exc)}", ExitCode.TERMINATED
+            )
         elif isinstance(exc, KeyboardInterrupt):
-            error = SyncError("interrupted", ExitCode.INTERRUPTED)
+            error = SyncError(f"interrupted{interrupted_load_detail(exc)}", ExitCode.INTERRUPTED)
         record.exit_code = int(error.exit_code)
         record.message = str(error)
         interrupted = isinstance(exc, KeyboardInterrupt)
@@ -400,8 +422,13 @@ def run_sync(options: SyncOptions) -> SyncResult:
             raise error from exc
         raise
     else:
-        record.ok = True
         record.rows = result.rows_by_table
+        if result.failed:
+            partial = ResourcesFailed(result)
+            record.failed = sorted(result.failed)
+            record.exit_code, record.message = int(partial.exit_code), str(partial)
+            raise partial
+        record.ok = True
         return result
     finally:
         if client is not None:
@@ -429,9 +456,11 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
         raise translate_error(exc) from None
     pipeline = make_pipeline(options)
     _warn_if_start_date_is_ignored(pipeline, options)
+    failures = ResourceFailures()  # a resource out of retries ends alone (contained.py)
     try:
         source = intercom(
             client=client,
+            failures=failures,
             start_date=start_date,
             end_date=options.end_date,
             reconcile=options.reconcile,
@@ -492,6 +521,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
             # Ctrl-C / SIGTERM inside a dlt step arrives wrapped in dlt's step failure.
             interrupt = interruption(exc)
             if interrupt is not None:
+                note_interrupted_load(pipeline, interrupt)  # during the load: what landed
                 raise interrupt from None
             raise translate_error(exc, destination_kind(pipeline)) from None
     return SyncResult(
@@ -503,6 +533,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
         seconds=time.monotonic() - started,
         finished_pending=finished_pending,
         server_time=client.server_time(),
+        failed=failures.failed,
     )
 
 
@@ -519,4 +550,7 @@ def format_summary(result: SyncResult) -> str:
         f"  requests: {result.requests}  retries: {result.retries}  "
         f"429s: {result.rate_limited}  time: {result.seconds:.1f}s"
     )
+    if result.failed:
+        lines[0] = "Sync finished, except for: " + ", ".join(result.failed)
+        lines.append(f"  FAILED (cursor kept, read again next run): {', '.join(result.failed)}")
     return "\n".join(lines)

@@ -26,6 +26,7 @@ from dlt.extract.resource import DltResource
 from sources.intercom.client import IntercomClient
 from sources.intercom.companies import companies_resource
 from sources.intercom.contacts import contacts_resource
+from sources.intercom.contained import ResourceFailures, contain
 from sources.intercom.conversations import conversation_resources
 from sources.intercom.dlt_compat import table_variants
 from sources.intercom.lookups import Workspace, lookup_resources
@@ -33,6 +34,7 @@ from sources.intercom.reconcile import reconcile_resources
 from sources.intercom.settings import (
     DEFAULT_API_VERSION,
     DEFAULT_MAX_CONCURRENCY,
+    LOOKUP_RESOURCES,
     MAX_PAGE_SIZE,
     MERGE,
     MERGE_STRATEGIES,
@@ -66,6 +68,7 @@ def intercom(
     end_date: str | None = None,
     merge_strategy: str = MERGE["strategy"],
     deletes: str = SOFT,
+    failures: ResourceFailures | None = None,
 ) -> Sequence[DltResource]:
     """All Intercom resources. `client`, if given, is used as is (its version and base URL
     win); else one is built from the other arguments. `start_date` bounds the first run
@@ -76,7 +79,9 @@ def intercom(
     pipeline of its own since its cursor state is throw-away. `merge_strategy` is dlt's for
     the merged tables: `upsert`, or `delete-insert` for destinations that cannot upsert.
     `deletes`: "soft" flags deleted and merged-away records in their root table
-    (`_deleted_at`, `_merged_into_id`), "hard" removes them (tombstones.py)."""
+    (`_deleted_at`, `_merged_into_id`), "hard" removes them (tombstones.py).
+    `failures`: where given, a merged resource whose requests exhaust their retries ends
+    alone (recorded there, its cursor unmoved) instead of failing the run (contained.py)."""
     check_mode(deletes)
     if merge_strategy not in MERGE_STRATEGIES:
         raise ValueError(
@@ -127,6 +132,10 @@ def intercom(
     if merge_strategy != MERGE["strategy"]:
         for resource in resources:
             _merge_with(resource, merge_strategy)
+    if failures is not None:
+        for resource in resources:
+            if resource.name not in LOOKUP_RESOURCES:  # replace tables: see contained.py
+                contain(resource, failures)
     return resources
 
 

@@ -8,7 +8,8 @@ What a call does (`request`): wait for the pacer (pacing.py) → send → feed t
 headers back to the pacer and remember `Date` (`server_time()`) → 2xx with a JSON object:
 return it; 429: wait `Reset − Date` (0…11 s), retry; 5xx/408, timeouts, dropped
 connections, 2xx bodies that are not JSON: back off (retry.py) and retry, up to
-`max_retries`, then `ApiUnavailableError`; 401/403 → `AuthError`; 404/410 → `NotFoundError`;
+`max_retries`, then `ApiUnavailableError` (at once for a refused connection or an unknown
+host before the host has answered once: a wrong base URL, not a fault); 401/403 → `AuthError`; 404/410 → `NotFoundError`;
 400 `intercom_version_invalid` → `ApiVersionError`; other 4xx → `IntercomApiError`. Error
 messages say what to fix and never contain the token. Retries are logged on the
 `intercom_sync` logger (INFO for the first and for 429s, WARNING after).
@@ -38,7 +39,12 @@ from .errors import (
     NotFoundError,
 )
 from .pacing import RateLimitInfo, RateLimitPacer, parse_http_date
-from .retry import RETRYABLE_EXCEPTIONS, RetryPolicy, is_retryable_status
+from .retry import (
+    FATAL_BEFORE_FIRST_ANSWER,
+    RETRYABLE_EXCEPTIONS,
+    RetryPolicy,
+    is_retryable_status,
+)
 from .settings import DEFAULT_MAX_CONCURRENCY, MAX_PAGE_SIZE
 
 logger = logging.getLogger("intercom_sync")
@@ -145,6 +151,7 @@ class IntercomClient:
         self.pacer = RateLimitPacer()
         self._token = access_token.strip()
         self._last_server_time: int | None = None
+        self._answered = False  # any response yet (retry.FATAL_BEFORE_FIRST_ANSWER)
         self._me: dict | None = None
         self._me_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -281,7 +288,20 @@ class IntercomClient:
             response, content = self._send(method, path, params, json)
         except RETRYABLE_EXCEPTIONS as exc:
             self.stats.add("transport_errors")
+            if not self._answered and isinstance(exc, FATAL_BEFORE_FIRST_ANSWER):
+                raise ApiUnavailableError(
+                    self._redact(
+                        f"Intercom API at {self.base_url} unavailable: {method} {path} failed "
+                        f"after 1 attempt(s), last: {type(exc).__name__}: {exc} (not retried: "
+                        "the host has not answered once). Check base_url/region for a typo, "
+                        "and the network."
+                    ),
+                    method=method,
+                    path=path,
+                    attempts=1,
+                ) from None
             raise _Transient(f"{type(exc).__name__}: {exc}") from None
+        self._answered = True
         received_at = time.monotonic()
         self.pacer.observe(ticket, sent_at, received_at, response.headers)
         server_time = parse_http_date(response.headers.get("date"))

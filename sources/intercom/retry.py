@@ -23,6 +23,12 @@ RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
 )
 
 
+# ...except before the host has answered at all: connection refused or a name that does not
+# resolve then means a wrong base URL/region or no network, which retrying for minutes (the
+# backoff of 8 retries) does not fix. Once the host has answered, they are transient again.
+FATAL_BEFORE_FIRST_ANSWER: tuple[type[Exception], ...] = (httpx.ConnectError,)
+
+
 def is_retryable_status(status: int) -> bool:
     """429 (rate limit or overload), 408 (request timeout) and every 5xx are transient."""
     return status in (408, 429) or 500 <= status <= 599

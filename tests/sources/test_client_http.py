@@ -113,14 +113,31 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_unreachable_base_url_raises_api_unavailable_naming_it() -> None:
-    base_url = f"http://127.0.0.1:{_closed_port()}"
-    with IntercomClient("t", base_url=base_url, max_retries=2, **FAST) as client:
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "api.intercom-typo.invalid"])
+def test_an_unreachable_base_url_fails_on_the_first_attempt_naming_it(host: str) -> None:
+    """Connection refused or an unknown host before any answer: a wrong base URL, not a
+    fault, so one attempt instead of the whole retry budget (minutes of backoff)."""
+    base_url = "http://" + host.format(port=_closed_port())
+    with IntercomClient("t", base_url=base_url, max_retries=8, **FAST) as client:
         with pytest.raises(ApiUnavailableError) as info:
             client.get("/me")
-        assert client.stats.requests == 3
-        assert client.stats.transport_errors == 3
+        assert client.stats.requests == 1
+        assert client.stats.retries == 0
+    assert info.value.attempts == 1
     assert base_url in str(info.value) and "GET /me" in str(info.value)
+    assert "base_url/region" in str(info.value)
+
+
+def test_a_refused_connection_after_the_host_answered_is_retried() -> None:
+    """The host answered once, then went away (a restart, a network blip mid-run): the
+    retries still apply."""
+    with running_emulator(WORLD, api_version="2.16") as emu:
+        client = IntercomClient(emu.token, base_url=emu.base_url, max_retries=3, **FAST)
+        client.me()
+    with client, pytest.raises(ApiUnavailableError) as info:  # the emulator is stopped now
+        client.get("/admins")
+    assert info.value.attempts == 4
+    assert client.stats.retries == 3
 
 
 def test_a_base_url_that_is_not_intercom_says_so(tmp_path: Path) -> None:
