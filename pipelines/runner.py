@@ -28,6 +28,7 @@ from pipelines.history import RunRecord, record_run
 from pipelines.lock import LockedError, pipeline_lock
 from pipelines.names import check_dataset_name, check_pipeline_name
 from pipelines.process_tuning import fewer_gc_passes, limit_malloc_arenas
+from pipelines.staging import drop_staging_dataset
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
 from sources.intercom.errors import AuthError, IntercomError
@@ -270,6 +271,7 @@ def apply_table_format(source: DltSource, table_format: str) -> None:
 
 
 def _after_load(pipeline: dlt.Pipeline, options: SyncOptions, info: LoadInfo) -> None:
+    drop_staging_dataset(pipeline)  # analysts see the data, not dlt's empty merge scratch
     if options.table_format == "delta" and destination_kind(pipeline) == "filesystem":
         from pipelines.delta_prune import prune_nested_rows
 

@@ -131,9 +131,7 @@ def print_schema(pipeline_name: str, pipelines_dir: str | None, fmt: str) -> int
 
 def reference_section(text: str) -> str | None:
     """The generated part of the reference (between the markers), or None without markers."""
-    match = re.search(
-        re.escape(START_MARKER) + r"\n(.*?)" + re.escape(END_MARKER), text, re.DOTALL
-    )
+    match = re.search(re.escape(START_MARKER) + r"\n(.*?)" + re.escape(END_MARKER), text, re.DOTALL)
     return match.group(1) if match else None
 
 
@@ -159,7 +157,9 @@ def demo_schema_markdown(work_dir: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Regenerate the table reference (docs/tables.md).")
-    parser.add_argument("--update", type=Path, required=True, help="the reference file to rewrite (docs/tables.md)")
+    parser.add_argument(
+        "--update", type=Path, required=True, help="the reference file to rewrite (docs/tables.md)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="intercom-schema-") as tmp:
         section = demo_schema_markdown(Path(tmp))
