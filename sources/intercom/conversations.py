@@ -83,6 +83,7 @@ from sources.intercom.errors import ApiVersionError, IntercomError
 from sources.intercom.parts import (
     BOOKKEEPING_COLUMNS,
     CONVERSATIONS,
+    TICKET_ATTRIBUTES,
     TICKETS,
     EntityWithParts,
     drop_nulls,
@@ -90,7 +91,7 @@ from sources.intercom.parts import (
     ticket_attribute_columns,
 )
 from sources.intercom.records import list_items, timestamps_to_utc
-from sources.intercom.schema import CUSTOM_ATTRIBUTES_PREFIX, table_columns
+from sources.intercom.schema import table_columns
 from sources.intercom.settings import (
     LOADER_FILE_FORMAT,
     MAX_PAGE_SIZE,
@@ -112,6 +113,10 @@ MAX_RESCANS = 2
 RESCAN_STATE_KEY = "rescan_from"
 REFETCH_STATE_KEY = "refetch"
 DELETED_STATE_KEY = "deleted"
+
+
+# Column hints for a root table, from the run's attribute keys (per attribute field).
+RootColumns = Callable[[dict[str, AttributeKeys]], dict]
 
 
 class UnsupportedApiVersionError(IntercomError):
@@ -166,8 +171,8 @@ def tickets_resource(
         start_value=start_value,
         page_size=page_size,
         end_value=end_value,
-        root_columns=lambda: ticket_attribute_columns(
-            list_items(client.get("/ticket_types"), "ticket_types")
+        root_columns=lambda keys: ticket_attribute_columns(
+            list_items(client.get("/ticket_types"), "ticket_types"), keys[TICKET_ATTRIBUTES]
         ),
     )
     if not supports(TICKETS, client.api_version):
@@ -213,10 +218,11 @@ def _entity_resource(
     page_size: int,
     end_value: int | None = None,
     then: Callable[[dict], Iterator[Any]] | None = None,
-    root_columns: Callable[[], dict] | None = None,
+    root_columns: RootColumns | None = None,
 ) -> DltResource:
-    """The resource reading `entity`. `root_columns()` adds column hints to the root table
-    (called once, and only in a run that has rows to load); `then(state)` runs after the
+    """The resource reading `entity`. `root_columns(keys)` adds column hints to the root table
+    (called once, and only in a run that has rows to load, with the run's `AttributeKeys` per
+    attribute field); `then(state)` runs after the
     search (same state). `end_value` (exclusive) limits the search to versions updated
     before it (a backfill chunk)."""
     api_version = client.api_version
@@ -267,7 +273,7 @@ def _sync_entity(
     *,
     start_value: int | None,
     page_size: int,
-    root_columns: Callable[[], dict] | None,
+    root_columns: RootColumns | None,
     end_value: int | None = None,
 ) -> Iterator[Any]:
     # The server clock at the first admit, i.e. after the first search page (a second early:
@@ -277,7 +283,7 @@ def _sync_entity(
     )
     plan = _FetchPlan(entity, client, cursor, state, page_size, end_value)
     paths = (entity.detail_path(record_id) for record_id in plan.ids())
-    keys = AttributeKeys.in_state(state, CUSTOM_ATTRIBUTES_PREFIX)
+    keys = {field: AttributeKeys.in_state(state, field) for field in entity.attribute_fields}
     batch = _Batch(entity, declared, root_columns, keys)
     fetched = vanished = 0
     for _, record in client.get_many(paths):
@@ -416,11 +422,11 @@ class _Batch:
         self,
         entity: EntityWithParts,
         declared: dict[str, dict],
-        root_columns: Callable[[], dict] | None,
-        keys: AttributeKeys,
+        root_columns: RootColumns | None,
+        keys: dict[str, AttributeKeys],
     ) -> None:
         self.entity = entity
-        self.keys = keys  # custom attributes whose names share a column get one each
+        self.keys = keys  # per attribute field: readable columns, one per name
         # Hints for the root table, computed and sent with the first rows (a run with nothing
         # to load does not pay the request behind them).
         self.root_columns = root_columns
@@ -460,11 +466,12 @@ class _Batch:
             self.started = True
         hints = None
         if self.root_columns is not None:
-            columns = self.root_columns()
+            columns = self.root_columns(self.keys)
             self.root_columns = None
             root_shaper.declared[self.entity.name].update(columns)
             hints = dlt.mark.make_hints(table_name=self.entity.name, columns=columns)
-        self.keys.apply(self.rows)
+        for keys in self.keys.values():
+            keys.apply(self.rows)
         yield from page_tables(root_shaper, self.rows, hints=hints)
         if self.parts:
             yield from page_tables(parts_shaper, self.parts)

@@ -14,7 +14,9 @@ Rules (see schema.py for how the data is used):
   `properties`, or named in `FREE_FORM_NAMES`: custom attributes come from
   /data_attributes), and relationship wrappers (`{"type": "tag.list", "tags": [...]}`,
   `{"type": "list", "data": [...], "total_count": …}`) whose real content is the array.
-- Types: integer that is a duration (`DURATION_NAMES`) → bigint; integer or string with
+- Types: an id column (`schema.is_id_column`: `id`, `*_id`) → text, whatever the spec says
+  (`admin_assignee_id` is an integer there, `admins.id` a string): any id joins any id;
+  integer that is a duration (`DURATION_NAMES`) → bigint; integer or string with
   `format: date-time|timestamp`, or named `*_at` / in `TIMESTAMP_NAMES` → timestamp;
   other integer → bigint; number → double; boolean → bool; string → text;
   `NAME_TYPE_OVERRIDES` where the spec is known wrong.
@@ -31,6 +33,8 @@ from typing import Any
 
 import yaml
 from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+from sources.intercom.schema import is_id_column
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = REPO_ROOT / "emulator" / "spec"
@@ -144,7 +148,7 @@ class SpecWalker:
                 column = _naming.PATH_SEPARATOR.join(
                     _naming.normalize_identifier(p) for p in col_path
                 )
-                out[column] = _dlt_type(name, resolved)
+                out[column] = "text" if is_id_column(column) else _dlt_type(name, resolved)
 
 
 def _kind(node: Mapping[str, Any]) -> str:
