@@ -26,6 +26,7 @@ from pipelines.exit_codes import ExitCode
 from pipelines.failures import interruption, translate_error
 from pipelines.history import RunRecord, record_run
 from pipelines.lock import LockedError, pipeline_lock
+from pipelines.migrations import migrate_warehouse
 from pipelines.names import check_dataset_name, check_pipeline_name
 from pipelines.process_tuning import fewer_gc_passes, limit_malloc_arenas
 from pipelines.staging import drop_staging_dataset
@@ -480,6 +481,8 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
                 pending, _ = run_with_memory_to_load(pipeline, options, pipeline.run)
                 finished_pending = True
                 _after_load(pipeline, options, pending)
+            # (after any pending package: it was extracted in the old shapes)
+            migrate_warehouse(pipeline)  # a warehouse of an earlier version: today's columns
             info, rows = run_with_memory_to_load(
                 pipeline,
                 options,
