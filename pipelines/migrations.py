@@ -165,7 +165,9 @@ def _rename_in_schema(schema: Schema, table: str, old: str, new: str) -> None:
 def _plan_parent_ids(
     plan: _Plan, client: Any, schema: Schema, existing: dict[str, dict[str, str]]
 ) -> None:
-    for table, spec in NESTED_PARENT_IDS.items():
+    for path, spec in NESTED_PARENT_IDS.items():
+        # as dlt names the table on this destination (Postgres: 63 characters, shortened)
+        table = schema.naming.normalize_path(path)
         have = existing.get(table)
         if have is None or table not in schema.tables:
             continue
@@ -179,7 +181,7 @@ def _plan_parent_ids(
         if spec.value and "value" in _schema_columns(schema, table):
             _rename_in_schema(schema, table, "value", spec.value)
             plan.schema_changed = True
-        parent = client.make_qualified_table_name(spec.parent)
+        parent = client.make_qualified_table_name(schema.naming.normalize_path(spec.parent))
         for column, parent_column in spec.columns.items():
             if column not in have:
                 escaped = client.escape_column_name(column)

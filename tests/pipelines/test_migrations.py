@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from dlt.common.normalizers.naming.snake_case import NamingConvention
 
+from tests.destinations.conftest import _drop_postgres_schema as drop_postgres_schema
+from tests.destinations.conftest import _postgres_dsn as postgres_dsn
 from tests.pipelines.helpers import REPO, clean_env, cli, run_args
 
 # main before issue 19 items 17-20: BIGINT assignee ids, `ticket_attributes___default_titlex`,
@@ -37,12 +42,73 @@ def _old_checkout(tmp_path: Path) -> Path:
     return target
 
 
-def _sync_with_old_code(emulator, tmp_path: Path) -> None:
+class Warehouse:
+    """The warehouse of one destination, read in SQL as an analyst would."""
+
+    def __init__(self, destination: str, tmp_path: Path) -> None:
+        self.destination = destination
+        self.db = tmp_path / "warehouse.duckdb"
+        self.dataset = DATASET
+        self.env: dict[str, str] = {}
+        self.args: list[str] = []
+        if destination == "postgres":
+            self.dsn = postgres_dsn()
+            self.dataset = f"migration_{uuid.uuid4().hex[:8]}"
+            self.env = {"DESTINATION__POSTGRES__CREDENTIALS": self.dsn}
+            self.args = ["--destination", "postgres", "--dataset", self.dataset]
+
+    def table(self, path: str) -> str:
+        """The table dlt makes of `path` here (Postgres: names shortened to 63 characters)."""
+        return NamingConvention(63).normalize_path(path) if self.destination == "postgres" else path
+
+    def query(self, sql: str) -> list[tuple]:
+        sql = sql.replace("{ds}", self.dataset)
+        if self.destination == "postgres":
+            import psycopg2
+
+            with psycopg2.connect(self.dsn) as con, con.cursor() as cur:
+                cur.execute(sql)
+                return list(cur.fetchall())
+        with duckdb.connect(str(self.db), read_only=True) as con:
+            return con.sql(sql).fetchall()
+
+    def columns(self) -> dict[str, dict[str, str]]:
+        """table -> column -> `text` / `bigint` / … (the destination's type, lower case)."""
+        tables: dict[str, dict[str, str]] = {}
+        for table, column, data_type in self.query(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = '{ds}'"
+        ):
+            kind = str(data_type).lower()
+            tables.setdefault(table, {})[column] = "text" if kind in TEXT else kind
+        return tables
+
+    def drop(self) -> None:
+        if self.destination == "postgres":
+            drop_postgres_schema(self.dsn, self.dataset)
+
+
+TEXT = {"varchar", "character varying", "text"}
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Warehouse]:
+    made = Warehouse(request.param, tmp_path)
+    yield made
+    made.drop()
+
+
+def _sync_with_old_code(emulator, tmp_path: Path, warehouse: Warehouse) -> None:
     old = _old_checkout(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *run_args(emulator, tmp_path, "--no-progress")],
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            *run_args(emulator, tmp_path, "--no-progress", *warehouse.args),
+        ],
         cwd=old,
-        env=clean_env(emulator.token, {"PYTHONPATH": str(old)}),
+        env=clean_env(emulator.token, {"PYTHONPATH": str(old), **warehouse.env}),
         capture_output=True,
         text=True,
         timeout=300,
@@ -50,29 +116,14 @@ def _sync_with_old_code(emulator, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def _columns(db: Path) -> dict[str, dict[str, str]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.sql(
-            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
-            f"WHERE schema_name = '{DATASET}'"
-        ).fetchall()
-    tables: dict[str, dict[str, str]] = {}
-    for table, column, data_type in rows:
-        tables.setdefault(table, {})[column] = data_type
-    return tables
-
-
-def _query(db: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.sql(sql).fetchall()
-
-
-def test_a_warehouse_of_the_previous_version_is_migrated(emulator, tmp_path: Path) -> None:
-    db = tmp_path / "warehouse.duckdb"
-    _sync_with_old_code(emulator, tmp_path)
-    before = _columns(db)
+def test_a_warehouse_of_the_previous_version_is_migrated(
+    emulator, tmp_path: Path, warehouse: Warehouse
+) -> None:
+    w = warehouse
+    _sync_with_old_code(emulator, tmp_path, w)
+    before = w.columns()
     # the old shapes this test is about (else it proves nothing)
-    assert before["conversations"]["admin_assignee_id"] == "BIGINT"
+    assert before["conversations"]["admin_assignee_id"] == "bigint"
     assert "ticket_attributes___default_titlex" in before["tickets"]
     assert "custom_attributes__favourite_emojix" in before["contacts"]
     assert set(before["teams__admin_priority_level__primary_admin_ids"]) - {
@@ -80,20 +131,18 @@ def test_a_warehouse_of_the_previous_version_is_migrated(emulator, tmp_path: Pat
         "_dlt_list_idx",
         "_dlt_id",
     } == {"value"}
-    titles_before = dict(
-        _query(db, f"SELECT id, ticket_attributes___default_titlex FROM {DATASET}.tickets")
-    )
-    assigned_before = _query(
-        db,
-        f"SELECT count(*) FROM {DATASET}.conversations "
-        "WHERE admin_assignee_id IS NOT NULL AND admin_assignee_id <> 0",
+    titles_before = dict(w.query("SELECT id, ticket_attributes___default_titlex FROM {ds}.tickets"))
+    assigned_before = w.query(
+        "SELECT count(*) FROM {ds}.conversations "
+        "WHERE admin_assignee_id IS NOT NULL AND admin_assignee_id <> 0"
     )[0][0]
 
     emulator.advance(3600)  # some records change, most do not
-    new = cli(run_args(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token)
+    args = run_args(emulator, tmp_path, "--no-progress", *w.args)
+    new = cli(args, tmp_path, emulator.token, w.env)
     assert new.returncode == 0, new.stderr[-3000:]
 
-    after = _columns(db)
+    after = w.columns()
     variants = [(t, c) for t, cols in after.items() for c in cols if "__v_" in c]
     assert variants == []
     not_text = [
@@ -102,28 +151,20 @@ def test_a_warehouse_of_the_previous_version_is_migrated(emulator, tmp_path: Pat
         for c, ty in cols.items()
         if (c == "id" or c.endswith("_id"))
         and not c.startswith(("_dlt", "custom_attributes"))
-        and ty != "VARCHAR"
+        and ty != "text"
     ]
     assert not_text == []
     # renamed, the values of records this run did not touch kept
     assert "ticket_attributes___default_titlex" not in after["tickets"]
     assert "custom_attributes__favourite_emojix" not in after["contacts"]
     assert "custom_attributes__favourite_emoji" in after["contacts"]
-    titles_after = dict(
-        _query(db, f"SELECT id, ticket_attributes__default_title FROM {DATASET}.tickets")
-    )
+    titles_after = dict(w.query("SELECT id, ticket_attributes__default_title FROM {ds}.tickets"))
     assert {k: titles_after[k] for k in titles_before} == titles_before
     # unassigned (2.16's 0) is NULL; every assignee joins an admin without a cast
-    assert (
-        _query(db, f"SELECT count(*) FROM {DATASET}.conversations WHERE admin_assignee_id = '0'")[
-            0
-        ][0]
-        == 0
-    )
-    joined = _query(
-        db,
-        f"SELECT count(*) FROM {DATASET}.conversations c "
-        f"JOIN {DATASET}.admins a ON a.id = c.admin_assignee_id",
+    zero = w.query("SELECT count(*) FROM {ds}.conversations WHERE admin_assignee_id = '0'")
+    assert zero == [(0,)]
+    joined = w.query(
+        "SELECT count(*) FROM {ds}.conversations c JOIN {ds}.admins a ON a.id = c.admin_assignee_id"
     )[0][0]
     assert joined >= assigned_before > 0
     # nested tables: parent ids everywhere, also in rows this run did not reload
@@ -137,14 +178,13 @@ def test_a_warehouse_of_the_previous_version_is_migrated(emulator, tmp_path: Pat
             "ticket_type_attribute_id",
         ),
     ]:
-        assert "value" not in after[table] or table == "data_attributes__options", table
-        missing = _query(db, f"SELECT count(*) FROM {DATASET}.{table} WHERE {column} IS NULL")
+        assert "value" not in after[w.table(table)] or table == "data_attributes__options", table
+        missing = w.query(f'SELECT count(*) FROM {{ds}}."{w.table(table)}" WHERE {column} IS NULL')
         assert missing == [(0,)], table
-
     assert "migrated:" in new.stderr  # the run says what it changed
 
     # dlt's stored schema agrees with the tables: a third run changes nothing and adds nothing
-    third = cli(run_args(emulator, tmp_path, "--no-progress"), tmp_path, emulator.token)
+    third = cli(args, tmp_path, emulator.token, w.env)
     assert third.returncode == 0, third.stderr[-3000:]
     assert "migrated:" not in third.stderr
-    assert _columns(db) == after
+    assert w.columns() == after
