@@ -40,17 +40,20 @@ Tables written by each resource (all merged = upsert, on `id`):
                            the same for tickets (API 2.10+: `POST /tickets/search`). On 2.9
                            the `tickets` resource is deselected by default; selecting it
                            explicitly raises `UnsupportedApiVersionError`.
-Nested arrays the API adds (attachments, part tags, linked objects …) become dlt child tables
-(`conversation_parts__attachments`, …) merged with their parent. Embedded copies of records
+Nested arrays the API adds (attachments, linked objects …) become dlt child tables merged with
+their parent, each carrying its parent's id (`conversations__linked_objects__data.
+conversation_id`, `conversation_parts__attachments.conversation_part_id`). Embedded copies of records
 synced elsewhere keep their scalar fields only (a conversation's `company__*`, a ticket's
 `ticket_type__*`: their tag/segment/attribute lists live in `companies__*`/`ticket_types__*`).
 
-Type notes: every Unix-seconds field is a UTC `timestamp`, durations (`statistics__time_to_*`,
+Type notes: every id is text; `admin_assignee_id`/`team_assignee_id` are null when unassigned
+(≤2.15 send null, 2.16 sends 0: loaded as null, `parts.UNASSIGNED_AS_ZERO`). Every Unix-seconds
+field is a UTC `timestamp`, durations (`statistics__time_to_*`,
 `median_time_to_reply`, `handling_time`) `bigint` seconds. Per-version differences land as
 the API sends them, with types fixed per version: `priority` (2.9 `priority|not_priority`,
-2.16 `none…urgent`), `admin_assignee_id`/`team_assignee_id` (null when unassigned ≤2.15, 0 on
-2.16), ticket `ticket_state` (string + labels ≤2.11, `ticket_state__*` object columns 2.12+).
-`ticket_attributes__*` are typed from the `/ticket_types` attribute definitions; conversation
+2.16 `none…urgent`), ticket `ticket_state` (string + labels ≤2.11, `ticket_state__*` object columns 2.12+).
+`ticket_attributes__*` (readable names, `attribute_keys.py`) are typed from the `/ticket_types`
+attribute definitions; conversation
 `custom_attributes__*` are typed from their values (the emulator, like 2.16, offers no
 conversation attribute definitions through `/data_attributes`).
 """
