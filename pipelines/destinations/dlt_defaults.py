@@ -28,7 +28,8 @@ DEFAULTS: dict[str, Any] = {
         # copy there until the next load. Emptied right after the merge instead, DuckDB does
         # not write it at its checkpoint: a 100k-contact first sync's file 50 -> 26 MB, its
         # checkpoint 1.0 -> 0.5 s of CPU, the sync ~0.4 s less (alternating runs). Remote
-        # warehouses stop storing (and billing) a second copy of the last load.
+        # warehouses stop storing (and billing) a second copy of the last load. The emptied
+        # staging dataset itself is then dropped after the load (pipelines/destinations/staging.py).
         "truncate_staging_dataset": True,
     },
 }

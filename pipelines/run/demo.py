@@ -29,7 +29,7 @@ SELECT coalesce(t.name, '(no team)')                                  AS team,
        count(*)                                                       AS conversations,
        round(median(c.statistics__time_to_admin_reply) / 60.0, 1)     AS median_minutes_to_first_reply
 FROM {DEFAULT_DATASET}.conversations c
-LEFT JOIN {DEFAULT_DATASET}.teams t ON t.id = CAST(c.team_assignee_id AS VARCHAR)
+LEFT JOIN {DEFAULT_DATASET}.teams t ON t.id = c.team_assignee_id
 GROUP BY 1
 ORDER BY conversations DESC
 LIMIT 10

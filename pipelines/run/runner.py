@@ -23,6 +23,7 @@ from dlt.pipeline.exceptions import CannotRestorePipelineException, PipelineStep
 from pipelines.destinations import dlt_defaults, duckdb_memory
 from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE
 from pipelines.destinations.duckdb_held_open import DuckDbHeldOpenDuringLoad
+from pipelines.destinations.staging import drop_staging_dataset
 from pipelines.errors import ConfigError, SyncError, Terminated
 from pipelines.exit_codes import ExitCode
 from pipelines.run.api_versions import check_api_version
@@ -30,6 +31,7 @@ from pipelines.run.failures import interruption, translate_error
 from pipelines.run.history import RunRecord, record_run
 from pipelines.run.interrupted_load import interrupted_load_detail, note_interrupted_load
 from pipelines.run.lock import LockedError, pipeline_lock
+from pipelines.run.migrations import migrate_warehouse
 from pipelines.run.names import check_dataset_name, check_pipeline_name
 from pipelines.run.process_tuning import fewer_gc_passes, limit_malloc_arenas
 from pipelines.run.progress import collector as sync_progress
@@ -289,6 +291,7 @@ def apply_table_format(source: DltSource, table_format: str) -> None:
 
 
 def _after_load(pipeline: dlt.Pipeline, options: SyncOptions, info: LoadInfo) -> None:
+    drop_staging_dataset(pipeline)  # analysts see the data, not dlt's empty merge scratch
     if options.table_format == "delta" and destination_kind(pipeline) == "filesystem":
         from pipelines.destinations.delta_prune import prune_nested_rows
 
@@ -506,6 +509,8 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
                 pending, _ = run_with_memory_to_load(pipeline, options, pipeline.run)
                 finished_pending = True
                 _after_load(pipeline, options, pending)
+            # (after any pending package: it was extracted in the old shapes)
+            migrate_warehouse(pipeline)  # a warehouse of an earlier version: today's columns
             info, rows = run_with_memory_to_load(
                 pipeline,
                 options,

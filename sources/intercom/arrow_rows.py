@@ -403,6 +403,7 @@ def _gathered(records: list[dict]) -> dict[str, list[Any]]:
     return columns
 
 
+_INT_OR_TEXT = frozenset({int, str})
 # Values no column holds: the dict path would nest, variant or refuse them.
 _CONTAINERS = frozenset({dict, list, tuple, set})
 # The Python types each column type takes as they are (dlt coerces the others).
@@ -440,6 +441,11 @@ def _column(
     takes as it is (pyarrow would coerce `2.5` -> 2 or `True` -> 1.0; dlt coerces or makes a
     variant column)."""
     takes = _TAKES.get(data_type)
+    if data_type == "text" and int in kinds and kinds <= _INT_OR_TEXT:
+        # dlt's normalizer coerces an integer into a text column as `str(value)` (an id the
+        # API sends as a number, e.g. `admin_assignee_id`, into its declared text column)
+        values = [str(value) if type(value) is int else value for value in values]
+        kinds = {str}
     if takes is None:
         raise NotMirrorable(f"{table_name}.{name}: column type {data_type}")
     if not kinds <= takes:

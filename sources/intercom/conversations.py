@@ -45,20 +45,24 @@ Tables written by each resource (all merged = upsert, on `id`):
                            the same for tickets (API 2.10+: `POST /tickets/search`). On 2.9
                            the `tickets` resource is deselected by default; selecting it
                            explicitly raises `UnsupportedApiVersionError`.
-Nested arrays the API adds (attachments, part tags, linked objects …) become dlt child tables
-(`conversation_parts__attachments`, …) merged with their parent. Embedded copies of records
+Nested arrays the API adds (attachments, linked objects …) become dlt child tables merged with
+their parent, each carrying its parent's id (`conversations__linked_objects__data.
+conversation_id`, `conversation_parts__attachments.conversation_part_id`). Embedded copies of records
 synced elsewhere keep their scalar fields only (a conversation's `company__*`, a ticket's
 `ticket_type__*`: their tag/segment/attribute lists live in `companies__*`/`ticket_types__*`).
 
-Type notes: every Unix-seconds field is a UTC `timestamp`, durations (`statistics__time_to_*`,
+Type notes: every id is text; `admin_assignee_id`/`team_assignee_id` are null when unassigned
+(≤2.15 send null, 2.16 sends 0: loaded as null, `parts.UNASSIGNED_AS_ZERO`). Every Unix-seconds
+field is a UTC `timestamp`, durations (`statistics__time_to_*`,
 `median_time_to_reply`, `handling_time`) `bigint` seconds. Per-version differences land as
 the API sends them, with types fixed per version: `priority` (2.9 `priority|not_priority`,
-2.16 `none…urgent`), `admin_assignee_id`/`team_assignee_id` (null when unassigned ≤2.15, 0 on
-2.16), ticket `ticket_state` (string + labels ≤2.11, `ticket_state__*` object columns 2.12+).
-`ticket_attributes__*` are typed from the `/ticket_types` attribute definitions; conversation
-`custom_attributes__*` from the conversation attribute definitions (2.16: `GET
-/conversations/attributes`; before: `/data_attributes?model=conversation`), so a decimal
-attribute is a double on every version and run (`conversation_attributes.py`).
+2.16 `none…urgent`), `admin_assignee_id`/`team_assignee_id` (text ids; null when unassigned,
+which 2.16 sends as 0), ticket `ticket_state` (string + labels ≤2.11, `ticket_state__*` object
+columns 2.12+). `ticket_attributes__*` (readable names, `attribute_keys.py`) are typed from the
+`/ticket_types` attribute definitions; conversation `custom_attributes__*` from the
+conversation attribute definitions (2.16: `GET /conversations/attributes`; before:
+`/data_attributes?model=conversation`), so a decimal attribute is a double on every version
+and run (`conversation_attributes.py`).
 """
 
 from __future__ import annotations
@@ -92,6 +96,7 @@ from sources.intercom.errors import ApiVersionError, IntercomError
 from sources.intercom.parts import (
     BOOKKEEPING_COLUMNS,
     CONVERSATIONS,
+    TICKET_ATTRIBUTES,
     TICKETS,
     EntityWithParts,
     drop_nulls,
@@ -130,8 +135,8 @@ DELETED_STATE_KEY = "deleted"
 PENDING_FLAGS_KEY = "deleted_to_flag"  # deletions seen, their row not flagged yet
 
 
-# Column hints of a root table, computed once per run from the custom attribute keys.
-RootColumns = Callable[[AttributeKeys], dict]
+# Column hints for a root table, from the run's attribute keys (per attribute field).
+RootColumns = Callable[[dict[str, AttributeKeys]], dict]
 
 
 class UnsupportedApiVersionError(IntercomError):
@@ -162,7 +167,7 @@ def conversations_resource(
         end_value=end_value,
         then=deletions if with_deletions else None,
         root_columns=lambda keys: custom_attribute_columns(
-            conversation_attribute_definitions(client), keys
+            conversation_attribute_definitions(client), keys[CUSTOM_ATTRIBUTES_PREFIX]
         ),
         deletes=deletes,
         claims=claims,
@@ -198,8 +203,8 @@ def tickets_resource(
         end_value=end_value,
         deletes=deletes,
         claims=claims if claims is not None else RunClaims(),
-        root_columns=lambda _keys: ticket_attribute_columns(
-            list_items(client.get("/ticket_types"), "data")
+        root_columns=lambda keys: ticket_attribute_columns(
+            list_items(client.get("/ticket_types"), "data"), keys[TICKET_ATTRIBUTES]
         ),
     )
     if not supports(TICKETS, client.api_version):
@@ -250,10 +255,10 @@ def _entity_resource(
     claims: RunClaims,
 ) -> DltResource:
     """The resource reading `entity`. `root_columns(keys)` adds column hints to the root table
-    (called once, and only in a run that has rows to load; `keys`: the custom attribute keys
-    of the run); `then(state)` runs after the search (same state). `claims`: the ids with a
-    row in this run's load (tombstones.py). `end_value` (exclusive) limits the search to
-    versions updated before it (a backfill chunk)."""
+    (called once, and only in a run that has rows to load, with the run's `AttributeKeys` per
+    attribute field); `then(state)` runs after the search (same state). `claims`: the ids
+    with a row in this run's load (tombstones.py). `end_value` (exclusive) limits the search
+    to versions updated before it (a backfill chunk)."""
     api_version = client.api_version
 
     def read() -> Iterator[Any]:
@@ -322,7 +327,7 @@ def _sync_entity(
     )
     plan = _FetchPlan(entity, client, cursor, state, page_size, end_value, claims)
     paths = (entity.detail_path(record_id) for record_id in plan.ids())
-    keys = AttributeKeys.in_state(state, CUSTOM_ATTRIBUTES_PREFIX)
+    keys = {field: AttributeKeys.in_state(state, field) for field in entity.attribute_fields}
     batch = _Batch(entity, declared, root_columns, keys)
     fetched = vanished = 0
     for _, record in client.get_many(paths):
@@ -466,10 +471,10 @@ class _Batch:
         entity: EntityWithParts,
         declared: dict[str, dict],
         root_columns: RootColumns | None,
-        keys: AttributeKeys,
+        keys: dict[str, AttributeKeys],
     ) -> None:
         self.entity = entity
-        self.keys = keys  # custom attributes whose names share a column get one each
+        self.keys = keys  # per attribute field: readable columns, one per name
         # Hints for the root table, computed and sent with the first rows (a run with nothing
         # to load does not pay the request behind them).
         self.root_columns = root_columns
@@ -513,7 +518,8 @@ class _Batch:
             self.root_columns = None
             root_shaper.declared[self.entity.name].update(columns)
             hints = dlt.mark.make_hints(table_name=self.entity.name, columns=columns)
-        self.keys.apply(self.rows)
+        for keys in self.keys.values():
+            keys.apply(self.rows)
         yield from page_tables(root_shaper, self.rows, hints=hints)
         if self.parts:
             yield from page_tables(parts_shaper, self.parts)

@@ -14,7 +14,9 @@ Rules (see schema.py for how the data is used):
   `properties`, or named in `FREE_FORM_NAMES`: custom attributes come from
   /data_attributes), and relationship wrappers (`{"type": "tag.list", "tags": [...]}`,
   `{"type": "list", "data": [...], "total_count": …}`) whose real content is the array.
-- Types: integer that is a duration (`DURATION_NAMES`) → bigint; integer or string with
+- Types: an id column (`schema.is_id_column`: `id`, `*_id`) → text, whatever the spec says
+  (`admin_assignee_id` is an integer there, `admins.id` a string): any id joins any id;
+  integer that is a duration (`DURATION_NAMES`) → bigint; integer or string with
   `format: date-time|timestamp`, or named `*_at` / in `TIMESTAMP_NAMES` → timestamp;
   other integer → bigint; number → double; boolean → bool; string → text;
   `NAME_TYPE_OVERRIDES` where the spec is known wrong.
@@ -32,6 +34,7 @@ from typing import Any
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from emulator.specs import load_spec
+from sources.intercom.schema import is_id_column
 
 OUTPUT = Path(__file__).with_name("schema_data.json")
 # The specs whose types schema_data.json holds (2.10–2.15 map to 2.9: schema.spec_version_for).
@@ -150,7 +153,7 @@ class SpecWalker:
                 column = _naming.PATH_SEPARATOR.join(
                     _naming.normalize_identifier(p) for p in col_path
                 )
-                out[column] = _dlt_type(name, resolved)
+                out[column] = "text" if is_id_column(column) else _dlt_type(name, resolved)
 
 
 def _kind(node: Mapping[str, Any]) -> str:

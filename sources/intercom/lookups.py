@@ -1,12 +1,18 @@
 """Small lists read in full every run (replace): admins, teams, tags, segments,
 data_attributes, ticket_types — and `Workspace`, the per-run facts shared by resources.
 
-Tables (contract 3):
+Tables (contract 3; every nested table carries its parent's id, docs/tables-naming.md):
   admins(id, …) + admins__team_ids(admin_id, team_id)
+    + admins__team_priority_level__{primary,secondary}_team_ids(admin_id, team_id)
   teams(id, …) + teams__admin_ids(team_id, admin_id)
+    + teams__admin_priority_level__{primary,secondary}_admin_ids(team_id, admin_id)
   tags, segments(id, …)
   data_attributes(model, name, …)  — contact and company models, keyed model+name
+    + data_attributes__options(data_attribute_model, data_attribute_name, value)
   ticket_types(id, …) + ticket_types__ticket_type_attributes(ticket_type_id, …)
+    + ticket_types__ticket_type_attributes__input_options__list_options(
+        ticket_type_id, ticket_type_attribute_id, …)
+    + ticket_types__ticket_states(ticket_type_id, …)
 """
 
 from __future__ import annotations
@@ -70,7 +76,8 @@ class Lookup:
     name: str
     path: str
     items_key: str
-    # field holding a list of ids -> (column for this record's id, column for the listed id)
+    # field holding a list of ids -> (column for this record's id, column for the listed id);
+    # `a.b`: the list `b` inside the object `a`
     id_lists: dict[str, tuple[str, str]] = field(default_factory=dict)
     # field holding an embedded `{"type": "list", "data": [...]}` -> column carrying this
     # record's id in its rows
@@ -80,22 +87,86 @@ class Lookup:
         rows = []
         for item in items_of(body, self.items_key):
             row = dict(item)
-            for list_field, (own, other) in self.id_lists.items():
-                if list_field in row:
-                    row[list_field] = link_rows(row[list_field] or [], own, row["id"], other)
+            for path, (own, other) in self.id_lists.items():
+                *objects, list_field = path.split(".")
+                holder = _object_at(row, objects)
+                if holder is not None and list_field in holder:
+                    holder[list_field] = link_rows(holder[list_field] or [], own, row["id"], other)
             for list_field, own in self.nested_lists.items():
                 if list_field in row:
                     row[list_field] = [
-                        to_row({**sub, own: str(row["id"])})
+                        _nested_row(sub, own, str(row["id"]))
                         for sub in list_items(row[list_field], "data")
                     ]
             rows.append(to_row(row))
         return rows
 
 
+def _object_at(row: dict, path: list[str]) -> dict | None:
+    """The object at `path` in `row`, copied into `row` so it can be changed; None if absent."""
+    holder = row
+    for key in path:
+        value = holder.get(key)
+        if not isinstance(value, dict):
+            return None
+        holder[key] = value = dict(value)
+        holder = value
+    return holder
+
+
+def _nested_row(sub: dict, own: str, parent_id: str) -> dict:
+    """A ticket type's attribute or state with its type's id; an attribute's list options
+    with both ids (`input_options.list_options`)."""
+    row = {**sub, own: parent_id}
+    options = _object_at(row, ["input_options"])
+    if options is not None and isinstance(options.get("list_options"), list):
+        attribute_id = str(sub.get("id")) if sub.get("id") is not None else None
+        options["list_options"] = [
+            {**option, own: parent_id, "ticket_type_attribute_id": attribute_id}
+            if isinstance(option, dict)
+            else option
+            for option in options["list_options"]
+        ]
+    return to_row(row)
+
+
+def data_attribute_row(item: dict, model: str) -> dict:
+    """A data attribute; its `options` (strings) as rows with the attribute's key."""
+    row = dict(item)
+    row.setdefault("model", model)
+    if isinstance(row.get("options"), list):
+        row["options"] = [
+            {
+                "data_attribute_model": row["model"],
+                "data_attribute_name": row.get("name"),
+                "value": o,
+            }
+            for o in row["options"]
+        ]
+    return to_row(row)
+
+
 LOOKUPS = (
-    Lookup("admins", "/admins", "admins", id_lists={"team_ids": ("admin_id", "team_id")}),
-    Lookup("teams", "/teams", "teams", id_lists={"admin_ids": ("team_id", "admin_id")}),
+    Lookup(
+        "admins",
+        "/admins",
+        "admins",
+        id_lists={
+            "team_ids": ("admin_id", "team_id"),
+            "team_priority_level.primary_team_ids": ("admin_id", "team_id"),
+            "team_priority_level.secondary_team_ids": ("admin_id", "team_id"),
+        },
+    ),
+    Lookup(
+        "teams",
+        "/teams",
+        "teams",
+        id_lists={
+            "admin_ids": ("team_id", "admin_id"),
+            "admin_priority_level.primary_admin_ids": ("team_id", "admin_id"),
+            "admin_priority_level.secondary_admin_ids": ("team_id", "admin_id"),
+        },
+    ),
     Lookup("tags", "/tags", "data"),
     Lookup("segments", "/segments", "segments"),
     Lookup(
@@ -137,9 +208,7 @@ def lookup_resources(client: IntercomClient, workspace: Workspace) -> list[DltRe
         for model in DATA_ATTRIBUTE_MODELS:
             rows = []
             for item in workspace.data_attributes(model):
-                row = to_row(dict(item))
-                row.setdefault("model", model)
-                rows.append(row)
+                rows.append(data_attribute_row(item, model))
             yield rows
 
     resources = {

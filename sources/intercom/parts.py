@@ -16,12 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dlt.common.normalizers.naming.snake_case import NamingConvention
-
 from sources.intercom.arrow_rows import nested_table_name
+from sources.intercom.attribute_keys import AttributeKeys
 from sources.intercom.records import link_rows, list_items
-from sources.intercom.schema import column_schema
+from sources.intercom.schema import column_schema, readable_key
 
+TICKET_ATTRIBUTES = "ticket_attributes"
+# Assignee ids that API 2.16 sends as 0 for "unassigned" (≤2.15: null). Loaded as null on
+# every version: an id '0' would count as assigned and join to no admin or team.
+UNASSIGNED_AS_ZERO = ("admin_assignee_id", "team_assignee_id")
 # Columns added to the root row (see the README's table reference).
 PARTS_TOTAL_COUNT = "parts_total_count"  # `<parts>.total_count` as the API reports it
 PARTS_TRUNCATED = "parts_truncated"  # True when the API returned fewer parts than that
@@ -63,6 +66,8 @@ class EntityWithParts:
     # `ticket_type`): their scalar fields are kept, their nested lists dropped (the owning
     # table has them; here they would only add child tables repeating them per record).
     embedded_records: tuple[str, ...] = ()
+    # Free-form objects whose keys are attribute names: readable columns (attribute_keys.py)
+    attribute_fields: tuple[str, ...] = ("custom_attributes",)
 
     @property
     def search_path(self) -> str:
@@ -75,6 +80,11 @@ class EntityWithParts:
     @property
     def parts_table(self) -> str:
         return self.parts_field
+
+    @property
+    def part_id_column(self) -> str:
+        """The id column of a part's nested rows (`conversation_part_id`)."""
+        return f"{self.parts_field.removesuffix('s')}_id"
 
     @property
     def nested_tables(self) -> tuple[str, ...]:
@@ -117,10 +127,9 @@ TICKETS = EntityWithParts(
     ),
     min_api_version="2.10",
     embedded_records=("ticket_type",),
+    attribute_fields=("custom_attributes", TICKET_ATTRIBUTES),
 )
 
-
-_naming = NamingConvention()  # dlt's default snake_case: how it names flattened columns
 
 # Ticket type attribute `data_type` -> column type of `ticket_attributes__<name>`. `files` (a
 # list of file objects) is left to dlt (a child table).
@@ -134,19 +143,30 @@ TICKET_ATTRIBUTE_TYPES = {
 }
 
 
-def ticket_attribute_columns(ticket_types: list[dict]) -> dict[str, Any]:
+def ticket_attribute_columns(
+    ticket_types: list[dict], keys: AttributeKeys | None = None
+) -> dict[str, Any]:
     """Column hints for `tickets.ticket_attributes__*` from the `/ticket_types` definitions,
     so an attribute's type does not depend on the first value seen (a decimal first seen as
-    3 would otherwise become bigint, and 3.5 a variant column)."""
-    columns: dict[str, Any] = {}
-    for ticket_type in ticket_types:
+    3 would otherwise become bigint, and 3.5 a variant column). With `keys`, each attribute's
+    column is the one `keys` gives it (the oldest definition seen first)."""
+    attributes = [
+        attribute
+        for ticket_type in ticket_types
         # real: {"type": "list", "data": [full attribute objects]} (the spec's key is wrong)
-        attributes = ticket_type.get("ticket_type_attributes")
-        for attribute in list_items(attributes, "data"):
-            data_type = TICKET_ATTRIBUTE_TYPES.get(str(attribute.get("data_type")))
-            if attribute.get("name") and data_type:
-                name = f"ticket_attributes__{_naming.normalize_identifier(str(attribute['name']))}"
-                columns.setdefault(name, column_schema(data_type))
+        for attribute in list_items(ticket_type.get("ticket_type_attributes"), "data")
+        if attribute.get("name")
+    ]
+    if keys is not None:
+        attributes.sort(key=lambda a: a.get("created_at") or 0)  # stable: API order for ties
+        keys.see(str(a["name"]) for a in attributes)
+    columns: dict[str, Any] = {}
+    for attribute in attributes:
+        data_type = TICKET_ATTRIBUTE_TYPES.get(str(attribute.get("data_type")))
+        if data_type:
+            name = str(attribute["name"])
+            key = keys.column_for(name) if keys is not None else readable_key(name)
+            columns.setdefault(f"{TICKET_ATTRIBUTES}__{key}", column_schema(data_type))
     return columns
 
 
@@ -159,6 +179,16 @@ def split_record(entity: EntityWithParts, record: Mapping[str, Any]) -> tuple[di
     for field in entity.embedded_records:
         if isinstance(row.get(field), Mapping):
             row[field] = without_lists(row[field])
+    for field in UNASSIGNED_AS_ZERO:
+        if row.get(field) in (0, "0"):
+            row[field] = None
+    linked = row.get("linked_objects")
+    if isinstance(linked, Mapping) and isinstance(linked.get("data"), list):
+        # every nested table carries its parent's id (here `linked_objects__data`)
+        row["linked_objects"] = {
+            **linked,
+            "data": with_parent_id(linked["data"], entity.parent_id_column, record_id),
+        }
     for link in entity.links:
         row[link.field] = link_rows(
             list_items(record.get(link.field), link.key),
@@ -178,10 +208,22 @@ def split_record(entity: EntityWithParts, record: Mapping[str, Any]) -> tuple[di
         total = len(parts)
     row[PARTS_TOTAL_COUNT] = total
     row[PARTS_TRUNCATED] = total > len(parts)
-    part_rows = [
-        {**part, "id": str(part["id"]), entity.parent_id_column: record_id} for part in parts
-    ]
+    part_rows = [_part_row(entity, part, record_id) for part in parts]
     return row, part_rows
+
+
+def _part_row(entity: EntityWithParts, part: Mapping[str, Any], record_id: str) -> dict:
+    """A part with its record's id; its attachments carry the part's id."""
+    part_id = str(part["id"])
+    row = {**part, "id": part_id, entity.parent_id_column: record_id}
+    if isinstance(part.get("attachments"), list):
+        row["attachments"] = with_parent_id(part["attachments"], entity.part_id_column, part_id)
+    return row
+
+
+def with_parent_id(items: list[Any], column: str, parent_id: str) -> list[Any]:
+    """Object items of a nested list, each with `column` = `parent_id` (copies)."""
+    return [{**item, column: parent_id} if isinstance(item, Mapping) else item for item in items]
 
 
 def without_lists(value: Mapping[str, Any]) -> dict[str, Any]:

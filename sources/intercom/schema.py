@@ -14,8 +14,11 @@ ticket_state is an object from 2.12): dlt then loads the differing fields as it 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,9 +83,43 @@ def column_key(key: str) -> str:
     return _naming.normalize_identifier(key) if key and not key.isspace() else "_empty"
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+# dlt's snake_case word breaks (`PlanTier`, `planTier` → `plan_tier`): kept, so names that
+# were readable under dlt's rule keep their column.
+_CAMEL_1 = re.compile("([^_])([A-Z][a-z]+)")
+_CAMEL_2 = re.compile("([a-z0-9])([A-Z])")
+
+
+@lru_cache(maxsize=4096)
+def readable_key(name: str) -> str:
+    """The column name of a free-form key (a custom or ticket attribute name); the rule of
+    docs/tables-naming.md: accents dropped (`é` → `e`), camelCase split as dlt splits it,
+    lower case, and every run of other characters (spaces, `-`, emoji, `_` at either end) one
+    `_` between words; `_` before a leading digit (as dlt does, for SQL). A name with no
+    ASCII letter or digit (`日本語`) becomes `attribute_<8 hex digits of its sha-256>`. dlt's
+    snake_case leaves the result unchanged; unlike that rule it never makes `x` of a trailing
+    `_` or emoji (`_default_title_` → `default_title`, not `_default_titlex`)."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    split = _CAMEL_2.sub(r"\1_\2", _CAMEL_1.sub(r"\1_\2", folded)).lower()
+    words = _NOT_ALNUM.sub(" ", split).split()
+    if not words:
+        return f"attribute_{sha256(name.encode()).hexdigest()[:8]}"
+    key = "_".join(words)
+    return f"_{key}" if key[0].isdigit() else key
+
+
 def custom_attribute_column_name(name: str) -> str:
-    """The column dlt derives for `custom_attributes.<name>`."""
-    return f"{CUSTOM_ATTRIBUTES_PREFIX}__{column_key(name)}"
+    """The column of `custom_attributes.<name>` (before any collision suffix)."""
+    return f"{CUSTOM_ATTRIBUTES_PREFIX}__{readable_key(name)}"
+
+
+def is_id_column(name: str) -> bool:
+    """Whether a column holds an Intercom object id: `id`, `*_id`, `*__id`. Typed text on
+    every table (Intercom's ids are strings; some endpoints send numbers), so that any id
+    joins to any id without a cast. Attribute columns are typed by their definitions."""
+    if name.startswith((f"{CUSTOM_ATTRIBUTES_PREFIX}__", "ticket_attributes__", "_dlt_")):
+        return False
+    return name == "id" or name.endswith("_id")
 
 
 def custom_attribute_columns(
@@ -90,9 +127,9 @@ def custom_attribute_columns(
 ) -> dict[str, TColumnSchema]:
     """Column hints for custom attributes from `/data_attributes` items (custom=True only;
     archived ones included, their old values may still be there). Unknown data types are
-    left for dlt to infer. With `keys`, each attribute's column is that of the key `keys`
-    loads it under, the oldest attribute (`created_at`) seen first, so two names that
-    normalise to one column get two; without, the first of them wins."""
+    left for dlt to infer. With `keys`, each attribute's column is the one `keys` gives it,
+    the oldest attribute (`created_at`) seen first, so two names that make one column get
+    two; without, the first of them wins."""
     custom = [d for d in definitions if d.get("custom") and d.get("name")]
     if keys is not None:
         custom.sort(key=lambda d: d.get("created_at") or 0)  # stable: API order for ties
@@ -103,6 +140,6 @@ def custom_attribute_columns(
         data_type = CUSTOM_ATTRIBUTE_TYPES.get(str(definition.get("data_type")))
         if data_type is None:
             continue
-        key = keys.key_for(name) if keys is not None else name
-        columns.setdefault(custom_attribute_column_name(key), column_schema(data_type))
+        key = keys.column_for(name) if keys is not None else readable_key(name)
+        columns.setdefault(f"{CUSTOM_ATTRIBUTES_PREFIX}__{key}", column_schema(data_type))
     return columns

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.world.truth import truth_rows
+from sources.intercom.parts import UNASSIGNED_AS_ZERO
+from sources.intercom.schema import is_id_column
 
 Reader = Callable[[str], list[dict]]
 
@@ -81,6 +83,13 @@ DELETED_AT = "_deleted_at"
 MERGED_INTO_ID = "_merged_into_id"
 # Child tables are keyed by dlt's row id, not an API id.
 NESTED_KEY = "_dlt_id"
+
+
+def as_id(column: str, value: Any) -> str | None:
+    """An id as the warehouse holds it: text, and null for an unassigned (0) assignee."""
+    if value is None or (column in UNASSIGNED_AS_ZERO and value in (0, "0")):
+        return None
+    return str(value)
 
 
 def comparable(value: Any) -> Any:
@@ -141,6 +150,8 @@ def compare_rows(
             column = columns.get(truth_key, truth_key)
             loaded_value = comparable(got[id_].get(column))
             truth_value = comparable(truth_value)
+            if is_id_column(column):  # ids load as text; 2.16's unassigned 0 as null
+                loaded_value, truth_value = as_id(column, loaded_value), as_id(column, truth_value)
             if loaded_value != truth_value:
                 report.add(f"{table} {id_}.{column}: loaded {loaded_value!r} != {truth_value!r}")
     report.compared[table] = len(want)

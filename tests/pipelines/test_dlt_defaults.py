@@ -58,19 +58,18 @@ def _staging(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     return {schema: tables for schema, tables in counts.items() if schema.endswith("_staging")}
 
 
-def test_the_staging_copy_is_emptied_after_the_merge(emulator, tmp_path: Path) -> None:
-    """Merged tables go through the staging dataset; its copy of the load is deleted once
-    merged (DuckDB then never writes it to the file), the merged rows stay."""
+def test_no_staging_dataset_is_left_beside_the_data(emulator, tmp_path: Path) -> None:
+    """Merged tables go through dlt's staging dataset (`intercom_raw_staging`); once merged it
+    is dropped, so analysts see only the data. The next sync merges through a new one."""
     _sync(emulator, tmp_path)
     counts = _row_counts(tmp_path / "warehouse.duckdb")
-    staging = _staging(counts)
-    assert staging, counts  # the merge did go through a staging dataset
-    for schema, tables in staging.items():
-        assert tables and all(count == 0 for count in tables.values()), (schema, tables)
-        merged = counts[schema.removesuffix("_staging")]
-        assert all(
-            merged[table] > 0 for table in tables if not table.startswith("contacts_merged")
-        ), merged
+    assert not _staging(counts), counts
+    assert counts["intercom_raw"]["contacts"] > 0, counts
+    emulator.advance(3600)  # an hour of activity for the second sync to merge
+    _sync(emulator, tmp_path)
+    again = _row_counts(tmp_path / "warehouse.duckdb")
+    assert not _staging(again), again
+    assert again["intercom_raw"]["conversations"] >= counts["intercom_raw"]["conversations"]
 
 
 def test_the_users_staging_setting_wins(emulator, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ headless Chromium (Debian's package; `.ci/run` installs it)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -12,16 +13,18 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.cli import main
 from pipelines.exit_codes import ExitCode
+from pipelines.reporting.report import NO_TEAM, ReportData, load_report_data, render_report
 from pipelines.run.runner import SyncOptions, run_sync
 
 CHROMIUM = "/usr/bin/chromium"
-CHARTS = ("volume", "backlog", "teams", "csat")
+CHARTS = ("volume", "backlog", "teams", "admins", "tickets", "csat")
 
 
 def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
@@ -133,6 +136,55 @@ def test_report_is_self_contained_and_shows_the_marts(report: tuple[Path, object
         assert f'id="chart-{chart}"' in page
     # the headline figure comes from the marts and equals the world's truth
     assert f"Conversations<b>{len(world.conversations):,}</b>" in page
+    # a definition under every chart, and the date range the figures cover
+    for chart in CHARTS:
+        assert f'id="def-{chart}"' in page
+    assert re.search(r"Conversations from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d \(UTC days\)", page)
+
+
+def test_the_report_reconciles_and_leaves_nothing_out(report: tuple[Path, object]) -> None:
+    """Reopens are plotted, so created + reopened - closings adds up to the backlog; the
+    conversations of no team have their bar; a team without a close-time bar says why; the
+    agent and ticket marts have panels with their rows."""
+    html_path, world = report
+    db = html_path.parent / "report_test.duckdb"
+    with duckdb.connect(str(db), read_only=True) as con:
+        data = load_report_data(con, "intercom_analytics")
+    running = 0
+    for created, reopened, closed, backlog in zip(
+        data.created, data.reopened, data.closed, data.backlog, strict=True
+    ):
+        running += created + reopened - closed
+        assert running == backlog
+    assert sum(data.reopened) > 0
+    page = html_path.read_text(encoding="utf-8")
+    assert '"name":"reopened"' in page
+    assert NO_TEAM in data.teams
+    assert sum(data.team_conversations) == len(world.conversations)  # as the KPI
+    for label_start, hours in zip(data.teams, data.team_close_hours, strict=True):
+        if hours is None:
+            # (plotly's JSON escapes `<`)
+            assert re.search(r"no closed(<br>|\\u003cbr\\u003e)conversations", page), label_start
+    assert data.admins and sum(data.admin_closed) > 0
+    assert data.ticket_types and sum(map(sum, data.tickets_by_state.values())) > 0
+
+
+def test_a_team_without_a_close_time_says_why() -> None:
+    data = ReportData(
+        days=[dt.date(2025, 1, 1)],
+        created=[1],
+        closed=[0],
+        reopened=[0],
+        backlog=[1],
+        teams=["Quiet team"],
+        team_conversations=[1],
+        team_closed=[0],
+        team_first_response_hours=[1.0],
+        team_close_hours=[None],
+    )
+    page = render_report(data, "t", "s")
+    assert re.search(r"no closed(<br>|\\u003cbr\\u003e)conversations", page)
+    assert data.teams_without_close_time == ["Quiet team"]
 
 
 def test_report_renders_its_charts_in_chromium(report: tuple[Path, object], tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ Fixtures (all function-scoped, isolated under `tmp_path`):
 
 Plain helpers: `truth(emu, entity)` (list of the world's truth), `unix(value)` (datetime/int
 -> Unix seconds), `by_id(rows)`, `pairs(rows, a, b)`, `mismatches(rows, truth_rows)` (every
-shared field compared; [] when the warehouse equals the truth), `settle(emu)` (data clock +1 s).
+shared field compared, ids as text; [] when the warehouse equals the truth), `settle(emu)` (data clock +1 s).
 """
 
 from __future__ import annotations

@@ -236,7 +236,6 @@ def test_conversations_and_parts_equal_dlt_normalizer(
 # loads through the fallback exactly as dlt loads it.
 QUIRKS = {
     "float timestamp": {"id": "q1", "updated_at": 1767225600.5},
-    "text column holding an int": {"id": "q2", "email": 12345},
     "bool in an integer column": {"id": "q3", "custom_attributes": {"seats": True}},
     "int then str in an unknown column": [{"id": "q4", "extra": 1}, {"id": "q5", "extra": "x"}],
     "unknown list of objects": {"id": "q6", "gadgets": [{"name": "a"}, {"name": "b"}]},
@@ -269,6 +268,17 @@ def test_quirky_records_fall_back_and_load_identically(tmp_path: Path, case: str
     table.columns = {**table.columns, "custom_attributes__seats": {"data_type": "bigint"}}
     with pytest.raises(NotMirrorable):
         table.shaper().shape(copy.deepcopy(rows), "1")
+    assert_same(tmp_path, table, [rows])
+
+
+def test_an_int_in_a_text_column_is_mirrored_as_dlt_coerces_it(tmp_path: Path) -> None:
+    """An id the API sends as a number (`admin_assignee_id`) into its declared text column:
+    shaped as Arrow as `str(value)`, exactly what dlt's normalizer makes of it."""
+    base = {"type": "contact", "role": "user", "created_at": 1767225600}
+    rows = [{**base, "id": "q2", "email": 12345, "owner_id": 7}, {**base, "id": "q3"}]
+    table = Table("contacts", CONTACT_TABLES)
+    shaped = table.shaper().shape(copy.deepcopy(rows), "1")["contacts"]
+    assert shaped.column("owner_id").to_pylist() == ["7", None]
     assert_same(tmp_path, table, [rows])
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from emulator.world.activity import advance, touch
 from sources.intercom import contacts as contacts_module
-from sources.intercom.schema import table_columns
+from sources.intercom.schema import custom_attribute_column_name, table_columns
 from sources.intercom.settings import SEARCH_LAG_SECONDS
 from sources.intercom.windows import day_start, local_date
 from tests.helpers.truth import mismatches, pairs, settle, truth, unix
@@ -209,9 +209,8 @@ def test_column_types_are_declared(emulator, sync, pipeline):
     expected["date"] = "timestamp"
     custom = [a for a in emu.world.data_attributes["contact"] if a.get("custom")]
     assert custom
-    naming = pipeline().default_schema.naming
-    for attribute in custom:
-        column = naming.normalize_path(f"custom_attributes__{attribute['name']}")
+    for attribute in custom:  # readable columns (docs/tables-naming.md): no `…emojix`
+        column = custom_attribute_column_name(attribute["name"])
         assert columns[column]["data_type"] == expected[attribute["data_type"]], column
     with pipeline().sql_client() as client:
         types = dict(

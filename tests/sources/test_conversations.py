@@ -88,13 +88,14 @@ def test_version_shapes_land_in_stable_columns(emulator, sync, rows, pipeline, a
         columns = schema.get_table_columns(table)
         for name, hint in table_columns(table, api_version).items():
             assert columns[name]["data_type"] == hint["data_type"], (table, name)
-    # Unassigned: 0 on 2.16, null before (API-NOTES §6); both land in the bigint column.
-    unassigned = 0 if api_version == "2.16" else None
+    # Unassigned: 0 on 2.16, null before (API-NOTES §6); both land as NULL in the text column
+    # (an id '0' would count as assigned and join to no admin).
     loaded = by_id(rows("conversations"))
     for want in truth(emu, "conversations"):
-        expected = want["admin_assignee_id"] or unassigned
-        got = loaded[want["id"]]["admin_assignee_id"]
-        assert got == (int(expected) if expected is not None else None), want["id"]
+        for column in ("admin_assignee_id", "team_assignee_id"):
+            expected = want[column] or None
+            got = loaded[want["id"]][column]
+            assert got == (str(expected) if expected is not None else None), (want["id"], column)
     priorities = {row["priority"] for row in loaded.values()}
     allowed = (
         {"priority", "not_priority"}
@@ -318,4 +319,4 @@ def test_custom_attributes_whose_names_share_a_column_keep_both_values(
         assert loaded[conversation_id]["custom_attributes__issue_type"] == "Bug"
         assert loaded[conversation_id][own_column] == crm
     owners = pipeline().state["sources"]["intercom"]["resources"]["conversations"]
-    assert owners["column_owners"]["custom_attributes"]["issue_type"] == "issue_type"
+    assert owners["attribute_columns"]["custom_attributes"]["issue_type"] == "issue_type"

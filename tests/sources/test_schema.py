@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from sources.intercom import gen_schema
+from sources.intercom.attribute_keys import AttributeKeys
 from sources.intercom.schema import (
     DATA_FILE,
     custom_attribute_column_name,
@@ -81,15 +82,28 @@ def test_key_columns_are_typed_as_intended(version: str) -> None:
 
 
 def test_version_differences_follow_the_specs() -> None:
-    assert _type("contacts", "owner_id", "2.9") == "bigint"
+    # ids are text whatever a spec says (2.9: owner_id integer; 2.16: admin_assignee_id)
+    assert _type("contacts", "owner_id", "2.9") == "text"
     assert _type("contacts", "owner_id", "2.16") == "text"
     assert _type("tickets", "admin_assignee_id", "2.9") == "text"
-    assert _type("tickets", "admin_assignee_id", "2.16") == "bigint"
+    assert _type("tickets", "admin_assignee_id", "2.16") == "text"
     assert _type("tickets", "ticket_state", "2.9") == "text"
     assert _type("tickets", "ticket_state__category", "2.16") == "text"
     assert _type("tickets", "ticket_state__category", "2.9") is None
     assert _type("admins", "role__name", "2.9") is None
     assert _type("admins", "role__name", "2.16") == "text"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_id_column_is_text(version: str) -> None:
+    """Any id joins any id without a cast (issue 19 item 17): `id`, `*_id`, `*__id`."""
+    not_text = [
+        (table, column, column_schema["data_type"])
+        for table in CONTRACT_TABLES
+        for column, column_schema in table_columns(table, version).items()
+        if (column == "id" or column.endswith("_id")) and column_schema["data_type"] != "text"
+    ]
+    assert not_text == []
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -196,7 +210,8 @@ def test_custom_attribute_columns_map_data_attribute_types() -> None:
 
 def test_dlt_honours_the_hints_in_duckdb(tmp_path: Path) -> None:
     """Unix-second ints land as UTC timestamps, all-null hinted columns exist with their
-    type, and custom attribute names map to the columns dlt derives from the data."""
+    type, and custom attribute names, keyed as the resources key them, map to the hinted
+    columns."""
     definitions = [
         {"name": "trial_ends_at", "data_type": "date", "custom": True},
         {"name": "favourite emoji 🎈", "data_type": "string", "custom": True},
@@ -216,6 +231,8 @@ def test_dlt_honours_the_hints_in_duckdb(tmp_path: Path) -> None:
 
     @dlt.resource(name="contacts", primary_key="id", write_disposition="merge", columns=hints)
     def contacts():
+        # the resources hand dlt each name under its readable column key (attribute_keys.py)
+        AttributeKeys("custom_attributes", {}).apply(records)
         yield records
 
     pipeline = dlt.pipeline(

@@ -5,17 +5,15 @@ the resource is left out of the default selection and says why when selected exp
 from __future__ import annotations
 
 import pytest
-from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from emulator.world.activity import advance
 from sources.intercom.conversations import UnsupportedApiVersionError
 from sources.intercom.parts import TICKET_ATTRIBUTE_TYPES
-from sources.intercom.schema import table_columns
+from sources.intercom.schema import readable_key, table_columns
 from tests.helpers.truth import by_id, mismatches, pairs, settle, truth
 
 RESOURCES = ["tickets"]
-naming = NamingConvention()
 
 
 def assert_converged(emu, rows) -> None:
@@ -49,7 +47,7 @@ def test_full_then_incremental_sync_equals_truth(emulator, sync, rows, loaded, p
     }
     assert definitions
     for name, data_type in definitions.items():
-        column = f"ticket_attributes__{naming.normalize_identifier(name)}"
+        column = f"ticket_attributes__{readable_key(name)}"  # `_default_title_`: default_title
         assert columns[column]["data_type"] == TICKET_ATTRIBUTE_TYPES[data_type], name
     # The API id is what we key on, never the inbox number `ticket_id`.
     for row in rows("tickets"):

@@ -1,5 +1,5 @@
 -- Live conversations: one deleted in Intercom (conversations_deleted) keeps its loaded row but
--- is excluded here. Intercom 2.16 uses 0 for "unassigned"; 2.9 uses null: both become null.
+-- is excluded here. Unassigned is null (the sync loads Intercom 2.16's 0 as null, as 2.9 sends).
 with loaded as (
     {{ intercom_sync.stage('conversations', [
         ['id', 'conversation_id', 'string'],
@@ -9,8 +9,8 @@ with loaded as (
         ['open', 'is_open', 'bool'],
         ['priority', 'priority', 'string'],
         ['title', 'title', 'string'],
-        ['admin_assignee_id', 'admin_assignee_id', 'bigint'],
-        ['team_assignee_id', 'team_assignee_id', 'bigint'],
+        ['admin_assignee_id', 'admin_assignee_id', 'string'],
+        ['team_assignee_id', 'team_assignee_id', 'string'],
         ['source__type', 'source_type', 'string'],
         ['source__author__type', 'source_author_type', 'string'],
         ['source__author__id', 'source_author_id', 'string'],
@@ -34,8 +34,8 @@ select
     is_open,
     priority,
     title,
-    cast(nullif(admin_assignee_id, 0) as {{ dbt.type_string() }}) as admin_assignee_id,
-    cast(nullif(team_assignee_id, 0) as {{ dbt.type_string() }}) as team_assignee_id,
+    admin_assignee_id,
+    team_assignee_id,
     source_type,
     source_author_type,
     source_author_id,
