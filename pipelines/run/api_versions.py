@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 
 from pipelines.errors import ConfigError
+from sources.intercom.api_version import version_key
 from sources.intercom.parts import TICKETS
-from sources.intercom.settings import DEFAULT_API_VERSION, SUPPORTED_API_VERSIONS, version_tuple
+from sources.intercom.settings import DEFAULT_API_VERSION, SUPPORTED_API_VERSIONS
 
-OLDEST = min(SUPPORTED_API_VERSIONS, key=version_tuple)
-NEWEST = max(SUPPORTED_API_VERSIONS, key=version_tuple)
+OLDEST = min(SUPPORTED_API_VERSIONS, key=version_key)
+NEWEST = max(SUPPORTED_API_VERSIONS, key=version_key)
 # The one sentence the CLI's help, its errors and docs/cli.md give.
 SUPPORTED_STATEMENT = (
     f"Intercom API versions {OLDEST} to {NEWEST} (default {DEFAULT_API_VERSION}; "
@@ -30,7 +31,7 @@ def check_api_version(value: str, setting: str = "--api-version") -> str:
     """`value` if intercom-sync supports it, else a ConfigError naming the versions that work."""
     text = str(value).strip()
     if _NUMBERED.fullmatch(text) and (
-        version_tuple(OLDEST) <= version_tuple(text) <= version_tuple(NEWEST)
+        version_key(OLDEST) <= version_key(text) <= version_key(NEWEST)
     ):
         return text
     raise ConfigError(

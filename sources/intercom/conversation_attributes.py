@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sources.intercom.api_version import at_least
 from sources.intercom.client import IntercomClient
 from sources.intercom.records import items_of
-from sources.intercom.settings import at_least
 
 ATTRIBUTES_MIN_API_VERSION = "2.16"
 # 2.16 `conversation_attribute.data_type` -> the `/data_attributes` data type of equal meaning

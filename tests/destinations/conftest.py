@@ -22,28 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.destinations import Target
-
-POSTGRES_DSN_VAR = "INTERCOM_SYNC_TEST_POSTGRES_DSN"
-
-
-def _postgres_dsn() -> str:
-    dsn = os.environ.get(POSTGRES_DSN_VAR)
-    if dsn:
-        return dsn
-    message = f'{POSTGRES_DSN_VAR} is not set (start one with: eval "$(.ci/start-postgres)")'
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must test PostgreSQL: {message}")
-    pytest.skip(message)
-
-
-def _drop_postgres_schema(dsn: str, schema: str) -> None:
-    import psycopg2
-
-    with psycopg2.connect(dsn) as con, con.cursor() as cur:
-        for name in (schema, f"{schema}_staging"):
-            cur.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-
+from tests.helpers.destinations import Target, drop_postgres_schema, postgres_dsn
 
 # SQLite through dlt's SQLAlchemy destination stands in for the destinations that cannot
 # upsert (Redshift, ClickHouse …): the sync merges there with delete-insert.
@@ -64,7 +43,7 @@ def make_target(name: str, root: Path) -> Target:
     if name == "duckdb":
         return Target(name, root, "duckdb", {})
     if name == "postgres":
-        dsn = _postgres_dsn()
+        dsn = postgres_dsn()
         return Target(name, root, "postgres", {"DESTINATION__POSTGRES__CREDENTIALS": dsn})
     if name == "sqlite":
         url = f"sqlite:///{root / 'warehouse.sqlite'}"
@@ -87,4 +66,4 @@ def target(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) -> Itera
         monkeypatch.setenv(key, value)
     yield made
     if made.destination == "postgres":
-        _drop_postgres_schema(made.env["DESTINATION__POSTGRES__CREDENTIALS"], made.dataset)
+        drop_postgres_schema(made.env["DESTINATION__POSTGRES__CREDENTIALS"], made.dataset)

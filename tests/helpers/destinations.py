@@ -16,11 +16,13 @@ prints it); without it the postgres cases skip, except in CI (`CI` set) where th
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Any
 
 import dlt
+import pytest
 
 from pipelines.run.runner import SyncOptions, SyncResult, make_destination, run_sync
 from tests.convergence.compare import parse_text_timestamps
@@ -112,3 +114,24 @@ def latest_version_sql(pipeline: dlt.Pipeline, table: str, qualify: Any) -> str:
     return LATEST_NESTED_SQL.format(
         table=qualify(table), latest_parent=latest_version_sql(pipeline, parent, qualify)
     )
+
+
+POSTGRES_DSN_VAR = "INTERCOM_SYNC_TEST_POSTGRES_DSN"
+
+
+def postgres_dsn() -> str:
+    dsn = os.environ.get(POSTGRES_DSN_VAR)
+    if dsn:
+        return dsn
+    message = f'{POSTGRES_DSN_VAR} is not set (start one with: eval "$(.ci/start-postgres)")'
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must test PostgreSQL: {message}")
+    pytest.skip(message)
+
+
+def drop_postgres_schema(dsn: str, schema: str) -> None:
+    import psycopg2
+
+    with psycopg2.connect(dsn) as con, con.cursor() as cur:
+        for name in (schema, f"{schema}_staging"):
+            cur.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')

@@ -19,8 +19,7 @@ import pytest
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from tests.helpers.cli import REPO, clean_env, cli, run_args
-from tests.helpers.destinations import _drop_postgres_schema as drop_postgres_schema
-from tests.helpers.destinations import _postgres_dsn as postgres_dsn
+from tests.helpers.destinations import drop_postgres_schema, postgres_dsn
 
 # main before issue 19 items 17-20: BIGINT assignee ids, `ticket_attributes___default_titlex`,
 # `value`-only priority tables, the staging dataset left beside the data.
