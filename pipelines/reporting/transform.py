@@ -23,7 +23,7 @@ from pipelines.exit_codes import ExitCode
 
 log = logging.getLogger("intercom_sync")
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "analytics"
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "analytics"
 DBT_PROFILE = "intercom_sync"
 SUPPORTED_DESTINATIONS = ("duckdb", "postgres")  # the targets in analytics/profiles.yml
 # dbt must never phone home: no usage statistics, no version check (no internet here).
