@@ -107,12 +107,13 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def duckdb_command() -> str:
-    """The `duckdb` CLI (package duckdb-cli): the venv's own, else whatever is on PATH."""
-    here = Path(sys.executable).with_name("duckdb")
+def venv_command(name: str) -> str:
+    """How to call command `name` (`duckdb` from duckdb-cli, `intercom-sync`): the one next to
+    this Python (the venv's, which may not be on PATH), else whatever is on PATH."""
+    here = Path(sys.executable).with_name(name)
     if here.is_file():
         return _shown(here)
-    return shutil.which("duckdb") or "duckdb"
+    return shutil.which(name) or name
 
 
 def run_demo(duckdb_file: str, scale: str, seed: int, pipelines_dir: str | None = None) -> int:
@@ -128,7 +129,10 @@ def run_demo(duckdb_file: str, scale: str, seed: int, pipelines_dir: str | None 
     print(EXAMPLE_SQL.strip())
     with duckdb.connect(str(db), read_only=True) as con:
         con.sql(EXAMPLE_SQL).show()
-    print(f"Explore it yourself:  {duckdb_command()} {_shown(db)}   (schema '{DEFAULT_DATASET}')")
-    status = f"intercom-sync status --pipeline-name {DEMO_PIPELINE} --pipelines-dir {_shown(kept)}"
-    print(f"Inspect the pipeline: {status}")
+    print(
+        f"Explore it yourself:  {venv_command('duckdb')} {_shown(db)}   "
+        f"(schema '{DEFAULT_DATASET}')"
+    )
+    status = f"status --pipeline-name {DEMO_PIPELINE} --pipelines-dir {_shown(kept)}"
+    print(f"Inspect the pipeline: {venv_command('intercom-sync')} {status}")
     return ExitCode.OK

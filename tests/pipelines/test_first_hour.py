@@ -267,7 +267,10 @@ def test_demo_replaces_its_own_file_and_leaves_a_duckdb_command_and_a_status(
 
     inspect = next(line for line in lines if line.startswith("Inspect the pipeline:"))
     status_command = inspect.split(":", 1)[1].split()
-    assert status_command[:2] == ["intercom-sync", "status"]
+    assert Path(tmp_path, status_command[0]).resolve() == Path(sys.executable).with_name(
+        "intercom-sync"
+    )
+    assert status_command[1] == "status"
     status = cli(status_command[1:], tmp_path, None)
     assert status.returncode == 0, status.stderr
     assert "pipeline intercom_demo → duckdb / intercom_raw" in status.stdout
