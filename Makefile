@@ -42,4 +42,4 @@ soak: $(STAMP)
 	$(PY) -m tests.convergence.soak $(SOAK_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.duckdb
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.duckdb .intercom-demo intercom-demo-report.html
