@@ -50,7 +50,8 @@ def measure(args: argparse.Namespace) -> dict:
     if args.max_concurrency:
         os.environ["SOURCES__INTERCOM__MAX_CONCURRENCY"] = str(args.max_concurrency)
 
-    from pipelines.run.runner import SyncOptions, run_sync
+    from pipelines.run.options import SyncOptions
+    from pipelines.run.sync import run_sync
 
     options = SyncOptions(
         duckdb_file=args.duckdb_file,

@@ -19,8 +19,8 @@ import pytest
 
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig, ops
+from pipelines.defaults import DEFAULT_DATASET
 from pipelines.exit_codes import ExitCode
-from pipelines.run.runner import DEFAULT_DATASET
 from tests.helpers.cli import cli, quiet_run_args
 
 ONE_RETRY = {"SOURCES__INTERCOM__MAX_RETRIES": "1"}

@@ -23,21 +23,16 @@ from typing import Any
 
 from emulator.world.scales import SCALES
 from pipelines.cli.logs import LOG_FORMATS, configure_logging
+from pipelines.defaults import DEFAULT_DATASET, DEFAULT_PIPELINE, TABLE_FORMATS
 from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE, resolve_duckdb_file
 from pipelines.errors import SyncError, Terminated
 from pipelines.exit_codes import ExitCode
 from pipelines.run.api_versions import SUPPORTED_STATEMENT
 from pipelines.run.interrupted_load import interrupted_load_detail
 from pipelines.run.names import check_dataset_name, check_pipeline_name
-from pipelines.run.runner import (
-    DEFAULT_DATASET,
-    DEFAULT_PIPELINE,
-    TABLE_FORMATS,
-    ResourcesFailed,
-    SyncOptions,
-    format_summary,
-    run_sync,
-)
+from pipelines.run.options import ResourcesFailed, SyncOptions
+from pipelines.run.summary import format_summary
+from pipelines.run.sync import run_sync
 
 log = logging.getLogger("intercom_sync")
 
@@ -234,7 +229,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     if args.transform:
         from pipelines.reporting.transform import check_transform_supported
-        from pipelines.run.runner import make_pipeline
+        from pipelines.run.construct import make_pipeline
 
         check_transform_supported(make_pipeline(options))
     try:
@@ -256,7 +251,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(format_summary(result))
     if args.transform:
         from pipelines.reporting.transform import run_transform
-        from pipelines.run.runner import make_pipeline
+        from pipelines.run.construct import make_pipeline
 
         built = run_transform(make_pipeline(options))
         print(

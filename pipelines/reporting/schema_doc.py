@@ -120,7 +120,7 @@ def print_schema(pipeline_name: str, pipelines_dir: str | None, fmt: str) -> int
     """Render the schema kept in the pipeline's local state (no destination access)."""
     from pipelines.errors import ConfigError
     from pipelines.exit_codes import ExitCode
-    from pipelines.run.runner import attach_existing
+    from pipelines.run.construct import attach_existing
 
     pipeline = attach_existing(pipeline_name, pipelines_dir)
     if not pipeline.default_schema_name:

@@ -21,7 +21,7 @@ from dlt.common.pipeline import get_dlt_pipelines_dir
 from dlt.common.time import ensure_pendulum_datetime
 from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
-from pipelines.destinations.duckdb_file import resolve_duckdb_file
+from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE, resolve_duckdb_file
 from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.reporting.warehouse import (
@@ -30,12 +30,8 @@ from pipelines.reporting.warehouse import (
     resource_of_table,
     row_counts,
 )
+from pipelines.run.construct import attach_existing, make_destination
 from pipelines.run.history import RunRecord, read_history
-from pipelines.run.runner import (
-    DEFAULT_DUCKDB_FILE,
-    attach_existing,
-    make_destination,
-)
 from sources.intercom.attribute_keys import STATE_KEY as OWNERS_STATE_KEY
 from sources.intercom.settings import destination_kind
 

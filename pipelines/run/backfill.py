@@ -32,7 +32,8 @@ from pathlib import Path
 from dlt.common.time import ensure_pendulum_datetime
 
 from pipelines.errors import ConfigError
-from pipelines.run.runner import SyncOptions, SyncResult, pipelines_dir_of, run_sync
+from pipelines.run.options import SyncOptions, SyncResult, pipelines_dir_of
+from pipelines.run.sync import run_sync
 
 log = logging.getLogger("intercom_sync")
 

@@ -16,9 +16,12 @@ from pathlib import Path
 import duckdb
 
 from emulator.world import WorldConfig
+from pipelines.defaults import DEFAULT_DATASET
 from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
-from pipelines.run.runner import DEFAULT_DATASET, SyncOptions, SyncResult, format_summary, run_sync
+from pipelines.run.options import SyncOptions, SyncResult
+from pipelines.run.summary import format_summary
+from pipelines.run.sync import run_sync
 
 DEMO_PIPELINE = "intercom_demo"
 DEMO_PIPELINES_DIR = ".intercom-demo"  # next to the demo's DuckDB file

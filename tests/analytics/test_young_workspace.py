@@ -11,7 +11,8 @@ import duckdb
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.reporting.transform import build_duckdb_standalone
-from pipelines.run.runner import SyncOptions, run_sync
+from pipelines.run.options import SyncOptions
+from pipelines.run.sync import run_sync
 from tests.helpers.analytics import isolated_env
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import dlt
 
-from pipelines.run.runner import partially_loaded
+from pipelines.run.load import partially_loaded
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
 from tests.convergence.compare import Reader, pipeline_reader
@@ -71,7 +71,7 @@ class InProcessSync:
             **self.client_kwargs,
         )
         try:
-            # As the CLI does after an interrupted run (pipelines/run/runner.py).
+            # As the CLI does after an interrupted run (pipelines/run/sync.py).
             if self.pipeline.has_pending_data and partially_loaded(self.pipeline):
                 self.pipeline.abort_packages()
             if self.pipeline.has_pending_data:

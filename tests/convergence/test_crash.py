@@ -16,8 +16,8 @@ from pathlib import Path
 
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
+from pipelines.defaults import DEFAULT_DATASET, DEFAULT_PIPELINE
 from pipelines.exit_codes import ExitCode
-from pipelines.run.runner import DEFAULT_DATASET, DEFAULT_PIPELINE
 from tests.convergence.compare import compare_warehouse, duckdb_reader
 from tests.helpers.summary import record
 

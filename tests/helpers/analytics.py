@@ -99,7 +99,8 @@ def _cli_run_with_transform(args: list[str], token: str) -> Transformed:
 def sync_and_build(root: Path, **options: Any) -> Iterator[tuple[Any, set[str], Transformed]]:
     """Sync, let the world move on, then `intercom-sync run --transform` (second, incremental
     sync + dbt run + dbt test); yields (world, held part ids, what dbt built)."""
-    from pipelines.run.runner import SyncOptions, run_sync
+    from pipelines.run.options import SyncOptions
+    from pipelines.run.sync import run_sync
 
     with running_emulator(WORLD, api_version="2.16") as emu:
         sync_options = SyncOptions(

@@ -24,7 +24,9 @@ from typing import Any
 import dlt
 import pytest
 
-from pipelines.run.runner import SyncOptions, SyncResult, make_destination, run_sync
+from pipelines.run.construct import make_destination
+from pipelines.run.options import SyncOptions, SyncResult
+from pipelines.run.sync import run_sync
 from tests.convergence.compare import parse_text_timestamps
 
 # "Latest version of each row" on a destination that only appends (plain parquet files):

@@ -18,7 +18,8 @@ import pytest
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.run.backfill import parse_chunk, plan_chunks, run_backfill
-from pipelines.run.runner import SyncOptions, run_sync
+from pipelines.run.options import SyncOptions
+from pipelines.run.sync import run_sync
 from tests.helpers.cli import REPO, clean_env, cli
 from tests.helpers.truth import mismatches, truth
 

@@ -16,10 +16,12 @@ import pytest
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from emulator.world.truth import truth_rows
+from pipelines.defaults import DEFAULT_DATASET
 from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.run.history import read_history
-from pipelines.run.runner import DEFAULT_DATASET, SyncOptions, run_sync
+from pipelines.run.options import SyncOptions
+from pipelines.run.sync import run_sync
 from tests.helpers.cli import clean_env, cli, quiet_run_args, status_args
 
 

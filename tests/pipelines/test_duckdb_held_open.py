@@ -11,7 +11,8 @@ from dlt.common.runtime.collector import Collector
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.destinations.duckdb_held_open import DuckDbHeldOpenDuringLoad
-from pipelines.run.runner import SyncOptions, make_destination, make_pipeline
+from pipelines.run.construct import make_destination, make_pipeline
+from pipelines.run.options import SyncOptions
 
 
 class StepRecorder(Collector):

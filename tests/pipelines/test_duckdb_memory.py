@@ -11,9 +11,10 @@ import duckdb
 import pytest
 
 from emulator.world.truth import truth_rows
+from pipelines.defaults import DEFAULT_DATASET
 from pipelines.destinations import duckdb_memory
 from pipelines.errors import ConfigError
-from pipelines.run.runner import DEFAULT_DATASET, make_destination
+from pipelines.run.construct import make_destination
 from tests.helpers.cli import cli, run_args
 
 USER_CONFIG_ENV = "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"

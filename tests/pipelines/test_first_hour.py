@@ -396,7 +396,7 @@ def test_ctrl_c_during_the_load_says_so_and_what_landed(emulator, tmp_path: Path
 def test_the_python_snippet_names_a_pipeline_of_its_own() -> None:
     import re
 
-    from pipelines.run.runner import DEFAULT_PIPELINE
+    from pipelines.defaults import DEFAULT_PIPELINE
 
     doc = (REPO / "docs" / "cli.md").read_text()
     snippet = doc.split("```python", 1)[1].split("```", 1)[0]

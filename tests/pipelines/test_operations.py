@@ -23,7 +23,7 @@ from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.reporting.schema_doc import demo_schema_markdown, reference_section
 from pipelines.reporting.status import collect_status, format_status
-from pipelines.run.runner import merge_strategy_for
+from pipelines.run.construct import merge_strategy_for
 from tests.helpers.cli import REPO, VENV_BIN, clean_env, cli, run_args, status_args
 from tests.helpers.truth import mismatches, pairs, truth
 

@@ -21,7 +21,8 @@ from emulator.world import WorldConfig
 from pipelines.cli import main
 from pipelines.exit_codes import ExitCode
 from pipelines.reporting.report import NO_TEAM, ReportData, load_report_data, render_report
-from pipelines.run.runner import SyncOptions, run_sync
+from pipelines.run.options import SyncOptions
+from pipelines.run.sync import run_sync
 
 CHROMIUM = "/usr/bin/chromium"
 CHARTS = ("volume", "backlog", "teams", "admins", "tickets", "csat")

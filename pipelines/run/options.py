@@ -1,0 +1,92 @@
+"""What a sync is asked to do (`SyncOptions`), what it did (`SyncResult`), and the checks of its options that need no request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pendulum
+from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
+from dlt.common.time import ensure_pendulum_datetime
+
+from pipelines.defaults import DEFAULT_DATASET, DEFAULT_PIPELINE
+from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE
+from pipelines.errors import ConfigError, SyncError
+from pipelines.exit_codes import ExitCode
+
+
+@dataclass
+class SyncOptions:
+    destination: str = "duckdb"
+    duckdb_file: str = DEFAULT_DUCKDB_FILE
+    dataset: str = DEFAULT_DATASET
+    pipeline_name: str = DEFAULT_PIPELINE
+    pipelines_dir: str | None = None
+    resources: list[str] | None = None
+    start_date: str | None = None
+    end_date: str | None = None  # exclusive; a backfill chunk's end (pipelines/run/backfill.py)
+    full_refresh: bool = False
+    base_url: str | None = None
+    region: str | None = None
+    api_version: str | None = None
+    access_token: str | None = None  # only from code (tests, demo); the CLI never takes it
+    progress: bool = True
+    table_format: str | None = None  # filesystem destination: "delta" (merges upsert)
+    reconcile: bool = False  # also tombstone deleted contacts/companies/tickets (--reconcile)
+
+
+@dataclass
+class SyncResult:
+    load_info: LoadInfo | None
+    rows_by_table: dict[str, int]
+    requests: int
+    retries: int
+    rate_limited: int
+    seconds: float
+    finished_pending: bool = False
+    server_time: int | None = None  # the API's clock (`Date`) at the end of the run
+    extra: dict[str, Any] = field(default_factory=dict)
+    # resource -> why it failed, while the others loaded (their cursors moved; not its own)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class ResourcesFailed(SyncError):
+    """Some resources exhausted their retries; the others loaded (`result`). Raised after the
+    load and recorded, so that schedulers see a failure and the summary still shows."""
+
+    exit_code = ExitCode.RESOURCES_FAILED
+
+    def __init__(self, result: SyncResult) -> None:
+        reasons = "; ".join(f"{name}: {why}" for name, why in result.failed.items())
+        super().__init__(
+            f"{', '.join(result.failed)} failed and keep their cursor (the next run reads them "
+            f"again); the other resources loaded. {reasons}"
+        )
+        self.result = result
+
+
+def validate_start_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = ensure_pendulum_datetime(value)
+    except ValueError:  # pendulum's ParserError is one
+        raise ConfigError(
+            f"start date '{value}' is not an ISO 8601 date such as 2024-01-31 "
+            "or 2024-01-31T12:00:00Z"
+        ) from None
+    if parsed > pendulum.now("UTC"):
+        raise ConfigError(f"start date '{value}' is in the future; give a past date")
+    return parsed.in_tz("UTC").to_iso8601_string()
+
+
+def pipelines_dir_of(options: SyncOptions) -> str:
+    return options.pipelines_dir or get_dlt_pipelines_dir()
+
+
+def refresh_mode(options: SyncOptions) -> str | None:
+    """dlt's `refresh` for `--full-refresh`: with `--resources`, only those resources' tables
+    and state are dropped (dlt's `drop_sources` would drop every table of the source)."""
+    if not options.full_refresh:
+        return None
+    return "drop_resources" if options.resources else "drop_sources"

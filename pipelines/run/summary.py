@@ -1,0 +1,26 @@
+"""The summary a run prints for people."""
+
+from __future__ import annotations
+
+from pipelines.run.options import (
+    SyncResult,
+)
+
+
+def format_summary(result: SyncResult) -> str:
+    lines = ["Sync finished."]
+    if result.finished_pending:
+        lines.append("  (first finished loading the data of an interrupted run)")
+    total = sum(result.rows_by_table.values())
+    lines.append(f"  rows loaded: {total}")
+    width = max((len(t) for t in result.rows_by_table), default=0)
+    for table, count in result.rows_by_table.items():
+        lines.append(f"    {table:<{width}}  {count:>9}")
+    lines.append(
+        f"  requests: {result.requests}  retries: {result.retries}  "
+        f"429s: {result.rate_limited}  time: {result.seconds:.1f}s"
+    )
+    if result.failed:
+        lines[0] = "Sync finished, except for: " + ", ".join(result.failed)
+        lines.append(f"  FAILED (cursor kept, read again next run): {', '.join(result.failed)}")
+    return "\n".join(lines)
