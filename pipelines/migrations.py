@@ -94,6 +94,10 @@ def migrate_warehouse(pipeline: dlt.Pipeline) -> list[str]:
     """Migrate the pipeline's destination and stored schema; the changes made, one line each
     (empty for a new or current warehouse)."""
     if not pipeline.default_schema_name:
+        # No local state (a new machine, a wiped pipelines dir): dlt would restore schema and
+        # state from the destination inside `run`, after this; restore them here first.
+        pipeline.sync_destination()
+    if not pipeline.default_schema_name:
         return []  # a first run: nothing loaded yet
     schema = pipeline.default_schema
     kind = destination_kind(pipeline)
