@@ -276,7 +276,7 @@ def _plan_id_types(
     plan: _Plan, client: Any, schema: Schema, existing: dict[str, dict[str, str]]
 ) -> None:
     for table, have in existing.items():
-        if table not in schema.tables:
+        if table not in schema.tables or table.startswith("_dlt"):  # dlt's own: left alone
             continue
         for column, data_type in have.items():
             if not is_id_column(column):
