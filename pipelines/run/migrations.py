@@ -94,11 +94,15 @@ def migrate_warehouse(pipeline: dlt.Pipeline) -> list[str]:
     """Migrate the pipeline's destination and stored schema; the changes made, one line each
     (empty for a new or current warehouse)."""
     if not pipeline.default_schema_name:
+        # No local state (a new machine, a wiped pipelines dir): dlt would restore schema and
+        # state from the destination inside `run`, after this; restore them here first.
+        pipeline.sync_destination()
+    if not pipeline.default_schema_name:
         return []  # a first run: nothing loaded yet
     schema = pipeline.default_schema
     kind = destination_kind(pipeline)
     if kind not in MIGRATED_DESTINATIONS:
-        if _legacy_shapes(schema):
+        if _legacy_shapes(schema, pipeline.state):
             log.warning(
                 "tables loaded by an earlier version have old column names/types; on %s "
                 "they are not migrated in place: run once with --full-refresh "
@@ -125,14 +129,19 @@ def migrate_warehouse(pipeline: dlt.Pipeline) -> list[str]:
     return plan.notes
 
 
-def _legacy_shapes(schema: Schema) -> bool:
+def _legacy_shapes(schema: Schema, state: Mapping[str, Any]) -> bool:
+    """Whether dlt's schema still has shapes of an earlier version (without the SQL check)."""
+    resources = state.get("sources", {}).get("intercom", {}).get("resources", {})
+    if any(
+        AttributeKeys.legacy_renames(resources.get(name) or {}, "custom_attributes")
+        for name in _CUSTOM_ATTRIBUTE_RESOURCES
+    ):
+        return True
     for table in schema.data_tables():
         for name, column in table.get("columns", {}).items():
             if is_id_column(name) and column.get("data_type") not in (None, "text"):
                 return True
-            if name.endswith("x") and name.startswith(
-                (CUSTOM_ATTRIBUTES_PREFIX, TICKET_ATTRIBUTES)
-            ):
+            if name.startswith(f"{TICKET_ATTRIBUTES}___"):  # dlt's `_default_title_`
                 return True
     return False
 
@@ -267,7 +276,7 @@ def _plan_id_types(
     plan: _Plan, client: Any, schema: Schema, existing: dict[str, dict[str, str]]
 ) -> None:
     for table, have in existing.items():
-        if table not in schema.tables:
+        if table not in schema.tables or table.startswith("_dlt"):  # dlt's own: left alone
             continue
         for column, data_type in have.items():
             if not is_id_column(column):

@@ -269,5 +269,6 @@ def test_demo_syncs_the_emulator_and_answers_a_question(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "rows loaded" in result.stdout
     assert "median_minutes_to_first_reply" in result.stdout
+    assert "CAST(" not in result.stdout  # its example joins teams by id: ids are text everywhere
     with duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True) as con:
         assert con.sql(f"SELECT count(*) FROM {DEFAULT_DATASET}.conversations").fetchone()[0] > 0
