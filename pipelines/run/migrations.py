@@ -29,8 +29,9 @@ from dlt.common.schema import Schema
 from dlt.common.schema.typing import TColumnSchema
 
 from sources.intercom.attribute_keys import AttributeKeys
+from sources.intercom.naming import column_key
 from sources.intercom.parts import TICKET_ATTRIBUTES, UNASSIGNED_AS_ZERO
-from sources.intercom.schema import CUSTOM_ATTRIBUTES_PREFIX, column_key, is_id_column
+from sources.intercom.schema import CUSTOM_ATTRIBUTES_PREFIX, is_id_column
 from sources.intercom.settings import destination_kind
 
 log = logging.getLogger(__name__)

@@ -42,8 +42,8 @@ from sources.intercom.dlt_compat import (
     nested_row_id,
     random_row_id,
 )
+from sources.intercom.naming import column_key
 from sources.intercom.records import TYPED_ELSEWHERE, to_row
-from sources.intercom.schema import column_key
 from sources.intercom.settings import PARQUET_DESTINATIONS, destination_kind
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 `ticket_attributes`) a readable column of its own, the same from run to run.
 
 The column of `custom_attributes.<name>` is `custom_attributes__<readable_key(name)>`
-(`schema.readable_key`, the rule of docs/tables-naming.md). Names that make one key — `Plan
+(`naming.readable_key`, the rule of docs/tables-naming.md). Names that make one key — `Plan
 Tier`, `plan-tier` and `plan_tier` all make `plan_tier` — would share one column, and a record
 setting two of them would keep one value and lose the other without a word. Here the first name
 seen for a key owns it for good — the owners are kept in the resource's dlt state, committed
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from hashlib import sha256
 
-from sources.intercom.schema import column_key, readable_key
+from sources.intercom.naming import column_key, readable_key
 
 STATE_KEY = "attribute_columns"  # field -> {column key: the name that owns it}
 LEGACY_STATE_KEY = "column_owners"  # field -> {dlt's snake_case column: name} (before)

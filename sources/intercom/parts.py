@@ -18,8 +18,9 @@ from typing import Any
 
 from sources.intercom.arrow_rows import nested_table_name
 from sources.intercom.attribute_keys import AttributeKeys
+from sources.intercom.naming import readable_key
 from sources.intercom.records import link_rows, list_items
-from sources.intercom.schema import column_schema, readable_key
+from sources.intercom.schema import column_schema
 
 TICKET_ATTRIBUTES = "ticket_attributes"
 # Assignee ids that API 2.16 sends as 0 for "unassigned" (≤2.15: null). Loaded as null on

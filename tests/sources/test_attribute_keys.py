@@ -8,7 +8,7 @@ from hashlib import sha256
 import pytest
 
 from sources.intercom.attribute_keys import LEGACY_STATE_KEY, STATE_KEY, AttributeKeys
-from sources.intercom.schema import column_key, readable_key
+from sources.intercom.naming import column_key, readable_key
 
 
 def _suffixed(column: str, name: str) -> str:

@@ -9,8 +9,9 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from emulator.world.activity import advance
 from sources.intercom.conversations import UnsupportedApiVersionError
+from sources.intercom.naming import readable_key
 from sources.intercom.parts import TICKET_ATTRIBUTE_TYPES
-from sources.intercom.schema import readable_key, table_columns
+from sources.intercom.schema import table_columns
 from tests.helpers.truth import by_id, mismatches, pairs, settle, truth
 
 RESOURCES = ["tickets"]
