@@ -335,6 +335,8 @@ def link_ticket_to_conversation(world: World, ticket: dict, at: int) -> str | No
             links = record["linked_objects"]
             links["data"].append(item)
             links["total_count"] = len(links["data"])
+        if conversation.get("ticket") is None:  # 2.10+: null, or a reference to its ticket
+            conversation["ticket"] = {"type": "ticket", "id": ticket["id"]}
         save(world.conversations, conversation, at)
         return conversation_id
     return None

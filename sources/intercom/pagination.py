@@ -7,8 +7,9 @@ D. company scroll (GET, `?scroll_param=`)     `iter_scroll`
 
 A and B differ only in where the cursor goes, so they share one cursor loop (`_follow_cursors`).
 
-Each yields one list of items per page. Parsing is lenient about envelopes (the spec and the
-real API disagree on array keys, §7.9) but strict about cursors: a cursor that does not
+Each yields one list of items per page, read under the endpoint's real array key (the spec
+and the real API disagree on some, §7.9: callers name the real one; items under another key
+raise rather than being guessed, issue 17). Strict about cursors too: a cursor that does not
 advance raises instead of silently stopping, because stopping early would lose rows.
 """
 

@@ -69,6 +69,8 @@ def test_conversations_have_real_shapes(emu: RunningEmulator, version: str) -> N
             t["type"] == "topic.list" and t["total_count"] == len(t["topics"]) for t in topics
         )
         assert any(t["topics"] for t in topics)
+        tickets = [c["ticket"] for c in conversations]
+        assert None in tickets and any(t and t["type"] == "ticket" for t in tickets)
     if version == "2.16":
         part = parts[0]
         assert (part["event_details"], part["metadata"], part["tags"]) == ({}, {}, [])

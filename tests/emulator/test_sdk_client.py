@@ -17,18 +17,12 @@ from typing import Any
 
 import pydantic
 import pytest
+from intercom import Intercom  # python-intercom, in the `dev` extra
+from intercom.types import SingleFilterSearchRequest, StartingAfterPaging
 
-intercom = pytest.importorskip("intercom", reason="python-intercom is in the `dev` extra")
-
-from intercom import Intercom  # noqa: E402
-from intercom.types import (  # noqa: E402
-    SingleFilterSearchRequest,
-    StartingAfterPaging,
-)
-
-from emulator.specs import load_deviations  # noqa: E402
-from emulator.testing import RunningEmulator, running_emulator  # noqa: E402
-from emulator.world import WorldConfig  # noqa: E402
+from emulator.specs import load_deviations
+from emulator.testing import RunningEmulator, running_emulator
+from emulator.world import WorldConfig
 
 PAGES = 2  # the SDK's search pagers resend the first page forever (PEERS.md): stop there
 

@@ -13,6 +13,7 @@ CONTRACT_ENTITIES = (
     "contacts companies conversations conversation_parts tickets ticket_parts admins teams tags "
     "segments contacts__tags contacts__companies companies__tags companies__segments "
     "conversations__contacts conversations__tags conversations__teammates tickets__contacts "
+    "conversations__topics conversations__linked_objects tickets__linked_objects "
     "conversations_deleted contacts_merged"
 ).split()
 
@@ -108,7 +109,9 @@ def test_truth_matches_stores(world):
         assert rows, f"{entity} is empty in a tiny world after activity"
         if "__" in entity:
             parent, child = entity.split("__")
-            child_key = {"teammates": "admin_id"}.get(child, child.removesuffix("s") + "_id")
+            child_key = {"teammates": "admin_id", "linked_objects": "linked_object_id"}.get(
+                child, child.removesuffix("s") + "_id"
+            )
             child_key = {"companie_id": "company_id"}.get(child_key, child_key)
             parent_key = {"companies": "company_id"}.get(parent, parent.removesuffix("s") + "_id")
             assert set(rows[0]) == {parent_key, child_key}

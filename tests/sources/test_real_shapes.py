@@ -115,6 +115,9 @@ def test_real_fields_land_typed(synced, version: str) -> None:
     assert any(r["custom_attributes__copilot_used"] is False for r in rows["conversations"])
     assert any(r["source__type"] == "unknown" for r in rows["conversations"])
     assert any(r.get("source__id") is None for r in rows["conversations"])  # null source
+    if version != "2.9":  # `ticket`: null or a reference (2.10+)
+        assert conversations["ticket__id"] == "text"
+        assert any(r["ticket__id"] for r in rows["conversations"])
     admins = types["admins"]
     assert admins["avatar__image_url"] == "text" and "avatar" not in admins
     primary = rows["admins__team_priority_level__primary_team_ids"]
