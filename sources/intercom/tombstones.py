@@ -8,12 +8,12 @@ as the side tombstone tables, which stay as a change log.
 
 `deletes` (source config, `[sources.intercom] deletes`):
 - "soft" (default): the root row stays, with its last loaded values and `_deleted_at` set
-  (the row is read back from the destination and loaded again, flagged); its link rows
-  (nested tables such as `conversations__contacts`) and its parts (`conversation_parts`,
-  `ticket_parts` and their nested tables) are **removed**, so only the root table needs a
-  filter;
-- "hard": the root row is removed with all of the above (dlt's `hard_delete` hint on
-  `_deleted_at`).
+  (the row is read back from the destination and loaded again, flagged); its parts
+  (`conversation_parts`, `ticket_parts`) are flagged the same way; its link rows (nested
+  tables such as `conversations__contacts`, and the parts' nested tables) are **removed**;
+- "hard": the root row and its parts are removed with all their nested rows (dlt's
+  `hard_delete` hint on `_deleted_at`). dlt 1.31 cannot do that on delta tables that have
+  nested tables: use soft there.
 A record that comes back (an un-archived contact) is listed again with a new `updated_at` and
 loaded as a live row: `_deleted_at` is null again (the row is replaced whole).
 
@@ -67,10 +67,9 @@ def root_columns(root: str, deletes: str) -> dict[str, TColumnSchema]:
     return columns
 
 
-def parts_columns() -> dict[str, TColumnSchema]:
-    """Parts of a deleted record are removed in both modes: `_deleted_at` is their
-    `hard_delete` column (always null in the table)."""
-    return {DELETED_AT: {"data_type": "timestamp", "timezone": True, "hard_delete": True}}
+def parts_columns(deletes: str) -> dict[str, TColumnSchema]:
+    """Parts of a record that left are flagged like it (soft) or removed with it (hard)."""
+    return {DELETED_AT: root_columns("parts", deletes)[DELETED_AT]}
 
 
 @dataclass(frozen=True)
@@ -140,18 +139,17 @@ def flag_items(
     yield dlt.mark.with_table_name(flagged, root)
     if root in PARTS_OF:
         table, parent_key = PARTS_OF[root]
-        ids = [row["id"] for row in flagged]
-        parts = rows_with(warehouse, table, parent_key, ids, columns=("id", parent_key))
-        if parts:  # any non-null `_deleted_at` removes the part
-            when = {str(row["id"]): row[DELETED_AT] for row in flagged}
-            gone = [
-                {
-                    "id": str(p["id"]),
-                    parent_key: str(p[parent_key]),
-                    DELETED_AT: when[str(p[parent_key])],
-                }
-                for p in parts
-            ]
+        when = {str(row["id"]): row[DELETED_AT] for row in flagged}
+        columns = None if deletes == SOFT else ("id", parent_key)
+        parts = rows_with(warehouse, table, parent_key, sorted(when), columns=columns)
+        gone = []
+        for part in parts:
+            if deletes == SOFT and part.get(DELETED_AT) is not None:
+                continue
+            part = {k: v for k, v in part.items() if not k.startswith("_dlt_")}
+            part[DELETED_AT] = when[str(part[parent_key])]
+            gone.append(part)
+        if gone:
             yield dlt.mark.with_table_name(gone, table)
 
 

@@ -1,6 +1,6 @@
 """Deleted and merged-away records in the root tables (`tombstones.py`): with
-`deletes="soft"` the row stays with `_deleted_at` (and `_merged_into_id`) set and its link rows
-and parts are removed; with `deletes="hard"` the row goes too. Against the emulator over HTTP
+`deletes="soft"` the row stays with `_deleted_at` (and `_merged_into_id`) set, its parts are
+flagged too and its link rows removed; with `deletes="hard"` the row and its parts go too. Against the emulator over HTTP
 into DuckDB (the destination suites repeat it on PostgreSQL, filesystem+delta and SQLite)."""
 
 from __future__ import annotations
@@ -46,8 +46,13 @@ def test_a_deleted_conversation_is_flagged_or_removed_with_links_and_parts(
         assert row["updated_at"] == before["updated_at"]
     else:
         assert conversation_id not in loaded
-    for table in ("conversations__contacts", "conversations__tags", "conversation_parts"):
+    for table in ("conversations__contacts", "conversations__tags"):
         assert _with(rows(table), "conversation_id", conversation_id) == [], table
+    parts = _with(rows("conversation_parts"), "conversation_id", conversation_id)
+    if deletes == "soft":  # flagged like their conversation
+        assert parts and {unix(p["_deleted_at"]) for p in parts} == {emu.world.now}
+    else:
+        assert parts == []
     # Every other row is still live; the change log has the deletion too.
     assert sum(row["_deleted_at"] is not None for row in loaded.values()) == (
         1 if deletes == "soft" else 0
@@ -102,8 +107,9 @@ def test_reconcile_flags_or_removes_a_deleted_ticket_with_its_parts(
         assert loaded[ticket_id]["_deleted_at"] is not None
     else:
         assert ticket_id not in loaded
-    for table in ("ticket_parts", "tickets__contacts"):
-        assert _with(rows(table), "ticket_id", ticket_id) == [], table
+    assert _with(rows("tickets__contacts"), "ticket_id", ticket_id) == []
+    parts = _with(rows("ticket_parts"), "ticket_id", ticket_id)
+    assert all(p["_deleted_at"] is not None for p in parts) if deletes == "soft" else not parts
     assert ticket_id in by_id(rows("tickets_deleted"))
 
 
