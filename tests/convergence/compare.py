@@ -194,6 +194,7 @@ def compare_warehouse(
                     parent_key,
                     kept_parts,
                     live_ids=present - gone,
+                    deletes=deletes,
                 )
                 checked_tables.append(parts_table)
     for tombstone in TRUTH_TOMBSTONES:
