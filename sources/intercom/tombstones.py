@@ -113,12 +113,12 @@ def flag_items(
     deletes: str,
 ) -> Iterator[Any]:
     """Items that flag (soft) or remove (hard) the warehouse rows of `tombstones` in `root`,
-    and remove their parts. Only records present in `warehouse` (`warehouse.open_warehouse`)
-    and not flagged yet are touched; the caller has claimed their ids (`RunClaims`)."""
+    and their parts. Only records present in `warehouse` (`warehouse.open_warehouse`) and not
+    flagged yet are touched; the caller has claimed their ids (`RunClaims`)."""
     wanted = {t.id: t for t in tombstones}
     if not wanted or warehouse is None:
         return
-    rows = rows_with(warehouse, root, "id", sorted(wanted))
+    rows = _latest(rows_with(warehouse, root, "id", sorted(wanted)))
     flagged = []
     for row in rows:
         if row.get(DELETED_AT) is not None:
@@ -140,8 +140,8 @@ def flag_items(
     if root in PARTS_OF:
         table, parent_key = PARTS_OF[root]
         when = {str(row["id"]): row[DELETED_AT] for row in flagged}
-        columns = None if deletes == SOFT else ("id", parent_key)
-        parts = rows_with(warehouse, table, parent_key, sorted(when), columns=columns)
+        columns = None if deletes == SOFT else ("id", parent_key, "_dlt_load_id")
+        parts = _latest(rows_with(warehouse, table, parent_key, sorted(when), columns=columns))
         gone = []
         for part in parts:
             if deletes == SOFT and part.get(DELETED_AT) is not None:
@@ -160,7 +160,7 @@ def clear_items(warehouse: Any | None, root: str, ids: Iterable[str]) -> Iterato
     if not ids or warehouse is None:
         return
     cleared = []
-    for row in rows_with(warehouse, root, "id", ids):
+    for row in _latest(rows_with(warehouse, root, "id", ids)):
         if row.get(DELETED_AT) is None:
             continue
         row = {k: v for k, v in row.items() if not k.startswith("_dlt_")}
@@ -183,6 +183,19 @@ def keep_pending(state: dict, key: str, tombstones: list[Tombstone]) -> None:
         state[key] = [t.__dict__ for t in tombstones]
     else:
         state.pop(key, None)
+
+
+def _latest(rows: list[dict]) -> list[dict]:
+    """The newest version of each id: on an append-only destination (plain parquet) every
+    version of a record is a row; elsewhere there is one already."""
+    newest: dict[str, dict] = {}
+    for row in rows:
+        key = str(row["id"])
+        if key not in newest or str(row.get("_dlt_load_id", "")) > str(
+            newest[key].get("_dlt_load_id", "")
+        ):
+            newest[key] = row
+    return list(newest.values())
 
 
 # Side tombstone table -> (column with the time, column with the survivor), per root.
