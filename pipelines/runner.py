@@ -69,6 +69,7 @@ class SyncOptions:
     progress: bool = True
     table_format: str | None = None  # filesystem destination: "delta" (merges upsert)
     reconcile: bool = False  # also tombstone deleted contacts/companies/tickets (--reconcile)
+    deletes: str | None = None  # "soft" | "hard" (--deletes); None: [sources.intercom] config
 
 
 @dataclass
@@ -437,6 +438,8 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
             end_date=options.end_date,
             reconcile=options.reconcile,
             merge_strategy=merge_strategy_for(pipeline),
+            # Only when given: else dlt's config ([sources.intercom] deletes) applies.
+            **({"deletes": options.deletes} if options.deletes else {}),
         )
     except ConfigValueCannotBeCoercedException as exc:
         raise translate_error(exc) from None

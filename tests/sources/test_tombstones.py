@@ -5,6 +5,8 @@ into DuckDB (the destination suites repeat it on PostgreSQL, filesystem+delta an
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from emulator import ops
@@ -141,3 +143,37 @@ def test_a_warehouse_from_before_the_flags_gets_them_from_the_side_tables(
     assert by_id(rows("conversations"))[conversation_id]["_deleted_at"] is None
     sync(emu, resources=["conversations"])
     assert unix(by_id(rows("conversations"))[conversation_id]["_deleted_at"]) == emu.world.now
+
+
+def test_cli_deletes_hard_removes_a_deleted_contact(emulator, tmp_path, monkeypatch) -> None:
+    """`intercom-sync run --reconcile --deletes hard`: the flag picks the mode for that run."""
+    import duckdb
+
+    from pipelines.cli import main as cli_main
+    from tests.convergence.workspace import delete_random
+
+    emu = emulator(seed=35)
+    monkeypatch.setenv("SOURCES__INTERCOM__ACCESS_TOKEN", emu.token)
+    args = [
+        "run",
+        "--base-url",
+        emu.base_url,
+        "--pipelines-dir",
+        str(tmp_path / "p"),
+        "--duckdb-file",
+        str(tmp_path / "w.duckdb"),
+        "--no-progress",
+        "--resources",
+        "contacts",
+        "--deletes",
+        "hard",
+    ]
+    assert cli_main(args) == 0
+    with emu.control.lock:
+        (gone,) = delete_random(emu.world, random.Random(35), "contacts", 1)
+    assert cli_main([*args, "--reconcile"]) == 0
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        ids = {row[0] for row in con.sql("SELECT id FROM intercom_raw.contacts").fetchall()}
+        logged = con.sql("SELECT id FROM intercom_raw.contacts_deleted").fetchall()
+    assert gone not in ids
+    assert logged == [(gone,)]
