@@ -2,12 +2,15 @@
 
 The dataset is opened with the schema stored in the destination, not the pipeline's live
 schema: these reads run in dlt's extract thread pool while the extract changes the live
-schema in another thread (reading it there races: "dictionary changed size").
+schema in another thread (reading it there races: "dictionary changed size"). Reads are
+serialised: resources read concurrently, and DuckDB refuses to attach one file twice at once
+("Unique file handle conflict").
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import dlt
@@ -17,6 +20,7 @@ logger = logging.getLogger(__name__)
 # Read at most this many keys per query (keeps `IN (...)` lists small).
 READ_CHUNK = 500
 _MISSING = ("does not exist", "not found", "no such table", "catalog error")
+_ONE_READ_AT_A_TIME = threading.Lock()
 
 
 def open_warehouse(pipeline: Any | None) -> Any | None:
@@ -68,6 +72,17 @@ def _read(
 ) -> list[dict]:
     if dataset is None:
         return []
+    with _ONE_READ_AT_A_TIME:
+        return _read_locked(dataset, table, key, values, columns)
+
+
+def _read_locked(
+    dataset: Any,
+    table: str,
+    key: str,
+    values: list[str] | None,
+    columns: tuple[str, ...] | None,
+) -> list[dict]:
     try:
         stored = dataset.schema.tables
         if table not in stored or key not in stored[table].get("columns", {}):
