@@ -124,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(<entity>_deleted tables; costs ~1 request per 150 records, see README Guarantees)",
     )
     run.add_argument(
+        "--deletes",
+        choices=("soft", "hard"),
+        default=None,
+        help="deleted and merged-away records: 'soft' flags them (_deleted_at, the default), "
+        "'hard' removes them; default: [sources.intercom] deletes (docs/deletions.md)",
+    )
+    run.add_argument(
         "--transform",
         action="store_true",
         help="after a successful sync, build and test the dbt models in analytics/",
@@ -226,6 +233,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         full_refresh=args.full_refresh,
         table_format=args.table_format,
         reconcile=args.reconcile,
+        deletes=args.deletes,
     )
     if args.transform:
         from pipelines.reporting.transform import check_transform_supported

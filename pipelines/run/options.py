@@ -33,6 +33,7 @@ class SyncOptions:
     progress: bool = True
     table_format: str | None = None  # filesystem destination: "delta" (merges upsert)
     reconcile: bool = False  # also tombstone deleted contacts/companies/tickets (--reconcile)
+    deletes: str | None = None  # "soft" | "hard" (--deletes); None: [sources.intercom] config
 
 
 @dataclass

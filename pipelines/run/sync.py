@@ -155,6 +155,8 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
             end_date=options.end_date,
             reconcile=options.reconcile,
             merge_strategy=merge_strategy_for(pipeline),
+            # Only when given: else dlt's config ([sources.intercom] deletes) applies.
+            **({"deletes": options.deletes} if options.deletes else {}),
         )
     except ConfigValueCannotBeCoercedException as exc:
         raise translate_error(exc) from None

@@ -287,7 +287,7 @@ def _entity_resource(
     }
     tombstone_columns = {
         entity.name: tombstones.root_columns(entity.name, deletes),
-        entity.parts_table: tombstones.parts_columns(),
+        entity.parts_table: tombstones.parts_columns(deletes),
     }
     resource = dlt.resource(read, name=entity.name)
     # Every table is a variant declared up front: a variant starts as a copy of the base

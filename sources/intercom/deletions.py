@@ -1,9 +1,9 @@
 """The 2.16 deletion feed `GET /conversations/deleted` -> tombstone table `conversations_deleted`.
 
 Table `conversations_deleted(id, deleted_at, metrics_retained)`, merged on `id`. It is written
-by the `conversations` resource (on API 2.16+ only; older versions have no deletion feed).
-Rows of deleted conversations stay in `conversations`, `conversation_parts` and the link
-tables: dbt staging excludes every conversation whose id is in `conversations_deleted`.
+by the `conversations` resource (on API 2.16+ only; older versions have no deletion feed), a
+change log. The deleted conversation's row in `conversations` gets `_deleted_at` (or is
+removed), its link rows and parts are removed: `tombstones.py`.
 
 The feed is page-numbered (`per_page` ≤ 60) with `order=desc` by deletion time (the spec's
 example lists the newest `deleted_at` first). Reading newest first lets an incremental run stop

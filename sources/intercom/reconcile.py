@@ -188,7 +188,7 @@ def reconcile_resources(
                 table_name=PARTS_OF[entity.root][0],
                 write_disposition=merge_hints(),
                 primary_key="id",
-                columns={**ROOT_SYSTEM_COLUMNS, **parts_columns()},
+                columns={**ROOT_SYSTEM_COLUMNS, **parts_columns(deletes)},
                 create_table_variant=True,
             )
         resource.apply_hints(

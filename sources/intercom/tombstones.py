@@ -8,12 +8,12 @@ as the side tombstone tables, which stay as a change log.
 
 `deletes` (source config, `[sources.intercom] deletes`):
 - "soft" (default): the root row stays, with its last loaded values and `_deleted_at` set
-  (the row is read back from the destination and loaded again, flagged); its link rows
-  (nested tables such as `conversations__contacts`) and its parts (`conversation_parts`,
-  `ticket_parts` and their nested tables) are **removed**, so only the root table needs a
-  filter;
-- "hard": the root row is removed with all of the above (dlt's `hard_delete` hint on
-  `_deleted_at`).
+  (the row is read back from the destination and loaded again, flagged); its parts
+  (`conversation_parts`, `ticket_parts`) are flagged the same way; its link rows (nested
+  tables such as `conversations__contacts`, and the parts' nested tables) are **removed**;
+- "hard": the root row and its parts are removed with all their nested rows (dlt's
+  `hard_delete` hint on `_deleted_at`). dlt 1.31 cannot do that on delta tables that have
+  nested tables: use soft there.
 A record that comes back (an un-archived contact) is listed again with a new `updated_at` and
 loaded as a live row: `_deleted_at` is null again (the row is replaced whole).
 
@@ -67,10 +67,9 @@ def root_columns(root: str, deletes: str) -> dict[str, TColumnSchema]:
     return columns
 
 
-def parts_columns() -> dict[str, TColumnSchema]:
-    """Parts of a deleted record are removed in both modes: `_deleted_at` is their
-    `hard_delete` column (always null in the table)."""
-    return {DELETED_AT: {"data_type": "timestamp", "timezone": True, "hard_delete": True}}
+def parts_columns(deletes: str) -> dict[str, TColumnSchema]:
+    """Parts of a record that left are flagged like it (soft) or removed with it (hard)."""
+    return {DELETED_AT: root_columns("parts", deletes)[DELETED_AT]}
 
 
 @dataclass(frozen=True)
@@ -114,12 +113,12 @@ def flag_items(
     deletes: str,
 ) -> Iterator[Any]:
     """Items that flag (soft) or remove (hard) the warehouse rows of `tombstones` in `root`,
-    and remove their parts. Only records present in `warehouse` (`warehouse.open_warehouse`)
-    and not flagged yet are touched; the caller has claimed their ids (`RunClaims`)."""
+    and their parts. Only records present in `warehouse` (`warehouse.open_warehouse`) and not
+    flagged yet are touched; the caller has claimed their ids (`RunClaims`)."""
     wanted = {t.id: t for t in tombstones}
     if not wanted or warehouse is None:
         return
-    rows = rows_with(warehouse, root, "id", sorted(wanted))
+    rows = _latest(rows_with(warehouse, root, "id", sorted(wanted)))
     flagged = []
     for row in rows:
         if row.get(DELETED_AT) is not None:
@@ -140,18 +139,17 @@ def flag_items(
     yield dlt.mark.with_table_name(flagged, root)
     if root in PARTS_OF:
         table, parent_key = PARTS_OF[root]
-        ids = [row["id"] for row in flagged]
-        parts = rows_with(warehouse, table, parent_key, ids, columns=("id", parent_key))
-        if parts:  # any non-null `_deleted_at` removes the part
-            when = {str(row["id"]): row[DELETED_AT] for row in flagged}
-            gone = [
-                {
-                    "id": str(p["id"]),
-                    parent_key: str(p[parent_key]),
-                    DELETED_AT: when[str(p[parent_key])],
-                }
-                for p in parts
-            ]
+        when = {str(row["id"]): row[DELETED_AT] for row in flagged}
+        columns = None if deletes == SOFT else ("id", parent_key, "_dlt_load_id")
+        parts = _latest(rows_with(warehouse, table, parent_key, sorted(when), columns=columns))
+        gone = []
+        for part in parts:
+            if deletes == SOFT and part.get(DELETED_AT) is not None:
+                continue
+            part = {k: v for k, v in part.items() if not k.startswith("_dlt_")}
+            part[DELETED_AT] = when[str(part[parent_key])]
+            gone.append(part)
+        if gone:
             yield dlt.mark.with_table_name(gone, table)
 
 
@@ -162,7 +160,7 @@ def clear_items(warehouse: Any | None, root: str, ids: Iterable[str]) -> Iterato
     if not ids or warehouse is None:
         return
     cleared = []
-    for row in rows_with(warehouse, root, "id", ids):
+    for row in _latest(rows_with(warehouse, root, "id", ids)):
         if row.get(DELETED_AT) is None:
             continue
         row = {k: v for k, v in row.items() if not k.startswith("_dlt_")}
@@ -185,6 +183,19 @@ def keep_pending(state: dict, key: str, tombstones: list[Tombstone]) -> None:
         state[key] = [t.__dict__ for t in tombstones]
     else:
         state.pop(key, None)
+
+
+def _latest(rows: list[dict]) -> list[dict]:
+    """The newest version of each id: on an append-only destination (plain parquet) every
+    version of a record is a row; elsewhere there is one already."""
+    newest: dict[str, dict] = {}
+    for row in rows:
+        key = str(row["id"])
+        if key not in newest or str(row.get("_dlt_load_id", "")) > str(
+            newest[key].get("_dlt_load_id", "")
+        ):
+            newest[key] = row
+    return list(newest.values())
 
 
 # Side tombstone table -> (column with the time, column with the survivor), per root.

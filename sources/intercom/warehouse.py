@@ -2,12 +2,16 @@
 
 The dataset is opened with the schema stored in the destination, not the pipeline's live
 schema: these reads run in dlt's extract thread pool while the extract changes the live
-schema in another thread (reading it there races: "dictionary changed size").
+schema in another thread (reading it there races: "dictionary changed size"). Delta tables
+are read with `deltalake` (DuckDB's delta extension would have to be downloaded). Reads are
+serialised: resources read concurrently, and DuckDB refuses to attach one file twice at once
+("Unique file handle conflict").
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import dlt
@@ -17,6 +21,7 @@ logger = logging.getLogger(__name__)
 # Read at most this many keys per query (keeps `IN (...)` lists small).
 READ_CHUNK = 500
 _MISSING = ("does not exist", "not found", "no such table", "catalog error")
+_ONE_READ_AT_A_TIME = threading.Lock()
 
 
 def open_warehouse(pipeline: Any | None) -> Any | None:
@@ -68,6 +73,38 @@ def _read(
 ) -> list[dict]:
     if dataset is None:
         return []
+    with _ONE_READ_AT_A_TIME:
+        return _read_locked(dataset, table, key, values, columns)
+
+
+def _delta_table(dataset: Any, table: str) -> Any | None:
+    """The `deltalake.DeltaTable` of a delta table of the filesystem destination, else None.
+    Read with `deltalake` directly: DuckDB's delta extension would have to be downloaded."""
+    if dataset.destination_client.config.destination_type.rsplit(".", 1)[-1] != "filesystem":
+        return None
+    client = dataset.open_table_client
+    if not client.is_open_table("delta", table):
+        return None
+    return client.load_open_table("delta", table)
+
+
+def _read_delta(
+    delta: Any, key: str, values: list[str] | None, columns: tuple[str, ...] | None
+) -> list[dict]:
+    import pyarrow.compute as pc
+
+    where = None if values is None else pc.field(key).isin(values)
+    arrow = delta.to_pyarrow_dataset().to_table(filter=where, columns=list(columns or []) or None)
+    return arrow.to_pylist()
+
+
+def _read_locked(
+    dataset: Any,
+    table: str,
+    key: str,
+    values: list[str] | None,
+    columns: tuple[str, ...] | None,
+) -> list[dict]:
     try:
         stored = dataset.schema.tables
         if table not in stored or key not in stored[table].get("columns", {}):
@@ -77,6 +114,9 @@ def _read(
             if values is None
             else [values[i : i + READ_CHUNK] for i in range(0, len(values), READ_CHUNK)]
         )
+        delta = _delta_table(dataset, table)
+        if delta is not None:
+            return _read_delta(delta, key, values, columns)
         found: list[dict] = []
         for chunk in chunks:
             relation = dataset[table]

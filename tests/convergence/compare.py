@@ -12,9 +12,10 @@ Semantics (README "Guarantees"):
   deleted contact/company/ticket) is flagged (`deletes="soft"`) or gone (`"hard"`: no flagged
   row at all), and no live record is flagged.
 - link tables: the pairs equal the truth's pairs; no link row of a flagged record.
-- parts: every part the API shows (truth `visible`) is present with the truth's fields; a part
-  of a live record loaded once is never lost (`kept` — the caller passes the ids seen so
-  far); no part the workspace no longer has (parts of deleted records are removed).
+- parts: every part the API shows (truth `visible`) is present and live with the truth's
+  fields; a part of a live record loaded once is never lost (`kept` — the caller passes the
+  ids seen so far); no live part the workspace no longer has (parts of records that left are
+  flagged with them, or removed with `"hard"`).
 - lookups (replace): id set and key fields equal.
 - tombstone tables: every truth tombstone is present with its fields.
 - every table (also nested ones): primary keys unique.
@@ -259,6 +260,7 @@ def compare_warehouse(
                     kept_parts,
                     live_ids=present - gone,
                     unflaggable=unflaggable,
+                    deletes=deletes,
                 )
                 checked_tables.append(parts_table)
     for tombstone in TRUTH_TOMBSTONES if number >= (2, 16) else ():
@@ -297,11 +299,16 @@ def _compare_parts(
     kept: dict[str, set[str]] | None,
     *,
     live_ids: set[str],
+    deletes: str,
     unflaggable: set[str] = frozenset(),
 ) -> None:
     """`unflaggable`: records the API version could not report gone (before 2.16), whose
     parts may stay."""
-    loaded = [p for p in read(table) if str(p[parent_key]) not in unflaggable]
+    rows = [p for p in read(table) if str(p[parent_key]) not in unflaggable]
+    flagged = flagged_ids(rows)
+    if deletes == "hard" and flagged:
+        report.add(f"{table}: {len(flagged)} flagged part(s) with deletes=hard")
+    loaded = [p for p in rows if str(p["id"]) not in flagged]  # the live parts
     truth = list(truth_rows(world, table))
     visible = [part for part in truth if part["visible"]]
     loaded_ids = {str(p["id"]) for p in loaded}
@@ -312,8 +319,8 @@ def _compare_parts(
         [p for p in loaded if str(p["id"]) in shown_ids],
         visible,
     )
-    # Parts the workspace no longer has (those of deleted records are removed with them),
-    # and parts of a record that is not live in the warehouse.
+    # Live parts the workspace no longer has (those of records that left are flagged or
+    # removed with them), and live parts of a record that is not live in the warehouse.
     known = {str(p["id"]) for p in truth}
     for part in loaded:
         if str(part["id"]) not in known or str(part[parent_key]) not in live_ids:

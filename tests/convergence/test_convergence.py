@@ -80,3 +80,20 @@ def test_rounds_converge_on_a_destination_that_merges_by_delete_insert(
             f"{len(report.compared)} tables"
         )
         assert scenario.rounds_done == 3
+
+
+def test_rounds_converge_with_hard_deletes(tmp_path: Path) -> None:
+    """`deletes="hard"`: every deleted or merged-away record leaves the root tables with its
+    links and parts (no flagged row anywhere), and the live rows still equal the truth."""
+    with running_emulator(WorldConfig(seed=6, scale="tiny")) as emu:
+        sync = InProcessSync(emu, tmp_path, deletes="hard")
+        scenario = Scenario(emu, sync, sync.read, 6, deletes="hard")
+        scenario.initial_sync()
+        for _ in range(3):
+            report = scenario.run_round()
+        kinds = {k for h in scenario.history for k in h["changes"]}
+        assert {"companies_deleted", "contact_merged", "conversation_deleted"} <= kinds
+        record(
+            f"convergence with hard deletes: {scenario.rounds_done} rounds, {scenario.syncs} "
+            f"syncs, compared {sum(report.compared.values())} rows in {len(report.compared)} tables"
+        )

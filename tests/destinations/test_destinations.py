@@ -96,6 +96,9 @@ def test_full_sync_then_activity_converges(
     target: Target, emulator_factory, monkeypatch, deletes: str
 ) -> None:
     monkeypatch.setenv("SOURCES__INTERCOM__DELETES", deletes)  # as a user configures it
+    if deletes == "hard" and target.table_format == "delta":
+        _assert_hard_deletes_refused_on_delta(target, emulator_factory)
+        return
     emu = emulator_factory(config=WORLD)
     first = target.sync(emu)
     assert first.rows_by_table["contacts"] == len(truth(emu, "contacts"))
@@ -116,6 +119,14 @@ def test_full_sync_then_activity_converges(
     # A quiet resync (same records re-read at the cursor boundary) changes nothing.
     target.sync(emu)
     assert_equals_truth(target, emu, deletes)
+
+
+def _assert_hard_deletes_refused_on_delta(target: Target, emulator_factory) -> None:
+    """dlt 1.31 cannot hard-delete rows of delta tables that have nested tables: the run
+    fails saying so (docs/deletions.md), it does not silently keep dead rows."""
+    emu = emulator_factory(config=WORLD)
+    with pytest.raises(Exception, match="hard_delete"):
+        target.sync(emu)
 
 
 def test_status_reads_every_destination(target: Target, emulator_factory) -> None:

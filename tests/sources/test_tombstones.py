@@ -1,9 +1,11 @@
 """Deleted and merged-away records in the root tables (`tombstones.py`): with
-`deletes="soft"` the row stays with `_deleted_at` (and `_merged_into_id`) set and its link rows
-and parts are removed; with `deletes="hard"` the row goes too. Against the emulator over HTTP
+`deletes="soft"` the row stays with `_deleted_at` (and `_merged_into_id`) set, its parts are
+flagged too and its link rows removed; with `deletes="hard"` the row and its parts go too. Against the emulator over HTTP
 into DuckDB (the destination suites repeat it on PostgreSQL, filesystem+delta and SQLite)."""
 
 from __future__ import annotations
+
+import random
 
 import pytest
 
@@ -46,8 +48,13 @@ def test_a_deleted_conversation_is_flagged_or_removed_with_links_and_parts(
         assert row["updated_at"] == before["updated_at"]
     else:
         assert conversation_id not in loaded
-    for table in ("conversations__contacts", "conversations__tags", "conversation_parts"):
+    for table in ("conversations__contacts", "conversations__tags"):
         assert _with(rows(table), "conversation_id", conversation_id) == [], table
+    parts = _with(rows("conversation_parts"), "conversation_id", conversation_id)
+    if deletes == "soft":  # flagged like their conversation
+        assert parts and {unix(p["_deleted_at"]) for p in parts} == {emu.world.now}
+    else:
+        assert parts == []
     # Every other row is still live; the change log has the deletion too.
     assert sum(row["_deleted_at"] is not None for row in loaded.values()) == (
         1 if deletes == "soft" else 0
@@ -102,8 +109,9 @@ def test_reconcile_flags_or_removes_a_deleted_ticket_with_its_parts(
         assert loaded[ticket_id]["_deleted_at"] is not None
     else:
         assert ticket_id not in loaded
-    for table in ("ticket_parts", "tickets__contacts"):
-        assert _with(rows(table), "ticket_id", ticket_id) == [], table
+    assert _with(rows("tickets__contacts"), "ticket_id", ticket_id) == []
+    parts = _with(rows("ticket_parts"), "ticket_id", ticket_id)
+    assert all(p["_deleted_at"] is not None for p in parts) if deletes == "soft" else not parts
     assert ticket_id in by_id(rows("tickets_deleted"))
 
 
@@ -135,3 +143,37 @@ def test_a_warehouse_from_before_the_flags_gets_them_from_the_side_tables(
     assert by_id(rows("conversations"))[conversation_id]["_deleted_at"] is None
     sync(emu, resources=["conversations"])
     assert unix(by_id(rows("conversations"))[conversation_id]["_deleted_at"]) == emu.world.now
+
+
+def test_cli_deletes_hard_removes_a_deleted_contact(emulator, tmp_path, monkeypatch) -> None:
+    """`intercom-sync run --reconcile --deletes hard`: the flag picks the mode for that run."""
+    import duckdb
+
+    from pipelines.cli import main as cli_main
+    from tests.convergence.workspace import delete_random
+
+    emu = emulator(seed=35)
+    monkeypatch.setenv("SOURCES__INTERCOM__ACCESS_TOKEN", emu.token)
+    args = [
+        "run",
+        "--base-url",
+        emu.base_url,
+        "--pipelines-dir",
+        str(tmp_path / "p"),
+        "--duckdb-file",
+        str(tmp_path / "w.duckdb"),
+        "--no-progress",
+        "--resources",
+        "contacts",
+        "--deletes",
+        "hard",
+    ]
+    assert cli_main(args) == 0
+    with emu.control.lock:
+        (gone,) = delete_random(emu.world, random.Random(35), "contacts", 1)
+    assert cli_main([*args, "--reconcile"]) == 0
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        ids = {row[0] for row in con.sql("SELECT id FROM intercom_raw.contacts").fetchall()}
+        logged = con.sql("SELECT id FROM intercom_raw.contacts_deleted").fetchall()
+    assert gone not in ids
+    assert logged == [(gone,)]

@@ -1,5 +1,5 @@
--- Live contacts: a contact merged into another (contacts_merged) stays in the loaded table
--- but is not a live record.
+-- Live contacts: a contact merged into another or deleted keeps its loaded row, flagged
+-- (`_deleted_at`, `_merged_into_id`; docs/deletions.md), and is excluded here.
 with loaded as (
     {{ intercom_sync.stage('contacts', [
         ['id', 'contact_id', 'string'],
@@ -14,12 +14,10 @@ with loaded as (
         ['signed_up_at', 'signed_up_at', 'timestamp'],
         ['last_seen_at', 'last_seen_at', 'timestamp'],
         ['last_replied_at', 'last_replied_at', 'timestamp'],
+        ['_deleted_at', 'deleted_at', 'timestamp'],
     ]) }}
 )
 
 select loaded.*
 from loaded
-where not exists (
-    select 1 from {{ ref('stg_contacts_merged') }} as merged
-    where merged.contact_id = loaded.contact_id
-)
+where loaded.deleted_at is null

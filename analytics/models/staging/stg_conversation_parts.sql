@@ -12,11 +12,12 @@ with loaded as (
         ['assigned_to__id', 'assigned_to_id', 'string'],
         ['body', 'body', 'string'],
         ['state', 'state', 'string'],
+        ['_deleted_at', 'deleted_at', 'timestamp'],
     ]) }}
 )
 
 select loaded.*
 from loaded
-where exists (
+where loaded.deleted_at is null and exists (
     select 1 from {{ ref('stg_conversations') }} as c where c.conversation_id = loaded.conversation_id
 )

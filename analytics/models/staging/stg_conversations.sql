@@ -1,5 +1,6 @@
--- Live conversations: one deleted in Intercom (conversations_deleted) keeps its loaded row but
--- is excluded here. Unassigned is null (the sync loads Intercom 2.16's 0 as null, as 2.9 sends).
+-- Live conversations: one deleted in Intercom keeps its loaded row, flagged (`_deleted_at`;
+-- docs/deletions.md), and is excluded here. Unassigned is null (the sync loads Intercom
+-- 2.16's 0 as null, as 2.9 sends).
 with loaded as (
     {{ intercom_sync.stage('conversations', [
         ['id', 'conversation_id', 'string'],
@@ -23,6 +24,7 @@ with loaded as (
         ['statistics__count_conversation_parts', 'statistics_count_parts', 'bigint'],
         ['parts_total_count', 'parts_total_count', 'bigint'],
         ['ai_agent_participated', 'is_ai_agent_participated', 'bool'],
+        ['_deleted_at', 'deleted_at', 'timestamp'],
     ]) }}
 )
 
@@ -49,7 +51,4 @@ select
     coalesce(parts_total_count, statistics_count_parts) as count_parts_total,
     is_ai_agent_participated
 from loaded
-where not exists (
-    select 1 from {{ ref('stg_conversations_deleted') }} as deleted
-    where deleted.conversation_id = loaded.conversation_id
-)
+where loaded.deleted_at is null
