@@ -1,18 +1,5 @@
-"""Destinations for `intercom-sync`: the same syncs on DuckDB, PostgreSQL, SQLite (dlt's
-SQLAlchemy destination, which merges by delete-insert), and the filesystem destination (plain
-parquet, and delta tables).
-
-`target` (parametrized) is one destination, configured the way a user would: through dlt's
-environment variables (`DESTINATION__POSTGRES__CREDENTIALS`, `DESTINATION__FILESYSTEM__
-BUCKET_URL`). PostgreSQL comes from `INTERCOM_SYNC_TEST_POSTGRES_DSN` (`.ci/start-postgres`
-prints it); without it the postgres cases skip, except in CI (`CI` set) where they fail.
-
-    target.sync(emu)   -> SyncResult   one `run_sync` of this target's pipeline
-    target.read(table) -> list[dict]   the table as a user should read it: for merging
-                                       destinations the table itself; for plain parquet (which
-                                       only appends) the documented "latest version" query
-    target.pipeline()  -> dlt.Pipeline the pipeline, attached to its destination
-"""
+"""The `target` fixture: one destination per parameter (`tests.helpers.destinations.Target`,
+whose docstring says how each is configured and read)."""
 
 from __future__ import annotations
 
