@@ -121,7 +121,7 @@ def test_real_fields_land_typed(synced, version: str) -> None:
     admins = types["admins"]
     assert admins["avatar__image_url"] == "text" and "avatar" not in admins
     primary = rows["admins__team_priority_level__primary_team_ids"]
-    assert primary and all(r["value"] is not None for r in primary)
+    assert primary and all(r["team_id"] is not None and r["admin_id"] for r in primary)
     parts = types["conversation_parts"]
     assert parts["assigned_to__type"] == "text" and parts["assigned_to__id"] == "text"
     assigned = [r for r in rows["conversation_parts"] if r["part_type"] == "assignment"]

@@ -14,6 +14,7 @@ import pytest
 from emulator.testing import RunningEmulator, running_emulator
 from emulator.world import WorldConfig
 from sources.intercom.client import IntercomClient
+from sources.intercom.conversation_attributes import conversation_attribute_definitions
 from sources.intercom.schema import custom_attribute_columns, table_columns
 
 LOOKUPS = {  # table -> (path, items key)
@@ -84,10 +85,13 @@ def test_served_records_fit_the_declared_types(
 ) -> None:
     with IntercomClient(emu.token, base_url=emu.base_url, api_version=version) as client:
         tables = _served_tables(emu, client)
+        conversation_definitions = conversation_attribute_definitions(client)
     definitions = tables["data_attributes"]
     custom = {
         "contacts": custom_attribute_columns(d for d in definitions if d["model"] == "contact"),
         "companies": custom_attribute_columns(d for d in definitions if d["model"] == "company"),
+        # typed as the sync types them: a decimal attribute first seen as 3 is still a double
+        "conversations": custom_attribute_columns(conversation_definitions),
     }
     hints = {t: {**table_columns(t, version), **custom.get(t, {})} for t in tables}
     assert all(tables.values()), {t: len(rows) for t, rows in tables.items()}
