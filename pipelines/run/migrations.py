@@ -125,6 +125,10 @@ def migrate_warehouse(pipeline: dlt.Pipeline) -> list[str]:
             client.execute_sql(statement)
     if plan.schema_changed:
         pipeline.schemas.save_schema(schema)
+        # Store it in the destination too: reads of earlier loads during this run's extract
+        # (tombstone flags, sources/intercom/warehouse.py) take the stored schema's columns.
+        with pipeline.destination_client() as job_client:
+            job_client.update_stored_schema()
         for note in plan.notes:
             log.warning("migrated: %s", note)
     return plan.notes
