@@ -31,8 +31,11 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Tests run in parallel (pytest-xdist), one worker per core by default.
+TEST_WORKERS ?= auto
+
 test: lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
