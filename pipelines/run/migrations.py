@@ -20,7 +20,7 @@ crash. SQL destinations (DuckDB, Postgres) are migrated; on others a warning say
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,9 +91,13 @@ class _Plan:
     schema_changed: bool = False
 
 
-def migrate_warehouse(pipeline: dlt.Pipeline) -> list[str]:
+def migrate_warehouse(
+    pipeline: dlt.Pipeline,
+    conversation_attribute_types: Callable[[], Mapping[str, TColumnSchema]] | None = None,
+) -> list[str]:
     """Migrate the pipeline's destination and stored schema; the changes made, one line each
-    (empty for a new or current warehouse)."""
+    (empty for a new or current warehouse). `conversation_attribute_types()`: the declared
+    columns of conversation custom attributes (asked only when a column may need widening)."""
     if not pipeline.default_schema_name:
         # No local state (a new machine, a wiped pipelines dir): dlt would restore schema and
         # state from the destination inside `run`, after this; restore them here first.
@@ -119,6 +123,7 @@ def migrate_warehouse(pipeline: dlt.Pipeline) -> list[str]:
         _plan_parent_ids(plan, client, schema, existing)
         _plan_attribute_renames(plan, client, schema, existing, pipeline.state)
         _plan_id_types(plan, client, schema, existing)
+        _plan_declared_doubles(plan, client, schema, existing, conversation_attribute_types)
         # One by one (DuckDB refuses to update a table altered in the same transaction); a
         # crash between them leaves a state the next run's plan starts from.
         for statement in plan.statements:
@@ -275,6 +280,61 @@ def _plan_attribute_renames(
             if old in _schema_columns(schema, table) and new not in _schema_columns(schema, table):
                 _rename_in_schema(schema, table, old, new)
                 plan.schema_changed = True
+
+
+_INTEGER_TYPES = frozenset({"bigint", "integer", "int", "int8", "int64", "hugeint", "smallint"})
+_DOUBLE_VARIANT = "__v_double"  # dlt's variant column of a double in a bigint column
+
+
+def _plan_declared_doubles(
+    plan: _Plan,
+    client: Any,
+    schema: Schema,
+    existing: dict[str, dict[str, str]],
+    declared: Callable[[], Mapping[str, TColumnSchema]] | None,
+) -> None:
+    """Earlier versions typed conversation custom attributes from their values, so a decimal
+    attribute first seen as 3 became BIGINT, and 3.5 then went to a `<column>__v_double`
+    variant. Today they are typed from their definitions: widen such a column to double and
+    fold its variant back into it."""
+    have = existing.get("conversations", {})
+    prefix = f"{CUSTOM_ATTRIBUTES_PREFIX}__"
+    candidates = [
+        column
+        for column, data_type in have.items()
+        if (column.startswith(prefix) and data_type in _INTEGER_TYPES)
+        or f"{column}{_DOUBLE_VARIANT}" in have
+    ]
+    if not candidates or declared is None:
+        return
+    types = declared()
+    table = client.make_qualified_table_name("conversations")
+    columns = _schema_columns(schema, "conversations")
+    for column in candidates:
+        if types.get(column, {}).get("data_type") != "double":
+            continue
+        escaped = client.escape_column_name(column)
+        if have[column] in _INTEGER_TYPES:
+            plan.statements.append(
+                f"ALTER TABLE {table} ALTER COLUMN {escaped} TYPE double precision"
+            )
+            plan.notes.append(f"conversations.{column} {have[column]} -> double (declared)")
+            have[column] = "double"
+        variant = f"{column}{_DOUBLE_VARIANT}"
+        if variant in have:
+            escaped_variant = client.escape_column_name(variant)
+            plan.statements.append(
+                f"UPDATE {table} SET {escaped} = {escaped_variant} "
+                f"WHERE {escaped_variant} IS NOT NULL"
+            )
+            plan.statements.append(f"ALTER TABLE {table} DROP COLUMN {escaped_variant}")
+            plan.notes.append(f"conversations.{variant} folded into {column}")
+            del have[variant]
+            if columns.pop(variant, None) is not None:
+                plan.schema_changed = True
+        if columns.get(column, {}).get("data_type") not in (None, "double"):
+            columns[column]["data_type"] = "double"
+            plan.schema_changed = True
 
 
 def _plan_id_types(

@@ -49,7 +49,9 @@ from pipelines.run.process_tuning import fewer_gc_passes, limit_malloc_arenas
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
 from sources.intercom.contained import ResourceFailures
+from sources.intercom.conversation_attributes import conversation_attribute_definitions
 from sources.intercom.errors import IntercomError
+from sources.intercom.schema import custom_attribute_columns
 from sources.intercom.settings import (
     destination_kind,
 )
@@ -199,7 +201,11 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
                 finished_pending = True
                 after_load(pipeline, options, pending)
             # (after any pending package: it was extracted in the old shapes)
-            migrate_warehouse(pipeline)  # a warehouse of an earlier version: today's columns
+            # a warehouse of an earlier version: today's columns
+            migrate_warehouse(
+                pipeline,
+                lambda: custom_attribute_columns(conversation_attribute_definitions(client)),
+            )
             info, rows = run_with_memory_to_load(
                 pipeline,
                 options,
