@@ -1,10 +1,10 @@
-"""Companies: page-number list (family C, capped), scroll (family D), one company, its links."""
+"""Companies: page-number lists (family C, capped), scroll (family D), one company, its links."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from emulator.errors import ApiError, not_found
+from emulator.errors import ApiError, not_found, parameter_invalid
 from emulator.http.middleware import ApiRoute, Ctx, Reply
 from emulator.http.paging import Ordering, identity
 from emulator.http.rendering import dumps, envelope
@@ -54,6 +54,35 @@ def list_companies(ctx: Ctx) -> Reply:
     are only reachable through the scroll API, as in Intercom; `total_count` stays the real
     total so a client can notice."""
     ids = _filtered_company_ids(ctx)
+    return numbered_list_reply(
+        ctx,
+        ids[: ctx.control.settings.companies_page_cap],
+        lambda company_id: record_bytes(ctx, "companies", company_id),
+        list_type="list",
+        items_key="data",
+        per_page=ctx.per_page(15),
+        total_count=len(ids),
+    )
+
+
+def list_companies_by_last_request(ctx: Ctx) -> Reply:
+    """`POST /companies/list` (`page`, `per_page`, `order` in the query): companies with at
+    least one contact, by `last_request_at` (default newest first; never seen = oldest), capped
+    like `GET /companies` (spec `paths./companies/list.post`, API-NOTES §3.3)."""
+    order = ctx.query.get("order") or "desc"
+    if order not in ("asc", "desc"):
+        raise parameter_invalid("order must be asc or desc")
+    world = ctx.world
+    store = world.companies
+    keyed = []
+    for position, (_, company_id) in enumerate(ctx.control.orderings.by_created_at(store).pairs):
+        if not world.company_contact_ids(company_id):
+            continue  # "the API does not include companies who have no associated users"
+        record = store.get(company_id)
+        if record is not None:
+            keyed.append((record.get("last_request_at") or 0, position, company_id))
+    keyed.sort(reverse=order == "desc")
+    ids = [company_id for _, _, company_id in keyed]
     return numbered_list_reply(
         ctx,
         ids[: ctx.control.settings.companies_page_cap],
@@ -147,6 +176,7 @@ def company_segments(ctx: Ctx) -> Reply:
 
 ROUTES = [
     ApiRoute("GET", "/companies", list_companies),
+    ApiRoute("POST", "/companies/list", list_companies_by_last_request),
     ApiRoute("GET", "/companies/scroll", scroll_companies),
     ApiRoute("GET", "/companies/{id}", get_company),
     ApiRoute("GET", "/companies/{id}/contacts", company_contacts),

@@ -1,4 +1,5 @@
-"""Contacts: list (family A), search (family B), one contact and its sub-resources."""
+"""Contacts: list (family A), search (family B), one contact (by id or external id), its
+sub-resources, and one note."""
 
 from __future__ import annotations
 
@@ -61,10 +62,11 @@ def search_contacts(ctx: Ctx) -> Reply:
     )
 
 
-def _live_contact(ctx: Ctx) -> dict[str, Any]:
-    """The contact of the path, or the error Intercom gives for a missing/merged one."""
+def _live_contact(ctx: Ctx, contact_id: str | None = None) -> dict[str, Any]:
+    """The contact of the path (or `contact_id`), or the error Intercom gives for a missing or
+    merged one."""
     world = ctx.world
-    contact_id = ctx.path["id"]
+    contact_id = ctx.path["id"] if contact_id is None else contact_id
     record = world.contacts.get(contact_id) if contact_id not in world.merged_contacts else None
     if record is not None:
         return record
@@ -84,7 +86,28 @@ def _live_contact(ctx: Ctx) -> dict[str, Any]:
 
 
 def get_contact(ctx: Ctx) -> Reply:
-    record = _live_contact(ctx)
+    return _contact_reply(ctx, _live_contact(ctx))
+
+
+def get_contact_by_external_id(ctx: Ctx) -> Reply:
+    """Users only ("this endpoint only supports users and not leads"); a merged-away user
+    answers as `GET /contacts/{id}` does (410 + Link on 2.16, else 404)."""
+    external_id = ctx.path["external_id"]
+    world = ctx.world
+    merged_match = None
+    # a linear scan: Intercom indexes external ids, the emulator serves this lookup rarely
+    for record in world.contacts.values(with_parts=False):
+        if record.get("role") != "user" or record.get("external_id") != external_id:
+            continue
+        if record["id"] not in world.merged_contacts:
+            return _contact_reply(ctx, record)
+        merged_match = record["id"]
+    if merged_match is not None:
+        _live_contact(ctx, merged_match)  # raises the merged contact's error
+    raise _user_not_found()
+
+
+def _contact_reply(ctx: Ctx, record: dict[str, Any]) -> Reply:
     body = record_bytes(ctx, "contacts", record["id"], _merge_history_variant(ctx))
     assert body is not None
     return Reply(body)
@@ -145,6 +168,13 @@ def contact_notes(ctx: Ctx) -> Reply:
     )
 
 
+def get_note(ctx: Ctx) -> Reply:
+    note = ctx.world.notes.get(ctx.path["id"])
+    if note is None:
+        raise not_found()  # the spec's example: not_found "Resource Not Found"
+    return Reply(dumps(render_note(note, ctx.version)))
+
+
 def contact_merge_history(ctx: Ctx) -> Reply:
     """2.16 `GET /contacts/{id}/merge_history`: `{type, data, next_cursor, has_more}`."""
     record = _live_contact(ctx)
@@ -180,10 +210,18 @@ def contact_merge_history(ctx: Ctx) -> Reply:
 ROUTES = [
     ApiRoute("GET", "/contacts", list_contacts),
     ApiRoute("POST", "/contacts/search", search_contacts),
+    # Before /contacts/{id}/… so that an external id such as "tags" is not taken for a path.
+    ApiRoute(
+        "GET",
+        "/contacts/find_by_external_id/{external_id}",
+        get_contact_by_external_id,
+        min_version=(2, 10),
+    ),
     ApiRoute("GET", "/contacts/{id}", get_contact),
     ApiRoute("GET", "/contacts/{id}/tags", contact_tags),
     ApiRoute("GET", "/contacts/{id}/companies", contact_companies),
     ApiRoute("GET", "/contacts/{id}/notes", contact_notes),
     ApiRoute("GET", "/contacts/{id}/segments", contact_segments),
     ApiRoute("GET", "/contacts/{id}/merge_history", contact_merge_history, min_version=(2, 16)),
+    ApiRoute("GET", "/notes/{id}", get_note),
 ]

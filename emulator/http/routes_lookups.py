@@ -1,4 +1,4 @@
-"""Small lookup lists (pagination family E) and `/me`."""
+"""Small lookup lists (pagination family E), one item of each, and `/me`."""
 
 from __future__ import annotations
 
@@ -35,10 +35,24 @@ def list_teams(ctx: Ctx) -> Reply:
     return Reply(dumps({"type": "team.list", "teams": teams}))
 
 
+def get_team(ctx: Ctx) -> Reply:
+    team = ctx.world.teams.get(ctx.path["id"])
+    if team is None:
+        raise not_found("Team not found", "team_not_found")  # the spec's own example
+    return Reply(dumps(render_team(team, ctx.version)))
+
+
 def list_tags(ctx: Ctx) -> Reply:
     # real /tags items are only {type, id, name} (captures)
     tags = [tag_basic(t) for t in ctx.world.tags.values()]
     return Reply(dumps({"type": "list", "data": tags}))
+
+
+def get_tag(ctx: Ctx) -> Reply:
+    tag = ctx.world.tags.get(ctx.path["id"])
+    if tag is None:
+        raise not_found()  # the spec's example: not_found "Resource Not Found"
+    return Reply(dumps(tag_basic(tag)))  # `tag_basic` in every spec, as /tags items
 
 
 def list_segments(ctx: Ctx) -> Reply:
@@ -47,6 +61,13 @@ def list_segments(ctx: Ctx) -> Reply:
         counts = _segment_counts(ctx)
         segments = [{**s, "count": counts.get(s["id"], 0)} for s in segments]
     return Reply(dumps({"type": "segment.list", "segments": segments}))
+
+
+def get_segment(ctx: Ctx) -> Reply:
+    segment = ctx.world.segments.get(ctx.path["id"])
+    if segment is None:
+        raise not_found()  # the spec's example: not_found "Resource Not Found"
+    return Reply(dumps(render_plain(segment, ctx.version)))  # no `count`: only on the list
 
 
 def _segment_counts(ctx: Ctx) -> dict[str, int]:
@@ -135,14 +156,55 @@ def list_ticket_types(ctx: Ctx) -> Reply:
     return Reply(dumps({"type": "list", "data": types}))
 
 
+def get_ticket_type(ctx: Ctx) -> Reply:
+    ticket_type = ctx.world.ticket_types.get(ctx.path["id"])
+    if ticket_type is None:
+        raise not_found()  # undocumented (the spec lists no 404): Intercom's generic one
+    return Reply(dumps(render_ticket_type(ticket_type, ctx.version)))
+
+
+def workspace_ticket_states(world: Any) -> list[dict[str, Any]]:
+    """Every ticket state of the workspace as 2.16's `ticket_state_detailed`, archived ones
+    included, each listing the ticket types that use it as the types themselves say. The one
+    place `GET /ticket_states` reads the world: it changes alone if states get a store."""
+    types_of_state: dict[str, list[dict[str, Any]]] = {}
+    for ticket_type in world.ticket_types.values():
+        for state in ticket_type["ticket_states"]["data"]:
+            types_of_state.setdefault(state["id"], []).append(ticket_type)
+    return [
+        {**state, "ticket_types": {"type": "list", "data": types_of_state.get(state["id"], [])}}
+        for state in world.ticket_states.values()
+    ]
+
+
+def list_ticket_states(ctx: Ctx) -> Reply:
+    """2.12+ (API-NOTES §6): `{"type": "list", "data": [ticket_state_detailed]}`."""
+    states = [
+        {
+            **state,
+            "ticket_types": {
+                "type": "list",
+                "data": [render_ticket_type(t, ctx.version) for t in state["ticket_types"]["data"]],
+            },
+        }
+        for state in workspace_ticket_states(ctx.world)
+    ]
+    return Reply(dumps({"type": "list", "data": states}))
+
+
 ROUTES = [
     ApiRoute("GET", "/me", get_me),
     ApiRoute("GET", "/admins", list_admins),
     ApiRoute("GET", "/admins/{id}", get_admin),
     ApiRoute("GET", "/teams", list_teams),
+    ApiRoute("GET", "/teams/{id}", get_team),
     ApiRoute("GET", "/tags", list_tags),
+    ApiRoute("GET", "/tags/{id}", get_tag),
     ApiRoute("GET", "/segments", list_segments),
+    ApiRoute("GET", "/segments/{id}", get_segment),
     ApiRoute("GET", "/data_attributes", list_data_attributes),
     ApiRoute("GET", "/ticket_types", list_ticket_types),
+    ApiRoute("GET", "/ticket_types/{id}", get_ticket_type),
+    ApiRoute("GET", "/ticket_states", list_ticket_states, min_version=(2, 12)),
     ApiRoute("GET", "/conversations/attributes", list_conversation_attributes, min_version=(2, 16)),
 ]

@@ -126,20 +126,42 @@ def _contact_with_notes(world: Any) -> str:
     return max(world.contacts.ids(), key=lambda c: len(world.contact_notes(c)))
 
 
+def _user_with_external_id(world: Any) -> str:
+    return next(
+        c["external_id"]
+        for c in world.contacts.values(with_parts=False)
+        if c["role"] == "user" and c["external_id"] and c["id"] not in world.merged_contacts
+    )
+
+
+def _first_note(world: Any) -> int:
+    return int(next(iter(world.notes)))  # the SDK types note ids as integers
+
+
 CALLS: dict[str, Call] = {
     "admins.identify": lambda sdk, w: sdk.admins.identify(),
     "admins.list": lambda sdk, w: sdk.admins.list().admins,
     "admins.find": lambda sdk, w: sdk.admins.find(admin_id=next(iter(w.admins))),
     "teams.list": lambda sdk, w: sdk.teams.list().teams,
+    "teams.find": lambda sdk, w: [sdk.teams.find(team_id=t) for t in w.teams],
     "tags.list": lambda sdk, w: sdk.tags.list().data,
+    "tags.find": lambda sdk, w: [sdk.tags.find(tag_id=t) for t in list(w.tags)[:5]],
     "segments.list": lambda sdk, w: sdk.segments.list(include_count=True).segments,
+    "segments.find": lambda sdk, w: [sdk.segments.find(segment_id=s) for s in w.segments],
     "data_attributes.list": lambda sdk, w: sdk.data_attributes.list(model="contact").data,
     "ticket_types.list": lambda sdk, w: sdk.ticket_types.list().data,
+    "ticket_types.get": lambda sdk, w: [
+        sdk.ticket_types.get(ticket_type_id=t) for t in w.ticket_types
+    ],
+    "ticket_states.list_ticket_states": lambda sdk, w: sdk.ticket_states.list_ticket_states().data,
     "contacts.list": lambda sdk, w: _items(sdk.contacts.list(per_page=50)),
     "contacts.search": lambda sdk, w: _items(
         sdk.contacts.search(query=UPDATED, pagination=StartingAfterPaging(per_page=50))
     ),
     "contacts.find": lambda sdk, w: sdk.contacts.find(contact_id=_contact_with_companies(w)),
+    "contacts.show_contact_by_external_id": lambda sdk, w: sdk.contacts.show_contact_by_external_id(
+        external_id=_user_with_external_id(w)
+    ),
     "contacts.list_attached_companies": lambda sdk, w: _items(
         sdk.contacts.list_attached_companies(contact_id=_contact_with_companies(w))
     ),
@@ -150,6 +172,9 @@ CALLS: dict[str, Call] = {
         contact_id=_first(w.contacts)
     ).data,
     "notes.list": lambda sdk, w: _items(sdk.notes.list(contact_id=_contact_with_notes(w))),
+    "notes.find": lambda sdk, w: sdk.notes.find(note_id=_first_note(w)),
+    "companies.retrieve": lambda sdk, w: sdk.companies.retrieve(per_page=20),
+    "companies.list": lambda sdk, w: _items(sdk.companies.list(per_page=10)),
     "companies.scroll": lambda sdk, w: list(islice(sdk.companies.scroll(), 120)),
     "companies.find": lambda sdk, w: sdk.companies.find(company_id=_first(w.companies)),
     "companies.list_attached_contacts": lambda sdk, w: sdk.companies.list_attached_contacts(
