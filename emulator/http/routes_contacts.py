@@ -62,11 +62,10 @@ def search_contacts(ctx: Ctx) -> Reply:
     )
 
 
-def _live_contact(ctx: Ctx, contact_id: str | None = None) -> dict[str, Any]:
-    """The contact of the path (or `contact_id`), or the error Intercom gives for a missing or
-    merged one."""
+def _live_contact(ctx: Ctx) -> dict[str, Any]:
+    """The contact of the path, or the error Intercom gives for a missing/merged one."""
     world = ctx.world
-    contact_id = ctx.path["id"] if contact_id is None else contact_id
+    contact_id = ctx.path["id"]
     record = world.contacts.get(contact_id) if contact_id not in world.merged_contacts else None
     if record is not None:
         return record
@@ -90,20 +89,13 @@ def get_contact(ctx: Ctx) -> Reply:
 
 
 def get_contact_by_external_id(ctx: Ctx) -> Reply:
-    """Users only ("this endpoint only supports users and not leads"); a merged-away user
-    answers as `GET /contacts/{id}` does (410 + Link on 2.16, else 404)."""
+    """Users only ("this endpoint only supports users and not leads"). The 2.16 spec's 410 for
+    a merged contact cannot happen here: the world merges leads only, and they leave the store."""
     external_id = ctx.path["external_id"]
-    world = ctx.world
-    merged_match = None
     # a linear scan: Intercom indexes external ids, the emulator serves this lookup rarely
-    for record in world.contacts.values(with_parts=False):
-        if record.get("role") != "user" or record.get("external_id") != external_id:
-            continue
-        if record["id"] not in world.merged_contacts:
+    for record in ctx.world.contacts.values(with_parts=False):
+        if record.get("role") == "user" and record.get("external_id") == external_id:
             return _contact_reply(ctx, record)
-        merged_match = record["id"]
-    if merged_match is not None:
-        _live_contact(ctx, merged_match)  # raises the merged contact's error
     raise _user_not_found()
 
 

@@ -57,6 +57,14 @@ def _longest_conversation(world: Any) -> str:
     )
 
 
+def _user_external_id(world: Any) -> str:
+    return next(
+        c["external_id"]
+        for c in world.contacts.values(with_parts=False)
+        if c["role"] == "user" and c["external_id"]
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     method: str
@@ -76,14 +84,25 @@ CASES = [
     Case("GET", "/admins", lambda w: "/admins", "admins"),
     Case("GET", "/admins/{id}", lambda w: f"/admins/{next(iter(w.admins))}"),
     Case("GET", "/teams", lambda w: "/teams", "teams"),
+    Case("GET", "/teams/{id}", lambda w: f"/teams/{next(iter(w.teams))}"),
     Case("GET", "/tags", lambda w: "/tags", "data"),
+    Case("GET", "/tags/{id}", lambda w: f"/tags/{next(iter(w.tags))}"),
     Case("GET", "/segments", lambda w: "/segments?include_count=true", "segments"),
+    Case("GET", "/segments/{id}", lambda w: f"/segments/{next(iter(w.segments))}"),
     Case("GET", "/data_attributes", lambda w: "/data_attributes?model=contact", "data"),
     Case("GET", "/data_attributes", lambda w: "/data_attributes?model=company", "data"),
     Case("GET", "/ticket_types", lambda w: "/ticket_types", "data"),
+    Case("GET", "/ticket_types/{id}", lambda w: f"/ticket_types/{next(iter(w.ticket_types))}"),
+    Case("GET", "/ticket_states", lambda w: "/ticket_states", "data", versions=("2.15", "2.16")),
     Case("GET", "/contacts", lambda w: "/contacts?per_page=20", "data"),
     Case("POST", "/contacts/search", lambda w: "/contacts/search", "data", SEARCH_ALL),
     Case("GET", "/contacts/{id}", lambda w: f"/contacts/{_contact_with_many_companies(w)}"),
+    Case(
+        "GET",
+        "/contacts/find_by_external_id/{external_id}",
+        lambda w: f"/contacts/find_by_external_id/{_user_external_id(w)}",
+        versions=("2.15", "2.16"),
+    ),
     Case("GET", "/contacts/{id}/tags", lambda w: f"/contacts/{_first(w.contacts)}/tags", "data"),
     Case(
         "GET",
@@ -108,6 +127,8 @@ CASES = [
         versions=("2.16",),
     ),
     Case("GET", "/companies", lambda w: "/companies?per_page=10", "data"),
+    Case("POST", "/companies/list", lambda w: "/companies/list?per_page=10", "data"),
+    Case("POST", "/companies/list", lambda w: "/companies/list?order=asc&page=2", "data"),
     Case("GET", "/companies/scroll", lambda w: "/companies/scroll", "data"),
     Case("GET", "/companies/{id}", lambda w: f"/companies/{_first(w.companies)}"),
     Case(
@@ -159,6 +180,7 @@ CASES = [
         versions=("2.16",),
     ),
     Case("GET", "/tickets/{id}", lambda w: f"/tickets/{_first(w.tickets)}"),
+    Case("GET", "/notes/{id}", lambda w: f"/notes/{next(iter(w.notes))}"),
 ]
 
 PARAMS = [
@@ -203,6 +225,8 @@ def test_response_conforms_to_official_spec(emu: RunningEmulator, case: Case, ve
         ("POST", "/tickets/search", SEARCH_ALL),
         ("GET", "/conversations/deleted", None),
         ("GET", "/contacts/{id}/merge_history", None),
+        ("GET", "/ticket_states", None),
+        ("GET", "/contacts/find_by_external_id/{id}", None),
     ],
 )
 def test_endpoints_absent_from_29_answer_version_invalid(

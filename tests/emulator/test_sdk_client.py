@@ -130,7 +130,7 @@ def _user_with_external_id(world: Any) -> str:
     return next(
         c["external_id"]
         for c in world.contacts.values(with_parts=False)
-        if c["role"] == "user" and c["external_id"] and c["id"] not in world.merged_contacts
+        if c["role"] == "user" and c["external_id"]
     )
 
 
