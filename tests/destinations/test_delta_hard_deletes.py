@@ -21,6 +21,7 @@ from tests.helpers.truth import mismatches, truth
 
 WORLD = WorldConfig(seed=5, scale="tiny")
 RESOURCES = ["contacts", "conversations"]  # where records leave without --reconcile
+ROOTS = ("contacts", "conversations", "conversation_parts")  # tables with `_deleted_at`
 
 
 def _cli_sync(emu: Any, target: Target, deletes: str | None = None) -> None:
@@ -46,16 +47,20 @@ def _targets(emu: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple
     return delta, duck
 
 
-def _merged_tables(target: Target) -> dict[str, list[dict]]:
-    """Every merged table holding data (roots, nested, parts, change logs) -> its rows."""
+def _tables(target: Target, *names: str) -> dict[str, list[dict]]:
+    """Tables `names` (default: every merged table holding data: roots, nested, parts,
+    change logs) -> their rows, without the load ids (which differ between destinations)."""
     schema = target.pipeline().default_schema
-    found = {}
-    for name in schema.data_table_names(seen_data_only=True):
-        if schema.tables[_root(schema, name)].get("write_disposition") == "merge":
-            found[name] = [
-                {k: v for k, v in row.items() if k != "_dlt_load_id"} for row in target.read(name)
-            ]
-    return found
+    if not names:
+        names = tuple(
+            name
+            for name in schema.data_table_names(seen_data_only=True)
+            if schema.tables[_root(schema, name)].get("write_disposition") == "merge"
+        )
+    return {
+        name: [{k: v for k, v in row.items() if k != "_dlt_load_id"} for row in target.read(name)]
+        for name in names
+    }
 
 
 def _flagged(rows: list[dict]) -> set[str]:
@@ -74,38 +79,54 @@ def test_hard_deletes_on_delta_remove_what_duckdb_removes(
 
     _cli_sync(emu, delta)
     duck.sync(emu, resources=RESOURCES, deletes="hard")  # the reference
+    first = _tables(delta, "contacts", "conversations")
     summary = advance(emu.world, 2 * 86400)
     assert summary.get("conversation_deleted") and summary.get("contact_merged")
-    # A run that loads the flags and stops there: what a run killed between its load and
-    # the deletion leaves behind (soft mode loads the same).
-    _cli_sync(emu, delta, "soft")
-    loaded = _merged_tables(delta)
-    left = _flagged(loaded["conversations"]) | _flagged(loaded["contacts"])
-    assert left and _flagged(loaded["conversation_parts"])
+    # Loaded flagged and deleted in the same run.
+    _cli_sync(emu, delta)
+    loaded = _tables(delta, *ROOTS, "conversations__contacts", "contacts__tags")
+    for table, gone in (
+        ("contacts", set(emu.world.merged_contacts)),
+        ("conversations", set(emu.world.deleted_conversations)),
+    ):
+        assert gone & {str(r["id"]) for r in first[table]}, f"{table}: loaded records left"
+        assert not gone & {str(r["id"]) for r in loaded[table]}, table
+        assert _flagged(loaded[table]) == set(), table
 
-    # A conversation with parts and links, and a tagged lead, leave before the next run.
+    # A conversation with parts and links, and a tagged lead, leave; the next run loads
+    # their flags and stops there, as a run killed between its load and the deletion would
+    # (soft mode: it reads their rows back from tables delta-rs has merged into).
     links = {str(r["conversation_id"]) for r in loaded["conversations__contacts"]}
     parts = {str(r["conversation_id"]) for r in loaded["conversation_parts"]}
     tagged = {str(r["contact_id"]) for r in loaded["contacts__tags"]}
     with emu.control.lock:
         world = emu.world
-        conversation = sorted((links & parts) - left)[0]
+        conversation = sorted(links & parts)[0]
         ops.delete_conversation(world, conversation, world.now, False)
         contacts = sorted(world.contacts.values(), key=lambda c: c["id"])
         lead = next(c["id"] for c in contacts if c["role"] == "lead" and c["id"] in tagged)
         user = next(c["id"] for c in contacts if c["role"] == "user")
         ops.merge_contacts(world, lead, user, world.now)
+    _cli_sync(emu, delta, "soft")
+    left = _tables(delta, *ROOTS)
+    assert _flagged(left["conversations"]) == {conversation}
+    assert _flagged(left["conversation_parts"]) == {
+        str(r["id"]) for r in _of(loaded["conversation_parts"], "conversation_id", conversation)
+    }
+    assert [r["_merged_into_id"] for r in _of(left["contacts"], "id", lead)] == [user]
+
+    # The next run deletes what that run left flagged.
     _cli_sync(emu, delta)
     duck.sync(emu, resources=RESOURCES, deletes="hard")
 
-    got = _merged_tables(delta)
-    # Gone, with every row that hung on them; so are the flags the earlier run left.
+    got = _tables(delta)
+    # Gone, with every row that hung on them.
     assert conversation not in {str(r["id"]) for r in got["conversations"]}
     for table in ("conversations__contacts", "conversations__tags", "conversation_parts"):
         assert _of(got[table], "conversation_id", conversation) == [], table
     assert lead not in {str(r["id"]) for r in got["contacts"]}
     assert _of(got["contacts__tags"], "contact_id", lead) == []
-    for table in ("contacts", "conversations", "conversation_parts"):
+    for table in ROOTS:
         assert _flagged(got[table]) == set(), table
     for table in ("contacts", "conversations"):  # the live rows: the workspace's
         assert mismatches(got[table], truth(emu, table)) == [], table
@@ -116,7 +137,7 @@ def test_hard_deletes_on_delta_remove_what_duckdb_removes(
             root_ids = {r["_dlt_id"] for r in got[_root(schema, table)]}
             assert {r["_dlt_root_id"] for r in rows} <= root_ids, table
     # Row for row what DuckDB's hard mode holds (row keys are hashes of the records' ids).
-    reference = _merged_tables(duck)
+    reference = _tables(duck)
     assert set(got) == set(reference)
     for table, rows in got.items():
         assert mismatches(rows, reference[table], key="_dlt_id") == [], table
