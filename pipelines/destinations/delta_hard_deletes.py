@@ -8,10 +8,9 @@ the flagged root rows, each after its nested rows (`_dlt_root_id`).
 
 It deletes every flagged row, not only this load's: a run that died between its load and this
 step leaves its flags, and the next run deletes them. Children go before their parents, so a
-step cut short leaves flagged parents, found again next time. Cost: each run reads the
-`_deleted_at` column of the four root tables; only when some are flagged does it read the
-parts' and nested tables' keys and rewrite the data files holding the deleted rows (one delta
-commit per table).
+step cut short leaves flagged parents, found again next time. Cost: each run queries the flag
+columns of the four root tables; only when some are flagged does it query the parts table and
+delete (delta rewrites the data files holding deleted rows, a commit per table that had any).
 """
 
 from __future__ import annotations
