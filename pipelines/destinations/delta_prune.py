@@ -19,7 +19,9 @@ import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from dlt.common.schema.utils import get_root_table
+
+from pipelines.destinations.delta_tables import merged_delta_roots
+from sources.intercom.warehouse import sql_in
 
 log = logging.getLogger("intercom_sync")
 
@@ -40,24 +42,11 @@ def _ids(paths: Iterable[str], column: str) -> set[str]:
     return ids
 
 
-def _merged_delta_nested(pipeline: dlt.Pipeline) -> dict[str, list[str]]:
-    """Root table -> its nested tables, for delta tables merged into."""
-    tables = pipeline.default_schema.tables
-    nested: dict[str, list[str]] = defaultdict(list)
-    for name in pipeline.default_schema.data_table_names(seen_data_only=True):
-        if not tables[name].get("parent"):
-            continue
-        root = get_root_table(tables, name)
-        if root.get("write_disposition") == "merge" and root.get("table_format") == "delta":
-            nested[root["name"]].append(name)
-    return nested
-
-
 def prune_nested_rows(pipeline: dlt.Pipeline, load_ids: Iterable[str]) -> int:
     """Delete nested rows of upserted roots that the loads did not write; rows deleted."""
     from dlt.common.libs.deltalake import get_delta_tables
 
-    nested_of = _merged_delta_nested(pipeline)
+    nested_of = {root: nested for root, nested in merged_delta_roots(pipeline).items() if nested}
     if not nested_of:
         return 0
     deleted = 0
@@ -79,8 +68,7 @@ def prune_nested_rows(pipeline: dlt.Pipeline, load_ids: Iterable[str]) -> int:
                 )
                 stale = sorted(set(of_upserted.column("_dlt_id").to_pylist()) - written)
                 if stale:
-                    quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in stale)
-                    table.delete(f"_dlt_id IN ({quoted})")
+                    table.delete(sql_in("_dlt_id", stale))
                     deleted += len(stale)
                     log.info("%s: deleted %d vanished nested rows", name, len(stale))
     return deleted

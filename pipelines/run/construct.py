@@ -28,6 +28,7 @@ from sources.intercom.settings import (
     destination_kind,
     resolve_access_token,
 )
+from sources.intercom.tombstones import HARD, SOFT
 
 log = logging.getLogger("intercom_sync")
 
@@ -170,6 +171,31 @@ def merge_strategy_for(pipeline: dlt.Pipeline) -> str:
         "companies, conversations and tickets tables need; use another destination "
         "(see README: Destinations)"
     )
+
+
+def configured_deletes(options: SyncOptions) -> str | None:
+    """The `deletes` mode of this sync: `--deletes`, else `[sources.intercom] deletes` (None:
+    the source's default). The source checks the value."""
+    value = options.deletes or dlt.config.get("sources.intercom.deletes")
+    return None if value is None else str(value)
+
+
+def deletes_after_load(pipeline: dlt.Pipeline, options: SyncOptions) -> bool:
+    """Whether records that left are removed by the sync after the load rather than by dlt:
+    `deletes = "hard"` on delta tables, where dlt 1.31 refuses `hard_delete`. The source then
+    loads them flagged, as in soft mode (`delta_hard_deletes`)."""
+    return (
+        options.table_format == "delta"
+        and destination_kind(pipeline) == "filesystem"
+        and configured_deletes(options) == HARD
+    )
+
+
+def source_deletes(pipeline: dlt.Pipeline, options: SyncOptions) -> dict[str, str]:
+    """The source's `deletes` argument: given only when set here, else dlt's config applies."""
+    if deletes_after_load(pipeline, options):
+        return {"deletes": SOFT}
+    return {"deletes": options.deletes} if options.deletes else {}
 
 
 def apply_table_format(source: DltSource, table_format: str) -> None:

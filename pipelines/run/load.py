@@ -13,6 +13,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.destinations import duckdb_memory
 from pipelines.destinations.staging import drop_staging_dataset
+from pipelines.run.construct import deletes_after_load
 from pipelines.run.options import (
     SyncOptions,
 )
@@ -29,6 +30,10 @@ def after_load(pipeline: dlt.Pipeline, options: SyncOptions, info: LoadInfo) -> 
         from pipelines.destinations.delta_prune import prune_nested_rows
 
         prune_nested_rows(pipeline, info.loads_ids)
+        if deletes_after_load(pipeline, options):  # dlt cannot hard-delete there
+            from pipelines.destinations.delta_hard_deletes import delete_flagged_rows
+
+            delete_flagged_rows(pipeline)
 
 
 def run_with_memory_to_load(

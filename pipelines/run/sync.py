@@ -24,6 +24,7 @@ from pipelines.run.construct import (
     loader_file_format,
     make_pipeline,
     merge_strategy_for,
+    source_deletes,
     warn_if_start_date_is_ignored,
 )
 from pipelines.run.failures import interruption, translate_error
@@ -157,8 +158,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
             end_date=options.end_date,
             reconcile=options.reconcile,
             merge_strategy=merge_strategy_for(pipeline),
-            # Only when given: else dlt's config ([sources.intercom] deletes) applies.
-            **({"deletes": options.deletes} if options.deletes else {}),
+            **source_deletes(pipeline, options),
         )
     except ConfigValueCannotBeCoercedException as exc:
         raise translate_error(exc) from None

@@ -13,7 +13,8 @@ as the side tombstone tables, which stay as a change log.
   tables such as `conversations__contacts`, and the parts' nested tables) are **removed**;
 - "hard": the root row and its parts are removed with all their nested rows (dlt's
   `hard_delete` hint on `_deleted_at`). dlt 1.31 cannot do that on delta tables that have
-  nested tables: use soft there.
+  nested tables: there `intercom-sync` runs the source in soft mode and deletes the flagged
+  rows after the load (`pipelines/destinations/delta_hard_deletes.py`).
 A record that comes back (an un-archived contact) is listed again with a new `updated_at` and
 loaded as a live row: `_deleted_at` is null again (the row is replaced whole).
 

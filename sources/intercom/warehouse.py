@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import dlt
@@ -91,11 +92,31 @@ def _delta_table(dataset: Any, table: str) -> Any | None:
 def _read_delta(
     delta: Any, key: str, values: list[str] | None, columns: tuple[str, ...] | None
 ) -> list[dict]:
-    import pyarrow.compute as pc
+    where = None if values is None else sql_in(key, values)
+    return delta_query(delta, columns, where).to_pylist()
 
-    where = None if values is None else pc.field(key).isin(values)
-    arrow = delta.to_pyarrow_dataset().to_table(filter=where, columns=list(columns or []) or None)
-    return arrow.to_pylist()
+
+def delta_query(delta: Any, columns: Iterable[str] | None, where: str | None) -> Any:
+    """`SELECT columns FROM delta WHERE where` as a `pyarrow.Table`, run by `deltalake`'s
+    own engine (DataFusion), which skips files by their stats. Not pyarrow's dataset filter:
+    on a table delta-rs has merged into, its file stats come as `string_view`, and pyarrow
+    fails comparing them with a `string` column ("no kernel matching input types")."""
+    import pyarrow as pa
+    from deltalake import QueryBuilder
+
+    selected = ", ".join(_quoted(c) for c in columns) if columns else "*"
+    sql = f"SELECT {selected} FROM delta" + (f" WHERE {where}" if where else "")
+    return pa.table(QueryBuilder().register("delta", delta).execute(sql))
+
+
+def sql_in(column: str, values: Iterable[Any]) -> str:
+    """`"column" IN ('a', 'b')`: values as SQL text literals (ids are text)."""
+    quoted = ", ".join("'" + str(value).replace("'", "''") + "'" for value in values)
+    return f"{_quoted(column)} IN ({quoted})"
+
+
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
 
 
 def _read_locked(
@@ -115,10 +136,11 @@ def _read_locked(
             else [values[i : i + READ_CHUNK] for i in range(0, len(values), READ_CHUNK)]
         )
         delta = _delta_table(dataset, table)
-        if delta is not None:
-            return _read_delta(delta, key, values, columns)
         found: list[dict] = []
         for chunk in chunks:
+            if delta is not None:
+                found.extend(_read_delta(delta, key, chunk, columns))
+                continue
             relation = dataset[table]
             if chunk is not None:
                 relation = relation.where(key, "in", chunk)

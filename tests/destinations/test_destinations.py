@@ -11,6 +11,7 @@ import pytest
 from emulator.world import WorldConfig
 from emulator.world.activity import advance
 from pipelines.reporting.status import collect_status
+from tests.destinations.conftest import TARGETS
 from tests.helpers.cli import cli
 from tests.helpers.destinations import Target
 from tests.helpers.truth import by_id, mismatches, pairs, truth
@@ -91,14 +92,20 @@ def assert_equals_truth(target: Target, emu: Any, deletes: str = "soft") -> int:
     return dead
 
 
-@pytest.mark.parametrize("deletes", ["soft", "hard"])
+# Hard deletes on delta tables are checked against DuckDB's in test_delta_hard_deletes.py.
+CONVERGENCE_CASES = [
+    (name, deletes)
+    for name in TARGETS
+    for deletes in ("soft", "hard")
+    if (name, deletes) != ("filesystem-delta", "hard")
+]
+
+
+@pytest.mark.parametrize(("target", "deletes"), CONVERGENCE_CASES, indirect=["target"])
 def test_full_sync_then_activity_converges(
     target: Target, emulator_factory, monkeypatch, deletes: str
 ) -> None:
     monkeypatch.setenv("SOURCES__INTERCOM__DELETES", deletes)  # as a user configures it
-    if deletes == "hard" and target.table_format == "delta":
-        _assert_hard_deletes_refused_on_delta(target, emulator_factory)
-        return
     emu = emulator_factory(config=WORLD)
     first = target.sync(emu)
     assert first.rows_by_table["contacts"] == len(truth(emu, "contacts"))
@@ -119,14 +126,6 @@ def test_full_sync_then_activity_converges(
     # A quiet resync (same records re-read at the cursor boundary) changes nothing.
     target.sync(emu)
     assert_equals_truth(target, emu, deletes)
-
-
-def _assert_hard_deletes_refused_on_delta(target: Target, emulator_factory) -> None:
-    """dlt 1.31 cannot hard-delete rows of delta tables that have nested tables: the run
-    fails saying so (docs/deletions.md), it does not silently keep dead rows."""
-    emu = emulator_factory(config=WORLD)
-    with pytest.raises(Exception, match="hard_delete"):
-        target.sync(emu)
 
 
 def test_status_reads_every_destination(target: Target, emulator_factory) -> None:
