@@ -53,16 +53,21 @@ def test_status_after_runs_that_all_failed_on_configuration_shows_them(
 def test_status_after_a_first_run_that_failed_mid_extraction_shows_it(
     emulator_factory, tmp_path: Path
 ) -> None:
-    """A lookup failing every retry fails the first run after dlt made the pipeline folder
-    (`status` used to end in `SchemaNotFoundError`)."""
+    """The only resource of the first run failing every retry, after dlt made the pipeline
+    folder: no table loaded (`status` used to end in `SchemaNotFoundError`); status names the
+    resource, though it has no table."""
     emu = emulator_factory(faults={"GET /admins": {"error_rate": 1.0}})
     no_retry = {"SOURCES__INTERCOM__MAX_RETRIES": "0"}
-    failed = cli(run_args(emu, tmp_path, "--no-progress"), tmp_path, emu.token, no_retry)
-    assert failed.returncode == ExitCode.API_UNAVAILABLE, failed.stderr
+    args = run_args(emu, tmp_path, "--no-progress", "--resources", "admins")
+    failed = cli(args, tmp_path, emu.token, no_retry)
+    assert failed.returncode == ExitCode.RESOURCES_FAILED, failed.stderr
+    assert (tmp_path / "pipelines").is_dir()
     status = cli(status_args(tmp_path), tmp_path, None)
     assert status.returncode == 0, status.stderr
-    assert "nothing loaded yet (1 run(s), all failed" in status.stdout
-    assert "(exit 4): Intercom API at" in status.stdout and "GET /admins" in status.stdout
+    assert "(exit 8): admins failed and have no table yet" in status.stdout
+    assert "GET /admins" in status.stdout
+    (row,) = [line.split() for line in status.stdout.splitlines() if line.startswith("  admins")]
+    assert row[1:5] == ["-", "-", "-", "never"] and row[-1] == "8)", row
 
 
 # -- 5. dlt's own DuckDB setting -------------------------------------------------------------
