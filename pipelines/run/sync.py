@@ -15,6 +15,7 @@ import dlt
 from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
 
 from pipelines.destinations import dlt_defaults, duckdb_memory
+from pipelines.destinations.staging import drop_staging_dataset
 from pipelines.errors import ConfigError, SyncError, Terminated
 from pipelines.exit_codes import ExitCode
 from pipelines.run.construct import (
@@ -209,7 +210,10 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
             migrate_warehouse(
                 pipeline,
                 lambda: custom_attribute_columns(conversation_attribute_definitions(client)),
+                refreshing=options.full_refresh,
             )
+            if options.full_refresh:
+                drop_staging_dataset(pipeline)  # a leftover one fails dlt's refresh (staging.py)
             # a lookup out of retries is left out, its table kept (contained.py)
             read_lookups_first(source, workspace, failures)
             info, rows = run_with_memory_to_load(

@@ -106,8 +106,10 @@ def test_a_lookup_failing_on_the_first_run_is_partial_success(
     assert failed.returncode == ExitCode.RESOURCES_FAILED, failed.stderr
     assert failed.stdout.startswith("Sync finished, except for: segments\n"), failed.stdout
     assert "FAILED (no table yet, read again next run): segments" in failed.stdout
-    assert failed.stderr.strip().splitlines()[-1].startswith(
-        "intercom-sync: error: segments failed and have no table yet"
+    assert (
+        failed.stderr.strip()
+        .splitlines()[-1]
+        .startswith("intercom-sync: error: segments failed and have no table yet")
     )
     assert _rows(db, "segments") is None
     assert _rows(db, "admins")
@@ -121,9 +123,7 @@ def test_a_lookup_failing_on_the_first_run_is_partial_success(
     assert segments is not None and len(segments) == len(emu.world.segments) > 0
 
 
-def test_what_is_typed_from_a_failed_lookup_fails_with_it(
-    emulator_factory, tmp_path: Path
-) -> None:
+def test_what_is_typed_from_a_failed_lookup_fails_with_it(emulator_factory, tmp_path: Path) -> None:
     """Tickets' attribute columns are typed from the ticket types: without them the tickets
     keep their cursor (no column of a guessed type); the rest loads."""
     emu = emulator_factory(faults={"GET /ticket_types": {"error_rate": 1.0}})
