@@ -125,6 +125,26 @@ def test_transform_without_dbt_fails_before_any_request(emulator, tmp_path: Path
     assert not (tmp_path / "warehouse.duckdb").exists()
 
 
+def test_report_build_models_without_dbt_fails_before_building(tmp_path: Path) -> None:
+    import duckdb
+
+    shadow = tmp_path / "no_dbt"  # as above: dbt is "not installed" for this process
+    (shadow / "dbt").mkdir(parents=True)
+    (shadow / "dbt" / "__init__.py").write_text("")
+    env = {"PYTHONPATH": f"{shadow}:{REPO}"}
+    db, html = tmp_path / "warehouse.duckdb", tmp_path / "report.html"
+    duckdb.connect(str(db)).close()
+    args = ["report", "--duckdb-file", str(db), "--output", str(html), "--build-models"]
+    result = cli(args, tmp_path, None, env)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "intercom-sync: error: --build-models needs dbt-core and dbt-duckdb"
+    ), line
+    assert "pip install" in line
+    assert "dbt:" not in result.stdout and not html.exists()
+
+
 # -- 7. unsupported API versions ---------------------------------------------------------------
 
 
