@@ -46,6 +46,11 @@ DUCKDB_DEFAULTS: dict[str, Any] = {"load": {"raise_on_max_retries": 1}}
 def defaults_for(destination: str | None) -> dict[str, dict[str, Any]]:
     """The defaults for a sync into `destination` (a dlt destination name)."""
     chosen = {section: dict(values) for section, values in DEFAULTS.items()}
+    if destination == "filesystem":
+        # No staging dataset there to empty; with the setting dlt 1.31 makes an empty
+        # `<dataset>_staging` folder that a `--full-refresh` then fails on ("No such file …
+        # _staging/_dlt_version"): the refresh the migration warning asks for.
+        del chosen["load"]["truncate_staging_dataset"]
     if destination == "duckdb":
         for section, values in DUCKDB_DEFAULTS.items():
             chosen.setdefault(section, {}).update(values)

@@ -8,6 +8,10 @@ at the start of the next load that merges, so between loads nothing of it needs 
 
 Kept when the user asks dlt to keep the staging copy (`truncate_staging_dataset = false`,
 e.g. to debug a merge): then its rows are the point.
+
+On the filesystem destination dlt 1.31 leaves an empty `<dataset>_staging` folder (after a
+`--full-refresh`, or any load of a version that emptied staging there), and a `--full-refresh`
+fails on it ("No such file … _staging/_dlt_version"): it is dropped too, also before a refresh.
 """
 
 from __future__ import annotations
@@ -20,21 +24,25 @@ from sources.intercom.settings import destination_kind
 
 log = logging.getLogger(__name__)
 
-# Destinations whose merges go through a staging dataset of their own (SQL warehouses).
-_NO_STAGING_DATASET = frozenset({"filesystem"})
-
 
 def keeps_staging_copy() -> bool:
-    """Whether the resolved dlt configuration keeps the staging rows after a load."""
-    return not dlt.config.get("load.truncate_staging_dataset", bool)
+    """Whether the resolved dlt configuration keeps the staging rows after a load (unset
+    only on filesystem, which keeps none: dlt_defaults.py)."""
+    return dlt.config.get("load.truncate_staging_dataset", bool) is False
 
 
 def drop_staging_dataset(pipeline: dlt.Pipeline) -> bool:
     """Drop the pipeline's staging dataset if it exists; True if one was dropped. Never fails
     a sync: the data is loaded already (a leftover dataset is only noise)."""
-    if destination_kind(pipeline) in _NO_STAGING_DATASET or keeps_staging_copy():
+    if keeps_staging_copy():
         return False
     try:
+        if destination_kind(pipeline) == "filesystem":
+            with pipeline.destination_client() as files, files.with_staging_dataset():
+                if not files.is_storage_initialized():
+                    return False
+                files.drop_storage()
+            return True
         with pipeline.sql_client() as client, client.with_staging_dataset():
             if not client.has_dataset():
                 return False

@@ -224,8 +224,10 @@ def collect_status(
     for table in tables:
         tables_of.setdefault(resource_of_table(pipeline, table) or table, []).append(table)
 
+    # and the resources that failed alone with nothing to show yet (a lookup's first run)
+    failed = {name for record in history for name in record.failed or ()}
     resources: dict[str, Any] = {}
-    for name in sorted(set(cursors) | set(tables_of)):
+    for name in sorted(set(cursors) | set(tables_of) | failed):
         cursor = cursors.get(name)
         cursor_ts = _as_unix(cursor)
         own_tables = tables_of.get(name, [])

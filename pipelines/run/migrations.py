@@ -94,10 +94,12 @@ class _Plan:
 def migrate_warehouse(
     pipeline: dlt.Pipeline,
     conversation_attribute_types: Callable[[], Mapping[str, TColumnSchema]] | None = None,
+    refreshing: bool = False,
 ) -> list[str]:
     """Migrate the pipeline's destination and stored schema; the changes made, one line each
     (empty for a new or current warehouse). `conversation_attribute_types()`: the declared
-    columns of conversation custom attributes (asked only when a column may need widening)."""
+    columns of conversation custom attributes (asked only when a column may need widening).
+    `refreshing`: this run is the full refresh the warning for other destinations asks for."""
     if not pipeline.default_schema_name:
         # No local state (a new machine, a wiped pipelines dir): dlt would restore schema and
         # state from the destination inside `run`, after this; restore them here first.
@@ -107,7 +109,7 @@ def migrate_warehouse(
     schema = pipeline.default_schema
     kind = destination_kind(pipeline)
     if kind not in MIGRATED_DESTINATIONS:
-        if _legacy_shapes(schema, pipeline.state):
+        if not refreshing and _legacy_shapes(schema, pipeline.state):
             log.warning(
                 "tables loaded by an earlier version have old column names/types; on %s "
                 "they are not migrated in place: run once with --full-refresh "

@@ -13,6 +13,7 @@ from pipelines.defaults import DEFAULT_DATASET, DEFAULT_PIPELINE
 from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE
 from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
+from sources.intercom.settings import LOOKUP_RESOURCES
 
 
 @dataclass
@@ -49,6 +50,30 @@ class SyncResult:
     extra: dict[str, Any] = field(default_factory=dict)
     # resource -> why it failed, while the others loaded (their cursors moved; not its own)
     failed: dict[str, str] = field(default_factory=dict)
+    # the failed lookups that have no table (a first run): there was nothing to keep
+    no_table: list[str] = field(default_factory=list)
+
+    def failed_by_outcome(self) -> list[tuple[str, list[str]]]:
+        """The failed resources grouped by what they kept: `FAILURE_OUTCOMES` keys, names."""
+        groups: dict[str, list[str]] = {}
+        for name in self.failed:
+            if name not in LOOKUP_RESOURCES:
+                outcome = "cursor"  # a merged table: loaded rows stay, the window is re-read
+            else:
+                outcome = "no_table" if name in self.no_table else "table"
+            groups.setdefault(outcome, []).append(name)
+        return [(outcome, groups[outcome]) for outcome in FAILURE_OUTCOMES if outcome in groups]
+
+
+# What a failed resource kept: (the error line's words, the summary's words).
+FAILURE_OUTCOMES = {
+    "cursor": ("keep their cursor", "cursor kept, read again next run"),
+    "table": (
+        "keep their table as the last good run left it",
+        "table kept as the last good run left it, read again next run",
+    ),
+    "no_table": ("have no table yet", "no table yet, read again next run"),
+}
 
 
 class ResourcesFailed(SyncError):
@@ -59,9 +84,12 @@ class ResourcesFailed(SyncError):
 
     def __init__(self, result: SyncResult) -> None:
         reasons = "; ".join(f"{name}: {why}" for name, why in result.failed.items())
+        kept = "; ".join(
+            f"{', '.join(names)} failed and {FAILURE_OUTCOMES[outcome][0]}"
+            for outcome, names in result.failed_by_outcome()
+        )
         super().__init__(
-            f"{', '.join(result.failed)} failed and keep their cursor (the next run reads them "
-            f"again); the other resources loaded. {reasons}"
+            f"{kept} (the next run reads them again); the other resources loaded. {reasons}"
         )
         self.result = result
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.run.options import (
-    SyncResult,
-)
+from pipelines.run.options import FAILURE_OUTCOMES, SyncResult
 
 
 def format_summary(result: SyncResult) -> str:
@@ -22,5 +20,6 @@ def format_summary(result: SyncResult) -> str:
     )
     if result.failed:
         lines[0] = "Sync finished, except for: " + ", ".join(result.failed)
-        lines.append(f"  FAILED (cursor kept, read again next run): {', '.join(result.failed)}")
+        for outcome, names in result.failed_by_outcome():
+            lines.append(f"  FAILED ({FAILURE_OUTCOMES[outcome][1]}): {', '.join(names)}")
     return "\n".join(lines)

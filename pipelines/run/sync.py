@@ -15,6 +15,7 @@ import dlt
 from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
 
 from pipelines.destinations import dlt_defaults, duckdb_memory
+from pipelines.destinations.staging import drop_staging_dataset
 from pipelines.errors import ConfigError, SyncError, Terminated
 from pipelines.exit_codes import ExitCode
 from pipelines.run.construct import (
@@ -49,13 +50,15 @@ from pipelines.run.options import (
 from pipelines.run.process_tuning import fewer_gc_passes, limit_malloc_arenas
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
-from sources.intercom.contained import ResourceFailures
+from sources.intercom.contained import ResourceFailures, read_lookups_first
 from sources.intercom.conversation_attributes import conversation_attribute_definitions
 from sources.intercom.errors import IntercomError
 from sources.intercom.schema import custom_attribute_columns
 from sources.intercom.settings import (
+    LOOKUP_RESOURCES,
     destination_kind,
 )
+from sources.intercom.workspace import Workspace
 
 log = logging.getLogger("intercom_sync")
 
@@ -150,10 +153,12 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     pipeline = make_pipeline(options)
     warn_if_start_date_is_ignored(pipeline, options)
     failures = ResourceFailures()  # a resource out of retries ends alone (contained.py)
+    workspace = Workspace(client)
     try:
         source = intercom(
             client=client,
             failures=failures,
+            workspace=workspace,
             start_date=start_date,
             end_date=options.end_date,
             reconcile=options.reconcile,
@@ -205,7 +210,12 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
             migrate_warehouse(
                 pipeline,
                 lambda: custom_attribute_columns(conversation_attribute_definitions(client)),
+                refreshing=options.full_refresh,
             )
+            if options.full_refresh:
+                drop_staging_dataset(pipeline)  # a leftover one fails dlt's refresh (staging.py)
+            # a lookup out of retries is left out, its table kept (contained.py)
+            read_lookups_first(source, workspace, failures)
             info, rows = run_with_memory_to_load(
                 pipeline,
                 options,
@@ -234,4 +244,11 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
         finished_pending=finished_pending,
         server_time=client.server_time(),
         failed=failures.failed,
+        no_table=_without_table(pipeline, failures.failed),
     )
+
+
+def _without_table(pipeline: dlt.Pipeline, failed: dict[str, str]) -> list[str]:
+    """The failed lookups with no table loaded yet (dlt's schema: what the destination has)."""
+    loaded = {t["name"] for t in pipeline.default_schema.data_tables(seen_data_only=True)}
+    return [name for name in failed if name in LOOKUP_RESOURCES and name not in loaded]

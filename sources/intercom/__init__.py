@@ -29,7 +29,7 @@ from sources.intercom.contacts import contacts_resource
 from sources.intercom.contained import ResourceFailures, contain
 from sources.intercom.conversations import conversation_resources
 from sources.intercom.dlt_compat import table_variants
-from sources.intercom.lookups import Workspace, lookup_resources
+from sources.intercom.lookups import lookup_resources
 from sources.intercom.reconcile import reconcile_resources
 from sources.intercom.settings import (
     DEFAULT_API_VERSION,
@@ -42,6 +42,7 @@ from sources.intercom.settings import (
     resolve_access_token,
 )
 from sources.intercom.tombstones import SOFT, RunClaims, check_mode
+from sources.intercom.workspace import Workspace
 
 __all__ = ["intercom", "parse_start_date"]
 
@@ -69,6 +70,7 @@ def intercom(
     merge_strategy: str = MERGE["strategy"],
     deletes: str = SOFT,
     failures: ResourceFailures | None = None,
+    workspace: Workspace | None = None,
 ) -> Sequence[DltResource]:
     """All Intercom resources. `client`, if given, is used as is (its version and base URL
     win); else one is built from the other arguments. `start_date` bounds the first run
@@ -81,7 +83,9 @@ def intercom(
     `deletes`: "soft" flags deleted and merged-away records in their root table
     (`_deleted_at`, `_merged_into_id`), "hard" removes them (tombstones.py).
     `failures`: where given, a merged resource whose requests exhaust their retries ends
-    alone (recorded there, its cursor unmoved) instead of failing the run (contained.py)."""
+    alone (recorded there, its cursor unmoved) instead of failing the run; the lookups are
+    contained by `contained.read_lookups_first`, given the same `workspace` (the per-run
+    reads: /me, lookups, definitions; made here if not given) before the run."""
     check_mode(deletes)
     if merge_strategy not in MERGE_STRATEGIES:
         raise ValueError(
@@ -100,11 +104,12 @@ def intercom(
     if not 1 <= int(page_size) <= MAX_PAGE_SIZE:
         raise ValueError(f"page_size = {page_size!r}: Intercom pages hold 1 to {MAX_PAGE_SIZE}")
     page_size = int(page_size)
-    workspace = Workspace(client)  # /me and data attribute definitions, read once per run
+    if workspace is None:
+        workspace = Workspace(client)  # /me, lookups and definitions, read once per run
     claims = RunClaims()  # one row per root id per load: loaded versions vs flags
 
     resources = [
-        *lookup_resources(client, workspace),
+        *lookup_resources(workspace),
         contacts_resource(
             client,
             workspace,
@@ -121,6 +126,7 @@ def intercom(
     # conversations + tickets (+ parts, deletion feed): conversations.py
     resources += conversation_resources(
         client,
+        workspace=workspace,
         start_value=start_value,
         page_size=page_size,
         end_value=end_value,
@@ -134,7 +140,7 @@ def intercom(
             _merge_with(resource, merge_strategy)
     if failures is not None:
         for resource in resources:
-            if resource.name not in LOOKUP_RESOURCES:  # replace tables: see contained.py
+            if resource.name not in LOOKUP_RESOURCES:  # read first instead: contained.py
                 contain(resource, failures)
     return resources
 

@@ -42,7 +42,6 @@ from sources.intercom.arrow_rows import (
 from sources.intercom.attribute_keys import AttributeKeys
 from sources.intercom.client import IntercomClient
 from sources.intercom.cursor import HorizonCursor, IdSet
-from sources.intercom.lookups import Workspace
 from sources.intercom.records import link_rows, list_items
 from sources.intercom.schema import (
     CUSTOM_ATTRIBUTES_PREFIX,
@@ -58,6 +57,7 @@ from sources.intercom.settings import (
 )
 from sources.intercom.tombstones import SOFT, RunClaims, catch_up, root_columns
 from sources.intercom.warehouse import current_warehouse
+from sources.intercom.workspace import Workspace
 
 SCROLL_PATH = "/companies/scroll"
 # Resource-state key: the next run admits only versions updated at or after this.

@@ -62,7 +62,6 @@ from sources.intercom.arrow_rows import (
 from sources.intercom.attribute_keys import AttributeKeys
 from sources.intercom.client import IntercomClient
 from sources.intercom.cursor import HorizonCursor, IdSet
-from sources.intercom.lookups import Workspace
 from sources.intercom.records import link_rows, list_items, to_row
 from sources.intercom.schema import (
     CUSTOM_ATTRIBUTES_PREFIX,
@@ -103,6 +102,7 @@ from sources.intercom.windows import (
     probe_days,
     slice_window,
 )
+from sources.intercom.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,13 @@ its resource state is put back as the run found it, so its cursor does not move 
 next run reads the same window again. What it had already yielded is complete records,
 upserted on `id`: loading them twice is harmless. The other resources load and advance.
 
-Not contained: the lookups (`replace` tables). dlt empties a replace table whose resource
-yields nothing, so a lookup that failed would wipe its table; such a failure still fails the
-run, as every failure does when no `ResourceFailures` is given (a plain dlt pipeline).
+The lookups (`replace` tables) cannot end that way: dlt empties a replace table whose
+resource yields nothing, so a lookup that failed mid-extraction would wipe its table. They
+are read first instead (`read_lookups_first`, before the run starts): a lookup out of
+retries is recorded and deselected, so dlt never touches its tables, which stay as the last
+good run left them. Its reads are remembered failed (`Workspace`), so what is typed from
+them (contacts and companies from the data attribute definitions, tickets from the ticket
+types) fails too, keeping its cursor, rather than loading columns of guessed types.
 """
 
 from __future__ import annotations
@@ -22,10 +26,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dlt
+from dlt.extract import DltSource
 from dlt.extract.resource import DltResource
-from dlt.extract.utils import wrap_parallel_iterator
 
+from sources.intercom.dlt_compat import wrap_generator
 from sources.intercom.errors import ApiUnavailableError
+from sources.intercom.lookups import read_lookup
+from sources.intercom.settings import LOOKUP_RESOURCES
+from sources.intercom.workspace import Workspace
 
 logger = logging.getLogger("intercom_sync")
 
@@ -51,12 +59,21 @@ class ResourceFailures:
 def contain(resource: DltResource, failures: ResourceFailures) -> None:
     """Run `resource`'s generator under `_guarded` (inside dlt's parallel wrapper, if any,
     so that the failure is caught in the thread that raises it)."""
-    gen = resource._pipe.gen  # dlt has no public accessor for a resource's generator
-    inner = getattr(gen, "__wrapped__", None)
-    parallel = inner is not None and getattr(gen, "__code__", None) is not None
-    parallel = parallel and gen.__code__.co_name == "_gen_wrapper"  # wrap_parallel_iterator's
-    guarded = _guarded(resource.name, inner if parallel else gen, failures)
-    resource._pipe.replace_gen(wrap_parallel_iterator(guarded) if parallel else guarded)
+    wrap_generator(resource, lambda read: _guarded(resource.name, read, failures))
+
+
+def read_lookups_first(source: DltSource, workspace: Workspace, failures: ResourceFailures) -> None:
+    """Read the selected lookups of `source` before it runs; deselect (and record) each one
+    whose requests exhausted their retries. Their resources then yield what was read."""
+    for name, resource in source.selected_resources.items():
+        if name not in LOOKUP_RESOURCES:
+            continue
+        try:
+            read_lookup(workspace, name)
+        except ApiUnavailableError as exc:
+            resource.selected = False  # dlt leaves its tables alone
+            failures.add(name, str(exc))
+            logger.error("%s failed and keeps its table; the others load: %s", name, exc)
 
 
 def _guarded(name: str, read: Any, failures: ResourceFailures) -> Callable[[], Iterator[Any]]:

@@ -103,7 +103,7 @@ from sources.intercom.parts import (
     split_record,
     ticket_attribute_columns,
 )
-from sources.intercom.records import list_items, timestamps_to_utc
+from sources.intercom.records import timestamps_to_utc
 from sources.intercom.schema import (
     CUSTOM_ATTRIBUTES_PREFIX,
     custom_attribute_columns,
@@ -118,6 +118,7 @@ from sources.intercom.settings import (
 )
 from sources.intercom.tombstones import SOFT, RunClaims
 from sources.intercom.warehouse import current_warehouse
+from sources.intercom.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,7 @@ def conversations_resource(
 def tickets_resource(
     client: IntercomClient,
     *,
+    workspace: Workspace | None = None,
     start_value: int | None,
     page_size: int = MAX_PAGE_SIZE,
     end_value: int | None = None,
@@ -194,7 +196,10 @@ def tickets_resource(
     claims: RunClaims | None = None,
 ) -> DltResource:
     """`tickets` (+ `ticket_parts`, `tickets__contacts`). Deselected on versions without
-    ticket search (< 2.10): selecting it explicitly raises `UnsupportedApiVersionError`."""
+    ticket search (< 2.10): selecting it explicitly raises `UnsupportedApiVersionError`.
+    Ticket attributes are typed from the ticket types the run's `workspace` read (the
+    `ticket_types` lookup's read: where it failed, tickets fail too, keeping their cursor)."""
+    workspace = workspace if workspace is not None else Workspace(client)
     resource = _entity_resource(
         TICKETS,
         client,
@@ -204,7 +209,7 @@ def tickets_resource(
         deletes=deletes,
         claims=claims if claims is not None else RunClaims(),
         root_columns=lambda keys: ticket_attribute_columns(
-            list_items(client.get("/ticket_types"), "data"), keys[TICKET_ATTRIBUTES]
+            workspace.ticket_types(), keys[TICKET_ATTRIBUTES]
         ),
     )
     if not supports(TICKETS, client.api_version):
@@ -568,6 +573,7 @@ def _deleted_rows(
 def conversation_resources(
     client: IntercomClient,
     *,
+    workspace: Workspace | None = None,
     start_value: int | None,
     page_size: int = MAX_PAGE_SIZE,
     end_value: int | None = None,
@@ -585,4 +591,7 @@ def conversation_resources(
         "deletes": deletes,
         "claims": claims,
     }
-    return [conversations_resource(client, **options), tickets_resource(client, **options)]
+    return [
+        conversations_resource(client, **options),
+        tickets_resource(client, workspace=workspace, **options),
+    ]

@@ -7,13 +7,16 @@ dlt is pinned `<1.32` because of what is here: a dlt upgrade means reviewing thi
   them, nor a public way to declare a bare nested table;
 - `Extract._compute_metrics`, patched so that nested tables extracted as Arrow get metrics;
 - `resolve_merge_strategy` and `generate_dlt_id`, importable but not documented API;
-- dlt's row hashes (`get_row_hash`, `get_nested_row_hash`), inlined because they run per row.
+- dlt's row hashes (`get_row_hash`, `get_nested_row_hash`), inlined because they run per row;
+- a resource's generator (`DltResource._pipe.gen`, `replace_gen`) and dlt's wrapper of a
+  parallelized one (`dlt.extract.utils.wrap_parallel_iterator`), to run it inside our own
+  generator (contained.py): dlt has no public way to wrap a resource's generator.
 """
 
 from __future__ import annotations
 
 from binascii import b2a_base64
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from hashlib import shake_128
 from typing import Any
 
@@ -25,6 +28,7 @@ from dlt.common.schema.utils import get_root_table
 from dlt.extract.extract import Extract
 from dlt.extract.hints import TResourceHints, make_hints
 from dlt.extract.resource import DltResource
+from dlt.extract.utils import wrap_parallel_iterator
 
 # dlt's JSON for row hashes (`dlt.common.json._orjson`, sort_keys=True)
 _DLT_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS
@@ -98,3 +102,32 @@ def key_row_id(primary_key: str, key: str) -> str:
 def nested_row_id(parent_row_id: str, table: str, list_idx: int) -> str:
     """dlt's `get_nested_row_hash`: the `_dlt_id` of the `list_idx`th item of a list."""
     return _row_id(f"{parent_row_id}_{table}_{list_idx}".encode())
+
+
+# A generator function that yields the items of `read` (a generator function or an iterator).
+GeneratorWrapper = Callable[[Any], Callable[[], Iterator[Any]]]
+
+
+def wrap_generator(resource: DltResource, wrap: GeneratorWrapper) -> None:
+    """Replace `resource`'s generator `read` with `wrap(read)`. A parallelized resource's
+    generator is dlt's wrapper around the one it was given (`wrap_parallel_iterator`): that one
+    is wrapped, then wrapped again for dlt, so that `wrap` runs in the worker thread that
+    reads (where its exceptions are raised)."""
+    gen = resource._pipe.gen
+    inner = _parallel_inner(gen)
+    if inner is None:
+        resource._pipe.replace_gen(wrap(gen))
+    else:
+        resource._pipe.replace_gen(wrap_parallel_iterator(wrap(inner)))
+
+
+def _parallel_inner(gen: Any) -> Any:
+    """The generator dlt's parallel wrapper wraps, None if `gen` is not that wrapper."""
+    inner = getattr(gen, "__wrapped__", None)
+    code = getattr(gen, "__code__", None)
+    if inner is not None and code is not None and code.co_name == _PARALLEL_WRAPPER:
+        return inner
+    return None
+
+
+_PARALLEL_WRAPPER = "_gen_wrapper"  # the name of `wrap_parallel_iterator`'s inner function

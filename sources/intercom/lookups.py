@@ -1,5 +1,7 @@
 """Small lists read in full every run (replace): admins, teams, tags, segments,
-data_attributes, ticket_types — and `Workspace`, the per-run facts shared by resources.
+data_attributes, ticket_types. Read through the run's `Workspace` (workspace.py), which other
+resources share; `read_lookup` is also what the run calls before extracting, so that a lookup
+out of retries is left out of the run and its table kept (contained.py).
 
 Tables (contract 3; every nested table carries its parent's id, docs/tables-naming.md):
   admins(id, …) + admins__team_ids(admin_id, team_id)
@@ -17,8 +19,6 @@ Tables (contract 3; every nested table carries its parent's id, docs/tables-nami
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,47 +26,12 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
-from sources.intercom.client import IntercomClient
 from sources.intercom.records import items_of, link_rows, list_items, to_row
 from sources.intercom.schema import table_columns
-from sources.intercom.settings import LOADER_FILE_FORMAT
-
-logger = logging.getLogger(__name__)
+from sources.intercom.settings import LOADER_FILE_FORMAT, LOOKUP_RESOURCES
+from sources.intercom.workspace import Workspace
 
 DATA_ATTRIBUTE_MODELS = ("contact", "company")
-
-
-class Workspace:
-    """Facts about the workspace, each read at most once per run and shared by the
-    resources (thread-safe): `/me` (timezone) and the data attribute definitions."""
-
-    def __init__(self, client: IntercomClient) -> None:
-        self._client = client
-        self._lock = threading.Lock()
-        self._attributes: dict[str, list[dict]] = {}
-
-    def me(self) -> dict:
-        return self._client.me()
-
-    @property
-    def timezone(self) -> str:
-        """The workspace timezone (`/me` → `app.timezone`); contact search days follow it."""
-        tz = (self.me().get("app") or {}).get("timezone")
-        if not tz:
-            # Without it day boundaries are a guess; the safety day still covers ±14 h.
-            logger.warning("/me has no app.timezone; contact search windows assume UTC")
-            return "UTC"
-        return str(tz)
-
-    def data_attributes(self, model: str) -> list[dict]:
-        """`GET /data_attributes?model=<model>` (archived included: old values still exist)."""
-        with self._lock:
-            if model not in self._attributes:
-                body = self._client.get(
-                    "/data_attributes", params={"model": model, "include_archived": "true"}
-                )
-                self._attributes[model] = items_of(body, "data")
-            return self._attributes[model]
 
 
 @dataclass(frozen=True)
@@ -194,29 +159,33 @@ def _replace_resource(
     )
 
 
-def lookup_resources(client: IntercomClient, workspace: Workspace) -> list[DltResource]:
-    """The six lookup resources, in the order of settings.LOOKUP_RESOURCES."""
-    api_version = client.api_version
+_LOOKUPS_BY_NAME = {lookup.name: lookup for lookup in LOOKUPS}
 
-    def reader(lookup: Lookup) -> Callable[[], Iterator[list[dict]]]:
+
+def read_lookup(workspace: Workspace, name: str) -> list[list[dict]]:
+    """The rows of lookup `name`, one list per page read (requests: once per run)."""
+    if name == "data_attributes":
+        return [
+            [data_attribute_row(item, model) for item in workspace.data_attributes(model)]
+            for model in DATA_ATTRIBUTE_MODELS
+        ]
+    lookup = _LOOKUPS_BY_NAME[name]
+    return [lookup.rows(workspace.get(lookup.path))]
+
+
+def lookup_resources(workspace: Workspace) -> list[DltResource]:
+    """The six lookup resources, in the order of settings.LOOKUP_RESOURCES."""
+    api_version = workspace.api_version
+
+    def reader(name: str) -> Callable[[], Iterator[list[dict]]]:
         def read() -> Iterator[list[dict]]:
-            yield lookup.rows(client.get(lookup.path))
+            yield from read_lookup(workspace, name)
 
         return read
 
-    def data_attributes() -> Iterator[list[dict]]:
-        for model in DATA_ATTRIBUTE_MODELS:
-            rows = []
-            for item in workspace.data_attributes(model):
-                rows.append(data_attribute_row(item, model))
-            yield rows
-
-    resources = {
-        lookup.name: _replace_resource(lookup.name, reader(lookup), api_version, primary_key="id")
-        for lookup in LOOKUPS
-    }
-    resources["data_attributes"] = _replace_resource(
-        "data_attributes", data_attributes, api_version, primary_key=("model", "name")
-    )
-    order = ("admins", "teams", "tags", "segments", "data_attributes", "ticket_types")
-    return [resources[name] for name in order]
+    keys: dict[str, Any] = {lookup.name: "id" for lookup in LOOKUPS}
+    keys["data_attributes"] = ("model", "name")
+    return [
+        _replace_resource(name, reader(name), api_version, primary_key=keys[name])
+        for name in LOOKUP_RESOURCES
+    ]

@@ -53,16 +53,21 @@ def test_status_after_runs_that_all_failed_on_configuration_shows_them(
 def test_status_after_a_first_run_that_failed_mid_extraction_shows_it(
     emulator_factory, tmp_path: Path
 ) -> None:
-    """A lookup failing every retry fails the first run after dlt made the pipeline folder
-    (`status` used to end in `SchemaNotFoundError`)."""
+    """The only resource of the first run failing every retry, after dlt made the pipeline
+    folder: no table loaded (`status` used to end in `SchemaNotFoundError`); status names the
+    resource, though it has no table."""
     emu = emulator_factory(faults={"GET /admins": {"error_rate": 1.0}})
     no_retry = {"SOURCES__INTERCOM__MAX_RETRIES": "0"}
-    failed = cli(run_args(emu, tmp_path, "--no-progress"), tmp_path, emu.token, no_retry)
-    assert failed.returncode == ExitCode.API_UNAVAILABLE, failed.stderr
+    args = run_args(emu, tmp_path, "--no-progress", "--resources", "admins")
+    failed = cli(args, tmp_path, emu.token, no_retry)
+    assert failed.returncode == ExitCode.RESOURCES_FAILED, failed.stderr
+    assert (tmp_path / "pipelines").is_dir()
     status = cli(status_args(tmp_path), tmp_path, None)
     assert status.returncode == 0, status.stderr
-    assert "nothing loaded yet (1 run(s), all failed" in status.stdout
-    assert "(exit 4): Intercom API at" in status.stdout and "GET /admins" in status.stdout
+    assert "(exit 8): admins failed and have no table yet" in status.stdout
+    assert "GET /admins" in status.stdout
+    (row,) = [line.split() for line in status.stdout.splitlines() if line.startswith("  admins")]
+    assert row[1:5] == ["-", "-", "-", "never"] and row[-1] == "8)", row
 
 
 # -- 5. dlt's own DuckDB setting -------------------------------------------------------------
@@ -118,6 +123,26 @@ def test_transform_without_dbt_fails_before_any_request(emulator, tmp_path: Path
     assert "pip install" in line
     assert _requests(emulator) == 0
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_report_build_models_without_dbt_fails_before_building(tmp_path: Path) -> None:
+    import duckdb
+
+    shadow = tmp_path / "no_dbt"  # as above: dbt is "not installed" for this process
+    (shadow / "dbt").mkdir(parents=True)
+    (shadow / "dbt" / "__init__.py").write_text("")
+    env = {"PYTHONPATH": f"{shadow}:{REPO}"}
+    db, html = tmp_path / "warehouse.duckdb", tmp_path / "report.html"
+    duckdb.connect(str(db)).close()
+    args = ["report", "--duckdb-file", str(db), "--output", str(html), "--build-models"]
+    result = cli(args, tmp_path, None, env)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "intercom-sync: error: --build-models needs dbt-core and dbt-duckdb"
+    ), line
+    assert "pip install" in line
+    assert "dbt:" not in result.stdout and not html.exists()
 
 
 # -- 7. unsupported API versions ---------------------------------------------------------------

@@ -4,7 +4,9 @@ loudly when a dlt upgrade changes what the module relies on."""
 from __future__ import annotations
 
 import inspect
+import threading
 from pathlib import Path
+from typing import Any
 
 import dlt
 import pyarrow as pa
@@ -21,6 +23,7 @@ from sources.intercom.dlt_compat import (
     nested_row_id,
     random_row_id,
     table_variants,
+    wrap_generator,
 )
 
 
@@ -103,3 +106,36 @@ def test_row_ids_equal_dlt_hashes(key: str) -> None:
     assert key_row_id("id", key) == get_row_hash({"id": key}, ["id"])
     for table, index in (("contacts__tags", 0), ("conversation_parts__attachments", 1234)):
         assert nested_row_id(key, table, index) == get_nested_row_hash(key, table, index)
+
+
+@pytest.mark.parametrize("parallelized", [False, True])
+def test_wrap_generator_runs_the_wrapper_where_the_resource_reads(
+    tmp_path: Path, parallelized: bool
+) -> None:
+    """The wrapper sees every item, with dlt's resource state at hand; a parallelized
+    resource's wrapper runs in dlt's worker thread (where the resource's exceptions rise):
+    the wrapper dlt puts around its generator was found and put back."""
+    seen: list[tuple[str, Any]] = []
+
+    @dlt.resource(name="things", parallelized=parallelized)
+    def things():
+        yield [{"id": "1"}]
+        yield [{"id": "2"}]
+
+    def wrap(read: Any):
+        def wrapped():
+            state = dlt.current.resource_state("things")
+            for item in read() if callable(read) else read:
+                seen.append((threading.current_thread().name, item))
+                state["seen"] = state.get("seen", 0) + 1
+                yield item
+
+        return wrapped
+
+    wrap_generator(things, wrap)
+    pipeline = dlt.pipeline("wrap_generator", pipelines_dir=str(tmp_path), destination="duckdb")
+    pipeline.extract(things)
+    assert [item for _, item in seen] == [[{"id": "1"}], [{"id": "2"}]]
+    main = threading.main_thread().name
+    assert {thread != main for thread, _ in seen} == {parallelized}
+    assert pipeline.state["sources"]["wrap_generator"]["resources"]["things"]["seen"] == 2
