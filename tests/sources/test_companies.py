@@ -64,12 +64,28 @@ def test_scroll_restarts_after_500s_and_expiry(emulator, sync, rows):
     assert restarts, "the scenario needs scroll failures"
 
 
+class _SomeoneElsesScroll(httpx.HTTPTransport):
+    """Opens someone else's scroll just before the sync's first scroll request (Intercom
+    allows one per workspace), so that it is still open whatever the machine's load."""
+
+    def __init__(self, emu) -> None:
+        super().__init__()
+        self.emu = emu
+        self.opened = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/companies/scroll" and not self.opened:
+            self.opened = True
+            first = httpx.get(self.emu.url("/companies/scroll"), headers=self.emu.headers("2.16"))
+            assert first.status_code == 200
+        return super().handle_request(request)
+
+
 def test_an_open_scroll_is_waited_out(emulator, sync, rows):
     emu = emulator(scroll_ttl_seconds=1.0)
-    # Someone else's scroll, abandoned: Intercom allows one per workspace.
-    first = httpx.get(emu.url("/companies/scroll"), headers=emu.headers("2.16"))
-    assert first.status_code == 200
-    client = IntercomClient(emu.token, base_url=emu.base_url, scroll_wait_s=0.5)
+    client = IntercomClient(
+        emu.token, base_url=emu.base_url, scroll_wait_s=0.5, transport=_SomeoneElsesScroll(emu)
+    )
     sync(emu, resources=["companies"], client=client)
     assert client.stats.by_status[400] >= 1  # scroll_exists was answered and waited out
     assert_converged(emu, rows)
