@@ -31,11 +31,12 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Tests run in parallel (pytest-xdist), one worker per core by default.
+# Tests run in parallel (pytest-xdist), one worker per core by default; an idle worker takes
+# queued tests from a busy one (worksteal), so a few long tests do not leave one core idle.
 TEST_WORKERS ?= auto
 
 test: lint
-	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
