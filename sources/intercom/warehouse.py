@@ -17,6 +17,8 @@ from typing import Any
 
 import dlt
 
+from sources.intercom.dlt_compat import open_delta_table
+
 logger = logging.getLogger(__name__)
 
 # Read at most this many keys per query (keeps `IN (...)` lists small).
@@ -81,12 +83,7 @@ def _read(
 def _delta_table(dataset: Any, table: str) -> Any | None:
     """The `deltalake.DeltaTable` of a delta table of the filesystem destination, else None.
     Read with `deltalake` directly: DuckDB's delta extension would have to be downloaded."""
-    if dataset.destination_client.config.destination_type.rsplit(".", 1)[-1] != "filesystem":
-        return None
-    client = dataset.open_table_client
-    if not client.is_open_table("delta", table):
-        return None
-    return client.load_open_table("delta", table)
+    return open_delta_table(dataset, table)
 
 
 def _read_delta(
