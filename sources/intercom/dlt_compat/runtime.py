@@ -29,8 +29,9 @@ def check_file_name_component(name: str) -> None:
 
 
 def parse_datetime(value: str | int | float | dt.date | dt.datetime) -> pendulum.DateTime:
-    """dlt's reading of a date or time: an ISO 8601 date (its midnight) or datetime, naive
-    meaning UTC, or Unix seconds. Raises ValueError for text that is none of these."""
+    """dlt's reading of a date or time, in UTC: an ISO 8601 date (its midnight) or datetime
+    (naive meaning UTC, an offset shifted to UTC), or Unix seconds. Raises ValueError for
+    text that is none of these."""
     return ensure_pendulum_datetime(value)
 
 
