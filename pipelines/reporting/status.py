@@ -115,11 +115,6 @@ def _attach(
     return pipeline, history, state_elsewhere
 
 
-def _committed_state(pipeline: dlt.Pipeline) -> dict[str, Any]:
-    """The pipeline state stored in the destination with its last load (empty if none)."""
-    return committed_pipeline_state(pipeline)
-
-
 def _last_load(pipeline: dlt.Pipeline) -> dict[str, Any] | None:
     try:
         with pipeline.sql_client() as client:
@@ -202,7 +197,7 @@ def collect_status(
             raise  # nothing known of it, or a warehouse that should be there (mistyped file)
         return history_status(pipeline_name, history)
     now = server_now(history)
-    pipeline_state = _committed_state(pipeline) if state_elsewhere else pipeline.state
+    pipeline_state = committed_pipeline_state(pipeline) if state_elsewhere else pipeline.state
 
     cursors = {
         name: _cursor_of(state)
