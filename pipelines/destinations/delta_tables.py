@@ -11,7 +11,8 @@ first fact here.
 from __future__ import annotations
 
 import dlt
-from dlt.common.schema.utils import get_root_table
+
+from sources.intercom.dlt_compat import root_table_of
 
 
 def merged_delta_roots(pipeline: dlt.Pipeline) -> dict[str, list[str]]:
@@ -19,7 +20,7 @@ def merged_delta_roots(pipeline: dlt.Pipeline) -> dict[str, list[str]]:
     tables = pipeline.default_schema.tables
     nested: dict[str, list[str]] = {}
     for name in pipeline.default_schema.data_table_names(seen_data_only=True):
-        root = get_root_table(tables, name)
+        root = root_table_of(tables, name)
         if root.get("write_disposition") != "merge" or root.get("table_format") != "delta":
             continue
         nested.setdefault(root["name"], [])

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlt.common.configuration.container import Container
-from dlt.common.configuration.providers.doc import BaseDocProvider
-from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
+from sources.intercom.dlt_compat import register_config_provider
 
 DEFAULTS: dict[str, Any] = {
     "data_writer": {
@@ -57,27 +55,10 @@ def defaults_for(destination: str | None) -> dict[str, dict[str, Any]]:
     return chosen
 
 
-class SyncDefaults(BaseDocProvider):
-    NAME = "intercom-sync defaults"
-
-    def __init__(self, values: dict[str, dict[str, Any]]) -> None:
-        super().__init__(values)
-
-    @property
-    def name(self) -> str:
-        return self.NAME
-
-    @property
-    def supports_secrets(self) -> bool:
-        return False
-
-    @property
-    def supports_sections(self) -> bool:
-        return True
+PROVIDER_NAME = "intercom-sync defaults"
 
 
 def install(destination: str | None = None) -> None:
     """Register the defaults for a sync into `destination` in this process, replacing those of
     an earlier sync (and again after dlt reloads its providers)."""
-    providers = Container()[PluggableRunContext].providers
-    providers[SyncDefaults.NAME] = SyncDefaults(defaults_for(destination))
+    register_config_provider(PROVIDER_NAME, defaults_for(destination))

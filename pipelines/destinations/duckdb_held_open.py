@@ -14,7 +14,7 @@ during extraction, when a sync can run for hours, other processes (BI tools,
 
 The hook is a dlt progress collector: the pipeline calls its `on_start_trace_step` and
 `on_end_trace_step` around each step (`dlt.pipeline.trace`); every other call goes to the
-collector it wraps (progress logging, or none).
+collector it wraps (progress logging, or none: `dlt_compat.ForwardingCollector`).
 """
 
 from __future__ import annotations
@@ -26,24 +26,25 @@ from collections.abc import Mapping
 from typing import Any
 
 import dlt
-from dlt.common.runtime.collector import Collector
+
+from sources.intercom.dlt_compat import ForwardingCollector
 
 log = logging.getLogger("intercom_sync")
 
 
-class DuckDbHeldOpenDuringLoad(Collector):
+class DuckDbHeldOpenDuringLoad(ForwardingCollector):
     def __init__(
-        self, duckdb_file: str, inner: Collector, connect_config: Mapping[str, Any] | None = None
+        self, duckdb_file: str, inner: Any, connect_config: Mapping[str, Any] | None = None
     ) -> None:
+        super().__init__(inner)
         self.duckdb_file = duckdb_file
-        self.inner = inner
         self.connect_config = dict(connect_config or {})
         self._conn: Any = None
 
     # -- the hook -----------------------------------------------------------------------------
 
     def on_start_trace_step(self, trace: Any, step: Any, pipeline: Any) -> None:
-        self.inner.on_start_trace_step(trace, step, pipeline)
+        super().on_start_trace_step(trace, step, pipeline)
         if step == "load":
             self._open()
 
@@ -54,7 +55,7 @@ class DuckDbHeldOpenDuringLoad(Collector):
             if step.step == "load":
                 self._close()
         finally:
-            self.inner.on_end_trace_step(trace, step, pipeline, step_info, send_state)
+            super().on_end_trace_step(trace, step, pipeline, step_info, send_state)
 
     @property
     def is_holding(self) -> bool:
@@ -82,35 +83,8 @@ class DuckDbHeldOpenDuringLoad(Collector):
         inner = copy.deepcopy(self.inner, memo)
         return DuckDbHeldOpenDuringLoad(self.duckdb_file, inner, self.connect_config)
 
-    # -- the wrapped collector ----------------------------------------------------------------
-
-    def update(
-        self,
-        name: str,
-        inc: int = 1,
-        total: int | None = None,
-        inc_total: int | None = None,
-        message: str | None = None,
-        label: str | None = None,
-    ) -> None:
-        self.inner.update(name, inc, total, inc_total, message, label)
-
-    def __call__(self, step: str) -> DuckDbHeldOpenDuringLoad:
-        self.inner(step)
-        self.step = step
-        return self
-
-    def _start(self, step: str) -> None:
-        self.inner._start(step)
-
-    def _stop(self) -> None:
-        self.inner._stop()
-
-    def on_start_trace(self, trace: Any, step: Any, pipeline: Any) -> None:
-        self.inner.on_start_trace(trace, step, pipeline)
-
     def on_end_trace(self, trace: Any, pipeline: Any, send_state: bool) -> None:
         try:
             self._close()  # never left open past a run, whatever happened in it
         finally:
-            self.inner.on_end_trace(trace, pipeline, send_state)
+            super().on_end_trace(trace, pipeline, send_state)

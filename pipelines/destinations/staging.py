@@ -20,6 +20,7 @@ import logging
 
 import dlt
 
+from sources.intercom.dlt_compat import drop_staging_dataset as drop_staging
 from sources.intercom.settings import destination_kind
 
 log = logging.getLogger(__name__)
@@ -37,17 +38,7 @@ def drop_staging_dataset(pipeline: dlt.Pipeline) -> bool:
     if keeps_staging_copy():
         return False
     try:
-        if destination_kind(pipeline) == "filesystem":
-            with pipeline.destination_client() as files, files.with_staging_dataset():
-                if not files.is_storage_initialized():
-                    return False
-                files.drop_storage()
-            return True
-        with pipeline.sql_client() as client, client.with_staging_dataset():
-            if not client.has_dataset():
-                return False
-            client.drop_dataset()
-        return True
+        return drop_staging(pipeline, filesystem=destination_kind(pipeline) == "filesystem")
     except Exception as exc:  # noise left behind, not data lost
         log.warning("could not drop the staging dataset: %s", exc)
         return False

@@ -16,10 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dlt.common.destination.exceptions import DestinationUndefinedEntity
-from dlt.common.pipeline import get_dlt_pipelines_dir
-from dlt.common.time import ensure_pendulum_datetime
-from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
 from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE, resolve_duckdb_file
 from pipelines.errors import ConfigError
@@ -33,6 +29,11 @@ from pipelines.reporting.warehouse import (
 from pipelines.run.construct import attach_existing, make_destination
 from pipelines.run.history import RunRecord, read_history
 from sources.intercom.attribute_keys import STATE_KEY as OWNERS_STATE_KEY
+from sources.intercom.dlt_compat import (
+    committed_pipeline_state,
+    default_pipelines_dir,
+    parse_datetime,
+)
 from sources.intercom.settings import destination_kind
 
 
@@ -71,7 +72,7 @@ def _as_unix(value: Any) -> float | None:
         return value.timestamp()
     if isinstance(value, str):
         try:
-            return ensure_pendulum_datetime(value).timestamp()
+            return parse_datetime(value).timestamp()
         except ValueError:
             return None
     return None
@@ -112,16 +113,6 @@ def _attach(
             destination=make_destination(wanted, duckdb_file or DEFAULT_DUCKDB_FILE),
         )
     return pipeline, history, state_elsewhere
-
-
-def _committed_state(pipeline: dlt.Pipeline) -> dict[str, Any]:
-    """The pipeline state stored in the destination with its last load (empty if none)."""
-    try:
-        with pipeline.destination_client() as client:
-            state = load_pipeline_state_from_destination(pipeline.pipeline_name, client)
-    except DestinationUndefinedEntity:  # nothing loaded into this dataset yet
-        return {}
-    return state or {}
 
 
 def _last_load(pipeline: dlt.Pipeline) -> dict[str, Any] | None:
@@ -201,12 +192,12 @@ def collect_status(
         if pipeline.default_schema_name is None:  # no run got as far as extracting
             raise ConfigError("no schema yet")
     except ConfigError:
-        history = read_history(pipelines_dir or get_dlt_pipelines_dir(), pipeline_name)
+        history = read_history(pipelines_dir or default_pipelines_dir(), pipeline_name)
         if not history or any(r.ok or r.rows for r in history):
             raise  # nothing known of it, or a warehouse that should be there (mistyped file)
         return history_status(pipeline_name, history)
     now = server_now(history)
-    pipeline_state = _committed_state(pipeline) if state_elsewhere else pipeline.state
+    pipeline_state = committed_pipeline_state(pipeline) if state_elsewhere else pipeline.state
 
     cursors = {
         name: _cursor_of(state)

@@ -11,7 +11,6 @@ import importlib.util
 import logging
 import os
 import sys
-import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import dlt
 
 from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
+from sources.intercom.dlt_compat import venv_of_this_interpreter
 
 log = logging.getLogger("intercom_sync")
 
@@ -55,17 +55,6 @@ def dbt_project_dir() -> Path:
     return path
 
 
-def _current_python_venv() -> Any:
-    """dlt runs dbt with `<bin_path>/python`; point it at *this* interpreter's folder, since the
-    `python` on PATH may be another one without dbt (dlt's `restore_current` uses PATH)."""
-    from dlt.common.runners import Venv
-
-    bin_path = os.path.dirname(sys.executable)
-    if os.path.exists(os.path.join(bin_path, "python")):
-        return Venv(types.SimpleNamespace(bin_path=bin_path, env_exe=sys.executable), True)
-    return Venv.restore_current()
-
-
 def _summarize(results: Any) -> int:
     return len(results or [])
 
@@ -85,7 +74,7 @@ def check_transform_supported(pipeline: dlt.Pipeline) -> str:
 
 def check_dbt_installed(destination_type: str, option: str = "--transform") -> None:
     """dbt itself and its adapter for `destination_type`, in this interpreter (dlt runs dbt
-    with it: `_current_python_venv`). `dlt.helpers.dbt` imports fine without dbt, so it
+    with it: `venv_of_this_interpreter`). `dlt.helpers.dbt` imports fine without dbt, so it
     proves nothing; a missing dbt would only fail after the whole sync."""
     for module in ("dbt.cli.main", f"dbt.adapters.{destination_type}"):
         try:
@@ -121,7 +110,7 @@ def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) 
     with pipeline.destination_client() as client:
         credentials = client.config
     runner = create_runner(
-        _current_python_venv(),
+        venv_of_this_interpreter(),
         credentials,
         str(work),
         package_location=str(project),

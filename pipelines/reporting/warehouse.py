@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dlt.common.schema.utils import get_root_table
 
 from pipelines.errors import ConfigError
+from sources.intercom.dlt_compat import root_table_of
 from sources.intercom.settings import destination_kind
 
 
@@ -32,12 +32,12 @@ def data_tables(pipeline: dlt.Pipeline) -> list[str]:
 def resource_of_table(pipeline: dlt.Pipeline, table: str) -> str | None:
     """The resource that produced `table` (nested tables belong to their root's resource)."""
     tables = pipeline.default_schema.tables
-    root = get_root_table(tables, table)
+    root = root_table_of(tables, table)
     return root.get("resource") or root["name"]
 
 
 def _table_format(pipeline: dlt.Pipeline, table: str) -> str | None:
-    return get_root_table(pipeline.default_schema.tables, table).get("table_format")
+    return root_table_of(pipeline.default_schema.tables, table).get("table_format")
 
 
 def row_counts(pipeline: dlt.Pipeline, tables: list[str] | None = None) -> dict[str, int]:

@@ -29,11 +29,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlt.common.time import ensure_pendulum_datetime
-
 from pipelines.errors import ConfigError
 from pipelines.run.options import SyncOptions, SyncResult, pipelines_dir_of
 from pipelines.run.sync import run_sync
+from sources.intercom.dlt_compat import parse_datetime
 
 log = logging.getLogger("intercom_sync")
 
@@ -76,7 +75,7 @@ def parse_chunk(text: str) -> dt.timedelta:
 def parse_instant(text: str, name: str) -> dt.datetime:
     """An ISO date/datetime (UTC if no offset) as an aware UTC datetime."""
     try:
-        parsed = ensure_pendulum_datetime(text)
+        parsed = parse_datetime(text)
     except ValueError:  # pendulum's ParserError is one
         raise ConfigError(f"{name} '{text}' is not an ISO 8601 date such as 2024-01-31") from None
     return dt.datetime.fromtimestamp(parsed.timestamp(), dt.timezone.utc)

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dlt.common.runtime.collector import NULL_COLLECTOR
-from dlt.extract import DltSource
 from dlt.pipeline.exceptions import CannotRestorePipelineException
+from dlt.sources import DltSource
 
 from pipelines.destinations import duckdb_memory
 from pipelines.destinations.duckdb_held_open import DuckDbHeldOpenDuringLoad
@@ -123,9 +122,7 @@ def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
     progress: Any = sync_progress(options.progress)
     if settings is not None:
         connect = duckdb_memory.connect_config(settings)
-        progress = DuckDbHeldOpenDuringLoad(
-            options.duckdb_file, progress or NULL_COLLECTOR, connect
-        )
+        progress = DuckDbHeldOpenDuringLoad(options.duckdb_file, progress, connect)
     kwargs: dict[str, Any] = {
         "pipeline_name": options.pipeline_name,
         "destination": destination,

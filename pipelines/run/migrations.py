@@ -29,6 +29,7 @@ from dlt.common.schema import Schema
 from dlt.common.schema.typing import TColumnSchema
 
 from sources.intercom.attribute_keys import AttributeKeys
+from sources.intercom.dlt_compat import has_dataset, store_schema_in_destination
 from sources.intercom.naming import column_key
 from sources.intercom.parts import TICKET_ATTRIBUTES, UNASSIGNED_AS_ZERO
 from sources.intercom.schema import CUSTOM_ATTRIBUTES_PREFIX, is_id_column
@@ -118,7 +119,7 @@ def migrate_warehouse(
             )
         return []
     with pipeline.sql_client() as client:
-        if not client.has_dataset():
+        if not has_dataset(client):
             return []
         existing = _destination_columns(client, pipeline.dataset_name)
         plan = _Plan()
@@ -134,8 +135,7 @@ def migrate_warehouse(
         pipeline.schemas.save_schema(schema)
         # Store it in the destination too: reads of earlier loads during this run's extract
         # (tombstone flags, sources/intercom/warehouse.py) take the stored schema's columns.
-        with pipeline.destination_client() as job_client:
-            job_client.update_stored_schema()
+        store_schema_in_destination(pipeline)
         for note in plan.notes:
             log.warning("migrated: %s", note)
     return plan.notes

@@ -10,16 +10,16 @@ dbt models and `report` would look for the name given.
 from __future__ import annotations
 
 from dlt.common.normalizers.naming.snake_case import NamingConvention
-from dlt.common.storages import FileStorage
 
 from pipelines.errors import ConfigError
+from sources.intercom.dlt_compat import check_file_name_component
 
 _NAMING = NamingConvention()
 
 
 def check_pipeline_name(name: str) -> str:
     try:
-        FileStorage.validate_file_name_component(name)
+        check_file_name_component(name)
     except ValueError:
         raise ConfigError(
             f"pipeline name {name!r} is not a valid file name (it names the pipeline's folder "

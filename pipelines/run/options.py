@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
-from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
-from dlt.common.time import ensure_pendulum_datetime
+from dlt.common.pipeline import LoadInfo
 
 from pipelines.defaults import DEFAULT_DATASET, DEFAULT_PIPELINE
 from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE
 from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
+from sources.intercom.dlt_compat import default_pipelines_dir, parse_datetime
 from sources.intercom.settings import LOOKUP_RESOURCES
 
 
@@ -98,7 +98,7 @@ def validate_start_date(value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        parsed = ensure_pendulum_datetime(value)
+        parsed = parse_datetime(value)
     except ValueError:  # pendulum's ParserError is one
         raise ConfigError(
             f"start date '{value}' is not an ISO 8601 date such as 2024-01-31 "
@@ -110,7 +110,7 @@ def validate_start_date(value: str | None) -> str | None:
 
 
 def pipelines_dir_of(options: SyncOptions) -> str:
-    return options.pipelines_dir or get_dlt_pipelines_dir()
+    return options.pipelines_dir or default_pipelines_dir()
 
 
 def refresh_mode(options: SyncOptions) -> str | None:

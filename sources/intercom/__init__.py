@@ -20,15 +20,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import dlt
-from dlt.common.time import ensure_pendulum_datetime
-from dlt.extract.resource import DltResource
+from dlt.sources import DltResource
 
 from sources.intercom.client import IntercomClient
 from sources.intercom.companies import companies_resource
 from sources.intercom.contacts import contacts_resource
 from sources.intercom.contained import ResourceFailures, contain
 from sources.intercom.conversations import conversation_resources
-from sources.intercom.dlt_compat import table_variants
+from sources.intercom.dlt_compat import parse_datetime, table_variants
 from sources.intercom.lookups import lookup_resources
 from sources.intercom.reconcile import reconcile_resources
 from sources.intercom.settings import (
@@ -52,7 +51,7 @@ def parse_start_date(value: str | dt.date | dt.datetime | None) -> int | None:
     seconds, None for all. The one date parser of the project: dlt's own."""
     if value is None or value == "":
         return None
-    return int(ensure_pendulum_datetime(value).timestamp())
+    return int(parse_datetime(value).timestamp())
 
 
 @dlt.source(name="intercom")

@@ -32,8 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.schema.typing import TColumnSchema
-from dlt.extract.items import TableNameMeta
-from dlt.extract.resource import DltResource
+from dlt.sources import DltResource
 
 from sources.intercom.dlt_compat import (
     declare_bare_nested_table,
@@ -41,6 +40,7 @@ from sources.intercom.dlt_compat import (
     merge_strategy_of,
     nested_row_id,
     random_row_id,
+    variant_table_schema,
 )
 from sources.intercom.naming import column_key
 from sources.intercom.records import TYPED_ELSEWHERE, to_row
@@ -182,8 +182,7 @@ class ArrowShaper:
         resource as configured (e.g. a delta `table_format`)."""
         self.arrow = destination_kind(dlt.current.pipeline()) in PARQUET_DESTINATIONS
         resource = dlt.current.source().resources[resource_name]
-        meta = TableNameMeta(self.root) if self.variant else None
-        table = resource.compute_table_schema(meta=meta)
+        table = variant_table_schema(resource, self.root if self.variant else None)
         strategy = merge_strategy_of(table)
         self.row_id_type = "key_hash" if strategy in ("upsert", "insert-only", "cdc") else "random"
         self.schema_tables = dlt.current.source_schema().tables

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import dlt
-from dlt.extract.resource import DltResource
+from dlt.sources import DltResource
 
 from sources.intercom.arrow_rows import (
     ROOT_SYSTEM_COLUMNS,

@@ -48,7 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dlt
-from dlt.extract.resource import DltResource
+from dlt.sources import DltResource
 
 from sources.intercom.api_version import at_least
 from sources.intercom.arrow_rows import (

@@ -26,8 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dlt
-from dlt.extract import DltSource
-from dlt.extract.resource import DltResource
+from dlt.sources import DltResource, DltSource
 
 from sources.intercom.dlt_compat import wrap_generator
 from sources.intercom.errors import ApiUnavailableError

@@ -72,7 +72,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dlt
-from dlt.extract.resource import DltResource
+from dlt.sources import DltResource
 
 from sources.intercom import tombstones
 from sources.intercom.api_version import at_least

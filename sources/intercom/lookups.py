@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dlt
-from dlt.extract.resource import DltResource
+from dlt.sources import DltResource
 
 from sources.intercom.records import items_of, link_rows, list_items, to_row
 from sources.intercom.schema import table_columns

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import dlt
-from dlt.extract.resource import DltResource
+from dlt.sources import DltResource
 
 from sources.intercom.api_version import at_least
 from sources.intercom.arrow_rows import ROOT_SYSTEM_COLUMNS

@@ -17,6 +17,8 @@ from typing import Any
 
 import dlt
 
+from sources.intercom.dlt_compat import open_delta_table
+
 logger = logging.getLogger(__name__)
 
 # Read at most this many keys per query (keeps `IN (...)` lists small).
@@ -78,17 +80,6 @@ def _read(
         return _read_locked(dataset, table, key, values, columns)
 
 
-def _delta_table(dataset: Any, table: str) -> Any | None:
-    """The `deltalake.DeltaTable` of a delta table of the filesystem destination, else None.
-    Read with `deltalake` directly: DuckDB's delta extension would have to be downloaded."""
-    if dataset.destination_client.config.destination_type.rsplit(".", 1)[-1] != "filesystem":
-        return None
-    client = dataset.open_table_client
-    if not client.is_open_table("delta", table):
-        return None
-    return client.load_open_table("delta", table)
-
-
 def _read_delta(
     delta: Any, key: str, values: list[str] | None, columns: tuple[str, ...] | None
 ) -> list[dict]:
@@ -135,7 +126,9 @@ def _read_locked(
             if values is None
             else [values[i : i + READ_CHUNK] for i in range(0, len(values), READ_CHUNK)]
         )
-        delta = _delta_table(dataset, table)
+        # a delta table is read with `deltalake` directly: DuckDB's delta extension would
+        # have to be downloaded
+        delta = open_delta_table(dataset, table)
         found: list[dict] = []
         for chunk in chunks:
             if delta is not None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.world.truth import truth_rows
+from sources.intercom.dlt_compat import cursor_column_names
 from sources.intercom.parts import UNASSIGNED_AS_ZERO
 from sources.intercom.schema import is_id_column
 
@@ -342,7 +343,7 @@ def pipeline_reader(pipeline: Any) -> Reader:
             query = f"SELECT * FROM {client.make_qualified_table_name(table)}"
             try:
                 with client.execute_query(query) as cursor:
-                    names = cursor._get_columns()  # dlt's wrapper (SQLAlchemy's has no description)
+                    names = cursor_column_names(cursor)
                     rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
             except Exception as exc:  # declared in the schema but not created yet
                 message = str(exc).lower()

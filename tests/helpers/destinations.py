@@ -27,6 +27,7 @@ import pytest
 from pipelines.run.construct import make_destination
 from pipelines.run.options import SyncOptions, SyncResult
 from pipelines.run.sync import run_sync
+from sources.intercom.dlt_compat import cursor_column_names
 from tests.convergence.compare import parse_text_timestamps
 
 # "Latest version of each row" on a destination that only appends (plain parquet files):
@@ -103,7 +104,7 @@ class Target:
             if not self.merges and schema_tables[table].get("write_disposition") != "replace":
                 query = latest_version_sql(pipeline, table, client.make_qualified_table_name)
             with client.execute_query(query) as cursor:
-                names = cursor._get_columns()  # dlt's wrapper; SQLAlchemy's has no description
+                names = cursor_column_names(cursor)
                 rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         return parse_text_timestamps(rows, schema_tables[table]["columns"])
 

@@ -7,15 +7,15 @@ from pathlib import Path
 import dlt
 import duckdb
 import pytest
-from dlt.common.runtime.collector import Collector
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.destinations.duckdb_held_open import DuckDbHeldOpenDuringLoad
 from pipelines.run.construct import make_destination, make_pipeline
 from pipelines.run.options import SyncOptions
+from sources.intercom.dlt_compat import ProgressCollector
 
 
-class StepRecorder(Collector):
+class StepRecorder(ProgressCollector):
     """A progress collector noting, at each counter update, the step and whether the file
     is held open then."""
 
@@ -26,12 +26,6 @@ class StepRecorder(Collector):
     def update(self, name, inc=1, total=None, inc_total=None, message=None, label=None) -> None:
         assert self.holder is not None
         self.seen.append((self.step.split()[0], self.holder.is_holding))
-
-    def _start(self, step: str) -> None:
-        pass
-
-    def _stop(self) -> None:
-        pass
 
 
 def _pipeline(

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from sources.intercom import intercom, parse_start_date
-from sources.intercom.dlt_compat import table_variants
+from sources.intercom.dlt_compat import resource_hints, table_variants
 from sources.intercom.errors import AuthError
 from sources.intercom.settings import RESOURCE_NAMES
 from tests.helpers.truth import mismatches, truth, unix
@@ -47,7 +47,7 @@ def test_merge_strategy_reaches_every_merged_table_and_is_checked() -> None:
     merged = set()
     for name, resource in source.resources.items():
         other = swapped.resources[name]
-        tables = {None: (resource._hints, other._hints)}
+        tables = {None: (resource_hints(resource), resource_hints(other))}
         tables.update(
             (table, (hints, table_variants(other)[table]))
             for table, hints in table_variants(resource).items()

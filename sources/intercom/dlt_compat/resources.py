@@ -1,13 +1,9 @@
-"""Every touch of dlt's private internals, in one place.
+"""A resource's hints and generator: what dlt keeps on `DltResource` without a public accessor.
 
-dlt is pinned `<1.32` because of what is here: a dlt upgrade means reviewing this module, and
-`tests/sources/test_dlt_compat.py` has one test per touch that fails loudly when dlt changes it.
-
-- a resource's table variants (`DltResource._hints_variants`): dlt has no public accessor for
-  them, nor a public way to declare a bare nested table;
+- its own hints and its table variants (`DltResource._hints`, `_hints_variants`), and a bare
+  nested table declared among them;
 - `Extract._compute_metrics`, patched so that nested tables extracted as Arrow get metrics;
-- `resolve_merge_strategy` and `generate_dlt_id`, importable but not documented API;
-- dlt's row hashes (`get_row_hash`, `get_nested_row_hash`), inlined because they run per row;
+- the table schema of a variant (`compute_table_schema(meta=TableNameMeta(...))`);
 - a resource's generator (`DltResource._pipe.gen`, `replace_gen`) and dlt's wrapper of a
   parallelized one (`dlt.extract.utils.wrap_parallel_iterator`), to run it inside our own
   generator (contained.py): dlt has no public way to wrap a resource's generator.
@@ -15,29 +11,39 @@ dlt is pinned `<1.32` because of what is here: a dlt upgrade means reviewing thi
 
 from __future__ import annotations
 
-from binascii import b2a_base64
 from collections.abc import Callable, Iterator, Mapping
-from hashlib import shake_128
 from typing import Any
 
-import orjson
-from dlt.common.destination.utils import resolve_merge_strategy
-from dlt.common.normalizers.utils import DLT_ID_LENGTH_BYTES, generate_dlt_id
 from dlt.common.schema.typing import TColumnSchema, TTableSchema
-from dlt.common.schema.utils import get_root_table
 from dlt.extract.extract import Extract
 from dlt.extract.hints import TResourceHints, make_hints
+from dlt.extract.items import TableNameMeta
 from dlt.extract.resource import DltResource
 from dlt.extract.utils import wrap_parallel_iterator
 
-# dlt's JSON for row hashes (`dlt.common.json._orjson`, sort_keys=True)
-_DLT_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS
+from sources.intercom.dlt_compat.schema import root_table_of
+
+# -- hints ------------------------------------------------------------------------------------
+
+
+def resource_hints(resource: DltResource) -> TResourceHints:
+    """The hints `resource` was declared with and given by `apply_hints` (its own table)."""
+    return resource._hints
 
 
 def table_variants(resource: DltResource) -> Mapping[str, TResourceHints]:
     """The hints of each table variant of `resource` (`apply_hints(table_name=…,
     create_table_variant=True)`), by table name."""
     return resource._hints_variants
+
+
+def variant_table_schema(resource: DltResource, table: str | None) -> TTableSchema:
+    """The table schema `resource` computes for its variant `table` (None: its own table), as
+    for an item marked with `dlt.mark.with_table_name(item, table)`."""
+    return resource.compute_table_schema(meta=TableNameMeta(table) if table else None)
+
+
+# -- nested tables yielded as Arrow -----------------------------------------------------------
 
 
 def declare_bare_nested_table(
@@ -66,7 +72,7 @@ def _lend_nested_tables_their_resource() -> None:
         tables = source.schema.tables
         lent = [table for table in tables.values() if "parent" in table and "resource" not in table]
         for table in lent:
-            table["resource"] = get_root_table(tables, table["name"]).get("resource")
+            table["resource"] = root_table_of(tables, table["name"]).get("resource")
         try:
             return original(self, load_id, source)
         finally:
@@ -77,32 +83,7 @@ def _lend_nested_tables_their_resource() -> None:
     Extract._compute_metrics = compute_metrics  # type: ignore[method-assign]
 
 
-def merge_strategy_of(table: TTableSchema) -> str | None:
-    """The merge strategy dlt will use for a root `table` (None unless it merges)."""
-    return resolve_merge_strategy({table["name"]: table}, table)
-
-
-def random_row_id() -> str:
-    """A `_dlt_id` as dlt's normalizer makes it where rows have no key hash."""
-    return generate_dlt_id()
-
-
-def _row_id(data: bytes) -> str:
-    """dlt's `digest128b`: base64 of a 15-byte shake-128 digest."""
-    digest = shake_128(data).digest(DLT_ID_LENGTH_BYTES)
-    return b2a_base64(digest, newline=False).decode("ascii").rstrip("=")
-
-
-def key_row_id(primary_key: str, key: str) -> str:
-    """dlt's `get_row_hash({primary_key: key}, [primary_key])`, the `_dlt_id` of an upserted
-    root row: the hash of the key as dlt's JSON (orjson, sorted keys)."""
-    return _row_id(orjson.dumps({primary_key: key}, option=_DLT_JSON_OPTIONS))
-
-
-def nested_row_id(parent_row_id: str, table: str, list_idx: int) -> str:
-    """dlt's `get_nested_row_hash`: the `_dlt_id` of the `list_idx`th item of a list."""
-    return _row_id(f"{parent_row_id}_{table}_{list_idx}".encode())
-
+# -- the generator ----------------------------------------------------------------------------
 
 # A generator function that yields the items of `read` (a generator function or an iterator).
 GeneratorWrapper = Callable[[Any], Callable[[], Iterator[Any]]]
