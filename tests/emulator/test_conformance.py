@@ -57,6 +57,17 @@ def _longest_conversation(world: Any) -> str:
     )
 
 
+def _schedule_with_exceptions(world: Any) -> str:
+    exceptions = world.content["office_hours_exceptions"].values()
+    return max(
+        world.content["office_hours_schedules"],
+        key=lambda s: sum(e["office_hours_schedule_id"] == s for e in exceptions),
+    )
+
+
+NEWER = ("2.15", "2.16")  # endpoints of the 2.15 spec (absent from 2.9)
+
+
 @dataclass(frozen=True)
 class Case:
     method: str
@@ -159,6 +170,48 @@ CASES = [
         versions=("2.16",),
     ),
     Case("GET", "/tickets/{id}", lambda w: f"/tickets/{_first(w.tickets)}"),
+    # content and settings lists (issue 21), on the versions whose spec has them
+    Case("GET", "/ticket_states", lambda w: "/ticket_states", "data", versions=NEWER),
+    Case("GET", "/away_status_reasons", lambda w: "/away_status_reasons", "data", versions=NEWER),
+    Case("GET", "/brands", lambda w: "/brands", "data", versions=NEWER),
+    Case("GET", "/internal_articles", lambda w: "/internal_articles", "data", versions=NEWER),
+    Case(
+        "GET",
+        "/internal_articles",
+        lambda w: "/internal_articles?per_page=2",
+        "data",
+        versions=NEWER,
+    ),
+    Case("GET", "/subscription_types", lambda w: "/subscription_types", "data"),
+    Case(
+        "GET",
+        "/office_hours_schedules",
+        lambda w: "/office_hours_schedules",
+        "data",
+        versions=("2.16",),
+    ),
+    Case(
+        "GET",
+        "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
+        lambda w: f"/office_hours_schedules/{_schedule_with_exceptions(w)}/office_hours_exceptions",
+        "data",
+        versions=("2.16",),
+    ),
+    Case(
+        "GET",
+        "/content_snippets",
+        lambda w: "/content_snippets?per_page=2&page=2",
+        "data",
+        versions=("2.16",),
+    ),
+    Case("GET", "/macros", lambda w: "/macros?per_page=3", "data", versions=("2.16",)),
+    Case(
+        "GET",
+        "/macros",
+        lambda w: f"/macros?updated_since={w.cfg.start_time - 40 * 86400}",
+        "data",
+        versions=("2.16",),
+    ),
 ]
 
 PARAMS = [

@@ -14,7 +14,9 @@ CONTRACT_ENTITIES = (
     "segments contacts__tags contacts__companies companies__tags companies__segments "
     "conversations__contacts conversations__tags conversations__teammates tickets__contacts "
     "conversations__topics conversations__linked_objects tickets__linked_objects "
-    "conversations_deleted contacts_merged"
+    "conversations_deleted contacts_merged ticket_states away_status_reasons brands "
+    "office_hours_schedules office_hours_schedules__exceptions content_snippets "
+    "internal_articles macros subscription_types"
 ).split()
 
 
@@ -107,7 +109,7 @@ def test_truth_matches_stores(world):
     for entity in CONTRACT_ENTITIES:
         rows = list(truth_rows(world, entity))
         assert rows, f"{entity} is empty in a tiny world after activity"
-        if "__" in entity:
+        if "__" in entity and "id" not in rows[0]:  # a link table (not a nested one)
             parent, child = entity.split("__")
             child_key = {"teammates": "admin_id", "linked_objects": "linked_object_id"}.get(
                 child, child.removesuffix("s") + "_id"
