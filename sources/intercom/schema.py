@@ -68,6 +68,9 @@ def table_columns(table: str, api_version: str) -> dict[str, TColumnSchema]:
     """Column hints for a root table (e.g. "contacts") under an API version ("2.16")."""
     by_table = _versions()[spec_version_for(api_version)]
     if table not in by_table:
+        # an endpoint newer than the mapped spec (2.10–2.15 map to 2.9): the newest spec's types
+        by_table = _versions()[spec_version_for("2.16")]
+    if table not in by_table:
         raise KeyError(f"no declared columns for table {table!r}; known: {sorted(by_table)}")
     return {name: column_schema(data_type) for name, data_type in by_table[table].items()}
 

@@ -78,7 +78,18 @@ ROWS_PER_ITEM = 2000
 # Resource names in the order the source returns them (what `--resources` selects).
 LOOKUP_RESOURCES = ("admins", "teams", "tags", "segments", "data_attributes", "ticket_types")
 ENTITY_RESOURCES = ("contacts", "companies", "conversations", "tickets")
-RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES
+# Content and settings lists (content.py), each on the API versions that have its endpoint.
+CONTENT_RESOURCES = (
+    "ticket_states",
+    "away_status_reasons",
+    "brands",
+    "office_hours_schedules",
+    "content_snippets",
+    "internal_articles",
+    "macros",
+    "subscription_types",
+)
+RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES + CONTENT_RESOURCES
 
 
 def merge_hints(strategy: str = MERGE["strategy"]) -> dict[str, Any]:
