@@ -16,7 +16,8 @@ Semantics (README "Guarantees"):
   fields; a part of a live record loaded once is never lost (`kept` — the caller passes the
   ids seen so far); no live part the workspace no longer has (parts of records that left are
   flagged with them, or removed with `"hard"`).
-- lookups (replace): id set and key fields equal.
+- lookups (replace; `macros` upserted): id set and key fields equal, on the versions that
+  have their endpoint (`LOOKUPS_SINCE`).
 - tombstone tables: every truth tombstone is present with its fields.
 - every table (also nested ones): primary keys unique.
 """
@@ -46,7 +47,33 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 ROOTS = ("contacts", "companies", "conversations", "tickets")
-LOOKUPS = ("admins", "teams", "tags", "segments")
+LOOKUPS = (
+    "admins",
+    "teams",
+    "tags",
+    "segments",
+    # content and settings lists (issue 21)
+    "ticket_states",
+    "away_status_reasons",
+    "brands",
+    "office_hours_schedules",
+    "office_hours_schedules__exceptions",
+    "content_snippets",
+    "internal_articles",
+    "macros",
+    "subscription_types",
+)
+# Lookups whose endpoint older versions lack: table -> first version that has it.
+LOOKUPS_SINCE = {
+    "ticket_states": (2, 12),
+    "away_status_reasons": (2, 10),
+    "brands": (2, 10),
+    "office_hours_schedules": (2, 16),
+    "office_hours_schedules__exceptions": (2, 16),
+    "content_snippets": (2, 16),
+    "internal_articles": (2, 10),
+    "macros": (2, 16),
+}
 # link table -> (parent root, parent key, child key)
 LINKS: dict[str, tuple[str, str, str]] = {
     "contacts__tags": ("contacts", "contact_id", "tag_id"),
@@ -274,6 +301,8 @@ def compare_warehouse(
             checked_tables.append(tombstone)
     if lookups:
         for table in LOOKUPS:
+            if number < LOOKUPS_SINCE.get(table, (0, 0)):
+                continue
             compare_rows(report, table, read(table), truth_rows(world, table))
             checked_tables.append(table)
     extra_tombstones = [t for root in entities for t in TOMBSTONES[root]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from bench.minimum import _world_counts, content_requests
 from sources.intercom.client import IntercomClient
 from sources.intercom.content import BY_NAME, MACROS_CURSOR_KEY
 from sources.intercom.settings import CLOCK_SKEW_SECONDS, CONTENT_RESOURCES
@@ -108,3 +109,16 @@ def test_snippet_pages_follow_the_top_level_page_fields(emulator):
         pages = list(client.iter_numbered_pages("/content_snippets", items_key="data", per_page=2))
     assert [len(p) for p in pages] == [2, 2, 1]
     assert {i["id"] for p in pages for i in p} == set(emu.world.content["content_snippets"])
+
+
+def test_the_bench_minimum_counts_what_the_content_sync_requests(emulator, sync):
+    """`make bench`'s minimum (bench.minimum) includes the content lists: on a tiny world
+    their sync makes exactly that many requests, first run and no-change run."""
+    emu = emulator()
+    counts = _world_counts(emu.base_url)
+    assert counts["macros"] and counts["office_hours_schedules"]
+    for changed_only in (False, True):
+        emu.control.stats.reset()
+        sync(emu, resources=list(CONTENT_RESOURCES))
+        served = emu.control.stats.snapshot()["total"]
+        assert served == content_requests(counts, changed_only=changed_only)
