@@ -23,6 +23,7 @@ from emulator.http import (
     routes_content,
     routes_conversations,
     routes_lookups,
+    routes_publishing,
 )
 from emulator.http.control import Control
 from emulator.http.middleware import ApiRoute, Pipeline
@@ -35,6 +36,7 @@ API_ROUTES: list[ApiRoute] = [
     *routes_companies.ROUTES,
     *routes_conversations.ROUTES,
     *routes_content.ROUTES,
+    *routes_publishing.ROUTES,
 ]
 
 

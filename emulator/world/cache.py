@@ -24,6 +24,7 @@ ENV_VAR = "INTERCOM_EMULATOR_WORLD_CACHE"
 _SHAPING_MODULES = (
     "activity",
     "content",
+    "publishing",
     "derive",
     "factory",
     "generate",

@@ -1,7 +1,7 @@
 """The workspace's small content and settings lists (issue 21): away status reasons, brands,
 office hours schedules (+ their exceptions), content snippets, internal articles, macros and
 subscription types; ticket states live in ``world.ticket_states`` (generate.py) and gain new
-ones here.
+ones here. The help center and news: emulator.world.publishing (called from here).
 
 Canonical records are the 2.16 JSON of the list endpoints (``emulator.http.routes_content``
 renders other versions). Macros keep their Unix ``updated_at`` under ``_updated_at`` (the API
@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
+
+from emulator.world.publishing import advance_publishing, generate_publishing
 
 if TYPE_CHECKING:
     from emulator.world import World
@@ -91,6 +93,7 @@ def generate_content(world: World) -> None:
             created = rng.randrange(begin, end - DAY)
             updated = created + int((end - created) * rng.random() ** 2)
             MAKERS[kind](world, rng, position, created, updated)
+    generate_publishing(world)  # help center and news: a stream of their own
 
 
 def _away_status_reason(world, rng, position, created, updated) -> dict:
@@ -276,6 +279,7 @@ def advance_content(world: World, start: int, end: int, intensity: float) -> dic
     for at, kind in sorted(events):
         if CHANGES[kind](world, rng, at):
             summary[kind] = summary.get(kind, 0) + 1
+    summary.update(advance_publishing(world, start, end, intensity))
     return summary
 
 

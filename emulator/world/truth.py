@@ -39,6 +39,13 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     internal_articles     id, title, updated_at
     macros                id, name, updated_at (Unix seconds; the API sends ISO strings)
     subscription_types    id, state, consent_type
+    help_centers          id, identifier, display_name, updated_at
+    help_center_collections   id, name, parent_id, updated_at (2.10+ terms: nested ones too)
+    help_center_sections  id, name, parent_id, updated_at (2.9 terms: the nested collections)
+    articles              id, title, state, updated_at, views (statistics)
+    news_items            id, title, state, updated_at
+    news_items__newsfeed_assignments  news_item_id, newsfeed_id
+    newsfeeds             id, name, updated_at
 
 Parts of deleted conversations are not in ``conversation_parts`` (the root is gone); a
 warehouse that synced them earlier keeps them, as it keeps the root row.
@@ -196,6 +203,31 @@ def _content(kind: str, keys: tuple[str, ...]) -> Callable[[World], Iterator[dic
     return produce
 
 
+def _sections(world: World):
+    for row in _content("help_center_collections", ("id", "name", "parent_id", "updated_at"))(
+        world
+    ):
+        if row["parent_id"] is not None:
+            yield row
+
+
+def _articles(world: World):
+    for record in list(world.content.get("articles", {}).values()):
+        yield {
+            "id": record["id"],
+            "title": record["title"],
+            "state": record["state"],
+            "updated_at": record["updated_at"],
+            "views": record["statistics"]["views"],
+        }
+
+
+def _newsfeed_assignments(world: World):
+    for record in list(world.content.get("news_items", {}).values()):
+        for assignment in record["newsfeed_assignments"]:
+            yield {"news_item_id": record["id"], "newsfeed_id": str(assignment["newsfeed_id"])}
+
+
 PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
     "contacts": _contacts,
     "companies": _companies,
@@ -272,6 +304,15 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
     "internal_articles": _content("internal_articles", ("id", "title", "updated_at")),
     "macros": _content("macros", ("id", "name", "updated_at")),
     "subscription_types": _content("subscription_types", ("id", "state", "consent_type")),
+    "help_centers": _content("help_centers", ("id", "identifier", "display_name", "updated_at")),
+    "help_center_collections": _content(
+        "help_center_collections", ("id", "name", "parent_id", "updated_at")
+    ),
+    "help_center_sections": _sections,
+    "articles": _articles,
+    "news_items": _content("news_items", ("id", "title", "state", "updated_at")),
+    "news_items__newsfeed_assignments": _newsfeed_assignments,
+    "newsfeeds": _content("newsfeeds", ("id", "name", "updated_at")),
 }
 TRUTH_ENTITIES = tuple(PRODUCERS)
 

@@ -65,6 +65,10 @@ def _schedule_with_exceptions(world: Any) -> str:
     )
 
 
+def _first_content(world: Any, kind: str) -> str:
+    return min(world.content[kind], key=int)
+
+
 NEWER = ("2.15", "2.16")  # endpoints of the 2.15 spec (absent from 2.9)
 
 
@@ -205,6 +209,30 @@ CASES = [
         versions=("2.16",),
     ),
     Case("GET", "/macros", lambda w: "/macros?per_page=3", "data", versions=("2.16",)),
+    Case("GET", "/help_center/help_centers", lambda w: "/help_center/help_centers", "data"),
+    Case("GET", "/help_center/collections", lambda w: "/help_center/collections", "data"),
+    Case(
+        "GET",
+        "/help_center/sections",
+        lambda w: "/help_center/sections",
+        "data",
+        versions=("2.9",),
+    ),
+    Case("GET", "/articles", lambda w: "/articles?per_page=3&page=2", "data"),
+    Case(
+        "GET",
+        "/articles/{id}",
+        lambda w: f"/articles/{_first_content(w, 'articles')}",
+        versions=("2.9",),
+    ),
+    Case(
+        "GET",
+        "/articles/{article_id}",
+        lambda w: f"/articles/{_first_content(w, 'articles')}",
+        versions=NEWER,
+    ),
+    Case("GET", "/news/news_items", lambda w: "/news/news_items", "data"),
+    Case("GET", "/news/newsfeeds", lambda w: "/news/newsfeeds", "data"),
     Case(
         "GET",
         "/macros",

@@ -16,7 +16,8 @@ CONTRACT_ENTITIES = (
     "conversations__topics conversations__linked_objects tickets__linked_objects "
     "conversations_deleted contacts_merged ticket_states away_status_reasons brands "
     "office_hours_schedules office_hours_schedules__exceptions content_snippets "
-    "internal_articles macros subscription_types"
+    "internal_articles macros subscription_types help_centers help_center_collections "
+    "help_center_sections articles news_items news_items__newsfeed_assignments newsfeeds"
 ).split()
 
 
@@ -111,9 +112,11 @@ def test_truth_matches_stores(world):
         assert rows, f"{entity} is empty in a tiny world after activity"
         if "__" in entity and "id" not in rows[0]:  # a link table (not a nested one)
             parent, child = entity.split("__")
-            child_key = {"teammates": "admin_id", "linked_objects": "linked_object_id"}.get(
-                child, child.removesuffix("s") + "_id"
-            )
+            child_key = {
+                "teammates": "admin_id",
+                "linked_objects": "linked_object_id",
+                "newsfeed_assignments": "newsfeed_id",
+            }.get(child, child.removesuffix("s") + "_id")
             child_key = {"companie_id": "company_id"}.get(child_key, child_key)
             parent_key = {"companies": "company_id"}.get(parent, parent.removesuffix("s") + "_id")
             assert set(rows[0]) == {parent_key, child_key}
