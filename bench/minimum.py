@@ -15,9 +15,11 @@ Full sync, per group:
   conversations  ceil(conversations / 150) + one detail GET each + the deletion feed
                  (ceil(deleted / 60), at least 1)
   tickets        /ticket_types + ceil(tickets / 150) + one detail GET each
-  content        (2.16) ticket_states, away_status_reasons, brands, subscription_types (1
-                 each) + office_hours_schedules (1 + one exceptions list per schedule) +
-                 ceil(n / 150) pages of content_snippets, internal_articles and macros
+  content        (2.16) ticket_states, away_status_reasons, brands, subscription_types,
+                 help_centers (1 each) + office_hours_schedules (1 + one exceptions list per
+                 schedule) + ceil(n / 150) pages of content_snippets, internal_articles,
+                 macros, help_center_collections, articles, news_items and newsfeeds + one
+                 detail GET per article (statistics)
 No-change run: one search page per searched entity, the first deletion-feed page, the full
 company scroll (companies have no server-side filter), the lookups and the content lists
 (macros: one `updated_since` page). With the index-lag
@@ -45,8 +47,17 @@ LOOKUP_REQUESTS = 5 + 2
 SHARED_ATTRIBUTE_READS = 2
 ME = 1
 # content lists of one response each (the bench runs 2.16: every content endpoint exists)
-CONTENT_SINGLE_REQUESTS = 4  # ticket_states, away_status_reasons, brands, subscription_types
-PAGED_CONTENT = ("content_snippets", "internal_articles", "macros")  # 150 a page
+# ticket_states, away_status_reasons, brands, subscription_types, help_centers
+CONTENT_SINGLE_REQUESTS = 5
+PAGED_CONTENT = (  # 150 a page
+    "content_snippets",
+    "internal_articles",
+    "macros",
+    "help_center_collections",
+    "articles",
+    "news_items",
+    "newsfeeds",
+)
 
 
 def _pages(n: int, size: int) -> int:
@@ -131,7 +142,8 @@ def content_requests(counts: dict[str, int], *, changed_only: bool) -> int:
         for name in PAGED_CONTENT
     )
     schedules = counts.get("office_hours_schedules", 0)
-    return CONTENT_SINGLE_REQUESTS + 1 + schedules + pages
+    articles = counts.get("articles", 0)  # one detail each: only it has `statistics`
+    return CONTENT_SINGLE_REQUESTS + 1 + schedules + pages + articles
 
 
 def no_change_sync(counts: dict[str, int]) -> int:

@@ -16,12 +16,24 @@ Tables (every nested table carries its parent's id, docs/tables-naming.md):
     + __available_on(macro_id, value)                                               2.16+
   subscription_types(id, …) + __translations(subscription_type_id, …)
     + __content_types(subscription_type_id, value)                                  all
+  help_centers(id, …) + __locales(help_center_id, value)                            all
+  help_center_collections(id, parent_id (2.10+), help_center_id, …)
+    + __translated_content(help_center_collection_id, locale, name, description)    all
+  help_center_sections(id, parent_id, …)
+    + __translated_content(help_center_section_id, locale, …)                      2.9 only
+  articles(id, …, statistics__views …) + __translated_content(article_id, locale, title, …)
+    + __parent_ids(article_id, parent_id) + __tags(article_id, tag_id)               all
+  news_items(id, …) + __newsfeed_assignments(news_item_id, newsfeed_id, published_at)
+    + __labels(news_item_id, value) + __reactions(news_item_id, value)             all
+  newsfeeds(id, …)                                                                  all
 
 All are replaced each run except `macros`: `GET /macros?updated_since=` reads only the macros
 changed since the last run (minus `CLOCK_SKEW_SECONDS`, the same-second and clock margin),
 upserted on `id`. A deleted macro is not in that feed: its row stays (a full refresh,
 `--full-refresh --resources macros`, drops it). Office hours exceptions cost one request per
-schedule (a workspace has a handful).
+schedule (a workspace has a handful). Articles cost one request per article each run: only the
+detail has `statistics`, and views change without `updated_at` changing. Each translation
+(`translated_content`, an object keyed by locale) is a row of a child table.
 
 On a version without an endpoint the resource is deselected, and the run logs one line naming
 them; selecting one explicitly fails with `UnsupportedApiVersionError`.
@@ -99,6 +111,48 @@ CONTENT_LOOKUPS = (
         "data",
         children={"translations": "subscription_type_id", "content_types": "subscription_type_id"},
     ),
+    Lookup(
+        "help_centers", "/help_center/help_centers", "data", children={"locales": "help_center_id"}
+    ),
+    Lookup(
+        "help_center_collections",
+        "/help_center/collections",
+        "data",
+        translations={"translated_content": "help_center_collection_id"},
+        pages="numbered",
+    ),
+    Lookup(
+        "help_center_sections",
+        "/help_center/sections",
+        "data",
+        translations={"translated_content": "help_center_section_id"},
+        before_version="2.10",  # 2.10 nests collections (`parent_id`) instead
+        pages="numbered",
+    ),
+    Lookup(
+        "articles",
+        "/articles",
+        "data",
+        id_lists={
+            "parent_ids": ("article_id", "parent_id"),
+            "tags": ("article_id", "tag_id"),
+        },
+        list_keys={"tags": "tags"},
+        translations={"translated_content": "article_id"},
+        pages="numbered",
+    ),
+    Lookup(
+        "news_items",
+        "/news/news_items",
+        "data",
+        children={
+            "newsfeed_assignments": "news_item_id",
+            "labels": "news_item_id",
+            "reactions": "news_item_id",
+        },
+        pages="numbered",
+    ),
+    Lookup("newsfeeds", "/news/newsfeeds", "data", pages="numbered"),
 )
 BY_NAME = {lookup.name: lookup for lookup in CONTENT_LOOKUPS}
 EXCEPTIONS_PATH = "/office_hours_schedules/{id}/office_hours_exceptions"
@@ -106,7 +160,10 @@ MACROS_CURSOR_KEY = "cursor"  # resource state: the newest macro `updated_at` lo
 
 
 def unsupported(lookup: Lookup, api_version: str) -> str:
-    since = f"from {lookup.min_version}" if lookup.min_version else "in older versions"
+    if lookup.before_version:
+        since = f"only before {lookup.before_version}"
+    else:
+        since = f"from {lookup.min_version}"
     return (
         f"Intercom API {api_version} has no {lookup.name} endpoint (`GET {lookup.path}` exists "
         f"{since}): use a version that has it, or leave `{lookup.name}` out of the resources."
@@ -130,6 +187,17 @@ def _office_hours(client: IntercomClient, lookup: Lookup) -> Iterator[list[dict]
                     ]
             row["exceptions"] = exceptions
         yield rows
+
+
+def _articles(client: IntercomClient, lookup: Lookup) -> Iterator[list[dict]]:
+    """Every article, as its detail: the list lacks `statistics`, which change (views) without
+    `updated_at` changing, so each run reads them all (one request per article)."""
+    for items in client.iter_numbered_pages(
+        lookup.path, items_key=lookup.items_key, per_page=MAX_PAGE_SIZE
+    ):
+        paths = [f"{lookup.path}/{item['id']}" for item in items]
+        details = [body for _, body in client.get_many(paths) if body is not None]
+        yield lookup.rows_of(details)
 
 
 def _macros(client: IntercomClient, lookup: Lookup) -> Iterator[list[dict]]:
@@ -178,6 +246,8 @@ def content_resources(client: IntercomClient) -> list[DltResource]:
             gen = _bind(_office_hours, client, lookup)
         elif name == "macros":
             gen = _bind(_macros, client, lookup)
+        elif name == "articles":
+            gen = _bind(_articles, client, lookup)
         else:
             gen = _bind(Lookup.read, lookup, client)
         if name == "macros":
@@ -195,7 +265,7 @@ def content_resources(client: IntercomClient) -> list[DltResource]:
         resources.append(resource)
     if missing:
         logger.warning(
-            "not on Intercom API %s, skipped: %s (each exists from a newer version)",
+            "not on Intercom API %s, skipped: %s (their endpoints are not in this version)",
             api_version,
             ", ".join(missing),
         )

@@ -29,7 +29,7 @@ from dlt.extract.resource import DltResource
 from sources.intercom.api_version import at_least
 from sources.intercom.client import IntercomClient
 from sources.intercom.records import items_of, link_rows, list_items, to_row
-from sources.intercom.schema import table_columns
+from sources.intercom.schema import is_id_column, table_columns
 from sources.intercom.settings import LOADER_FILE_FORMAT, MAX_PAGE_SIZE
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,11 @@ class Lookup:
     # field holding a list of objects or scalars -> column carrying this record's id in its
     # rows (a scalar becomes `{<column>: id, "value": scalar}`)
     children: dict[str, str] = field(default_factory=dict)
+    # field holding a list wrapper whose items are not under "data" -> their key (`tags`)
+    list_keys: dict[str, str] = field(default_factory=dict)
+    # field holding `{"type": …, "<locale>": {…}, …}` -> column carrying this record's id in
+    # its rows, one per locale (`translated_content`)
+    translations: dict[str, str] = field(default_factory=dict)
     # API versions that have the endpoint: from `min_version`, before `before_version`
     min_version: str | None = None
     before_version: str | None = None
@@ -103,7 +108,7 @@ class Lookup:
                 *objects, list_field = path.split(".")
                 holder = _object_at(row, objects)
                 if holder is not None and list_field in holder:
-                    listed = list_items(holder[list_field], "data")
+                    listed = list_items(holder[list_field], self.list_keys.get(path, "data"))
                     holder[list_field] = link_rows(listed, own, row["id"], other)
             for list_field, own in self.nested_lists.items():
                 if list_field in row:
@@ -114,6 +119,9 @@ class Lookup:
             for list_field, own in self.children.items():
                 if isinstance(row.get(list_field), list):
                     row[list_field] = child_rows(row[list_field], own, str(row["id"]))
+            for object_field, own in self.translations.items():
+                if object_field in row:
+                    row[object_field] = translation_rows(row[object_field], own, str(row["id"]))
             rows.append(to_row(row))
         return rows
 
@@ -139,11 +147,32 @@ class Lookup:
 
 
 def child_rows(items: list[Any], own: str, parent_id: str) -> list[dict]:
-    """A record's list as nested rows that carry its id (`own`); scalars as `value`."""
+    """A record's list as nested rows that carry its id (`own`); scalars as `value`. Ids as
+    text and `*_at` as timestamps: nested tables are typed from the data alone."""
     return [
-        {**item, own: parent_id} if isinstance(item, dict) else {own: parent_id, "value": item}
+        to_row({**_text_ids(item), own: parent_id})
+        if isinstance(item, dict)
+        else {own: parent_id, "value": item}
         for item in items
     ]
+
+
+def translation_rows(value: Any, own: str, parent_id: str) -> list[dict]:
+    """`{"type": "…_translated_content", "en": {…}, "fr": {…}}` as one row per locale."""
+    if not isinstance(value, dict):
+        return []
+    return [
+        to_row({**_text_ids(content), own: parent_id, "locale": locale})
+        for locale, content in value.items()
+        if locale != "type" and isinstance(content, dict)
+    ]
+
+
+def _text_ids(item: dict) -> dict:
+    return {
+        k: str(v) if is_id_column(k) and isinstance(v, int) and not isinstance(v, bool) else v
+        for k, v in item.items()
+    }
 
 
 def _object_at(row: dict, path: list[str]) -> dict | None:

@@ -88,6 +88,12 @@ CONTENT_RESOURCES = (
     "internal_articles",
     "macros",
     "subscription_types",
+    "help_centers",
+    "help_center_collections",
+    "help_center_sections",
+    "articles",
+    "news_items",
+    "newsfeeds",
 )
 RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES + CONTENT_RESOURCES
 
