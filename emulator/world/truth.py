@@ -33,7 +33,7 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     away_status_reasons   id, label, order, updated_at
     brands                id, name, is_default, updated_at
     office_hours_schedules            id, name, updated_at
-    office_hours_schedules__exceptions  id, office_hours_schedule_id, exception_date,
+    office_hours_schedules__office_hours_exceptions  id, office_hours_schedule_id, exception_date,
                           exception_type
     content_snippets      id, title, updated_at
     internal_articles     id, title, updated_at
@@ -296,7 +296,7 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
     "away_status_reasons": _content("away_status_reasons", ("id", "label", "order", "updated_at")),
     "brands": _content("brands", ("id", "name", "is_default", "updated_at")),
     "office_hours_schedules": _content("office_hours_schedules", ("id", "name", "updated_at")),
-    "office_hours_schedules__exceptions": _content(
+    "office_hours_schedules__office_hours_exceptions": _content(
         "office_hours_exceptions",
         ("id", "office_hours_schedule_id", "exception_date", "exception_type"),
     ),

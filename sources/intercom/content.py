@@ -6,8 +6,8 @@ Tables (every nested table carries its parent's id, docs/tables-naming.md):
   brands(id, …)                                                                     2.10+
   office_hours_schedules(id, …)                                                     2.16+
     + office_hours_schedules__time_intervals(office_hours_schedule_id, …)
-    + office_hours_schedules__exceptions(office_hours_schedule_id, id, …)
-      + office_hours_schedules__exceptions__time_intervals(office_hours_schedule_id,
+    + office_hours_schedules__office_hours_exceptions(office_hours_schedule_id, id, …)
+      + office_hours_schedules__office_hours_exceptions__time_intervals(office_hours_schedule_id,
           office_hours_exception_id, …)
   content_snippets(id, …) + __json_blocks(content_snippet_id, …)
     + __audience_ids(content_snippet_id, audience_id)                               2.16+
@@ -175,7 +175,7 @@ def _office_hours(client: IntercomClient, lookup: Lookup) -> Iterator[list[dict]
     for rows in lookup.read(client):
         for row in rows:
             path = EXCEPTIONS_PATH.format(id=row["id"])
-            exceptions = Lookup("exceptions", path, "data").rows(client.get(path))
+            exceptions = Lookup("office_hours_exceptions", path, "data").rows(client.get(path))
             for exception in exceptions:
                 exception["office_hours_schedule_id"] = str(row["id"])
                 if isinstance(exception.get("time_intervals"), list):
@@ -185,7 +185,7 @@ def _office_hours(client: IntercomClient, lookup: Lookup) -> Iterator[list[dict]
                             exception["time_intervals"], "office_hours_schedule_id", str(row["id"])
                         )
                     ]
-            row["exceptions"] = exceptions
+            row["office_hours_exceptions"] = exceptions
         yield rows
 
 

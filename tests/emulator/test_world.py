@@ -15,7 +15,7 @@ CONTRACT_ENTITIES = (
     "conversations__contacts conversations__tags conversations__teammates tickets__contacts "
     "conversations__topics conversations__linked_objects tickets__linked_objects "
     "conversations_deleted contacts_merged ticket_states away_status_reasons brands "
-    "office_hours_schedules office_hours_schedules__exceptions content_snippets "
+    "office_hours_schedules office_hours_schedules__office_hours_exceptions content_snippets "
     "internal_articles macros subscription_types help_centers help_center_collections "
     "help_center_sections articles news_items news_items__newsfeed_assignments newsfeeds"
 ).split()

@@ -13,7 +13,7 @@ from sources.intercom.settings import CLOCK_SKEW_SECONDS, CONTENT_RESOURCES
 from tests.helpers.truth import mismatches, pairs, truth
 
 # table -> its truth entity's nested tables compared too
-NESTED = {"office_hours_schedules": ("office_hours_schedules__exceptions",)}
+NESTED = {"office_hours_schedules": ("office_hours_schedules__office_hours_exceptions",)}
 # truth key -> warehouse column, where they differ
 COLUMNS = {"views": "statistics__views"}
 
@@ -84,7 +84,7 @@ def test_nested_rows_carry_their_parents_id(emulator, sync, rows):
     assert {r["office_hours_schedule_id"] for r in intervals} == set(schedules)
     custom = [e for e in world.content["office_hours_exceptions"].values() if e["time_intervals"]]
     got = pairs(
-        rows("office_hours_schedules__exceptions__time_intervals"),
+        rows("office_hours_schedules__office_hours_exceptions__time_intervals"),
         "office_hours_schedule_id",
         "office_hours_exception_id",
     )
