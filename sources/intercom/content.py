@@ -35,8 +35,10 @@ schedule (a workspace has a handful). Articles cost one request per article each
 detail has `statistics`, and views change without `updated_at` changing. Each translation
 (`translated_content`, an object keyed by locale) is a row of a child table.
 
-On a version without an endpoint the resource is deselected, and the run logs one line naming
-them; selecting one explicitly fails with `UnsupportedApiVersionError`.
+On a version without an endpoint the resource is deselected, and the run logs one warning line
+naming those a newer version has (not `help_center_sections` from 2.10 on: its collections are
+in `help_center_collections` there); selecting one explicitly fails with
+`UnsupportedApiVersionError`.
 """
 
 from __future__ import annotations
@@ -241,7 +243,8 @@ def content_resources(client: IntercomClient) -> list[DltResource]:
         available = lookup.available_in(api_version)
         if not available:
             gen = _unsupported_reader(lookup, api_version)
-            missing.append(name)
+            if lookup.before_version is None:  # newer than this version: worth a warning
+                missing.append(name)
         elif name == "office_hours_schedules":
             gen = _bind(_office_hours, client, lookup)
         elif name == "macros":
