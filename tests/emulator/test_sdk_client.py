@@ -169,6 +169,20 @@ CALLS: dict[str, Call] = {
         sdk.tickets.search(query=UPDATED, pagination=StartingAfterPaging(per_page=50))
     ),
     "tickets.get": lambda sdk, w: [sdk.tickets.get(ticket_id=t) for t in w.tickets.ids()[:10]],
+    # content and settings lists (issue 21)
+    "ticket_states.list_ticket_states": lambda sdk, w: sdk.ticket_states.list_ticket_states().data,
+    "internal_articles.list_internal_articles": lambda sdk, w: (
+        sdk.internal_articles.list_internal_articles().data
+    ),
+    "subscription_types.list": lambda sdk, w: sdk.subscription_types.list().data,
+    "help_centers.list": lambda sdk, w: _items(sdk.help_centers.list()),
+    "help_centers.collections.list": lambda sdk, w: _items(sdk.help_centers.collections.list()),
+    "articles.list": lambda sdk, w: _items(sdk.articles.list()),
+    "articles.find": lambda sdk, w: [
+        sdk.articles.find(article_id=a) for a in sorted(w.content["articles"])[:5]
+    ],
+    "news.items.list": lambda sdk, w: sdk.news.items.list().data,
+    "news.feeds.list": lambda sdk, w: sdk.news.feeds.list().data,
 }
 
 
