@@ -12,7 +12,9 @@ Resources (what `--resources` selects), see each module for its tables:
   companies                                                 companies.py (merge)
   conversations tickets (+ parts, conversations_deleted)    conversations.py (merge)
   ticket_states away_status_reasons brands office_hours_schedules content_snippets
-  internal_articles macros subscription_types               content.py (replace; macros merge)
+  internal_articles macros subscription_types help_centers help_center_collections
+  help_center_sections articles news_items newsfeeds        content.py (replace; macros merge;
+                                                            each where its endpoint exists)
 """
 
 from __future__ import annotations

@@ -44,7 +44,8 @@ in `help_center_collections` there); selecting one explicitly fails with
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import dlt
 from dlt.common.time import ensure_pendulum_datetime
@@ -224,7 +225,10 @@ def _macros(client: IntercomClient, lookup: Lookup) -> Iterator[list[dict]]:
         state[MACROS_CURSOR_KEY] = newest
 
 
-def _unsupported_reader(lookup: Lookup, api_version: str):
+Reader = Callable[[], Iterator[list[dict]]]
+
+
+def _unsupported_reader(lookup: Lookup, api_version: str) -> Reader:
     def read() -> Iterator[list[dict]]:
         raise UnsupportedApiVersionError(unsupported(lookup, api_version))
         yield []  # a generator, like the others
@@ -275,7 +279,7 @@ def content_resources(client: IntercomClient) -> list[DltResource]:
     return resources
 
 
-def _bind(function, *args):
+def _bind(function: Callable[..., Iterator[list[dict]]], *args: Any) -> Reader:
     def read() -> Iterator[list[dict]]:
         yield from function(*args)
 
