@@ -15,8 +15,14 @@ Full sync, per group:
   conversations  ceil(conversations / 150) + one detail GET each + the deletion feed
                  (ceil(deleted / 60), at least 1)
   tickets        /ticket_types + ceil(tickets / 150) + one detail GET each
+  content        (2.16) ticket_states, away_status_reasons, brands, subscription_types,
+                 help_centers (1 each) + office_hours_schedules (1 + one exceptions list per
+                 schedule) + ceil(n / 150) pages of content_snippets, internal_articles,
+                 macros, help_center_collections, articles, news_items and newsfeeds + one
+                 detail GET per article (statistics)
 No-change run: one search page per searched entity, the first deletion-feed page, the full
-company scroll (companies have no server-side filter) and the lookups. With the index-lag
+company scroll (companies have no server-side filter), the lookups and the content lists
+(macros: one `updated_since` page). With the index-lag
 allowance (`no_change_sync_with_lag_allowance`): plus the pages of records updated within
 `SEARCH_LAG_SECONDS` of each search's cursor, which a client must re-read not to lose records
 that reach the search index late.
@@ -40,6 +46,18 @@ LOOKUP_REQUESTS = 5 + 2
 # lookups: one process running all of them reads each once.
 SHARED_ATTRIBUTE_READS = 2
 ME = 1
+# content lists of one response each (the bench runs 2.16: every content endpoint exists)
+# ticket_states, away_status_reasons, brands, subscription_types, help_centers
+CONTENT_SINGLE_REQUESTS = 5
+PAGED_CONTENT = (  # 150 a page
+    "content_snippets",
+    "internal_articles",
+    "macros",
+    "help_center_collections",
+    "articles",
+    "news_items",
+    "newsfeeds",
+)
 
 
 def _pages(n: int, size: int) -> int:
@@ -74,7 +92,15 @@ def _truth(base_url: str, entity: str) -> list[dict]:
 def _world_counts(base_url: str) -> dict[str, int]:
     counts = {
         name: len(_truth(base_url, name))
-        for name in ("contacts", "companies", "conversations", "tickets", "conversations_deleted")
+        for name in (
+            "contacts",
+            "companies",
+            "conversations",
+            "tickets",
+            "conversations_deleted",
+            *PAGED_CONTENT,
+            "office_hours_schedules",
+        )
     }
     tags = Counter(row["contact_id"] for row in _truth(base_url, "contacts__tags"))
     companies = Counter(row["contact_id"] for row in _truth(base_url, "contacts__companies"))
@@ -104,7 +130,20 @@ def full_sync(counts: dict[str, int]) -> dict[str, int]:
         + counts["conversations"]
         + _pages(counts["conversations_deleted"], DELETED_PAGE),
         "tickets": ME + 1 + _pages(counts["tickets"], SEARCH_PAGE) + counts["tickets"],
+        "content": ME + content_requests(counts, changed_only=False),
     }
+
+
+def content_requests(counts: dict[str, int], *, changed_only: bool) -> int:
+    """The content lists: every list read in full, except macros after the first run (one
+    `updated_since` page when nothing changed)."""
+    pages = sum(
+        1 if changed_only and name == "macros" else _pages(counts.get(name, 0), SEARCH_PAGE)
+        for name in PAGED_CONTENT
+    )
+    schedules = counts.get("office_hours_schedules", 0)
+    articles = counts.get("articles", 0)  # one detail each: only it has `statistics`
+    return CONTENT_SINGLE_REQUESTS + 1 + schedules + pages + articles
 
 
 def no_change_sync(counts: dict[str, int]) -> int:
@@ -118,6 +157,7 @@ def no_change_sync(counts: dict[str, int]) -> int:
         + 1
         + 1  # conversations search, deletion feed
         + 1  # tickets search
+        + content_requests(counts, changed_only=True)
     )
 
 

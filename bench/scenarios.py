@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sources.intercom.settings import CONTENT_RESOURCES
+
 # What the real Intercom allows: 10,000 requests per minute, enforced per 10-second window.
 INTERCOM_RATE_LIMIT = 1666
 WINDOW_S = 10
-GROUPS = ("lookups", "contacts", "companies", "conversations", "tickets")
+GROUPS = ("lookups", "contacts", "companies", "conversations", "tickets", "content")
 LOOKUPS = "admins,teams,tags,segments,data_attributes,ticket_types"
 # Resource group -> (`--resources` value, root tables whose rows count as its records)
 GROUP_RESOURCES: dict[str, tuple[str | None, tuple[str, ...]]] = {
@@ -19,6 +21,7 @@ GROUP_RESOURCES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "companies": ("companies", ("companies",)),
     "conversations": ("conversations", ("conversations",)),
     "tickets": ("tickets", ("tickets",)),
+    "content": (",".join(CONTENT_RESOURCES), CONTENT_RESOURCES),
     "all": (None, ("contacts", "companies", "conversations", "tickets")),
     "no-change": (None, ("contacts", "companies", "conversations", "tickets")),
 }

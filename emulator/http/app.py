@@ -17,7 +17,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
-from emulator.http import routes_companies, routes_contacts, routes_conversations, routes_lookups
+from emulator.http import (
+    routes_companies,
+    routes_contacts,
+    routes_content,
+    routes_conversations,
+    routes_lookups,
+    routes_publishing,
+)
 from emulator.http.control import Control
 from emulator.http.middleware import ApiRoute, Pipeline
 from emulator.http.routes_admin import admin_routes
@@ -28,6 +35,8 @@ API_ROUTES: list[ApiRoute] = [
     *routes_contacts.ROUTES,
     *routes_companies.ROUTES,
     *routes_conversations.ROUTES,
+    *routes_content.ROUTES,
+    *routes_publishing.ROUTES,
 ]
 
 

@@ -163,35 +163,6 @@ def get_ticket_type(ctx: Ctx) -> Reply:
     return Reply(dumps(render_ticket_type(ticket_type, ctx.version)))
 
 
-def workspace_ticket_states(world: Any) -> list[dict[str, Any]]:
-    """Every ticket state of the workspace as 2.16's `ticket_state_detailed`, archived ones
-    included, each listing the ticket types that use it as the types themselves say. The one
-    place `GET /ticket_states` reads the world: it changes alone if states get a store."""
-    types_of_state: dict[str, list[dict[str, Any]]] = {}
-    for ticket_type in world.ticket_types.values():
-        for state in ticket_type["ticket_states"]["data"]:
-            types_of_state.setdefault(state["id"], []).append(ticket_type)
-    return [
-        {**state, "ticket_types": {"type": "list", "data": types_of_state.get(state["id"], [])}}
-        for state in world.ticket_states.values()
-    ]
-
-
-def list_ticket_states(ctx: Ctx) -> Reply:
-    """2.12+ (API-NOTES §6): `{"type": "list", "data": [ticket_state_detailed]}`."""
-    states = [
-        {
-            **state,
-            "ticket_types": {
-                "type": "list",
-                "data": [render_ticket_type(t, ctx.version) for t in state["ticket_types"]["data"]],
-            },
-        }
-        for state in workspace_ticket_states(ctx.world)
-    ]
-    return Reply(dumps({"type": "list", "data": states}))
-
-
 ROUTES = [
     ApiRoute("GET", "/me", get_me),
     ApiRoute("GET", "/admins", list_admins),
@@ -205,6 +176,5 @@ ROUTES = [
     ApiRoute("GET", "/data_attributes", list_data_attributes),
     ApiRoute("GET", "/ticket_types", list_ticket_types),
     ApiRoute("GET", "/ticket_types/{id}", get_ticket_type),
-    ApiRoute("GET", "/ticket_states", list_ticket_states, min_version=(2, 12)),
     ApiRoute("GET", "/conversations/attributes", list_conversation_attributes, min_version=(2, 16)),
 ]

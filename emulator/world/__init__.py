@@ -48,6 +48,10 @@ Extensions beyond the contract (for the HTTP layer):
     world.lock                          RLock held by advance/touch; hold it to read consistently
     world.ticket_states                 dict id -> 2.16 ticket_state_detailed (GET /ticket_states)
     world.notes                         dict id -> note (contact notes, newest last)
+    world.content                       kind -> id -> record: away status reasons, brands,
+                                        office hours (+ exceptions), content snippets,
+                                        internal articles, macros, subscription types
+                                        (emulator.world.content)
     world.company_contact_ids(cid)      contact ids linked to a company (link order)
     world.contact_segment_ids(cid)      segment ids a contact belongs to
     world.contact_notes(cid)            the contact's note dicts, newest first
@@ -115,6 +119,8 @@ class World:
             "conversation": [],
         }
         self.notes: dict[str, dict] = {}
+        # kind -> id -> record: content and settings lists (emulator.world.content)
+        self.content: dict[str, dict[str, dict]] = {}
         self.contacts = Store("contacts", storage)
         self.companies = Store("companies", storage)
         self.conversations = Store("conversations", storage, parts_key="conversation_parts")
@@ -179,6 +185,7 @@ class World:
             ):
                 setattr(twin, name, dict(getattr(self, name)))
             twin.data_attributes = {k: list(v) for k, v in self.data_attributes.items()}
+            twin.content = {k: dict(v) for k, v in self.content.items()}
             for name in ("contacts", "companies", "conversations", "tickets"):
                 setattr(twin, name, getattr(self, name).clone())
             for name in ("_company_contacts", "_contact_conversations", "_contact_tickets"):

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.world import factory, ops
 from emulator.world import records as r
+from emulator.world.content import advance_content
 from emulator.world.scales import DAILY_RATES
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ def simulate(world: World, seconds: int, intensity: float) -> dict[str, int]:
                 if until <= end:
                     heapq.heappush(events, (until, sequence, "timer_unsnooze", conversation_id))
                     sequence += 1
+    summary.update(advance_content(world, start, end, intensity))  # a stream of its own
     world.now = end
     out = dict(sorted(summary.items()))
     out["records_changed"] = len(changed)

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 ENV_VAR = "INTERCOM_EMULATOR_WORLD_CACHE"
 _SHAPING_MODULES = (
     "activity",
+    "content",
+    "publishing",
     "derive",
     "factory",
     "generate",

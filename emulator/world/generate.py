@@ -26,6 +26,7 @@ from emulator.world import World, WorldConfig, factory, ops
 from emulator.world import cache as world_cache
 from emulator.world import records as r
 from emulator.world.activity import pick_lead_and_user
+from emulator.world.content import generate_content
 from emulator.world.derive import OPENING_PART_TYPES, derive_conversation, derive_ticket
 
 DAY = 86400
@@ -78,6 +79,7 @@ def populate(world: World) -> None:
     _conversations(world, rng, begin, end, clusters)
     _tickets(world, rng, begin, end, clusters)
     _history_tail(world, rng, end)
+    generate_content(world)  # last, from its own stream: the records above stay as they were
 
 
 class UpdatedAtClusters:

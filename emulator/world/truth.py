@@ -29,6 +29,23 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     tickets__linked_objects   ticket_id, linked_object_id
     conversations_deleted id, deleted_at, metrics_retained
     contacts_merged       id, merged_into_id, merged_at
+    ticket_states         id, category, internal_label, archived
+    away_status_reasons   id, label, order, updated_at
+    brands                id, name, is_default, updated_at
+    office_hours_schedules            id, name, updated_at
+    office_hours_schedules__office_hours_exceptions  id, office_hours_schedule_id, exception_date,
+                          exception_type
+    content_snippets      id, title, updated_at
+    internal_articles     id, title, updated_at
+    macros                id, name, updated_at (Unix seconds; the API sends ISO strings)
+    subscription_types    id, state, consent_type
+    help_centers          id, identifier, display_name, updated_at
+    help_center_collections   id, name, parent_id, updated_at (2.10+ terms: nested ones too)
+    help_center_sections  id, name, parent_id, updated_at (2.9 terms: the nested collections)
+    articles              id, title, state, updated_at, views (statistics)
+    news_items            id, title, state, updated_at
+    news_items__newsfeed_assignments  news_item_id, newsfeed_id
+    newsfeeds             id, name, updated_at
 
 Parts of deleted conversations are not in ``conversation_parts`` (the root is gone); a
 warehouse that synced them earlier keeps them, as it keeps the root row.
@@ -173,6 +190,44 @@ def _contacts_merged(world: World):
         yield {"id": id, "merged_into_id": into, "merged_at": at}
 
 
+def _content(kind: str, keys: tuple[str, ...]) -> Callable[[World], Iterator[dict]]:
+    """Rows of a content list (emulator.world.content); `updated_at` as Unix seconds."""
+
+    def produce(world: World):
+        for record in list(world.content.get(kind, {}).values()):
+            row = {k: record[k] for k in keys}
+            if "_updated_at" in record and "updated_at" in row:
+                row["updated_at"] = record["_updated_at"]
+            yield row
+
+    return produce
+
+
+def _sections(world: World):
+    for row in _content("help_center_collections", ("id", "name", "parent_id", "updated_at"))(
+        world
+    ):
+        if row["parent_id"] is not None:
+            yield row
+
+
+def _articles(world: World):
+    for record in list(world.content.get("articles", {}).values()):
+        yield {
+            "id": record["id"],
+            "title": record["title"],
+            "state": record["state"],
+            "updated_at": record["updated_at"],
+            "views": record["statistics"]["views"],
+        }
+
+
+def _newsfeed_assignments(world: World):
+    for record in list(world.content.get("news_items", {}).values()):
+        for assignment in record["newsfeed_assignments"]:
+            yield {"news_item_id": record["id"], "newsfeed_id": str(assignment["newsfeed_id"])}
+
+
 PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
     "contacts": _contacts,
     "companies": _companies,
@@ -237,6 +292,27 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
     ),
     "conversations_deleted": _conversations_deleted,
     "contacts_merged": _contacts_merged,
+    "ticket_states": _small("ticket_states", ("id", "category", "internal_label", "archived")),
+    "away_status_reasons": _content("away_status_reasons", ("id", "label", "order", "updated_at")),
+    "brands": _content("brands", ("id", "name", "is_default", "updated_at")),
+    "office_hours_schedules": _content("office_hours_schedules", ("id", "name", "updated_at")),
+    "office_hours_schedules__office_hours_exceptions": _content(
+        "office_hours_exceptions",
+        ("id", "office_hours_schedule_id", "exception_date", "exception_type"),
+    ),
+    "content_snippets": _content("content_snippets", ("id", "title", "updated_at")),
+    "internal_articles": _content("internal_articles", ("id", "title", "updated_at")),
+    "macros": _content("macros", ("id", "name", "updated_at")),
+    "subscription_types": _content("subscription_types", ("id", "state", "consent_type")),
+    "help_centers": _content("help_centers", ("id", "identifier", "display_name", "updated_at")),
+    "help_center_collections": _content(
+        "help_center_collections", ("id", "name", "parent_id", "updated_at")
+    ),
+    "help_center_sections": _sections,
+    "articles": _articles,
+    "news_items": _content("news_items", ("id", "title", "state", "updated_at")),
+    "news_items__newsfeed_assignments": _newsfeed_assignments,
+    "newsfeeds": _content("newsfeeds", ("id", "name", "updated_at")),
 }
 TRUTH_ENTITIES = tuple(PRODUCERS)
 

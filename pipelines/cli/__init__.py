@@ -33,6 +33,7 @@ from pipelines.run.names import check_dataset_name, check_pipeline_name
 from pipelines.run.options import ResourcesFailed, SyncOptions
 from pipelines.run.summary import format_summary
 from pipelines.run.sync import run_sync
+from sources.intercom.settings import RESOURCE_NAMES
 
 log = logging.getLogger("intercom_sync")
 
@@ -79,7 +80,8 @@ def _add_source_args(parser: argparse.ArgumentParser) -> None:
         "--resources",
         type=_resource_list,
         default=None,
-        help="comma-separated resources to sync (default: all)",
+        help="comma-separated resources to sync (default: all the API version has): "
+        + ", ".join(RESOURCE_NAMES),
     )
     parser.add_argument("--base-url", default=None, help="explicit API base URL (overrides region)")
     parser.add_argument(

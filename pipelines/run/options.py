@@ -13,7 +13,7 @@ from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE
 from pipelines.errors import ConfigError, SyncError
 from pipelines.exit_codes import ExitCode
 from sources.intercom.dlt_compat import default_pipelines_dir, parse_datetime
-from sources.intercom.settings import LOOKUP_RESOURCES
+from sources.intercom.settings import REPLACED_RESOURCES
 
 
 @dataclass
@@ -57,7 +57,7 @@ class SyncResult:
         """The failed resources grouped by what they kept: `FAILURE_OUTCOMES` keys, names."""
         groups: dict[str, list[str]] = {}
         for name in self.failed:
-            if name not in LOOKUP_RESOURCES:
+            if name not in REPLACED_RESOURCES:
                 outcome = "cursor"  # a merged table: loaded rows stay, the window is re-read
             else:
                 outcome = "no_table" if name in self.no_table else "table"

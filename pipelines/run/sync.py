@@ -55,7 +55,7 @@ from sources.intercom.conversation_attributes import conversation_attribute_defi
 from sources.intercom.errors import IntercomError
 from sources.intercom.schema import custom_attribute_columns
 from sources.intercom.settings import (
-    LOOKUP_RESOURCES,
+    REPLACED_RESOURCES,
     destination_kind,
 )
 from sources.intercom.workspace import Workspace
@@ -251,4 +251,4 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
 def _without_table(pipeline: dlt.Pipeline, failed: dict[str, str]) -> list[str]:
     """The failed lookups with no table loaded yet (dlt's schema: what the destination has)."""
     loaded = {t["name"] for t in pipeline.default_schema.data_tables(seen_data_only=True)}
-    return [name for name in failed if name in LOOKUP_RESOURCES and name not in loaded]
+    return [name for name in failed if name in REPLACED_RESOURCES and name not in loaded]

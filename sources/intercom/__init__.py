@@ -11,6 +11,10 @@ Resources (what `--resources` selects), see each module for its tables:
   (deleted/merged records: `_deleted_at`, `_merged_into_id`  tombstones.py)
   companies                                                 companies.py (merge)
   conversations tickets (+ parts, conversations_deleted)    conversations.py (merge)
+  ticket_states away_status_reasons brands office_hours_schedules content_snippets
+  internal_articles macros subscription_types help_centers help_center_collections
+  help_center_sections articles news_items newsfeeds        content.py (replace; macros merge;
+                                                            each where its endpoint exists)
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sources.intercom.client import IntercomClient
 from sources.intercom.companies import companies_resource
 from sources.intercom.contacts import contacts_resource
 from sources.intercom.contained import ResourceFailures, contain
+from sources.intercom.content import content_resources
 from sources.intercom.conversations import conversation_resources
 from sources.intercom.dlt_compat import parse_datetime, table_variants
 from sources.intercom.lookups import lookup_resources
@@ -33,10 +38,10 @@ from sources.intercom.reconcile import reconcile_resources
 from sources.intercom.settings import (
     DEFAULT_API_VERSION,
     DEFAULT_MAX_CONCURRENCY,
-    LOOKUP_RESOURCES,
     MAX_PAGE_SIZE,
     MERGE,
     MERGE_STRATEGIES,
+    REPLACED_RESOURCES,
     merge_hints,
     resolve_access_token,
 )
@@ -132,6 +137,7 @@ def intercom(
         deletes=deletes,
         claims=claims,
     )
+    resources += content_resources(client, workspace)  # each on the versions that have its endpoint
     if reconcile:  # contacts_deleted, companies_deleted, tickets_deleted: reconcile.py
         resources += reconcile_resources(client, deletes=deletes, claims=claims)
     if merge_strategy != MERGE["strategy"]:
@@ -139,7 +145,7 @@ def intercom(
             _merge_with(resource, merge_strategy)
     if failures is not None:
         for resource in resources:
-            if resource.name not in LOOKUP_RESOURCES:  # read first instead: contained.py
+            if resource.name not in REPLACED_RESOURCES:  # read first instead: contained.py
                 contain(resource, failures)
     return resources
 

@@ -8,9 +8,10 @@ its resource state is put back as the run found it, so its cursor does not move 
 next run reads the same window again. What it had already yielded is complete records,
 upserted on `id`: loading them twice is harmless. The other resources load and advance.
 
-The lookups (`replace` tables) cannot end that way: dlt empties a replace table whose
-resource yields nothing, so a lookup that failed mid-extraction would wipe its table. They
-are read first instead (`read_lookups_first`, before the run starts): a lookup out of
+The replaced resources (`settings.REPLACED_RESOURCES`: the lookups and the content lists)
+cannot end that way: dlt empties a replace table whose resource yields nothing, so one that
+failed mid-extraction would wipe its table. They are read first instead
+(`read_lookups_first`, before the run starts, through `Workspace.pages`): one out of
 retries is recorded and deselected, so dlt never touches its tables, which stay as the last
 good run left them. Its reads are remembered failed (`Workspace`), so what is typed from
 them (contacts and companies from the data attribute definitions, tickets from the ticket
@@ -30,8 +31,7 @@ from dlt.sources import DltResource, DltSource
 
 from sources.intercom.dlt_compat import wrap_generator
 from sources.intercom.errors import ApiUnavailableError
-from sources.intercom.lookups import read_lookup
-from sources.intercom.settings import LOOKUP_RESOURCES
+from sources.intercom.settings import REPLACED_RESOURCES
 from sources.intercom.workspace import Workspace
 
 logger = logging.getLogger("intercom_sync")
@@ -62,13 +62,14 @@ def contain(resource: DltResource, failures: ResourceFailures) -> None:
 
 
 def read_lookups_first(source: DltSource, workspace: Workspace, failures: ResourceFailures) -> None:
-    """Read the selected lookups of `source` before it runs; deselect (and record) each one
-    whose requests exhausted their retries. Their resources then yield what was read."""
+    """Read the selected replaced resources (lookups, content lists) of `source` before it
+    runs; deselect (and record) each one whose requests exhausted their retries. Their
+    resources then yield what was read."""
     for name, resource in source.selected_resources.items():
-        if name not in LOOKUP_RESOURCES:
+        if name not in REPLACED_RESOURCES or name not in workspace.replaced():
             continue
         try:
-            read_lookup(workspace, name)
+            workspace.pages(name)
         except ApiUnavailableError as exc:
             resource.selected = False  # dlt leaves its tables alone
             failures.add(name, str(exc))

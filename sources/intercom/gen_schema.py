@@ -12,7 +12,8 @@ Rules (see schema.py for how the data is used):
   snake_case naming so they match the columns dlt derives from the data.
 - Not listed: arrays (child tables, or reshaped by the resource), free-form objects (no
   `properties`, or named in `FREE_FORM_NAMES`: custom attributes come from
-  /data_attributes), and relationship wrappers (`{"type": "tag.list", "tags": [...]}`,
+  /data_attributes), objects reshaped into child rows (`RESHAPED_NAMES`), and relationship
+  wrappers (`{"type": "tag.list", "tags": [...]}`,
   `{"type": "list", "data": [...], "total_count": …}`) whose real content is the array.
 - Types: an id column (`schema.is_id_column`: `id`, `*_id`) → text, whatever the spec says
   (`admin_assignee_id` is an integer there, `admins.id` a string): any id joins any id;
@@ -54,6 +55,22 @@ TABLE_SCHEMAS = {
     "segments": "segment",
     "data_attributes": "data_attribute",
     "ticket_types": "ticket_type",
+    # content and settings lists (issue 21); a table whose schema a spec lacks is left out of
+    # that version (its endpoint is newer: schema.table_columns falls back to the newest spec)
+    "ticket_states": "ticket_state_detailed",
+    "away_status_reasons": "away_status_reason",
+    "brands": "brand",
+    "office_hours_schedules": "office_hours_schedule",
+    "content_snippets": "content_snippet",
+    "internal_articles": "internal_article_list_item",
+    "macros": "macro",
+    "subscription_types": "subscription_type",
+    "help_centers": "help_center",
+    "help_center_collections": "collection",
+    "help_center_sections": "section",
+    "articles": "article",  # the detail: with `statistics`
+    "news_items": "news_item",
+    "newsfeeds": "newsfeed",
 }
 # Columns the resources add to a table (contract 3), typed here so all hints live in one file.
 EXTRA_COLUMNS = {
@@ -73,6 +90,8 @@ TIMESTAMP_NAMES = frozenset(
 DURATION_NAMES = frozenset({"median_time_to_reply", "handling_time", "adjusted_handling_time"})
 DURATION_PREFIXES = ("time_to_",)
 FREE_FORM_NAMES = frozenset({"custom_attributes", "metadata"})
+# Objects the resources reshape into child rows (one per locale: `lookups.translation_rows`).
+RESHAPED_NAMES = frozenset({"translated_content"})
 # Where the spec's type is wrong: Intercom's own /data_attributes lists monthly_spend as a
 # float (155.5 happens); an integer hint would split such values into a variant column.
 NAME_TYPE_OVERRIDES = {"monthly_spend": "double"}
@@ -134,7 +153,7 @@ class SpecWalker:
         self, node: Mapping[str, Any], path: tuple[str, ...], out: dict[str, str], depth: int
     ) -> None:
         for name, prop in (node.get("properties") or {}).items():
-            if name in FREE_FORM_NAMES:
+            if name in FREE_FORM_NAMES or name in RESHAPED_NAMES:
                 continue
             try:
                 resolved = self.resolve(prop)
@@ -215,6 +234,8 @@ def generate() -> dict[str, Any]:
         walker = SpecWalker(load_spec(version))
         tables = {}
         for table, schema_name in TABLE_SCHEMAS.items():
+            if schema_name not in walker.schemas:
+                continue
             columns = walker.columns(schema_name)
             columns.update(EXTRA_COLUMNS.get(table, {}))
             for name, data_type in REAL_SHAPE_COLUMNS.get(table, {}).items():

@@ -26,9 +26,11 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
+from sources.intercom.api_version import at_least
+from sources.intercom.client import IntercomClient
 from sources.intercom.records import items_of, link_rows, list_items, to_row
-from sources.intercom.schema import table_columns
-from sources.intercom.settings import LOADER_FILE_FORMAT, LOOKUP_RESOURCES
+from sources.intercom.schema import is_id_column, table_columns
+from sources.intercom.settings import LOADER_FILE_FORMAT, LOOKUP_RESOURCES, MAX_PAGE_SIZE
 from sources.intercom.workspace import Workspace
 
 DATA_ATTRIBUTE_MODELS = ("contact", "company")
@@ -41,30 +43,102 @@ class Lookup:
     name: str
     path: str
     items_key: str
-    # field holding a list of ids -> (column for this record's id, column for the listed id);
-    # `a.b`: the list `b` inside the object `a`
+    # field holding a list of ids (or of objects with `id`, bare or as `{"data": [...]}`) ->
+    # (column for this record's id, column for the listed id); `a.b`: the list `b` inside `a`
     id_lists: dict[str, tuple[str, str]] = field(default_factory=dict)
     # field holding an embedded `{"type": "list", "data": [...]}` -> column carrying this
     # record's id in its rows
     nested_lists: dict[str, str] = field(default_factory=dict)
+    # field holding a list of objects or scalars -> column carrying this record's id in its
+    # rows (a scalar becomes `{<column>: id, "value": scalar}`)
+    children: dict[str, str] = field(default_factory=dict)
+    # field holding a list wrapper whose items are not under "data" -> their key (`tags`)
+    list_keys: dict[str, str] = field(default_factory=dict)
+    # field holding `{"type": …, "<locale>": {…}, …}` -> column carrying this record's id in
+    # its rows, one per locale (`translated_content`)
+    translations: dict[str, str] = field(default_factory=dict)
+    # API versions that have the endpoint: from `min_version`, before `before_version`
+    min_version: str | None = None
+    before_version: str | None = None
+    # "" one response; "cursor": `?starting_after=` pages; "numbered": `?page=` pages
+    pages: str = ""
 
     def rows(self, body: dict | None) -> list[dict]:
+        return self.rows_of(items_of(body, self.items_key))
+
+    def rows_of(self, items: list[dict]) -> list[dict]:
         rows = []
-        for item in items_of(body, self.items_key):
+        for item in items:
             row = dict(item)
             for path, (own, other) in self.id_lists.items():
                 *objects, list_field = path.split(".")
                 holder = _object_at(row, objects)
                 if holder is not None and list_field in holder:
-                    holder[list_field] = link_rows(holder[list_field] or [], own, row["id"], other)
+                    listed = list_items(holder[list_field], self.list_keys.get(path, "data"))
+                    holder[list_field] = link_rows(listed, own, row["id"], other)
             for list_field, own in self.nested_lists.items():
                 if list_field in row:
                     row[list_field] = [
                         _nested_row(sub, own, str(row["id"]))
                         for sub in list_items(row[list_field], "data")
                     ]
+            for list_field, own in self.children.items():
+                if isinstance(row.get(list_field), list):
+                    row[list_field] = child_rows(row[list_field], own, str(row["id"]))
+            for object_field, own in self.translations.items():
+                if object_field in row:
+                    row[object_field] = translation_rows(row[object_field], own, str(row["id"]))
             rows.append(to_row(row))
         return rows
+
+    def available_in(self, api_version: str) -> bool:
+        """Whether `api_version` has this endpoint."""
+        if self.min_version is not None and not at_least(api_version, self.min_version):
+            return False
+        return self.before_version is None or not at_least(api_version, self.before_version)
+
+    def read(self, client: IntercomClient) -> Iterator[list[dict]]:
+        """Every item, one list of rows per page."""
+        if self.pages == "cursor":
+            pages = client.iter_cursor_pages(self.path, items_key=self.items_key)
+        elif self.pages == "numbered":
+            pages = client.iter_numbered_pages(
+                self.path, items_key=self.items_key, per_page=MAX_PAGE_SIZE
+            )
+        else:
+            yield self.rows(client.get(self.path))
+            return
+        for items in pages:
+            yield self.rows_of(items)
+
+
+def child_rows(items: list[Any], own: str, parent_id: str) -> list[dict]:
+    """A record's list as nested rows that carry its id (`own`); scalars as `value`. Ids as
+    text and `*_at` as timestamps: nested tables are typed from the data alone."""
+    return [
+        to_row({**_text_ids(item), own: parent_id})
+        if isinstance(item, dict)
+        else {own: parent_id, "value": item}
+        for item in items
+    ]
+
+
+def translation_rows(value: Any, own: str, parent_id: str) -> list[dict]:
+    """`{"type": "…_translated_content", "en": {…}, "fr": {…}}` as one row per locale."""
+    if not isinstance(value, dict):
+        return []
+    return [
+        to_row({**_text_ids(content), own: parent_id, "locale": locale})
+        for locale, content in value.items()
+        if locale != "type" and isinstance(content, dict)
+    ]
+
+
+def _text_ids(item: dict) -> dict:
+    return {
+        k: str(v) if is_id_column(k) and isinstance(v, int) and not isinstance(v, bool) else v
+        for k, v in item.items()
+    }
 
 
 def _object_at(row: dict, path: list[str]) -> dict | None:
@@ -146,7 +220,7 @@ LOOKUPS = (
 )
 
 
-def _replace_resource(
+def replace_resource(
     name: str, gen: Callable[[], Iterator[list[dict]]], api_version: str, **hints: Any
 ) -> DltResource:
     return dlt.resource(
@@ -178,14 +252,16 @@ def lookup_resources(workspace: Workspace) -> list[DltResource]:
     api_version = workspace.api_version
 
     def reader(name: str) -> Callable[[], Iterator[list[dict]]]:
+        workspace.add_replaced(name, lambda: read_lookup(workspace, name))
+
         def read() -> Iterator[list[dict]]:
-            yield from read_lookup(workspace, name)
+            yield from workspace.pages(name)
 
         return read
 
     keys: dict[str, Any] = {lookup.name: "id" for lookup in LOOKUPS}
     keys["data_attributes"] = ("model", "name")
     return [
-        _replace_resource(name, reader(name), api_version, primary_key=keys[name])
+        replace_resource(name, reader(name), api_version, primary_key=keys[name])
         for name in LOOKUP_RESOURCES
     ]

@@ -155,7 +155,7 @@ def iter_numbered_pages(
     params: Mapping[str, Any] | None = None,
 ) -> Iterator[list[dict]]:
     """Family C: `GET path?page=N&per_page=` until `pages.next` is null, the last page
-    (`total_pages`) is reached, or a page comes back empty."""
+    (`total_pages`, in `pages` or at the top level) is reached, or a page comes back empty."""
     page_no = 1
     while True:
         query = {**(params or {}), "page": page_no, "per_page": _clamp(per_page)}
@@ -166,7 +166,9 @@ def iter_numbered_pages(
         yield items
         pages = body.get("pages")
         if not isinstance(pages, Mapping):
-            return
+            if "total_pages" not in body:
+                return
+            pages = body  # 2.16 `content_snippet_list`: the page fields at the top level
         current = int(pages.get("page") or page_no)
         total_pages = pages.get("total_pages")
         if "next" in pages:

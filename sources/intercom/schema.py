@@ -53,8 +53,8 @@ def spec_version_for(api_version: str) -> str:
 
 
 def tables() -> list[str]:
-    """Root tables with declared columns."""
-    return sorted(_versions()[spec_version_for("2.16")])
+    """Root tables with declared columns (in any generated spec: 2.9's sections too)."""
+    return sorted({table for by_table in _versions().values() for table in by_table})
 
 
 def column_schema(data_type: str) -> TColumnSchema:
@@ -67,6 +67,13 @@ def column_schema(data_type: str) -> TColumnSchema:
 def table_columns(table: str, api_version: str) -> dict[str, TColumnSchema]:
     """Column hints for a root table (e.g. "contacts") under an API version ("2.16")."""
     by_table = _versions()[spec_version_for(api_version)]
+    if table not in by_table:
+        # an endpoint the mapped spec lacks (newer, or gone like 2.9's sections): the types of
+        # the newest spec that has it
+        for version in sorted(_versions(), key=version_key, reverse=True):
+            if table in _versions()[version]:
+                by_table = _versions()[version]
+                break
     if table not in by_table:
         raise KeyError(f"no declared columns for table {table!r}; known: {sorted(by_table)}")
     return {name: column_schema(data_type) for name, data_type in by_table[table].items()}

@@ -78,7 +78,29 @@ ROWS_PER_ITEM = 2000
 # Resource names in the order the source returns them (what `--resources` selects).
 LOOKUP_RESOURCES = ("admins", "teams", "tags", "segments", "data_attributes", "ticket_types")
 ENTITY_RESOURCES = ("contacts", "companies", "conversations", "tickets")
-RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES
+# Content and settings lists (content.py), each on the API versions that have its endpoint.
+CONTENT_RESOURCES = (
+    "ticket_states",
+    "away_status_reasons",
+    "brands",
+    "office_hours_schedules",
+    "content_snippets",
+    "internal_articles",
+    "macros",
+    "subscription_types",
+    "help_centers",
+    "help_center_collections",
+    "help_center_sections",
+    "articles",
+    "news_items",
+    "newsfeeds",
+)
+RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES + CONTENT_RESOURCES
+# Replaced in full each run (every other resource merges): read before the run starts, so
+# that one out of retries is left out and its table kept (contained.py).
+REPLACED_RESOURCES = LOOKUP_RESOURCES + tuple(
+    name for name in CONTENT_RESOURCES if name != "macros"
+)
 
 
 def merge_hints(strategy: str = MERGE["strategy"]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sources.intercom.client import IntercomClient
@@ -27,6 +27,8 @@ class Workspace:
         self._lock = threading.Lock()
         self._bodies: dict[tuple, dict] = {}
         self._failed: dict[tuple, ApiUnavailableError] = {}
+        self._readers: dict[str, Callable[[], Iterable[list[dict]]]] = {}
+        self._pages: dict[str, list[list[dict]]] = {}
 
     @property
     def api_version(self) -> str:
@@ -58,6 +60,31 @@ class Workspace:
                     self._failed[key] = exc
                     raise
             return self._bodies[key]
+
+    def add_replaced(self, name: str, read: Callable[[], Iterable[list[dict]]]) -> None:
+        """Register how replaced resource `name` reads its pages (lookups.py, content.py)."""
+        self._readers[name] = read
+
+    def replaced(self) -> tuple[str, ...]:
+        return tuple(self._readers)
+
+    def pages(self, name: str) -> list[list[dict]]:
+        """Every page of replaced resource `name`, read once per run (before the run, by
+        `contained.read_lookups_first`, when failures are contained); a failure is kept."""
+        key = ("pages", name)
+        with self._lock:
+            if key in self._failed:
+                raise self._failed[key]
+            if name in self._pages:
+                return self._pages[name]
+        try:  # outside the lock: a replaced list may read through `get` (lookups)
+            pages = list(self._readers[name]())
+        except ApiUnavailableError as exc:
+            with self._lock:
+                self._failed[key] = exc
+            raise
+        with self._lock:
+            return self._pages.setdefault(name, pages)
 
     def data_attributes(self, model: str) -> list[dict]:
         """`GET /data_attributes?model=<model>` (archived included: old values still exist)."""

@@ -65,6 +65,21 @@ def _user_external_id(world: Any) -> str:
     )
 
 
+def _schedule_with_exceptions(world: Any) -> str:
+    exceptions = world.content["office_hours_exceptions"].values()
+    return max(
+        world.content["office_hours_schedules"],
+        key=lambda s: sum(e["office_hours_schedule_id"] == s for e in exceptions),
+    )
+
+
+def _first_content(world: Any, kind: str) -> str:
+    return min(world.content[kind], key=int)
+
+
+NEWER = ("2.15", "2.16")  # endpoints of the 2.15 spec (absent from 2.9)
+
+
 @dataclass(frozen=True)
 class Case:
     method: str
@@ -93,7 +108,6 @@ CASES = [
     Case("GET", "/data_attributes", lambda w: "/data_attributes?model=company", "data"),
     Case("GET", "/ticket_types", lambda w: "/ticket_types", "data"),
     Case("GET", "/ticket_types/{id}", lambda w: f"/ticket_types/{next(iter(w.ticket_types))}"),
-    Case("GET", "/ticket_states", lambda w: "/ticket_states", "data", versions=("2.15", "2.16")),
     Case("GET", "/contacts", lambda w: "/contacts?per_page=20", "data"),
     Case("POST", "/contacts/search", lambda w: "/contacts/search", "data", SEARCH_ALL),
     Case("GET", "/contacts/{id}", lambda w: f"/contacts/{_contact_with_many_companies(w)}"),
@@ -181,6 +195,72 @@ CASES = [
     ),
     Case("GET", "/tickets/{id}", lambda w: f"/tickets/{_first(w.tickets)}"),
     Case("GET", "/notes/{id}", lambda w: f"/notes/{next(iter(w.notes))}"),
+    # content and settings lists (issue 21), on the versions whose spec has them
+    Case("GET", "/ticket_states", lambda w: "/ticket_states", "data", versions=NEWER),
+    Case("GET", "/away_status_reasons", lambda w: "/away_status_reasons", "data", versions=NEWER),
+    Case("GET", "/brands", lambda w: "/brands", "data", versions=NEWER),
+    Case("GET", "/internal_articles", lambda w: "/internal_articles", "data", versions=NEWER),
+    Case(
+        "GET",
+        "/internal_articles",
+        lambda w: "/internal_articles?per_page=2",
+        "data",
+        versions=NEWER,
+    ),
+    Case("GET", "/subscription_types", lambda w: "/subscription_types", "data"),
+    Case(
+        "GET",
+        "/office_hours_schedules",
+        lambda w: "/office_hours_schedules",
+        "data",
+        versions=("2.16",),
+    ),
+    Case(
+        "GET",
+        "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
+        lambda w: f"/office_hours_schedules/{_schedule_with_exceptions(w)}/office_hours_exceptions",
+        "data",
+        versions=("2.16",),
+    ),
+    Case(
+        "GET",
+        "/content_snippets",
+        lambda w: "/content_snippets?per_page=2&page=2",
+        "data",
+        versions=("2.16",),
+    ),
+    Case("GET", "/macros", lambda w: "/macros?per_page=3", "data", versions=("2.16",)),
+    Case("GET", "/help_center/help_centers", lambda w: "/help_center/help_centers", "data"),
+    Case("GET", "/help_center/collections", lambda w: "/help_center/collections", "data"),
+    Case(
+        "GET",
+        "/help_center/sections",
+        lambda w: "/help_center/sections",
+        "data",
+        versions=("2.9",),
+    ),
+    Case("GET", "/articles", lambda w: "/articles?per_page=3&page=2", "data"),
+    Case(
+        "GET",
+        "/articles/{id}",
+        lambda w: f"/articles/{_first_content(w, 'articles')}",
+        versions=("2.9",),
+    ),
+    Case(
+        "GET",
+        "/articles/{article_id}",
+        lambda w: f"/articles/{_first_content(w, 'articles')}",
+        versions=NEWER,
+    ),
+    Case("GET", "/news/news_items", lambda w: "/news/news_items", "data"),
+    Case("GET", "/news/newsfeeds", lambda w: "/news/newsfeeds", "data"),
+    Case(
+        "GET",
+        "/macros",
+        lambda w: f"/macros?updated_since={w.cfg.start_time - 40 * 86400}",
+        "data",
+        versions=("2.16",),
+    ),
 ]
 
 PARAMS = [

@@ -49,6 +49,31 @@ def test_run_loads_then_status_reports_cursors(emulator, tmp_path: Path) -> None
     assert report["last_run"]["ok"] is True
 
 
+def test_resources_the_api_version_lacks_are_named_and_not_run(emulator, tmp_path: Path) -> None:
+    """On 2.9 the content lists of newer versions are skipped with one line naming them; one
+    asked for by name is a configuration error naming the version that has it."""
+    older = ("--api-version", "2.9")
+    result = cli(
+        quiet_run_args(emulator, tmp_path, *older, "--resources", "subscription_types"),
+        tmp_path,
+        emulator.token,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "not on Intercom API 2.9, skipped: ticket_states, away_status_reasons" in result.stderr
+    assert _count(tmp_path, "subscription_types") == len(
+        emulator.world.content["subscription_types"]
+    )
+    asked = cli(
+        quiet_run_args(emulator, tmp_path, *older, "--resources", "macros"),
+        tmp_path,
+        emulator.token,
+    )
+    assert asked.returncode == ExitCode.CONFIG
+    assert (
+        "Intercom API 2.9 has no macros endpoint (`GET /macros` exists from 2.16)" in asked.stderr
+    )
+
+
 def test_missing_token_is_a_config_error(emulator, tmp_path: Path) -> None:
     result = cli(quiet_run_args(emulator, tmp_path), tmp_path, token=None)
     assert result.returncode == ExitCode.CONFIG
