@@ -138,3 +138,28 @@ def test_what_is_typed_from_a_failed_lookup_fails_with_it(emulator_factory, tmp_
     # a single attempt at /ticket_types: the failure is remembered, not waited out again
     endpoints = emu.control.stats.snapshot()["endpoints"]
     assert sum(endpoints["GET /ticket_types"].values()) == 1, endpoints
+
+
+def test_a_content_list_failing_mid_read_keeps_its_table(emulator, tmp_path: Path) -> None:
+    """The content lists replaced each run are read before it too: `articles` (a list, then
+    one detail per article) failing after some details leaves every articles table as it was."""
+    emu = emulator
+    db = tmp_path / "warehouse.duckdb"
+    first = _run(emu, tmp_path, "articles", "tags")
+    assert first.returncode == 0, first.stderr
+    articles, translations = _rows(db, "articles"), _rows(db, "articles__translated_content")
+    assert articles and translations  # (else this test proves nothing)
+    tags_loaded = _load_ids(db, "tags")
+
+    emu.control.update({"faults": {"GET /articles/{id}": {"error_rate": 0.5}}})
+    failed = _run(emu, tmp_path, "articles", "tags")
+    assert failed.returncode == ExitCode.RESOURCES_FAILED, failed.stderr
+    assert failed.stdout.startswith("Sync finished, except for: articles\n"), failed.stdout
+    assert _rows(db, "articles") == articles
+    assert _rows(db, "articles__translated_content") == translations
+    assert _load_ids(db, "tags") != tags_loaded  # the other resource was replaced again
+
+    emu.control.update({"faults": None})
+    again = _run(emu, tmp_path, "articles", "tags")
+    assert again.returncode == 0, again.stderr
+    assert len(_load_ids(db, "articles")) == 1 and _rows(db, "articles") != articles
