@@ -48,11 +48,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dlt
-from dlt.common.time import ensure_pendulum_datetime
-from dlt.extract.resource import DltResource
+from dlt.sources import DltResource
 
 from sources.intercom.client import IntercomClient
 from sources.intercom.conversations import UnsupportedApiVersionError
+from sources.intercom.dlt_compat import parse_datetime
 from sources.intercom.lookups import Lookup, child_rows, replace_resource
 from sources.intercom.schema import table_columns
 from sources.intercom.settings import (
@@ -217,7 +217,7 @@ def _macros(client: IntercomClient, lookup: Lookup) -> Iterator[list[dict]]:
         for row in rows:
             for key in ("created_at", "updated_at"):  # ISO strings here, not Unix seconds
                 if isinstance(row.get(key), str):
-                    row[key] = ensure_pendulum_datetime(row[key])
+                    row[key] = parse_datetime(row[key])
             updated = row.get("updated_at")
             if updated is not None and (newest is None or updated.timestamp() > newest):
                 newest = int(updated.timestamp())
