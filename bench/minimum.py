@@ -22,7 +22,7 @@ Full sync, per group:
                  detail GET per article (statistics)
 No-change run: one search page per searched entity, the first deletion-feed page, the full
 company scroll (companies have no server-side filter), the lookups and the content lists
-(macros: one `updated_since` page). With the index-lag
+(all read whole: `updated_since` on macros would miss deletions). With the index-lag
 allowance (`no_change_sync_with_lag_allowance`): plus the pages of records updated within
 `SEARCH_LAG_SECONDS` of each search's cursor, which a client must re-read not to lose records
 that reach the search index late.
@@ -130,17 +130,14 @@ def full_sync(counts: dict[str, int]) -> dict[str, int]:
         + counts["conversations"]
         + _pages(counts["conversations_deleted"], DELETED_PAGE),
         "tickets": ME + 1 + _pages(counts["tickets"], SEARCH_PAGE) + counts["tickets"],
-        "content": ME + content_requests(counts, changed_only=False),
+        "content": ME + content_requests(counts),
     }
 
 
-def content_requests(counts: dict[str, int], *, changed_only: bool) -> int:
-    """The content lists: every list read in full, except macros after the first run (one
-    `updated_since` page when nothing changed)."""
-    pages = sum(
-        1 if changed_only and name == "macros" else _pages(counts.get(name, 0), SEARCH_PAGE)
-        for name in PAGED_CONTENT
-    )
+def content_requests(counts: dict[str, int]) -> int:
+    """The content lists, each read in full every run (none has a feed of deletions to read
+    only the changes from), so a no-change run costs the same."""
+    pages = sum(_pages(counts.get(name, 0), SEARCH_PAGE) for name in PAGED_CONTENT)
     schedules = counts.get("office_hours_schedules", 0)
     articles = counts.get("articles", 0)  # one detail each: only it has `statistics`
     return CONTENT_SINGLE_REQUESTS + 1 + schedules + pages + articles
@@ -157,7 +154,7 @@ def no_change_sync(counts: dict[str, int]) -> int:
         + 1
         + 1  # conversations search, deletion feed
         + 1  # tickets search
-        + content_requests(counts, changed_only=True)
+        + content_requests(counts)
     )
 
 

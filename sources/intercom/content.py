@@ -27,10 +27,10 @@ Tables (every nested table carries its parent's id, docs/tables-naming.md):
     + __labels(news_item_id, value) + __reactions(news_item_id, value)             all
   newsfeeds(id, …)                                                                  all
 
-All are replaced each run except `macros`: `GET /macros?updated_since=` reads only the macros
-changed since the last run (minus `CLOCK_SKEW_SECONDS`, the same-second and clock margin),
-upserted on `id`. A deleted macro is not in that feed: its row stays (a full refresh,
-`--full-refresh --resources macros`, drops it). Office hours exceptions cost one request per
+All are read whole and replaced each run, so a deleted record leaves its table. `macros`
+too: `GET /macros?updated_since=` would read only the changed ones, but it never reports a
+deleted macro, which would then look live for ever; a workspace's macros are a few pages.
+Office hours exceptions cost one request per
 schedule (a workspace has a handful). Articles cost one request per article each run: only the
 detail has `statistics`, and views change without `updated_at` changing. Each translation
 (`translated_content`, an object keyed by locale) is a row of a child table.
@@ -47,20 +47,15 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import dlt
 from dlt.sources import DltResource
 
 from sources.intercom.client import IntercomClient
 from sources.intercom.conversations import UnsupportedApiVersionError
 from sources.intercom.dlt_compat import parse_datetime
 from sources.intercom.lookups import Lookup, child_rows, replace_resource
-from sources.intercom.schema import table_columns
 from sources.intercom.settings import (
-    CLOCK_SKEW_SECONDS,
     CONTENT_RESOURCES,
-    LOADER_FILE_FORMAT,
     MAX_PAGE_SIZE,
-    merge_hints,
 )
 from sources.intercom.workspace import Workspace
 
@@ -160,7 +155,6 @@ CONTENT_LOOKUPS = (
 )
 BY_NAME = {lookup.name: lookup for lookup in CONTENT_LOOKUPS}
 EXCEPTIONS_PATH = "/office_hours_schedules/{id}/office_hours_exceptions"
-MACROS_CURSOR_KEY = "cursor"  # resource state: the newest macro `updated_at` loaded (Unix)
 
 
 def unsupported(lookup: Lookup, api_version: str) -> str:
@@ -205,25 +199,16 @@ def _articles(client: IntercomClient, lookup: Lookup) -> Iterator[list[dict]]:
 
 
 def _macros(client: IntercomClient, lookup: Lookup) -> Iterator[list[dict]]:
-    """Macros changed since the last run (all on the first), newest first."""
-    state = dlt.current.resource_state()
-    since = state.get(MACROS_CURSOR_KEY)
-    params = {} if since is None else {"updated_since": int(since) - CLOCK_SKEW_SECONDS}
-    newest = since
+    """Every macro (the whole list: see the module's docstring), timestamps parsed."""
     for items in client.iter_cursor_pages(
-        lookup.path, items_key=lookup.items_key, per_page=MAX_PAGE_SIZE, params=params
+        lookup.path, items_key=lookup.items_key, per_page=MAX_PAGE_SIZE
     ):
         rows = lookup.rows_of(items)
         for row in rows:
             for key in ("created_at", "updated_at"):  # ISO strings here, not Unix seconds
                 if isinstance(row.get(key), str):
                     row[key] = parse_datetime(row[key])
-            updated = row.get("updated_at")
-            if updated is not None and (newest is None or updated.timestamp() > newest):
-                newest = int(updated.timestamp())
         yield rows
-    if newest is not None:
-        state[MACROS_CURSOR_KEY] = newest
 
 
 Reader = Callable[[], Iterator[list[dict]]]
@@ -259,19 +244,9 @@ def content_resources(client: IntercomClient, workspace: Workspace) -> list[DltR
             gen = _bind(_articles, client, lookup)
         else:
             gen = _bind(Lookup.read, lookup, client)
-        if name == "macros":
-            resource = dlt.resource(
-                gen,
-                name=name,
-                write_disposition=merge_hints(),
-                primary_key="id",
-                columns=table_columns(name, api_version),
-                file_format=LOADER_FILE_FORMAT,
-            )
-        else:
-            resource = replace_resource(
-                name, _read_first(workspace, name, gen), api_version, primary_key="id"
-            )
+        resource = replace_resource(
+            name, _read_first(workspace, name, gen), api_version, primary_key="id"
+        )
         resource.selected = available
         resources.append(resource)
     if missing:

@@ -98,9 +98,7 @@ CONTENT_RESOURCES = (
 RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES + CONTENT_RESOURCES
 # Replaced in full each run (every other resource merges): read before the run starts, so
 # that one out of retries is left out and its table kept (contained.py).
-REPLACED_RESOURCES = LOOKUP_RESOURCES + tuple(
-    name for name in CONTENT_RESOURCES if name != "macros"
-)
+REPLACED_RESOURCES = LOOKUP_RESOURCES + CONTENT_RESOURCES
 
 
 def merge_hints(strategy: str = MERGE["strategy"]) -> dict[str, Any]:

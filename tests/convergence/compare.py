@@ -16,7 +16,7 @@ Semantics (README "Guarantees"):
   fields; a part of a live record loaded once is never lost (`kept` — the caller passes the
   ids seen so far); no live part the workspace no longer has (parts of records that left are
   flagged with them, or removed with `"hard"`).
-- lookups (replace; `macros` upserted): id set and key fields equal, on the versions that
+- lookups and content lists (replace): id set and key fields equal, on the versions that
   have their endpoint (`LOOKUPS_SINCE`).
 - tombstone tables: every truth tombstone is present with its fields.
 - every table (also nested ones): primary keys unique.
