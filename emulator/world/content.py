@@ -19,6 +19,7 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
+from emulator.world.daily_changes import apply_daily_changes
 from emulator.world.publishing import advance_publishing, generate_publishing
 
 if TYPE_CHECKING:
@@ -266,19 +267,9 @@ def _put(world: World, kind: str, record: dict) -> dict:
 def advance_content(world: World, start: int, end: int, intensity: float) -> dict[str, int]:
     """Changes to the content lists over ``(start, end]``, counts by kind. Records are replaced,
     never edited in place (``World.clone`` shares them)."""
-    seconds = end - start
-    if seconds <= 0 or intensity <= 0:
+    if end <= start or intensity <= 0:
         return {}
-    rng = random.Random(f"{world.cfg.seed}:content:{start}:{end}")
-    events = []
-    for kind, per_day in DAILY_CHANGES.items():
-        expected = per_day * seconds / DAY * intensity
-        count = int(expected) + (rng.random() < expected - int(expected))
-        events += [(start + 1 + rng.randrange(seconds), kind) for _ in range(count)]
-    summary: dict[str, int] = {}
-    for at, kind in sorted(events):
-        if CHANGES[kind](world, rng, at):
-            summary[kind] = summary.get(kind, 0) + 1
+    summary = apply_daily_changes(world, "content", start, end, intensity, DAILY_CHANGES, CHANGES)
     summary.update(advance_publishing(world, start, end, intensity))
     return summary
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
+from emulator.world.daily_changes import apply_daily_changes
+
 if TYPE_CHECKING:
     from emulator.world import World
 
@@ -259,20 +261,9 @@ def _news_item(world, rng, position, feeds: list[dict], created, updated) -> dic
 
 # -- activity ----------------------------------------------------------------------------------
 def advance_publishing(world: World, start: int, end: int, intensity: float) -> dict[str, int]:
-    seconds = end - start
-    if seconds <= 0 or intensity <= 0 or "articles" not in world.content:
+    if end <= start or intensity <= 0 or "articles" not in world.content:
         return {}
-    rng = random.Random(f"{world.cfg.seed}:publishing:{start}:{end}")
-    events = []
-    for kind, per_day in DAILY_CHANGES.items():
-        expected = per_day * seconds / DAY * intensity
-        count = int(expected) + (rng.random() < expected - int(expected))
-        events += [(start + 1 + rng.randrange(seconds), kind) for _ in range(count)]
-    summary: dict[str, int] = {}
-    for at, kind in sorted(events):
-        if CHANGES[kind](world, rng, at):
-            summary[kind] = summary.get(kind, 0) + 1
-    return summary
+    return apply_daily_changes(world, "publishing", start, end, intensity, DAILY_CHANGES, CHANGES)
 
 
 def _pick(world: World, rng: random.Random, kind: str) -> dict | None:

@@ -33,6 +33,7 @@ from emulator.world.truth import truth_rows
 from sources.intercom.dlt_compat import cursor_column_names
 from sources.intercom.parts import UNASSIGNED_AS_ZERO
 from sources.intercom.schema import is_id_column
+from sources.intercom.settings import CONTENT_RESOURCES
 
 Reader = Callable[[str], list[dict]]
 
@@ -54,22 +55,8 @@ LOOKUPS = (
     "teams",
     "tags",
     "segments",
-    # content and settings lists (issue 21)
-    "ticket_states",
-    "away_status_reasons",
-    "brands",
-    "office_hours_schedules",
+    *CONTENT_RESOURCES,  # content and settings lists (issue 21)
     "office_hours_schedules__office_hours_exceptions",
-    "content_snippets",
-    "internal_articles",
-    "macros",
-    "subscription_types",
-    "help_centers",
-    "help_center_collections",
-    "help_center_sections",
-    "articles",
-    "news_items",
-    "newsfeeds",
 )
 # Lookups whose endpoint older versions lack: table -> first version that has it.
 LOOKUPS_SINCE = {
