@@ -157,3 +157,14 @@ def numbered_pages_object(page: NumberedPage, next_url: str | None) -> dict[str,
         "per_page": page.per_page,
         "total_pages": page.total_pages,
     }
+
+
+def one_page(matches: list[Any]) -> dict[str, Any]:
+    """The `pages` of a content search: every match on one page (the specs' examples show one
+    page and no `next`; how real searches page is not documented)."""
+    return {
+        "type": "pages",
+        "page": 1,
+        "per_page": len(matches),
+        "total_pages": min(len(matches), 1),
+    }

@@ -7,6 +7,10 @@ Pagination as each spec declares it: unpaginated lists (family E); `/internal_ar
 `/macros` cursor pages (family A; macros newest `updated_at` first, `updated_since` filters
 on `updated_at > since`); `/content_snippets` numbered pages with the page fields at the top
 level (2.16 `content_snippet_list`).
+
+One internal article by id (404 `not_found` "Resource Not Found", the spec's example) and
+`GET /internal_articles/search` (`data.internal_articles`, one page of every match): the world
+keeps no folders, so a `folder_id` matches nothing (emulator/README.md).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 from emulator.errors import not_found, parameter_invalid
 from emulator.http.middleware import ApiRoute, Ctx, Reply
-from emulator.http.paging import Ordering, cursor_page, cursor_pages_object, identity
+from emulator.http.paging import Ordering, cursor_page, cursor_pages_object, identity, one_page
 from emulator.http.rendering import dumps
 from emulator.versions import ApiVersion, render_ticket_type
 
@@ -128,6 +132,25 @@ def list_internal_articles(ctx: Ctx) -> Reply:
     )
 
 
+def get_internal_article(ctx: Ctx) -> Reply:
+    record = ctx.world.content.get("internal_articles", {}).get(ctx.path["id"])
+    if record is None:
+        raise not_found()
+    return Reply(dumps(_render_internal_article(record, ctx.version)))
+
+
+def search_internal_articles(ctx: Ctx) -> Reply:
+    folder = ctx.query.get("folder_id")
+    records = [] if folder not in (None, "") else _records(ctx, "internal_articles")
+    body = {
+        "type": "list",
+        "total_count": len(records),
+        "data": {"internal_articles": [_render_internal_article(r, ctx.version) for r in records]},
+        "pages": one_page(records),
+    }
+    return Reply(dumps(body))
+
+
 def list_macros(ctx: Ctx) -> Reply:
     since_raw = ctx.query.get("updated_since")
     since = None
@@ -171,6 +194,8 @@ ROUTES = [
     ),
     ApiRoute("GET", "/content_snippets", list_content_snippets, min_version=V216),
     ApiRoute("GET", "/internal_articles", list_internal_articles, min_version=V210),
+    ApiRoute("GET", "/internal_articles/search", search_internal_articles, min_version=V210),
+    ApiRoute("GET", "/internal_articles/{id}", get_internal_article, min_version=V210),
     ApiRoute("GET", "/macros", list_macros, min_version=V216),
     ApiRoute("GET", "/subscription_types", list_subscription_types),
 ]

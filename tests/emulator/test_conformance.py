@@ -77,6 +77,22 @@ def _first_content(world: Any, kind: str) -> str:
     return min(world.content[kind], key=int)
 
 
+def _nested_collection(world: Any) -> str:
+    collections = world.content["help_center_collections"]
+    return min((c for c in collections if collections[c]["parent_id"]), key=int)
+
+
+def _busiest_newsfeed(world: Any) -> str:
+    """The newsfeed with the most live items."""
+    items = [i for i in world.content["news_items"].values() if i["state"] == "live"]
+    return max(
+        world.content["newsfeeds"],
+        key=lambda f: sum(
+            a["newsfeed_id"] == int(f) for i in items for a in i["newsfeed_assignments"]
+        ),
+    )
+
+
 NEWER = ("2.15", "2.16")  # endpoints of the 2.15 spec (absent from 2.9)
 
 
@@ -85,7 +101,7 @@ class Case:
     method: str
     template: str  # the spec's path (any parameter names)
     concrete: Callable[[Any], str]  # world -> request path (with query string)
-    items_key: str | None = None  # list envelopes: the array key that must be present
+    items_key: str | None = None  # list envelopes: the array key (dotted path) that must be present
     body: dict | None = None
     versions: tuple[str, ...] = ("2.9", "2.15", "2.16")
 
@@ -254,6 +270,89 @@ CASES = [
     ),
     Case("GET", "/news/news_items", lambda w: "/news/news_items", "data"),
     Case("GET", "/news/newsfeeds", lambda w: "/news/newsfeeds", "data"),
+    # one item of each content list, a newsfeed's items and the content searches
+    Case(
+        "GET",
+        "/help_center/help_centers/{id}",
+        lambda w: f"/help_center/help_centers/{_first_content(w, 'help_centers')}",
+        versions=("2.9",),
+    ),
+    Case(
+        "GET",
+        "/help_center/help_centers/{help_center_id}",
+        lambda w: f"/help_center/help_centers/{_first_content(w, 'help_centers')}",
+        versions=NEWER,
+    ),
+    Case(
+        "GET",
+        "/help_center/collections/{id}",
+        lambda w: f"/help_center/collections/{_first_content(w, 'help_center_collections')}",
+        versions=("2.9",),
+    ),
+    Case(
+        "GET",
+        "/help_center/collections/{collection_id}",
+        lambda w: f"/help_center/collections/{_nested_collection(w)}",
+        versions=NEWER,
+    ),
+    Case(
+        "GET",
+        "/internal_articles/{internal_article_id}",
+        lambda w: f"/internal_articles/{_first_content(w, 'internal_articles')}",
+        versions=NEWER,
+    ),
+    Case(
+        "GET",
+        "/news/news_items/{id}",
+        lambda w: f"/news/news_items/{_first_content(w, 'news_items')}",
+        versions=("2.9",),
+    ),
+    Case(
+        "GET",
+        "/news/news_items/{news_item_id}",
+        lambda w: f"/news/news_items/{_first_content(w, 'news_items')}",
+        versions=NEWER,
+    ),
+    Case(
+        "GET",
+        "/news/newsfeeds/{id}",
+        lambda w: f"/news/newsfeeds/{_first_content(w, 'newsfeeds')}",
+        versions=("2.9",),
+    ),
+    Case(
+        "GET",
+        "/news/newsfeeds/{newsfeed_id}",
+        lambda w: f"/news/newsfeeds/{_first_content(w, 'newsfeeds')}",
+        versions=NEWER,
+    ),
+    Case(
+        "GET",
+        "/news/newsfeeds/{id}/items",
+        lambda w: f"/news/newsfeeds/{_busiest_newsfeed(w)}/items",
+        "data",
+        versions=("2.9",),
+    ),
+    Case(
+        "GET",
+        "/news/newsfeeds/{newsfeed_id}/items",
+        lambda w: f"/news/newsfeeds/{_busiest_newsfeed(w)}/items?per_page=2",
+        "data",
+        versions=NEWER,
+    ),
+    Case(
+        "GET",
+        "/articles/search",
+        lambda w: "/articles/search?phrase=step&state=published&highlight=true",
+        "data.articles",
+        versions=NEWER,
+    ),
+    Case(
+        "GET",
+        "/internal_articles/search",
+        lambda w: "/internal_articles/search",
+        "data.internal_articles",
+        versions=NEWER,
+    ),
     Case(
         "GET",
         "/macros",
@@ -291,8 +390,11 @@ def test_response_conforms_to_official_spec(emu: RunningEmulator, case: Case, ve
     assert response.status_code == 200, response.text[:500]
     body = response.json()
     if case.items_key is not None:
-        assert isinstance(body[case.items_key], list)
-        assert body[case.items_key] or case.template.endswith(
+        items = body
+        for key in case.items_key.split("."):
+            items = items[key]
+        assert isinstance(items, list)
+        assert items or case.template.endswith(
             ("merge_history", "deleted")
         ), f"{path} served an empty list: the conformance check would prove nothing"
     errors = validation_errors(version, case.method, case.template, body)

@@ -1,5 +1,6 @@
-"""One item of each lookup list, `/ticket_states`, `/notes/{id}`, a contact by external id and
-`POST /companies/list`, over HTTP: what they serve, per version, and their 404s."""
+"""One item of each lookup and content list, `/ticket_states`, `/notes/{id}`, a contact by external
+id, `POST /companies/list`, a newsfeed's items and the content searches, over HTTP: what they
+serve, per version, and their 404s."""
 
 from __future__ import annotations
 
@@ -201,3 +202,104 @@ def test_companies_list_stops_at_the_page_cap(emulator: RunningEmulator):
     body = client(emulator).post("/companies/list", params={"per_page": 4, "page": 2}).json()
     assert len(body["data"]) == 1 and body["pages"]["next"] is None
     assert body["total_count"] > 5  # the real total, so a client can notice
+
+
+# --- one item of each content list, a newsfeed's items, the content searches -----------------
+
+# (detail path, list path, versions whose spec has the detail)
+CONTENT = [
+    ("/help_center/help_centers/{id}", "/help_center/help_centers?per_page=150", ("2.9", "2.16")),
+    ("/help_center/collections/{id}", "/help_center/collections?per_page=150", ("2.9", "2.16")),
+    ("/internal_articles/{id}", "/internal_articles?per_page=150", ("2.14", "2.16")),
+    ("/news/news_items/{id}", "/news/news_items?per_page=150", ("2.9", "2.16")),
+    ("/news/newsfeeds/{id}", "/news/newsfeeds?per_page=150", ("2.9", "2.16")),
+]
+
+
+@pytest.mark.parametrize(
+    ("detail", "listing", "version"),
+    [(d, listing, v) for d, listing, versions in CONTENT for v in versions],
+)
+def test_each_content_item_is_served_as_its_list_serves_it(
+    emu: RunningEmulator, detail: str, listing: str, version: str
+):
+    http = client(emu, version)
+    items = http.get(listing).json()["data"]
+    assert items
+    for item in items:
+        response = http.get(detail.format(id=item["id"]))
+        assert response.status_code == 200, response.text
+        assert response.json() == item
+    response = http.get(detail.format(id="999999"))
+    assert response.status_code == 404
+    assert response.json()["errors"] == [{"code": "not_found", "message": "Resource Not Found"}]
+
+
+def test_a_29_section_is_not_a_collection(emu: RunningEmulator):
+    section = client(emu, "2.9").get("/help_center/sections").json()["data"][0]
+    assert client(emu, "2.9").get(f"/help_center/collections/{section['id']}").status_code == 404
+    assert client(emu, "2.16").get(f"/help_center/collections/{section['id']}").status_code == 200
+
+
+def test_a_newsfeed_lists_its_live_items(emu: RunningEmulator):
+    http = client(emu)
+    items = http.get("/news/news_items?per_page=150").json()["data"]
+    assert {i["state"] for i in items} == {"live", "draft"}, "no draft left out: proves nothing"
+    for feed in http.get("/news/newsfeeds").json()["data"]:
+        served = http.get(f"/news/newsfeeds/{feed['id']}/items?per_page=150").json()
+        expected = [
+            i
+            for i in items
+            if i["state"] == "live"
+            and int(feed["id"]) in {a["newsfeed_id"] for a in i["newsfeed_assignments"]}
+        ]
+        assert served["data"] == expected and served["total_count"] == len(expected)
+    assert http.get("/news/newsfeeds/999999/items").status_code == 404
+
+
+def _search(emu: RunningEmulator, **params: Any) -> dict[str, Any]:
+    response = client(emu).get("/articles/search", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_article_search_filters_by_phrase_state_and_help_center(emu: RunningEmulator):
+    world = emu.world
+    articles = client(emu).get("/articles?per_page=150").json()["data"]
+    assert _search(emu)["data"]["articles"] == articles  # no filter: every article, list order
+    one = articles[0]
+    found = _search(emu, phrase=one["title"].upper())["data"]["articles"]
+    assert [a["id"] for a in found] == [one["id"]]
+    drafts = _search(emu, state="draft")["data"]["articles"]
+    assert drafts and drafts == [a for a in articles if a["state"] == "draft"]
+    collections = world.content["help_center_collections"]
+    center = str(collections[str(one["parent_ids"][0])]["help_center_id"])
+    in_center = _search(emu, help_center_id=center)["data"]["articles"]
+    assert one in in_center
+    assert all(
+        str(collections[str(a["parent_ids"][0])]["help_center_id"]) == center for a in in_center
+    )
+    assert _search(emu, phrase="no article says this")["total_count"] == 0
+    bad = client(emu).get("/articles/search", params={"state": "live"})
+    assert bad.status_code == 400 and error_code(bad) == "parameter_invalid"
+
+
+def test_article_search_highlights_the_phrase(emu: RunningEmulator):
+    body = _search(emu, phrase="HOW TO", highlight="true")
+    articles, highlights = body["data"]["articles"], body["data"]["highlights"]
+    assert articles and [h["article_id"] for h in highlights] == [a["id"] for a in articles]
+    for article, highlight in zip(articles, highlights, strict=True):
+        title = highlight["highlighted_title"]
+        assert "".join(c["text"] for c in title) == article["title"]
+        assert {"type": "highlight", "text": "how to"} in title
+    assert _search(emu, phrase="how to")["data"]["highlights"] == []
+
+
+def test_internal_article_search_serves_every_article_and_no_folder(emu: RunningEmulator):
+    http = client(emu)
+    articles = http.get("/internal_articles?per_page=150").json()["data"]
+    body = http.get("/internal_articles/search").json()
+    assert articles and body["data"]["internal_articles"] == articles
+    assert body["total_count"] == len(articles)
+    assert http.get("/internal_articles/search?folder_id=1").json()["total_count"] == 0
+    assert http.get("/articles/search", headers={"Intercom-Version": "2.9"}).status_code == 400
