@@ -53,7 +53,11 @@ def list_companies(ctx: Ctx) -> Reply:
     """`GET /companies`: pages stop at `companies_page_cap` (10,000) records — deeper companies
     are only reachable through the scroll API, as in Intercom; `total_count` stays the real
     total so a client can notice."""
-    ids = _filtered_company_ids(ctx)
+    return _capped_company_pages(ctx, _filtered_company_ids(ctx))
+
+
+def _capped_company_pages(ctx: Ctx, ids: list[str]) -> Reply:
+    """Pages of 15 (default) companies, no deeper than `companies_page_cap`."""
     return numbered_list_reply(
         ctx,
         ids[: ctx.control.settings.companies_page_cap],
@@ -82,16 +86,7 @@ def list_companies_by_last_request(ctx: Ctx) -> Reply:
         if record is not None:
             keyed.append((record.get("last_request_at") or 0, position, company_id))
     keyed.sort(reverse=order == "desc")
-    ids = [company_id for _, _, company_id in keyed]
-    return numbered_list_reply(
-        ctx,
-        ids[: ctx.control.settings.companies_page_cap],
-        lambda company_id: record_bytes(ctx, "companies", company_id),
-        list_type="list",
-        items_key="data",
-        per_page=ctx.per_page(15),
-        total_count=len(ids),
-    )
+    return _capped_company_pages(ctx, [company_id for _, _, company_id in keyed])
 
 
 def scroll_companies(ctx: Ctx) -> Reply:

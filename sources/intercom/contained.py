@@ -31,7 +31,6 @@ from dlt.sources import DltResource, DltSource
 
 from sources.intercom.dlt_compat import wrap_generator
 from sources.intercom.errors import ApiUnavailableError
-from sources.intercom.settings import REPLACED_RESOURCES
 from sources.intercom.workspace import Workspace
 
 logger = logging.getLogger("intercom_sync")
@@ -66,7 +65,7 @@ def read_lookups_first(source: DltSource, workspace: Workspace, failures: Resour
     runs; deselect (and record) each one whose requests exhausted their retries. Their
     resources then yield what was read."""
     for name, resource in source.selected_resources.items():
-        if name not in REPLACED_RESOURCES or name not in workspace.replaced():
+        if name not in workspace.replaced():
             continue
         try:
             workspace.pages(name)

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
+from pipelines.defaults import DEFAULT_DATASET
+
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
@@ -68,3 +72,18 @@ def cli(
         text=True,
         timeout=300,
     )
+
+
+def raw_table_rows(db: Path, table: str) -> list[tuple] | None:
+    """Every row of `table` in the CLI's dataset of DuckDB file `db` (dlt's load id included),
+    sorted; None when the table does not exist."""
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        exists = con.sql(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = ? AND table_name = ?",
+            params=[DEFAULT_DATASET, table],
+        ).fetchone()[0]
+        if not exists:
+            return None
+        return con.sql(f"SELECT * FROM {DEFAULT_DATASET}.{table} ORDER BY ALL").fetchall()

@@ -13,7 +13,7 @@ import duckdb
 
 from emulator.world.truth import truth_rows
 from pipelines.exit_codes import ExitCode
-from tests.helpers.cli import cli, quiet_run_args, status_args
+from tests.helpers.cli import cli, quiet_run_args, raw_table_rows, status_args
 
 NO_RETRY = {"SOURCES__INTERCOM__MAX_RETRIES": "0"}
 
@@ -22,19 +22,6 @@ def _run(emu, tmp_path: Path, *resources: str):
     """A run of a few resources (fast), the endpoint failing at once (no retry)."""
     args = quiet_run_args(emu, tmp_path, "--resources", ",".join(resources))
     return cli(args, tmp_path, emu.token, NO_RETRY)
-
-
-def _rows(db: Path, table: str) -> list[tuple] | None:
-    """Every row of `table` (dlt's load id included), None if there is no such table."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        exists = con.sql(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = 'intercom_raw' AND table_name = ?",
-            params=[table],
-        ).fetchone()[0]
-        if not exists:
-            return None
-        return con.sql(f"SELECT * FROM intercom_raw.{table} ORDER BY ALL").fetchall()
 
 
 def _load_ids(db: Path, table: str) -> set[str]:
@@ -60,8 +47,8 @@ def test_a_failing_lookup_keeps_its_table_and_the_others_load(emulator, tmp_path
     resources = ("admins", "teams", "contacts")
     first = _run(emu, tmp_path, *resources)
     assert first.returncode == 0, first.stderr
-    admins = _rows(db, "admins")
-    team_links = _rows(db, "admins__team_ids")
+    admins = raw_table_rows(db, "admins")
+    team_links = raw_table_rows(db, "admins__team_ids")
     assert admins and team_links  # (else this test proves nothing)
     teams_loaded = _load_ids(db, "teams")
 
@@ -79,11 +66,11 @@ def test_a_failing_lookup_keeps_its_table_and_the_others_load(emulator, tmp_path
     ), line
     assert "GET /admins" in line
     # untouched: the same rows of the same load, nested table included; not emptied, not doubled
-    assert _rows(db, "admins") == admins
-    assert _rows(db, "admins__team_ids") == team_links
+    assert raw_table_rows(db, "admins") == admins
+    assert raw_table_rows(db, "admins__team_ids") == team_links
     # the others loaded: the other lookups replaced, the entities up to date
     assert _load_ids(db, "teams") - teams_loaded
-    contacts = _rows(db, "contacts")
+    contacts = raw_table_rows(db, "contacts")
     assert contacts is not None and len(contacts) == len(list(truth_rows(emu.world, "contacts")))
     status = json.loads(cli(status_args(tmp_path, "--json"), tmp_path, None).stdout)
     assert status["resources"]["admins"]["last_failure"]["exit_code"] == ExitCode.RESOURCES_FAILED
@@ -111,15 +98,15 @@ def test_a_lookup_failing_on_the_first_run_is_partial_success(
         .splitlines()[-1]
         .startswith("intercom-sync: error: segments failed and have no table yet")
     )
-    assert _rows(db, "segments") is None
-    assert _rows(db, "admins")
-    tickets = _rows(db, "tickets")
+    assert raw_table_rows(db, "segments") is None
+    assert raw_table_rows(db, "admins")
+    tickets = raw_table_rows(db, "tickets")
     assert tickets is not None and len(tickets) == len(list(truth_rows(emu.world, "tickets")))
 
     emu.control.update({"faults": None})
     again = _run(emu, tmp_path, *resources)
     assert again.returncode == 0, again.stderr
-    segments = _rows(db, "segments")
+    segments = raw_table_rows(db, "segments")
     assert segments is not None and len(segments) == len(emu.world.segments) > 0
 
 
@@ -133,8 +120,8 @@ def test_what_is_typed_from_a_failed_lookup_fails_with_it(emulator_factory, tmp_
     assert failed.stdout.startswith("Sync finished, except for: ticket_types, tickets\n")
     assert "FAILED (cursor kept, read again next run): tickets" in failed.stdout
     assert "FAILED (no table yet, read again next run): ticket_types" in failed.stdout
-    assert _rows(db, "ticket_types") is None and _rows(db, "tickets") is None
-    assert _rows(db, "tags")
+    assert raw_table_rows(db, "ticket_types") is None and raw_table_rows(db, "tickets") is None
+    assert raw_table_rows(db, "tags")
     # a single attempt at /ticket_types: the failure is remembered, not waited out again
     endpoints = emu.control.stats.snapshot()["endpoints"]
     assert sum(endpoints["GET /ticket_types"].values()) == 1, endpoints
@@ -147,7 +134,10 @@ def test_a_content_list_failing_mid_read_keeps_its_table(emulator, tmp_path: Pat
     db = tmp_path / "warehouse.duckdb"
     first = _run(emu, tmp_path, "articles", "tags")
     assert first.returncode == 0, first.stderr
-    articles, translations = _rows(db, "articles"), _rows(db, "articles__translated_content")
+    articles, translations = (
+        raw_table_rows(db, "articles"),
+        raw_table_rows(db, "articles__translated_content"),
+    )
     assert articles and translations  # (else this test proves nothing)
     tags_loaded = _load_ids(db, "tags")
 
@@ -155,11 +145,11 @@ def test_a_content_list_failing_mid_read_keeps_its_table(emulator, tmp_path: Pat
     failed = _run(emu, tmp_path, "articles", "tags")
     assert failed.returncode == ExitCode.RESOURCES_FAILED, failed.stderr
     assert failed.stdout.startswith("Sync finished, except for: articles\n"), failed.stdout
-    assert _rows(db, "articles") == articles
-    assert _rows(db, "articles__translated_content") == translations
+    assert raw_table_rows(db, "articles") == articles
+    assert raw_table_rows(db, "articles__translated_content") == translations
     assert _load_ids(db, "tags") != tags_loaded  # the other resource was replaced again
 
     emu.control.update({"faults": None})
     again = _run(emu, tmp_path, "articles", "tags")
     assert again.returncode == 0, again.stderr
-    assert len(_load_ids(db, "articles")) == 1 and _rows(db, "articles") != articles
+    assert len(_load_ids(db, "articles")) == 1 and raw_table_rows(db, "articles") != articles

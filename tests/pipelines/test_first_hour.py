@@ -12,7 +12,7 @@ import pytest
 
 from emulator.world.truth import truth_rows
 from pipelines.exit_codes import ExitCode
-from tests.helpers.cli import REPO, clean_env, cli, run_args, status_args
+from tests.helpers.cli import REPO, clean_env, cli, raw_table_rows, run_args, status_args
 
 
 def _requests(emu) -> int:
@@ -332,17 +332,7 @@ def test_a_dead_or_mistyped_host_fails_at_once_with_the_default_retries(
 
 
 def _table_count(db: Path, table: str) -> int:
-    import duckdb
-
-    with duckdb.connect(str(db), read_only=True) as con:
-        exists = con.sql(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = 'intercom_raw' AND table_name = ?",
-            params=[table],
-        ).fetchone()[0]
-        if not exists:
-            return 0
-        return con.sql(f"SELECT count(*) FROM intercom_raw.{table}").fetchone()[0]
+    return len(raw_table_rows(db, table) or [])
 
 
 @pytest.mark.parametrize("error_rate", [1.0, 0.5])
