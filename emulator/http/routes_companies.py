@@ -1,4 +1,5 @@
-"""Companies: page-number lists (family C, capped), scroll (family D), one company, its links."""
+"""Companies: page-number lists (family C, capped), scroll (family D), one company, its links
+and notes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from emulator.http.paging import Ordering, identity
 from emulator.http.rendering import dumps, envelope
 from emulator.http.scroll import ScrollExists, ScrollExpired
 from emulator.http.serving import cursor_list_reply, numbered_list_reply, record_bytes
-from emulator.versions import render_plain
+from emulator.versions import render_note, render_plain
+from emulator.world.company_notes import company_notes as world_company_notes
 
 
 def _company_not_found() -> ApiError:
@@ -169,6 +171,19 @@ def company_segments(ctx: Ctx) -> Reply:
     return Reply(dumps({"type": "list", "data": segments}))
 
 
+def company_notes(ctx: Ctx) -> Reply:
+    """2.10+ (the 2.15 and 2.16 specs): page-numbered like a contact's notes, newest first."""
+    record = _company(ctx)
+    return numbered_list_reply(
+        ctx,
+        world_company_notes(ctx.world, record["id"]),
+        lambda note: dumps(render_note(note, ctx.version)),
+        list_type="list",
+        items_key="data",
+        per_page=ctx.per_page(50),
+    )
+
+
 ROUTES = [
     ApiRoute("GET", "/companies", list_companies),
     ApiRoute("POST", "/companies/list", list_companies_by_last_request),
@@ -176,4 +191,5 @@ ROUTES = [
     ApiRoute("GET", "/companies/{id}", get_company),
     ApiRoute("GET", "/companies/{id}/contacts", company_contacts),
     ApiRoute("GET", "/companies/{id}/segments", company_segments),
+    ApiRoute("GET", "/companies/{id}/notes", company_notes, min_version=(2, 10)),
 ]

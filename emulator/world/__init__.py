@@ -47,7 +47,7 @@ Extensions beyond the contract (for the HTTP layer):
     store.random_id(rng)                a random live id
     world.lock                          RLock held by advance/touch; hold it to read consistently
     world.ticket_states                 dict id -> 2.16 ticket_state_detailed (GET /ticket_states)
-    world.notes                         dict id -> note (contact notes, newest last)
+    world.notes                         dict id -> note (contact and company notes)
     world.content                       kind -> id -> record: away status reasons, brands,
                                         office hours (+ exceptions), content snippets,
                                         internal articles, macros, subscription types
@@ -55,6 +55,8 @@ Extensions beyond the contract (for the HTTP layer):
     world.company_contact_ids(cid)      contact ids linked to a company (link order)
     world.contact_segment_ids(cid)      segment ids a contact belongs to
     world.contact_notes(cid)            the contact's note dicts, newest first
+    world._company_notes                company id -> note ids, oldest first
+                                        (emulator.world.company_notes)
     world.conversation_ids_of_contact(cid), world.ticket_ids_of_contact(cid)
     world.resolve_merged(cid)           follows merged_contacts to the surviving id (or None)
     world.knobs                         the effective scale knobs
@@ -132,6 +134,7 @@ class World:
         self._contact_conversations: dict[str, dict[str, None]] = {}
         self._contact_tickets: dict[str, dict[str, None]] = {}
         self._contact_notes: dict[str, list[str]] = {}
+        self._company_notes: dict[str, list[str]] = {}
         self._snoozed: dict[str, int] = {}  # conversation id -> snoozed_until
         self._open_conversations = RandomSet()  # ids of conversations not closed
         self._long_conversations = RandomSet()  # ids of conversations with > 400 parts
@@ -191,6 +194,7 @@ class World:
             for name in ("_company_contacts", "_contact_conversations", "_contact_tickets"):
                 setattr(twin, name, {k: dict(v) for k, v in getattr(self, name).items()})
             twin._contact_notes = {k: list(v) for k, v in self._contact_notes.items()}
+            twin._company_notes = {k: list(v) for k, v in self._company_notes.items()}
             twin._open_conversations = self._open_conversations.clone()
             twin._long_conversations = self._long_conversations.clone()
             for name in ("_admin_ids", "_team_ids", "_ticket_type_ids"):

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.world import factory, ops
 from emulator.world import records as r
+from emulator.world.company_notes import advance_company_notes
 from emulator.world.content import advance_content
 from emulator.world.scales import DAILY_RATES
 
@@ -110,6 +111,7 @@ def simulate(world: World, seconds: int, intensity: float) -> dict[str, int]:
                     heapq.heappush(events, (until, sequence, "timer_unsnooze", conversation_id))
                     sequence += 1
     summary.update(advance_content(world, start, end, intensity))  # a stream of its own
+    summary.update(advance_company_notes(world, start, end, intensity))  # one more
     world.now = end
     out = dict(sorted(summary.items()))
     out["records_changed"] = len(changed)

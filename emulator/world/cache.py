@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 ENV_VAR = "INTERCOM_EMULATOR_WORLD_CACHE"
 _SHAPING_MODULES = (
     "activity",
+    "company_notes",
     "content",
     "publishing",
     "derive",

@@ -27,6 +27,8 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     conversations__linked_objects  conversation_id, linked_object_id
     tickets__contacts     ticket_id, contact_id
     tickets__linked_objects   ticket_id, linked_object_id
+    contact_notes         id, contact_id, created_at, author_id, visible (always True)
+    company_notes         id, company_id, created_at, author_id, visible (always True)
     conversations_deleted id, deleted_at, metrics_retained
     contacts_merged       id, merged_into_id, merged_at
     ticket_states         id, category, internal_label, archived
@@ -58,6 +60,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from emulator.world.company_notes import company_notes
 from emulator.world.records import PART_WINDOW  # the newest parts GET returns: what stays `visible`
 
 if TYPE_CHECKING:
@@ -95,6 +98,23 @@ def _companies(world: World):
             "name": c["name"],
             "user_count": c["user_count"],
         }
+
+
+def _notes(store: str, parent_key: str, notes_of: Callable[[World, str], list[dict]]):
+    """Notes of live parents. `visible`: every note is served (they compare like parts)."""
+
+    def produce(world: World):
+        for parent_id in getattr(world, store).ids():
+            for note in notes_of(world, parent_id):
+                yield {
+                    "id": note["id"],
+                    parent_key: parent_id,
+                    "created_at": note["created_at"],
+                    "author_id": note["author"]["id"],
+                    "visible": True,
+                }
+
+    return produce
 
 
 def _conversations(world: World):
@@ -290,6 +310,8 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
         "linked_object_id",
         lambda t: [o["id"] for o in (t.get("linked_objects") or {}).get("data", [])],
     ),
+    "contact_notes": _notes("contacts", "contact_id", lambda w, c: w.contact_notes(c)),
+    "company_notes": _notes("companies", "company_id", company_notes),
     "conversations_deleted": _conversations_deleted,
     "contacts_merged": _contacts_merged,
     "ticket_states": _small("ticket_states", ("id", "category", "internal_label", "archived")),

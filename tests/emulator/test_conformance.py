@@ -34,6 +34,10 @@ def _contact_with_notes(world: Any) -> str:
     return max(world.contacts.ids(), key=lambda c: len(world.contact_notes(c)))
 
 
+def _company_with_notes(world: Any) -> str:
+    return max(world.companies.ids(), key=lambda c: len(world._company_notes.get(c, ())))
+
+
 def _contact_with_segments(world: Any) -> str:
     return max(world.contacts.ids(), key=lambda c: len(world.contact_segment_ids(c)))
 
@@ -172,6 +176,13 @@ CASES = [
         "/companies/{id}/segments",
         lambda w: f"/companies/{_company_with_segments(w)}/segments",
         "data",
+    ),
+    Case(
+        "GET",
+        "/companies/{id}/notes",
+        lambda w: f"/companies/{_company_with_notes(w)}/notes?per_page=5&page=2",
+        "data",
+        versions=("2.15", "2.16"),
     ),
     Case("GET", "/conversations", lambda w: "/conversations?per_page=30", "conversations"),
     Case(
