@@ -17,7 +17,8 @@ Tables (contract 3):
                                   custom attributes typed from /data_attributes.
   companies__tags(company_id, tag_id), companies__segments(company_id, segment_id):
                                   nested tables, replaced per company on upsert.
-Company `notes` (2.16) are not synced (a truncated preview).
+  company_notes(id, company_id, …): 2.10+, the notes of the companies this run loads
+                                  (notes.py), merged on id; the 2.16 embedded preview is dropped.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from sources.intercom.arrow_rows import (
 from sources.intercom.attribute_keys import AttributeKeys
 from sources.intercom.client import IntercomClient
 from sources.intercom.cursor import HorizonCursor, IdSet
+from sources.intercom.notes import COMPANY_NOTES, declare_notes_table, notes_item, read_notes
 from sources.intercom.records import link_rows, list_items
 from sources.intercom.schema import (
     CUSTOM_ATTRIBUTES_PREFIX,
@@ -80,6 +82,7 @@ def companies_resource(
 ) -> DltResource:
     claims = claims if claims is not None else RunClaims()
     columns = table_columns("companies", client.api_version)
+    with_notes = COMPANY_NOTES.available_in(client.api_version)
 
     def companies() -> Iterator[Any]:
         # By name: a parallelized generator runs in a worker thread.
@@ -113,12 +116,17 @@ def companies_resource(
         shaper.prepare_for_destination("companies")
         first_hints = dlt.mark.make_hints(columns=custom_columns)
 
+        found_notes: list[dict] = []
+
         def fresh_pages() -> Iterator[list[dict]]:
             for page in read_ahead(client.iter_scroll(SCROLL_PATH, items_key="data")):
-                yield admitted(page)
+                changed = admitted(page)
+                if with_notes and changed:  # their notes, in the same pass (notes.py)
+                    found_notes.extend(read_notes(client, COMPANY_NOTES, changed))
+                yield [shape_company(company) for company in changed]
 
         def admitted(page: list[dict]) -> list[dict]:
-            rows = []
+            changed = []
             for company in page:
                 company_id = str(company["id"])
                 # One version per id per run: two rows of one id in a load would duplicate it
@@ -131,14 +139,17 @@ def companies_resource(
                 if cursor.admit(company_id, company.get("updated_at")):
                     claims.claim("companies", company_id)
                     loaded_this_run.add(company_id)
-                    rows.append(shape_company(company))
-            return rows
+                    changed.append(company)
+            return changed
 
         for rows in batched(fresh_pages(), ROWS_PER_ITEM):
             keys.apply(rows)
             # Typed custom attribute columns, declared once the definitions are known.
             yield from page_tables(shaper, rows, hints=first_hints)
             first_hints = None
+            if found_notes:
+                yield notes_item(COMPANY_NOTES, list(found_notes))
+                found_notes.clear()
         state[SINCE_KEY] = next_since
         cursor.prune(next_since)  # the next run admits nothing older
 
@@ -153,6 +164,8 @@ def companies_resource(
         file_format=LOADER_FILE_FORMAT,
     )
     declare_nested_tables(resource, dict.fromkeys(NESTED_TABLES, "companies"))
+    if with_notes:
+        declare_notes_table(resource, COMPANY_NOTES, client.api_version, deletes)
     return resource
 
 

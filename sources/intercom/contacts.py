@@ -34,7 +34,8 @@ Tables (contract 3):
                                   tombstones.py). On 2.9 the API does not report merges: a
                                   merged-away contact simply stops appearing; `--reconcile`
                                   finds it and sets `_deleted_at` (not `_merged_into_id`).
-Contact `notes` are not synced (the embedded list is a truncated preview).
+  contact_notes(id, contact_id, …): the notes of the contacts this run loads (notes.py),
+                                  merged on id; the embedded `notes` preview is dropped.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ from sources.intercom.arrow_rows import (
 from sources.intercom.attribute_keys import AttributeKeys
 from sources.intercom.client import IntercomClient
 from sources.intercom.cursor import HorizonCursor, IdSet
-from sources.intercom.records import link_rows, list_items, to_row
+from sources.intercom.notes import CONTACT_NOTES, declare_notes_table, notes_item, read_notes
+from sources.intercom.records import has_more_pages, link_rows, list_items, to_row
 from sources.intercom.schema import (
     CUSTOM_ATTRIBUTES_PREFIX,
     custom_attribute_columns,
@@ -194,6 +196,7 @@ def contacts_resource(
         else:
             pages = newest_first(client, window, cutoff, per_page, params, then=whole_window)
         loaded_this_run = IdSet()
+        found_notes: list[dict] = []
 
         def fresh_pages() -> Iterator[list[dict]]:
             for page in pages:
@@ -218,6 +221,8 @@ def contacts_resource(
                         claims.claim("contacts", contact["id"])
                 if fresh:
                     complete_links(client, fresh)
+                    # their notes, in the same pass (notes.py)
+                    found_notes.extend(read_notes(client, CONTACT_NOTES, fresh))
                     yield fresh
 
         gone = pending(state, PENDING_MERGES_KEY)  # merges an earlier run could not flag
@@ -234,6 +239,9 @@ def contacts_resource(
             if merged:
                 yield dlt.mark.with_table_name([to_row(m) for m in merged], MERGED_TABLE)
                 gone += [merge_tombstone(m, client.server_time()) for m in merged]
+            if found_notes:
+                yield notes_item(CONTACT_NOTES, list(found_notes))
+                found_notes.clear()
         # Flag the merged-away contacts, except those loaded in this run (one row per id per
         # load): their flag waits for the next run.
         flag_now = [t for t in gone if claims.claim("contacts", t.id)]
@@ -267,6 +275,7 @@ def contacts_resource(
         file_format=LOADER_FILE_FORMAT,
         create_table_variant=True,
     )
+    declare_notes_table(resource, CONTACT_NOTES, api_version, deletes)
     resource.apply_hints(
         columns={**columns, **ROOT_SYSTEM_COLUMNS, **root_columns("contacts", deletes)}
     )
@@ -444,7 +453,7 @@ def _fetch_full_lists(client: IntercomClient, field: str, paths: dict[str, dict]
         if body is None:
             continue  # contact vanished (merged/deleted) since the search: keep the preview
         items = list(list_items(body, "data"))  # every sub-endpoint answers a `data` list
-        if _has_more_pages(body):
+        if has_more_pages(body):
             items = [
                 item
                 for page in client.iter_numbered_pages(
@@ -453,16 +462,6 @@ def _fetch_full_lists(client: IntercomClient, field: str, paths: dict[str, dict]
                 for item in page
             ]
         paths[path][field] = {"type": "list", "data": items, "has_more": False}
-
-
-def _has_more_pages(body: dict) -> bool:
-    pages = body.get("pages")
-    if not isinstance(pages, dict):
-        return False
-    if pages.get("next"):
-        return True
-    total, page = pages.get("total_pages"), pages.get("page")
-    return isinstance(total, int) and isinstance(page, int) and page < total
 
 
 def merge_tombstone(merge: dict, fallback_at: int) -> Tombstone:

@@ -71,17 +71,25 @@ TABLE_SCHEMAS = {
     "articles": "article",  # the detail: with `statistics`
     "news_items": "news_item",
     "newsfeeds": "newsfeed",
+    # notes of the contacts and companies a run loads (notes.py)
+    "contact_notes": "note",
+    "company_notes": "note",
 }
 # Columns the resources add to a table (contract 3), typed here so all hints live in one file.
 EXTRA_COLUMNS = {
     "conversation_parts": {"conversation_id": "text"},
     "ticket_parts": {"ticket_id": "text"},
+    "contact_notes": {"contact_id": "text"},
+    "company_notes": {"company_id": "text"},
 }
 # Where real Intercom sends another shape than the spec (emulator/deviations.yaml): the columns
 # that shape makes replace the spec's (None: the spec's column never gets a value).
 REAL_SHAPE_COLUMNS: dict[str, dict[str, str | None]] = {
     # admin-avatar-object: `avatar` is {"image_url": …}, not a URL string
     "admins": {"avatar": None, "avatar__image_url": "text"},
+    # a note's `author` is an admin
+    "contact_notes": {"author__avatar": None, "author__avatar__image_url": "text"},
+    "company_notes": {"author__avatar": None, "author__avatar__image_url": "text"},
 }
 TIMESTAMP_NAMES = frozenset(
     {"waiting_since", "snoozed_until", "notified_at", "applied_at", "deleted_at"}

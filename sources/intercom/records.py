@@ -122,3 +122,14 @@ def items_of(body: Mapping[str, Any] | None, items_key: str) -> list[dict]:
     if not body:
         return []
     return list_items(body, items_key)
+
+
+def has_more_pages(body: Mapping[str, Any]) -> bool:
+    """Whether a page-numbered reply (family C) has pages after this one."""
+    pages = body.get("pages")
+    if not isinstance(pages, dict):
+        return False
+    if pages.get("next"):
+        return True
+    total, page = pages.get("total_pages"), pages.get("page")
+    return isinstance(total, int) and isinstance(page, int) and page < total

@@ -9,7 +9,8 @@ as the side tombstone tables, which stay as a change log.
 `deletes` (source config, `[sources.intercom] deletes`):
 - "soft" (default): the root row stays, with its last loaded values and `_deleted_at` set
   (the row is read back from the destination and loaded again, flagged); its parts
-  (`conversation_parts`, `ticket_parts`) are flagged the same way; its link rows (nested
+  (`conversation_parts`, `ticket_parts`, `contact_notes`, `company_notes`) are flagged the
+  same way; its link rows (nested
   tables such as `conversations__contacts`, and the parts' nested tables) are **removed**;
 - "hard": the root row and its parts are removed with all their nested rows (dlt's
   `hard_delete` hint on `_deleted_at`). dlt 1.31 cannot do that on delta tables that have
@@ -43,10 +44,13 @@ DELETED_AT = "_deleted_at"
 MERGED_INTO_ID = "_merged_into_id"
 SOFT, HARD = "soft", "hard"
 DELETE_MODES = (SOFT, HARD)
-# Parts tables of a root (table, column holding the root's id).
+# Parts tables of a root (table, column holding the root's id). Notes follow their contact or
+# company as parts follow their conversation or ticket (notes.py).
 PARTS_OF = {
     "conversations": ("conversation_parts", "conversation_id"),
     "tickets": ("ticket_parts", "ticket_id"),
+    "contacts": ("contact_notes", "contact_id"),
+    "companies": ("company_notes", "company_id"),
 }
 
 

@@ -40,6 +40,8 @@ def delete_company(world: Any, company_id: str) -> None:
         ops.set_contact_company(world, contact_id, company_id, world.now, add=False)
     world.companies.remove(company_id)
     world._company_contacts.pop(company_id, None)
+    for note_id in world._company_notes.pop(company_id, []):
+        world.notes.pop(note_id, None)
 
 
 def delete_ticket(world: Any, ticket_id: str) -> None:
