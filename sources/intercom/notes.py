@@ -53,9 +53,7 @@ class NotesOf:
 
 
 CONTACT_NOTES = NotesOf("contacts", "contact_notes", "contact_id", "/contacts/{id}/notes", "2.9")
-COMPANY_NOTES = NotesOf(
-    "companies", "company_notes", "company_id", "/companies/{id}/notes", "2.10"
-)
+COMPANY_NOTES = NotesOf("companies", "company_notes", "company_id", "/companies/{id}/notes", "2.10")
 
 
 def declare_notes_table(resource: DltResource, notes: NotesOf, api_version: str, deletes: str):

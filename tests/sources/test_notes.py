@@ -24,9 +24,7 @@ def notes_of(rows: list[dict], parent_key: str) -> dict[str, tuple]:
 
 def truth_notes(emu, table: str) -> dict[str, tuple]:
     key = NOTES[table]
-    return {
-        r["id"]: (r[key], r["created_at"], str(r["author_id"])) for r in truth(emu, table)
-    }
+    return {r["id"]: (r[key], r["created_at"], str(r["author_id"])) for r in truth(emu, table)}
 
 
 def requests(emu, table: str) -> int:
@@ -38,9 +36,7 @@ def parents_with_notes(emu, table: str) -> int:
 
 
 @pytest.mark.parametrize("api_version", ["2.9", "2.16"])
-def test_notes_of_changed_parents_converge_and_cost_nothing_idle(
-    emulator, sync, rows, api_version
-):
+def test_notes_of_changed_parents_converge_and_cost_nothing_idle(emulator, sync, rows, api_version):
     emu = emulator(api_version=api_version)
     tables = ["contact_notes"] + (["company_notes"] if api_version == "2.16" else [])
     sync(emu, resources=PARENTS)
