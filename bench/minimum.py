@@ -9,9 +9,11 @@ Full sync, per group:
                  (2: contact and company models)
   contacts       data_attributes(contact) + ceil(contacts / 150) search pages + one
                  `/contacts/{id}/tags` per contact with > 10 tags + ceil(n / 50) pages of
-                 `/contacts/{id}/companies` per contact with > 10 companies
+                 `/contacts/{id}/companies` per contact with > 10 companies + ceil(n / 50)
+                 pages of `/contacts/{id}/notes` per contact with notes (contact_notes)
   companies      data_attributes(company) + ceil(companies / scroll page) + 1 (the scroll
-                 ends on an empty page)
+                 ends on an empty page) + ceil(n / 50) pages of `/companies/{id}/notes` per
+                 company with notes (company_notes; 2.10+)
   conversations  ceil(conversations / 150) + one detail GET each + the deletion feed
                  (ceil(deleted / 60), at least 1)
   tickets        /ticket_types + ceil(tickets / 150) + one detail GET each
@@ -20,7 +22,7 @@ Full sync, per group:
                  schedule) + ceil(n / 150) pages of content_snippets, internal_articles,
                  macros, help_center_collections, articles, news_items and newsfeeds + one
                  detail GET per article (statistics)
-No-change run: one search page per searched entity, the first deletion-feed page, the full
+No-change run (no changed parent: no notes read): one search page per searched entity, the first deletion-feed page, the full
 company scroll (companies have no server-side filter), the lookups and the content lists
 (all read whole: `updated_since` on macros would miss deletions). With the index-lag
 allowance (`no_change_sync_with_lag_allowance`): plus the pages of records updated within
@@ -41,6 +43,7 @@ SCROLL_PAGE = 100  # the emulator's default scroll page (Intercom does not docum
 EMBEDDED_LIMIT = 10
 CONTACT_COMPANIES_PAGE = 50
 DELETED_PAGE = 60
+NOTES_PAGE = 50
 LOOKUP_REQUESTS = 5 + 2
 # data_attributes(contact) and (company), counted in `contacts` and `companies` and in the
 # lookups: one process running all of them reads each once.
@@ -108,6 +111,9 @@ def _world_counts(base_url: str) -> dict[str, int]:
         updated = [row["updated_at"] for row in _truth(base_url, name) if row.get("updated_at")]
         newest = max(updated, default=0)
         counts[f"recent_{name}"] = sum(1 for u in updated if u >= newest - SEARCH_LAG_SECONDS)
+    for table, parent_key in (("contact_notes", "contact_id"), ("company_notes", "company_id")):
+        notes = Counter(row[parent_key] for row in _truth(base_url, table))
+        counts[f"{table}_pages"] = sum(_pages(n, NOTES_PAGE) for n in notes.values())
     counts["contact_tag_overflows"] = sum(1 for n in tags.values() if n > EMBEDDED_LIMIT)
     counts["contact_company_pages"] = sum(
         _pages(n, CONTACT_COMPANIES_PAGE) for n in companies.values() if n > EMBEDDED_LIMIT
@@ -123,8 +129,13 @@ def full_sync(counts: dict[str, int]) -> dict[str, int]:
         + 1
         + _pages(counts["contacts"], SEARCH_PAGE)
         + counts["contact_tag_overflows"]
-        + counts["contact_company_pages"],
-        "companies": ME + 1 + math.ceil(counts["companies"] / SCROLL_PAGE) + 1,
+        + counts["contact_company_pages"]
+        + counts.get("contact_notes_pages", 0),
+        "companies": ME
+        + 1
+        + math.ceil(counts["companies"] / SCROLL_PAGE)
+        + 1
+        + counts.get("company_notes_pages", 0),
         "conversations": ME
         + _pages(counts["conversations"], SEARCH_PAGE)
         + counts["conversations"]

@@ -33,7 +33,7 @@ from pipelines.run.names import check_dataset_name, check_pipeline_name
 from pipelines.run.options import ResourcesFailed, SyncOptions
 from pipelines.run.summary import format_summary
 from pipelines.run.sync import run_sync
-from sources.intercom.settings import RESOURCE_NAMES
+from sources.intercom.settings import RESOURCE_NAMES, selected_resources
 
 log = logging.getLogger("intercom_sync")
 
@@ -42,7 +42,7 @@ def _resource_list(value: str) -> list[str]:
     names = [name.strip() for name in value.split(",") if name.strip()]
     if not names:
         raise argparse.ArgumentTypeError("give at least one resource name")
-    return names
+    return selected_resources(names)  # `contact_notes` is read by `contacts`
 
 
 def _add_pipeline_name_args(parser: argparse.ArgumentParser) -> None:

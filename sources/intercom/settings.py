@@ -95,10 +95,19 @@ CONTENT_RESOURCES = (
     "news_items",
     "newsfeeds",
 )
-RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES + CONTENT_RESOURCES
+# Tables read with their parent resource, for the records it loads in that run (notes.py):
+# naming one in `--resources` selects its parent.
+PARENT_TABLES = {"contact_notes": "contacts", "company_notes": "companies"}
+RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES + CONTENT_RESOURCES + tuple(PARENT_TABLES)
 # Replaced in full each run (every other resource merges): read before the run starts, so
 # that one out of retries is left out and its table kept (contained.py).
 REPLACED_RESOURCES = LOOKUP_RESOURCES + CONTENT_RESOURCES
+
+
+def selected_resources(names: list[str]) -> list[str]:
+    """The source resources that load `names` (a parent table selects its parent), in order,
+    each once."""
+    return list(dict.fromkeys(PARENT_TABLES.get(name, name) for name in names))
 
 
 def merge_hints(strategy: str = MERGE["strategy"]) -> dict[str, Any]:

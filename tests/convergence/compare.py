@@ -42,6 +42,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     "conversations": {"count_conversation_parts": "statistics__count_conversation_parts"},
     "conversation_parts": {"author_type": "author__type"},
     "articles": {"views": "statistics__views"},
+    "contact_notes": {"author_id": "author__id"},
+    "company_notes": {"author_id": "author__id"},
     "tickets": {
         "ticket_type_id": "ticket_type__id",
         "ticket_state": "ticket_state__category",
@@ -94,7 +96,12 @@ LINKS_SINCE = {
 PARTS: dict[str, tuple[str, str]] = {  # parts table -> (parent root, parent key)
     "conversation_parts": ("conversations", "conversation_id"),
     "ticket_parts": ("tickets", "ticket_id"),
+    # notes follow their parent like parts (issue 21)
+    "contact_notes": ("contacts", "contact_id"),
+    "company_notes": ("companies", "company_id"),
 }
+# Parts tables older versions cannot read: table -> first version with the endpoint.
+PARTS_SINCE = {"company_notes": (2, 10)}
 # Side tombstone tables (a change log; the root rows carry the flags).
 TOMBSTONES: dict[str, tuple[str, ...]] = {
     "contacts": ("contacts_merged", "contacts_deleted"),
@@ -278,7 +285,7 @@ def compare_warehouse(
             report.compared[link] = len(want)
             checked_tables.append(link)
         for parts_table, (parent, parent_key) in PARTS.items():
-            if parent == root:
+            if parent == root and number >= PARTS_SINCE.get(parts_table, (0, 0)):
                 _compare_parts(
                     report,
                     read,

@@ -28,6 +28,8 @@ EVERY_KIND = {
     "contact_merged",
     "contact_company_changed",
     "contact_tag_changed",
+    "contact_note_added",
+    "company_note_added",
     "contacts_deleted",
     "companies_deleted",
     "company_tag_changed",

@@ -22,7 +22,7 @@ from pipelines.exit_codes import ExitCode
 from pipelines.run.history import read_history
 from pipelines.run.options import SyncOptions
 from pipelines.run.sync import run_sync
-from tests.helpers.cli import clean_env, cli, quiet_run_args, status_args
+from tests.helpers.cli import clean_env, cli, quiet_run_args, raw_table_rows, status_args
 
 
 def _count(tmp_path: Path, table: str) -> int:
@@ -297,3 +297,20 @@ def test_demo_syncs_the_emulator_and_answers_a_question(tmp_path: Path) -> None:
     assert "CAST(" not in result.stdout  # its example joins teams by id: ids are text everywhere
     with duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True) as con:
         assert con.sql(f"SELECT count(*) FROM {DEFAULT_DATASET}.conversations").fetchone()[0] > 0
+
+
+def test_a_parent_table_named_in_resources_is_read_with_its_parent(
+    emulator, tmp_path: Path
+) -> None:
+    """`company_notes` is read by `companies`, for the companies it loads: naming it selects
+    its parent and nothing else."""
+    result = cli(
+        quiet_run_args(emulator, tmp_path, "--resources", "company_notes"),
+        tmp_path,
+        emulator.token,
+    )
+    assert result.returncode == 0, result.stderr
+    notes = list(truth_rows(emulator.world, "company_notes"))
+    assert notes and _count(tmp_path, "company_notes") == len(notes)
+    assert _count(tmp_path, "companies") == len(emulator.world.companies)
+    assert raw_table_rows(tmp_path / "warehouse.duckdb", "contacts") is None
