@@ -7,9 +7,9 @@ base_url, page_size, max_concurrency, deletes = "soft" | "hard") and the token i
 
 Resources (what `--resources` selects), see each module for its tables:
   admins teams tags segments data_attributes ticket_types   lookups.py (replace)
-  contacts (+ contacts_merged on 2.16)                      contacts.py (merge)
+  contacts (+ contacts_merged on 2.16, contact_notes)       contacts.py (merge; notes.py)
   (deleted/merged records: `_deleted_at`, `_merged_into_id`  tombstones.py)
-  companies                                                 companies.py (merge)
+  companies (+ company_notes on 2.10+)                      companies.py (merge; notes.py)
   conversations tickets (+ parts, conversations_deleted)    conversations.py (merge)
   ticket_states away_status_reasons brands office_hours_schedules content_snippets
   internal_articles macros subscription_types help_centers help_center_collections
