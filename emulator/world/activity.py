@@ -42,6 +42,7 @@ from emulator.world import records as r
 from emulator.world.company_notes import advance_company_notes
 from emulator.world.content import advance_content
 from emulator.world.scales import DAILY_RATES
+from emulator.world.segment_members import advance_segment_members
 
 if TYPE_CHECKING:
     from emulator.world import World
@@ -112,6 +113,7 @@ def simulate(world: World, seconds: int, intensity: float) -> dict[str, int]:
                     sequence += 1
     summary.update(advance_content(world, start, end, intensity))  # a stream of its own
     summary.update(advance_company_notes(world, start, end, intensity))  # one more
+    summary.update(advance_segment_members(world, start, end, intensity))  # and one more
     world.now = end
     out = dict(sorted(summary.items()))
     out["records_changed"] = len(changed)

@@ -32,6 +32,7 @@ _SHAPING_MODULES = (
     "ops",
     "records",
     "scales",
+    "segment_members",
     "randomset",
     "store",
     "__init__",  # World itself

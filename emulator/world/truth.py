@@ -18,6 +18,7 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     segments              id, name, updated_at
     contacts__tags        contact_id, tag_id
     contacts__companies   contact_id, company_id
+    contacts__segments    contact_id, segment_id
     companies__tags       company_id, tag_id
     companies__segments   company_id, segment_id
     conversations__contacts   conversation_id, contact_id
@@ -264,6 +265,9 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
     ),
     "contacts__companies": _links(
         "contacts", "contact_id", "company_id", lambda c: [i["id"] for i in c["companies"]["data"]]
+    ),
+    "contacts__segments": _links(
+        "contacts", "contact_id", "segment_id", lambda c: list(c["_segment_ids"])
     ),
     "companies__tags": _links(
         "companies", "company_id", "tag_id", lambda c: [t["id"] for t in c["tags"]["tags"]]

@@ -15,6 +15,7 @@ Resources (what `--resources` selects), see each module for its tables:
   internal_articles macros subscription_types help_centers help_center_collections
   help_center_sections articles news_items newsfeeds        content.py (replace; macros merge;
                                                             each where its endpoint exists)
+  contacts__segments                                        segment_members.py (replace)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from sources.intercom.conversations import conversation_resources
 from sources.intercom.dlt_compat import parse_datetime, table_variants
 from sources.intercom.lookups import lookup_resources
 from sources.intercom.reconcile import reconcile_resources
+from sources.intercom.segment_members import segment_members_resource
 from sources.intercom.settings import (
     DEFAULT_API_VERSION,
     DEFAULT_MAX_CONCURRENCY,
@@ -138,6 +140,7 @@ def intercom(
         claims=claims,
     )
     resources += content_resources(client, workspace)  # each on the versions that have its endpoint
+    resources.append(segment_members_resource(client, workspace))  # contacts__segments
     if reconcile:  # contacts_deleted, companies_deleted, tickets_deleted: reconcile.py
         resources += reconcile_resources(client, deletes=deletes, claims=claims)
     if merge_strategy != MERGE["strategy"]:

@@ -98,10 +98,18 @@ CONTENT_RESOURCES = (
 # Tables read with their parent resource, for the records it loads in that run (notes.py):
 # naming one in `--resources` selects its parent.
 PARENT_TABLES = {"contact_notes": "contacts", "company_notes": "companies"}
-RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES + CONTENT_RESOURCES + tuple(PARENT_TABLES)
+# Link tables read whole each run (segment_members.py).
+MEMBERSHIP_RESOURCES = ("contacts__segments",)
+RESOURCE_NAMES = (
+    LOOKUP_RESOURCES
+    + ENTITY_RESOURCES
+    + CONTENT_RESOURCES
+    + MEMBERSHIP_RESOURCES
+    + tuple(PARENT_TABLES)
+)
 # Replaced in full each run (every other resource merges): read before the run starts, so
 # that one out of retries is left out and its table kept (contained.py).
-REPLACED_RESOURCES = LOOKUP_RESOURCES + CONTENT_RESOURCES
+REPLACED_RESOURCES = LOOKUP_RESOURCES + CONTENT_RESOURCES + MEMBERSHIP_RESOURCES
 
 
 def selected_resources(names: list[str]) -> list[str]:

@@ -77,6 +77,7 @@ LOOKUPS_UNTIL = {"help_center_sections": (2, 10)}
 LINKS: dict[str, tuple[str, str, str]] = {
     "contacts__tags": ("contacts", "contact_id", "tag_id"),
     "contacts__companies": ("contacts", "contact_id", "company_id"),
+    "contacts__segments": ("contacts", "contact_id", "segment_id"),  # read per segment
     "companies__tags": ("companies", "company_id", "tag_id"),
     "companies__segments": ("companies", "company_id", "segment_id"),
     "conversations__contacts": ("conversations", "conversation_id", "contact_id"),
