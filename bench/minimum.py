@@ -14,6 +14,8 @@ Full sync, per group:
   companies      data_attributes(company) + ceil(companies / scroll page) + 1 (the scroll
                  ends on an empty page) + ceil(n / 50) pages of `/companies/{id}/notes` per
                  company with notes (company_notes; 2.10+)
+  segment_members /segments + ceil(members / 150) contact search pages per segment (at least
+                 one), every run: contacts__segments is read whole (segment_members.py)
   conversations  ceil(conversations / 150) + one detail GET each + the deletion feed
                  (ceil(deleted / 60), at least 1)
   tickets        /ticket_types + ceil(tickets / 150) + one detail GET each
@@ -46,8 +48,9 @@ DELETED_PAGE = 60
 NOTES_PAGE = 50
 LOOKUP_REQUESTS = 5 + 2
 # data_attributes(contact) and (company), counted in `contacts` and `companies` and in the
-# lookups: one process running all of them reads each once.
-SHARED_ATTRIBUTE_READS = 2
+# lookups, and /segments, counted in `segment_members` and the lookups: one process running
+# all of them reads each once.
+SHARED_ATTRIBUTE_READS = 2 + 1
 ME = 1
 # content lists of one response each (the bench runs 2.16: every content endpoint exists)
 # ticket_states, away_status_reasons, brands, subscription_types, help_centers
@@ -114,6 +117,9 @@ def _world_counts(base_url: str) -> dict[str, int]:
     for table, parent_key in (("contact_notes", "contact_id"), ("company_notes", "company_id")):
         notes = Counter(row[parent_key] for row in _truth(base_url, table))
         counts[f"{table}_pages"] = sum(_pages(n, NOTES_PAGE) for n in notes.values())
+    members = Counter(row["segment_id"] for row in _truth(base_url, "contacts__segments"))
+    segments = [row["id"] for row in _truth(base_url, "segments")]
+    counts["segment_member_pages"] = sum(_pages(members[s], SEARCH_PAGE) for s in segments)
     counts["contact_tag_overflows"] = sum(1 for n in tags.values() if n > EMBEDDED_LIMIT)
     counts["contact_company_pages"] = sum(
         _pages(n, CONTACT_COMPANIES_PAGE) for n in companies.values() if n > EMBEDDED_LIMIT
@@ -142,6 +148,7 @@ def full_sync(counts: dict[str, int]) -> dict[str, int]:
         + _pages(counts["conversations_deleted"], DELETED_PAGE),
         "tickets": ME + 1 + _pages(counts["tickets"], SEARCH_PAGE) + counts["tickets"],
         "content": ME + content_requests(counts),
+        "segment_members": ME + 1 + counts.get("segment_member_pages", 0),
     }
 
 
@@ -166,6 +173,7 @@ def no_change_sync(counts: dict[str, int]) -> int:
         + 1  # conversations search, deletion feed
         + 1  # tickets search
         + content_requests(counts)
+        + counts.get("segment_member_pages", 0)  # read whole every run
     )
 
 

@@ -138,7 +138,7 @@ def run_step(
 def step_minimums(counts: dict[str, int]) -> dict[str, int]:
     groups = minimum.full_sync(counts)
     # One process runs every group: one `/me` in all, and the contact and company attribute
-    # definitions the lookups read are the ones contacts and companies use.
+    # definitions (and the segments) the lookups read are the ones the others use.
     groups["all"] = (
         sum(groups.values()) - (len(groups) - 1) * minimum.ME - minimum.SHARED_ATTRIBUTE_READS
     )

@@ -9,7 +9,15 @@ from sources.intercom.settings import CONTENT_RESOURCES
 # What the real Intercom allows: 10,000 requests per minute, enforced per 10-second window.
 INTERCOM_RATE_LIMIT = 1666
 WINDOW_S = 10
-GROUPS = ("lookups", "contacts", "companies", "conversations", "tickets", "content")
+GROUPS = (
+    "lookups",
+    "contacts",
+    "companies",
+    "conversations",
+    "tickets",
+    "content",
+    "segment_members",
+)
 LOOKUPS = "admins,teams,tags,segments,data_attributes,ticket_types"
 # Resource group -> (`--resources` value, root tables whose rows count as its records)
 GROUP_RESOURCES: dict[str, tuple[str | None, tuple[str, ...]]] = {
@@ -22,6 +30,7 @@ GROUP_RESOURCES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "conversations": ("conversations", ("conversations",)),
     "tickets": ("tickets", ("tickets",)),
     "content": (",".join(CONTENT_RESOURCES), CONTENT_RESOURCES),
+    "segment_members": ("contacts__segments", ("contacts__segments",)),
     "all": (None, ("contacts", "companies", "conversations", "tickets")),
     "no-change": (None, ("contacts", "companies", "conversations", "tickets")),
 }

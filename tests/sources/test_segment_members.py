@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from bench.minimum import _world_counts
 from emulator.world import ops
 from emulator.world.activity import advance
 from tests.helpers.truth import pairs, truth
@@ -46,3 +47,4 @@ def test_members_follow_segments_whose_rules_move(emulator, sync, rows, api_vers
     assert searches(emu) == sum(
         max(1, math.ceil(members.get(s, 0) / 150)) for s in emu.world.segments
     )
+    assert searches(emu) == _world_counts(emu.base_url)["segment_member_pages"]  # make bench
