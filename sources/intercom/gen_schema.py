@@ -71,12 +71,20 @@ TABLE_SCHEMAS = {
     "articles": "article",  # the detail: with `statistics`
     "news_items": "news_item",
     "newsfeeds": "newsfeed",
+    # opt-in per-conversation reads (2.16; conversation_extras.py)
+    "conversation_handling_events": "handling_event",
+    "conversation_side_conversations": "side_conversation_summary",
 }
 # Columns the resources add to a table (contract 3), typed here so all hints live in one file.
 EXTRA_COLUMNS = {
     "conversation_parts": {"conversation_id": "text"},
     "ticket_parts": {"ticket_id": "text"},
+    # no id in the API: a key built from the event (conversation_extras.event_keys)
+    "conversation_handling_events": {"id": "text", "conversation_id": "text"},
+    "conversation_side_conversations": {"id": "text", "conversation_id": "text"},
 }
+# Columns the resources rename (spec name -> table column).
+RENAMED_COLUMNS = {"conversation_side_conversations": {"side_conversation_id": "id"}}
 # Where real Intercom sends another shape than the spec (emulator/deviations.yaml): the columns
 # that shape makes replace the spec's (None: the spec's column never gets a value).
 REAL_SHAPE_COLUMNS: dict[str, dict[str, str | None]] = {
@@ -237,6 +245,8 @@ def generate() -> dict[str, Any]:
             if schema_name not in walker.schemas:
                 continue
             columns = walker.columns(schema_name)
+            for name in RENAMED_COLUMNS.get(table, {}):
+                columns.pop(name, None)
             columns.update(EXTRA_COLUMNS.get(table, {}))
             for name, data_type in REAL_SHAPE_COLUMNS.get(table, {}).items():
                 if data_type is None:
