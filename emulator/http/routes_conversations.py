@@ -6,13 +6,13 @@ from emulator.errors import ApiError, not_found, parameter_invalid
 from emulator.http.middleware import ApiRoute, Ctx, Reply
 from emulator.http.rendering import dumps
 from emulator.http.search_reply import search_reply
-from emulator.world.handling import handling_events, side_conversations
 from emulator.http.serving import (
     PLAINTEXT_VARIANT,
     cursor_list_reply,
     numbered_list_reply,
     record_bytes,
 )
+from emulator.world.handling import handling_events, side_conversations
 
 MAX_PER_PAGE_DELETED = 60  # GET /conversations/deleted allows at most 60 per page
 MAX_PER_PAGE_SIDE = 50  # GET /conversations/{id}/side_conversations: default 25, at most 50
@@ -119,7 +119,10 @@ ROUTES = [
         "GET", "/conversations/{id}/handling_events", list_handling_events, min_version=(2, 16)
     ),
     ApiRoute(
-        "GET", "/conversations/{id}/side_conversations", list_side_conversations, min_version=(2, 16)
+        "GET",
+        "/conversations/{id}/side_conversations",
+        list_side_conversations,
+        min_version=(2, 16),
     ),
     ApiRoute("POST", "/tickets/search", search_tickets, min_version=(2, 10)),
     ApiRoute("GET", "/tickets/{id}", get_ticket),

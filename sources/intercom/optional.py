@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sources.intercom.settings import OPTIONAL_RESOURCES
+
 # opt-in name -> the resource whose run reads it (its tables are written by that resource)
 OPTIONAL_PARENTS: dict[str, str] = {
     # one request per conversation fetched in the run (2.16+)
@@ -17,7 +19,7 @@ OPTIONAL_PARENTS: dict[str, str] = {
     # one request per conversation fetched in the run, more for > 25 side conversations (2.16+)
     "conversation_side_conversations": "conversations",
 }
-OPTIONAL_RESOURCES = tuple(OPTIONAL_PARENTS)
+assert tuple(OPTIONAL_PARENTS) == OPTIONAL_RESOURCES  # one list: settings.py
 
 
 def included(value: str | Iterable[str] | None) -> frozenset[str]:

@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from bench.minimum import _world_counts, opt_in_requests
 from emulator.world.activity import advance
 from emulator.world.ops import delete_conversation, set_conversation_tag
 from sources.intercom.conversation_extras import (
@@ -21,6 +22,8 @@ from tests.helpers.truth import truth, unix
 SIDE_PARTS = f"{SIDE_CONVERSATIONS}__conversation_parts"
 RESOURCES = ["conversations"]
 ALL = list(OPTIONAL_RESOURCES)
+# a small world: enough conversations to have snoozes and side conversations
+SMALL = {"contacts": 10, "companies": 3, "conversations": 12, "tickets": 2}
 
 
 def requests(emu, route: str) -> int:
@@ -56,19 +59,21 @@ def assert_extras_equal_truth(emu, rows) -> None:
     }
     parts = {(r["id"], r["side_conversation_id"], r["conversation_id"]) for r in rows(SIDE_PARTS)}
     assert parts == {
-        (t["id"], t["side_conversation_id"], t["conversation_id"])
-        for t in truth(emu, SIDE_PARTS)
+        (t["id"], t["side_conversation_id"], t["conversation_id"]) for t in truth(emu, SIDE_PARTS)
     }
 
 
 def test_full_sync_then_advance_equal_truth_in_one_pass(emulator, sync, rows) -> None:
-    emu = emulator(seed=5)
+    emu = emulator(seed=5, counts=SMALL)
     sync(emu, resources=RESOURCES, include=ALL)
     assert truth(emu, HANDLING_EVENTS) and truth(emu, SIDE_CONVERSATIONS), "the world has some"
     assert_extras_equal_truth(emu, rows)
     details = requests(emu, "GET /conversations/{id}")
     assert requests(emu, "GET /conversations/{id}/handling_events") == details
     assert requests(emu, "GET /conversations/{id}/side_conversations") == details
+    # what the bench counts as the minimum for them
+    extra = details * 2  # every conversation of a first sync, no side-conversation page 2
+    assert opt_in_requests(_world_counts(emu.base_url), tuple(ALL)) == extra
     with emu.control.lock:
         advance(emu.world, 3 * 86400)
     sync(emu, resources=RESOURCES, include=ALL)
@@ -80,7 +85,7 @@ def test_full_sync_then_advance_equal_truth_in_one_pass(emulator, sync, rows) ->
 
 
 def test_off_by_default_costs_nothing(emulator, sync, rows) -> None:
-    emu = emulator(seed=5)
+    emu = emulator(seed=5, counts=SMALL)
     sync(emu, resources=RESOURCES)
     assert requests(emu, "GET /conversations/{id}/handling_events") == 0
     assert requests(emu, "GET /conversations/{id}/side_conversations") == 0
@@ -89,7 +94,7 @@ def test_off_by_default_costs_nothing(emulator, sync, rows) -> None:
 
 def test_deleted_conversation_rows_are_flagged_and_removed_with_hard(emulator, sync, rows) -> None:
     for deletes in ("soft", "hard"):
-        emu = emulator(seed=5)
+        emu = emulator(seed=5, counts=SMALL)
         sync(emu, resources=RESOURCES, include=ALL, deletes=deletes, pipeline_name=deletes)
         loaded = rows(SIDE_CONVERSATIONS, deletes)
         victim = loaded[0]["conversation_id"]
@@ -110,7 +115,7 @@ def test_rows_the_api_stops_listing_are_flagged(emulator, sync, rows, monkeypatc
     list does not stay live."""
     import emulator.world.handling as handling
 
-    emu = emulator(seed=5)
+    emu = emulator(seed=5, counts=SMALL)
     sync(emu, resources=RESOURCES, include=ALL)
     sides = rows(SIDE_CONVERSATIONS)
     conversation_id = sides[0]["conversation_id"]
@@ -123,7 +128,7 @@ def test_rows_the_api_stops_listing_are_flagged(emulator, sync, rows, monkeypatc
 
 
 def test_not_on_2_9_and_said_so(emulator, sync, rows, caplog) -> None:
-    emu = emulator(api_version="2.9", seed=5)
+    emu = emulator(api_version="2.9", seed=5, counts=SMALL)
     with caplog.at_level(logging.WARNING):
         sync(emu, resources=RESOURCES, include=ALL)
     assert any(
