@@ -45,6 +45,9 @@ Tables written by each resource (all merged = upsert, on `id`):
                            the same for tickets (API 2.10+: `POST /tickets/search`). On 2.9
                            the `tickets` resource is deselected by default; selecting it
                            explicitly raises `UnsupportedApiVersionError`.
+  conversation_handling_events, conversation_side_conversations (+ __conversation_parts)
+                           opt-in (2.16+): read per fetched conversation in the same detail
+                           pass (`conversation_extras.py`).
 Nested arrays the API adds (attachments, linked objects …) become dlt child tables merged with
 their parent, each carrying its parent's id (`conversations__linked_objects__data.
 conversation_id`, `conversation_parts__attachments.conversation_part_id`). Embedded copies of records
