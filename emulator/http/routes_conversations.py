@@ -87,7 +87,7 @@ def list_side_conversations(ctx: Ctx) -> Reply:
     if conversation is None:
         raise not_found()
     per_page = ctx.int_param("per_page", 25, maximum=MAX_PER_PAGE_SIDE)
-    items = side_conversations(ctx.world.cfg.seed, conversation, ctx.world.admins)
+    items = side_conversations(ctx.world.cfg.seed, conversation)
     return numbered_list_reply(
         ctx,
         items,

@@ -11,8 +11,8 @@ the snooze (any part whose `state` is no longer "snoozed") resumes it ("resumed"
 who paused it, no reason). Chronological.
 
 Side conversations: an admin's `note` part is the summary of a side conversation with
-probability `SIDE_CONVERSATION_SHARE`; that side conversation has 1-3 comment parts by admins,
-a minute apart, ending at the note. Drawn from a random stream of its own per note part
+probability `SIDE_CONVERSATION_SHARE`; that side conversation has 1-3 comment parts, a minute
+apart, ending at the note, by admins who wrote in the conversation by then. Drawn from a random stream of its own per note part
 (`<seed>:side_conversation:<part id>`), so the world's other records, and its activity stream,
 are the same as without them. Ids are numbered from the note's part id (a series of their own).
 
@@ -25,7 +25,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from emulator.world.records import admin_author, conversation_part
+from emulator.world.records import conversation_part
 
 SIDE_CONVERSATION_SHARE = 0.3
 # side conversation id = SIDE_ID_OFFSET + the note's part id; its parts' ids follow it ×10
@@ -84,27 +84,32 @@ def handling_events(conversation: dict) -> list[dict]:
     return events
 
 
-def side_conversations(seed: int, conversation: dict, admins: dict[str, dict]) -> list[dict]:
-    """The conversation's side conversations, oldest first, each with its parts."""
+def side_conversations(seed: int, conversation: dict) -> list[dict]:
+    """The conversation's side conversations, oldest first, each with its parts. Their authors
+    are admins who wrote in the conversation up to the note, so that nothing `advance` does
+    later (a new admin, new parts) changes a side conversation already there."""
     found = []
-    admin_ids = sorted(admins)
+    writers: dict[str, dict] = {}  # admin id -> author, in order of first part
     for part in _parts(conversation):
         author = part.get("author") or {}
-        if part["part_type"] != "note" or author.get("type") != "admin" or not admin_ids:
+        if author.get("type") == "admin":
+            writers.setdefault(str(author["id"]), author)
+        if part["part_type"] != "note" or author.get("type") != "admin":
             continue
         rng = random.Random(f"{seed}:side_conversation:{part['id']}")
         if rng.random() >= SIDE_CONVERSATION_SHARE:
             continue
         side_id = SIDE_ID_OFFSET + int(part["id"])
         count = rng.randint(1, 3)
+        authors = list(writers.values())
         side_parts = []
         for k in range(count):
-            admin = admins[admin_ids[rng.randrange(len(admin_ids))]]
+            writer = authors[rng.randrange(len(authors))]
             at = max(conversation["created_at"], part["created_at"] - 60 * (count - 1 - k))
             side_part = conversation_part(
                 id=str(side_id * 10 + k),
                 part_type="comment",
-                author=admin_author(admin),
+                author={key: writer.get(key) for key in ("type", "id", "name", "email")},
                 created_at=at,
                 body=_SIDE_TEXTS[rng.randrange(len(_SIDE_TEXTS))],
             )

@@ -50,7 +50,7 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
                           reason (no id: the sync builds one, sources/intercom/conversation_extras)
     conversation_side_conversations  id, conversation_id, total_count
     conversation_side_conversations__conversation_parts  id, side_conversation_id,
-                          conversation_id, part_type, created_at
+                          conversation_id, part_type, created_at, author_id
 
 Parts of deleted conversations are not in ``conversation_parts`` (the root is gone); a
 warehouse that synced them earlier keeps them, as it keeps the root row.
@@ -158,7 +158,7 @@ def _unix(iso: str) -> int:
 
 def _side_conversations(world: World):
     for c in world.conversations.values():
-        for side in side_conversations(world.cfg.seed, c, world.admins):
+        for side in side_conversations(world.cfg.seed, c):
             yield {
                 "id": side["side_conversation_id"],
                 "conversation_id": c["id"],
@@ -168,7 +168,7 @@ def _side_conversations(world: World):
 
 def _side_conversation_parts(world: World):
     for c in world.conversations.values():
-        for side in side_conversations(world.cfg.seed, c, world.admins):
+        for side in side_conversations(world.cfg.seed, c):
             for part in side["conversation_parts"]:
                 yield {
                     "id": part["id"],
@@ -176,6 +176,7 @@ def _side_conversation_parts(world: World):
                     "conversation_id": c["id"],
                     "part_type": part["part_type"],
                     "created_at": part["created_at"],
+                    "author_id": part["author"]["id"],
                 }
 
 

@@ -44,6 +44,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "conversation_parts": {"author_type": "author__type"},
     "articles": {"views": "statistics__views"},
     "conversation_handling_events": {"teammate_id": "teammate__id"},
+    "conversation_side_conversations__conversation_parts": {"author_id": "author__id"},
     "tickets": {
         "ticket_type_id": "ticket_type__id",
         "ticket_state": "ticket_state__category",

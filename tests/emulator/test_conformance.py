@@ -66,9 +66,7 @@ def _conversation_with(what: str) -> Callable[[Any], str]:
         for conversation in world.conversations.values():
             if what == "handling_events" and handling_events(conversation):
                 break
-            if what == "side_conversations" and side_conversations(
-                world.cfg.seed, conversation, world.admins
-            ):
+            if what == "side_conversations" and side_conversations(world.cfg.seed, conversation):
                 break
         return f"/conversations/{conversation['id']}/{what}"
 
