@@ -24,7 +24,11 @@ Full sync, per group:
                  schedule) + ceil(n / 150) pages of content_snippets, internal_articles,
                  macros, help_center_collections, articles, news_items and newsfeeds + one
                  detail GET per article (statistics)
-No-change run (no changed parent: no notes read): one search page per searched entity, the first deletion-feed page, the full
+  opt-ins        (when switched on, in `conversations`) one handling-events read and one
+                 side-conversations read per conversation, plus one per 25 side
+                 conversations beyond a conversation's first 25; none in a no-change run
+No-change run (no changed parent: no notes read): one search page per searched entity, the
+first deletion-feed page, the full
 company scroll (companies have no server-side filter), the lookups and the content lists
 (all read whole: `updated_since` on macros would miss deletions). With the index-lag
 allowance (`no_change_sync_with_lag_allowance`): plus the pages of records updated within
@@ -38,6 +42,7 @@ import math
 from collections import Counter
 
 from bench.emulator_process import EmulatorProcess
+from sources.intercom.conversation_extras import SIDE_PAGE_SIZE
 from sources.intercom.settings import SEARCH_LAG_SECONDS
 
 SEARCH_PAGE = 150
@@ -120,6 +125,12 @@ def _world_counts(base_url: str) -> dict[str, int]:
     members = Counter(row["segment_id"] for row in _truth(base_url, "contacts__segments"))
     segments = [row["id"] for row in _truth(base_url, "segments")]
     counts["segment_member_pages"] = sum(_pages(members[s], SEARCH_PAGE) for s in segments)
+    sides = Counter(
+        row["conversation_id"] for row in _truth(base_url, "conversation_side_conversations")
+    )
+    counts["side_conversation_pages_beyond_first"] = sum(
+        _pages(n, SIDE_PAGE_SIZE) - 1 for n in sides.values()
+    )
     counts["contact_tag_overflows"] = sum(1 for n in tags.values() if n > EMBEDDED_LIMIT)
     counts["contact_company_pages"] = sum(
         _pages(n, CONTACT_COMPANIES_PAGE) for n in companies.values() if n > EMBEDDED_LIMIT
@@ -127,8 +138,18 @@ def _world_counts(base_url: str) -> dict[str, int]:
     return counts
 
 
-def full_sync(counts: dict[str, int]) -> dict[str, int]:
-    """Minimum requests per resource group for a first sync (each group's own `/me` included)."""
+def opt_in_requests(counts: dict[str, int], include: tuple[str, ...] = ()) -> int:
+    """The reads of the switched-on opt-ins in a first sync (one per fetched conversation each;
+    side conversations: more pages where a conversation has more than a page of them)."""
+    reads = counts["conversations"] * len(include)
+    if "conversation_side_conversations" in include:
+        reads += counts.get("side_conversation_pages_beyond_first", 0)
+    return reads
+
+
+def full_sync(counts: dict[str, int], include: tuple[str, ...] = ()) -> dict[str, int]:
+    """Minimum requests per resource group for a first sync (each group's own `/me` included;
+    `include`: the opt-ins switched on, read with the conversations)."""
     return {
         "lookups": ME + LOOKUP_REQUESTS,
         "contacts": ME
@@ -145,7 +166,8 @@ def full_sync(counts: dict[str, int]) -> dict[str, int]:
         "conversations": ME
         + _pages(counts["conversations"], SEARCH_PAGE)
         + counts["conversations"]
-        + _pages(counts["conversations_deleted"], DELETED_PAGE),
+        + _pages(counts["conversations_deleted"], DELETED_PAGE)
+        + opt_in_requests(counts, include),
         "tickets": ME + 1 + _pages(counts["tickets"], SEARCH_PAGE) + counts["tickets"],
         "content": ME + content_requests(counts),
         "segment_members": ME + 1 + counts.get("segment_member_pages", 0),

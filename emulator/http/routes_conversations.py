@@ -12,8 +12,10 @@ from emulator.http.serving import (
     numbered_list_reply,
     record_bytes,
 )
+from emulator.world.handling import handling_events, side_conversations
 
 MAX_PER_PAGE_DELETED = 60  # GET /conversations/deleted allows at most 60 per page
+MAX_PER_PAGE_SIDE = 50  # GET /conversations/{id}/side_conversations: default 25, at most 50
 
 
 def list_conversations(ctx: Ctx) -> Reply:
@@ -71,6 +73,31 @@ def list_deleted_conversations(ctx: Ctx) -> Reply:
     )
 
 
+def list_handling_events(ctx: Ctx) -> Reply:
+    """2.16: the conversation's pause/resume events, all in one reply (not paged)."""
+    conversation = ctx.world.conversations.get(ctx.path["id"])
+    if conversation is None:
+        raise not_found()
+    return Reply(dumps({"handling_events": handling_events(conversation)}))
+
+
+def list_side_conversations(ctx: Ctx) -> Reply:
+    """2.16: the conversation's side conversations with their parts (family C pages)."""
+    conversation = ctx.world.conversations.get(ctx.path["id"])
+    if conversation is None:
+        raise not_found()
+    per_page = ctx.int_param("per_page", 25, maximum=MAX_PER_PAGE_SIDE)
+    items = side_conversations(ctx.world.cfg.seed, conversation)
+    return numbered_list_reply(
+        ctx,
+        items,
+        dumps,
+        list_type="side_conversation.list",
+        items_key="side_conversations",
+        per_page=per_page,
+    )
+
+
 def search_tickets(ctx: Ctx) -> Reply:
     return search_reply(ctx, entity="tickets", list_type="ticket.list", items_key="tickets")
 
@@ -88,6 +115,15 @@ ROUTES = [
     # Before /conversations/{id} so that "deleted" is not taken for an id.
     ApiRoute("GET", "/conversations/deleted", list_deleted_conversations, min_version=(2, 16)),
     ApiRoute("GET", "/conversations/{id}", get_conversation),
+    ApiRoute(
+        "GET", "/conversations/{id}/handling_events", list_handling_events, min_version=(2, 16)
+    ),
+    ApiRoute(
+        "GET",
+        "/conversations/{id}/side_conversations",
+        list_side_conversations,
+        min_version=(2, 16),
+    ),
     ApiRoute("POST", "/tickets/search", search_tickets, min_version=(2, 10)),
     ApiRoute("GET", "/tickets/{id}", get_ticket),
 ]

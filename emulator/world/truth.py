@@ -49,6 +49,11 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     news_items            id, title, state, updated_at
     news_items__newsfeed_assignments  news_item_id, newsfeed_id
     newsfeeds             id, name, updated_at
+    conversation_handling_events  conversation_id, type, timestamp (Unix seconds), teammate_id,
+                          reason (no id: the sync builds one, sources/intercom/conversation_extras)
+    conversation_side_conversations  id, conversation_id, total_count
+    conversation_side_conversations__conversation_parts  id, side_conversation_id,
+                          conversation_id, part_type, created_at, author_id
 
 Parts of deleted conversations are not in ``conversation_parts`` (the root is gone); a
 warehouse that synced them earlier keeps them, as it keeps the root row.
@@ -58,10 +63,12 @@ warehouse that synced them earlier keeps them, as it keeps the root row.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from emulator.world.company_notes import company_notes
+from emulator.world.handling import handling_events, side_conversations
 from emulator.world.records import PART_WINDOW  # the newest parts GET returns: what stays `visible`
 
 if TYPE_CHECKING:
@@ -151,6 +158,47 @@ def _conversation_parts(world: World):
                 "author_type": p["author"]["type"],
                 "visible": visible,
             }
+
+
+def _handling_events(world: World):
+    """Pause/resume events of the live conversations (emulator.world.handling)."""
+    for c in world.conversations.values():
+        for event in handling_events(c):
+            yield {
+                "conversation_id": c["id"],
+                "type": event["type"],
+                "timestamp": _unix(event["timestamp"]),
+                "teammate_id": str(event["teammate"]["id"]),
+                "reason": event.get("reason"),
+            }
+
+
+def _unix(iso: str) -> int:
+    return int(dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+
+
+def _side_conversations(world: World):
+    for c in world.conversations.values():
+        for side in side_conversations(world.cfg.seed, c):
+            yield {
+                "id": side["side_conversation_id"],
+                "conversation_id": c["id"],
+                "total_count": side["total_count"],
+            }
+
+
+def _side_conversation_parts(world: World):
+    for c in world.conversations.values():
+        for side in side_conversations(world.cfg.seed, c):
+            for part in side["conversation_parts"]:
+                yield {
+                    "id": part["id"],
+                    "side_conversation_id": side["side_conversation_id"],
+                    "conversation_id": c["id"],
+                    "part_type": part["part_type"],
+                    "created_at": part["created_at"],
+                    "author_id": part["author"]["id"],
+                }
 
 
 def _tickets(world: World):
@@ -339,6 +387,9 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
     "news_items": _content("news_items", ("id", "title", "state", "updated_at")),
     "news_items__newsfeed_assignments": _newsfeed_assignments,
     "newsfeeds": _content("newsfeeds", ("id", "name", "updated_at")),
+    "conversation_handling_events": _handling_events,
+    "conversation_side_conversations": _side_conversations,
+    "conversation_side_conversations__conversation_parts": _side_conversation_parts,
 }
 TRUTH_ENTITIES = tuple(PRODUCERS)
 

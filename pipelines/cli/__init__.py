@@ -33,7 +33,7 @@ from pipelines.run.names import check_dataset_name, check_pipeline_name
 from pipelines.run.options import ResourcesFailed, SyncOptions
 from pipelines.run.summary import format_summary
 from pipelines.run.sync import run_sync
-from sources.intercom.settings import RESOURCE_NAMES, selected_resources
+from sources.intercom.settings import OPTIONAL_RESOURCES, RESOURCE_NAMES, selected_resources
 
 log = logging.getLogger("intercom_sync")
 
@@ -81,7 +81,17 @@ def _add_source_args(parser: argparse.ArgumentParser) -> None:
         type=_resource_list,
         default=None,
         help="comma-separated resources to sync (default: all the API version has): "
-        + ", ".join(RESOURCE_NAMES),
+        + ", ".join(RESOURCE_NAMES)
+        + "; opt-in: "
+        + ", ".join(OPTIONAL_RESOURCES)
+        + " (each runs its parent too)",
+    )
+    parser.add_argument(
+        "--include",
+        type=_resource_list,
+        default=None,
+        help="opt-in resources to read too, off by default as each costs a request per "
+        "parent record (docs/configuration.md): " + ", ".join(OPTIONAL_RESOURCES),
     )
     parser.add_argument("--base-url", default=None, help="explicit API base URL (overrides region)")
     parser.add_argument(
@@ -220,6 +230,7 @@ def _sync_options(args: argparse.Namespace, **run_only: Any) -> SyncOptions:
         pipeline_name=args.pipeline_name,
         pipelines_dir=args.pipelines_dir,
         resources=args.resources,
+        include=args.include,
         base_url=args.base_url,
         region=args.region,
         api_version=args.api_version,

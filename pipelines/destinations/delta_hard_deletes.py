@@ -21,7 +21,13 @@ from typing import Any
 import dlt
 
 from pipelines.destinations.delta_tables import merged_delta_roots
-from sources.intercom.tombstones import DELETED_AT, MERGED_INTO_ID, PARTS_OF, SIDE_TABLES
+from sources.intercom.tombstones import (
+    CHILDREN_OF,
+    DELETED_AT,
+    MERGED_INTO_ID,
+    PARTS_OF,
+    SIDE_TABLES,
+)
 from sources.intercom.warehouse import delta_query, sql_in
 
 log = logging.getLogger("intercom_sync")
@@ -44,10 +50,12 @@ def delete_flagged_rows(pipeline: dlt.Pipeline) -> int:
         if root not in roots:
             continue
         gone = _flagged(table(root))
-        if root in PARTS_OF and PARTS_OF[root][0] in roots:
-            parts, parent_key = PARTS_OF[root]
-            dead_parts = _flagged(table(parts), parent_key, sorted(gone.values()))
-            deleted += _delete(table, parts, roots[parts], sorted(dead_parts))
+        # its parts and the other tables of its records (the opt-in conversation reads)
+        children = ((PARTS_OF[root],) if root in PARTS_OF else ()) + CHILDREN_OF.get(root, ())
+        for parts, parent_key in children:
+            if parts in roots:
+                dead_parts = _flagged(table(parts), parent_key, sorted(gone.values()))
+                deleted += _delete(table, parts, roots[parts], sorted(dead_parts))
         deleted += _delete(table, root, roots[root], sorted(gone))
     return deleted
 

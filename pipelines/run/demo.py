@@ -22,6 +22,7 @@ from pipelines.exit_codes import ExitCode
 from pipelines.run.options import SyncOptions, SyncResult
 from pipelines.run.summary import format_summary
 from pipelines.run.sync import run_sync
+from sources.intercom.settings import OPTIONAL_RESOURCES
 
 DEMO_PIPELINE = "intercom_demo"
 DEMO_PIPELINES_DIR = ".intercom-demo"  # next to the demo's DuckDB file
@@ -98,6 +99,7 @@ def sync_emulator(db: Path, scale: str, seed: int, pipelines_dir: str) -> SyncRe
                 access_token=emu.token,
                 progress=False,
                 full_refresh=True,  # a kept --pipelines-dir must not resume an old demo
+                include=list(OPTIONAL_RESOURCES),  # the demo shows the opt-in tables too
             )
         )
 

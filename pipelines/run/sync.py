@@ -53,6 +53,7 @@ from sources.intercom.client import IntercomClient
 from sources.intercom.contained import ResourceFailures, read_lookups_first
 from sources.intercom.conversation_attributes import conversation_attribute_definitions
 from sources.intercom.errors import IntercomError
+from sources.intercom.optional import split_resources
 from sources.intercom.schema import custom_attribute_columns
 from sources.intercom.settings import (
     REPLACED_RESOURCES,
@@ -154,8 +155,12 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     warn_if_start_date_is_ignored(pipeline, options)
     failures = ResourceFailures()  # a resource out of retries ends alone (contained.py)
     workspace = Workspace(client)
+    # an opt-in named in --resources runs its parent resource with it switched on (optional.py)
+    resources, named = split_resources(options.resources or ())
+    include = sorted({*(options.include or ()), *named})
     try:
         source = intercom(
+            **({"include": include} if include else {}),
             client=client,
             failures=failures,
             workspace=workspace,
@@ -169,17 +174,17 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
         raise translate_error(exc) from None
     except ValueError as exc:  # a setting out of range, e.g. page_size
         raise ConfigError(f"[sources.intercom] {exc}") from None
-    if options.resources:
-        unknown = sorted(set(options.resources) - set(source.resources))
+    if resources:
+        unknown = sorted(set(resources) - set(source.resources))
         if unknown:
             raise ConfigError(
                 f"unknown resource(s) {', '.join(unknown)}; "
                 f"choose from: {', '.join(source.resources)}"
             )
         # --reconcile keeps the tombstone scans of the selected entities.
-        scans = [f"{name}_deleted" for name in options.resources]
+        scans = [f"{name}_deleted" for name in resources]
         source = source.with_resources(
-            *options.resources, *(name for name in scans if name in source.resources)
+            *resources, *(name for name in scans if name in source.resources)
         )
     if options.table_format:
         if destination_kind(pipeline) != "filesystem":

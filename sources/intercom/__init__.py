@@ -16,6 +16,8 @@ Resources (what `--resources` selects), see each module for its tables:
   help_center_sections articles news_items newsfeeds        content.py (replace; macros merge;
                                                             each where its endpoint exists)
   contacts__segments                                        segment_members.py (replace)
+Opt-in (`include`, optional.py), read in their parent's pass:
+  conversation_handling_events conversation_side_conversations   conversation_extras.py (2.16+)
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sources.intercom.content import content_resources
 from sources.intercom.conversations import conversation_resources
 from sources.intercom.dlt_compat import parse_datetime, table_variants
 from sources.intercom.lookups import lookup_resources
+from sources.intercom.optional import included
 from sources.intercom.reconcile import reconcile_resources
 from sources.intercom.segment_members import segment_members_resource
 from sources.intercom.settings import (
@@ -77,6 +80,7 @@ def intercom(
     deletes: str = SOFT,
     failures: ResourceFailures | None = None,
     workspace: Workspace | None = None,
+    include: list[str] | None = None,
 ) -> Sequence[DltResource]:
     """All Intercom resources. `client`, if given, is used as is (its version and base URL
     win); else one is built from the other arguments. `start_date` bounds the first run
@@ -91,8 +95,10 @@ def intercom(
     `failures`: where given, a merged resource whose requests exhaust their retries ends
     alone (recorded there, its cursor unmoved) instead of failing the run; the lookups are
     contained by `contained.read_lookups_first`, given the same `workspace` (the per-run
-    reads: /me, lookups, definitions; made here if not given) before the run."""
+    reads: /me, lookups, definitions; made here if not given) before the run.
+    `include`: the opt-in resources to read (optional.py; `[sources.intercom] include`)."""
     check_mode(deletes)
+    switched_on = included(include)
     if merge_strategy not in MERGE_STRATEGIES:
         raise ValueError(
             f"merge_strategy {merge_strategy!r}: use one of {', '.join(MERGE_STRATEGIES)}"
@@ -138,6 +144,7 @@ def intercom(
         end_value=end_value,
         deletes=deletes,
         claims=claims,
+        include=switched_on,
     )
     resources += content_resources(client, workspace)  # each on the versions that have its endpoint
     resources.append(segment_members_resource(client, workspace))  # contacts__segments

@@ -45,6 +45,9 @@ Tables written by each resource (all merged = upsert, on `id`):
                            the same for tickets (API 2.10+: `POST /tickets/search`). On 2.9
                            the `tickets` resource is deselected by default; selecting it
                            explicitly raises `UnsupportedApiVersionError`.
+  conversation_handling_events, conversation_side_conversations (+ __conversation_parts)
+                           opt-in (2.16+): read per fetched conversation in the same detail
+                           pass (`conversation_extras.py`).
 Nested arrays the API adds (attachments, linked objects …) become dlt child tables merged with
 their parent, each carrying its parent's id (`conversations__linked_objects__data.
 conversation_id`, `conversation_parts__attachments.conversation_part_id`). Embedded copies of records
@@ -85,6 +88,12 @@ from sources.intercom.arrow_rows import (
 from sources.intercom.attribute_keys import AttributeKeys
 from sources.intercom.client import IntercomClient
 from sources.intercom.conversation_attributes import conversation_attribute_definitions
+from sources.intercom.conversation_extras import (
+    ConversationExtras,
+    available,
+    declare_tables,
+    skipped_warning,
+)
 from sources.intercom.cursor import HorizonCursor
 from sources.intercom.deletions import (
     DELETED_COLUMNS,
@@ -152,9 +161,13 @@ def conversations_resource(
     end_value: int | None = None,
     deletes: str = SOFT,
     claims: RunClaims | None = None,
+    include: frozenset[str] = frozenset(),
 ) -> DltResource:
-    """`conversations` (+ `conversation_parts`, link tables, and on 2.16+ `conversations_deleted`)."""
+    """`conversations` (+ `conversation_parts`, link tables, and on 2.16+ `conversations_deleted`;
+    with `include` on 2.16+ the opt-in tables of `conversation_extras`)."""
     with_deletions = at_least(client.api_version, DELETED_MIN_API_VERSION)
+    skipped_warning(include, client.api_version)
+    with_extras = bool(include) and available(client.api_version)
     claims = claims if claims is not None else RunClaims()
 
     def deletions(state: dict) -> Iterator[Any]:
@@ -172,7 +185,12 @@ def conversations_resource(
         ),
         deletes=deletes,
         claims=claims,
+        extras=(lambda: ConversationExtras(client, include, deletes)) if with_extras else None,
     )
+    if available(client.api_version):
+        # declared even when not switched on: a deleted conversation's rows loaded by an
+        # earlier run are flagged with it (tombstones.CHILDREN_OF)
+        declare_tables(resource, client.api_version, deletes)
     if with_deletions:
         resource.apply_hints(
             table_name=DELETED_TABLE,
@@ -258,8 +276,10 @@ def _entity_resource(
     root_columns: RootColumns | None = None,
     deletes: str = SOFT,
     claims: RunClaims,
+    extras: Callable[[], ConversationExtras] | None = None,
 ) -> DltResource:
-    """The resource reading `entity`. `root_columns(keys)` adds column hints to the root table
+    """The resource reading `entity`. `extras()`: the opt-in reads made per fetched record in
+    the same pass (conversation_extras.py). `root_columns(keys)` adds column hints to the root table
     (called once, and only in a run that has rows to load, with the run's `AttributeKeys` per
     attribute field); `then(state)` runs after the search (same state). `claims`: the ids
     with a row in this run's load (tombstones.py). `end_value` (exclusive) limits the search
@@ -282,6 +302,7 @@ def _entity_resource(
             root_columns=root_columns,
             end_value=end_value,
             claims=claims,
+            extras=extras() if extras is not None else None,
         )
         if then is not None:
             yield from then(state)
@@ -322,6 +343,7 @@ def _sync_entity(
     root_columns: RootColumns | None,
     end_value: int | None = None,
     claims: RunClaims,
+    extras: ConversationExtras | None = None,
 ) -> Iterator[Any]:
     # The server clock at the first admit, i.e. after the first search page, less the skew
     # it may have from the clock stamping `updated_at` (settings.CLOCK_SKEW_SECONDS).
@@ -331,11 +353,22 @@ def _sync_entity(
         settled_before=lambda: client.server_time() - CLOCK_SKEW_SECONDS,
     )
     plan = _FetchPlan(entity, client, cursor, state, page_size, end_value, claims)
-    paths = (entity.detail_path(record_id) for record_id in plan.ids())
+
+    def paths() -> Iterator[str]:
+        for record_id in plan.ids():
+            yield entity.detail_path(record_id)
+            if extras is not None:  # the opt-in reads of this record, in the same pass
+                yield from extras.paths(record_id)
+
     keys = {field: AttributeKeys.in_state(state, field) for field in entity.attribute_fields}
     batch = _Batch(entity, declared, root_columns, keys)
     fetched = vanished = 0
-    for _, record in client.get_many(paths):
+    for path, record in client.get_many(paths()):
+        if extras is not None:
+            if extras.owns(path):
+                yield from extras.add(path, record)
+                continue
+            yield from extras.detail(path.rsplit("/", 1)[-1], record is not None)
         if record is None:
             vanished += 1  # deleted between search and fetch: not an error
             continue
@@ -344,6 +377,8 @@ def _sync_entity(
         cursor.admit(record["id"], record.get("updated_at"))
         yield from batch.add(record)
     yield from batch.flush()
+    if extras is not None:
+        yield from extras.flush()
     cursor.prune(_window_start(cursor.since, state.get(RESCAN_STATE_KEY)))
     logger.info(
         "%s: %d listed by search, %d already loaded, %d fetched, %d vanished before fetch, "
@@ -579,8 +614,10 @@ def conversation_resources(
     end_value: int | None = None,
     deletes: str = SOFT,
     claims: RunClaims | None = None,
+    include: frozenset[str] = frozenset(),
 ) -> list[DltResource]:
-    """The resources of this module, as the `intercom` source lists them."""
+    """The resources of this module, as the `intercom` source lists them; `include`: the
+    opt-in reads switched on (optional.py)."""
     if not supports(TICKETS, client.api_version):
         logger.warning("tickets skipped: %s", unsupported_message(TICKETS, client.api_version))
     claims = claims if claims is not None else RunClaims()
@@ -592,6 +629,6 @@ def conversation_resources(
         "claims": claims,
     }
     return [
-        conversations_resource(client, **options),
+        conversations_resource(client, include=include, **options),
         tickets_resource(client, workspace=workspace, **options),
     ]

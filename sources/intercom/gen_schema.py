@@ -74,6 +74,9 @@ TABLE_SCHEMAS = {
     # notes of the contacts and companies a run loads (notes.py)
     "contact_notes": "note",
     "company_notes": "note",
+    # opt-in per-conversation reads (2.16; conversation_extras.py)
+    "conversation_handling_events": "handling_event",
+    "conversation_side_conversations": "side_conversation_summary",
 }
 # Columns the resources add to a table (contract 3), typed here so all hints live in one file.
 EXTRA_COLUMNS = {
@@ -81,7 +84,12 @@ EXTRA_COLUMNS = {
     "ticket_parts": {"ticket_id": "text"},
     "contact_notes": {"contact_id": "text"},
     "company_notes": {"company_id": "text"},
+    # no id in the API: a key built from the event (conversation_extras.event_keys)
+    "conversation_handling_events": {"id": "text", "conversation_id": "text"},
+    "conversation_side_conversations": {"id": "text", "conversation_id": "text"},
 }
+# Columns the resources rename (spec name -> table column).
+RENAMED_COLUMNS = {"conversation_side_conversations": {"side_conversation_id": "id"}}
 # Where real Intercom sends another shape than the spec (emulator/deviations.yaml): the columns
 # that shape makes replace the spec's (None: the spec's column never gets a value).
 REAL_SHAPE_COLUMNS: dict[str, dict[str, str | None]] = {
@@ -245,6 +253,8 @@ def generate() -> dict[str, Any]:
             if schema_name not in walker.schemas:
                 continue
             columns = walker.columns(schema_name)
+            for name in RENAMED_COLUMNS.get(table, {}):
+                columns.pop(name, None)
             columns.update(EXTRA_COLUMNS.get(table, {}))
             for name, data_type in REAL_SHAPE_COLUMNS.get(table, {}).items():
                 if data_type is None:

@@ -52,6 +52,14 @@ PARTS_OF = {
     "contacts": ("contact_notes", "contact_id"),
     "companies": ("company_notes", "company_id"),
 }
+# Other tables of a root's records, flagged or removed with them like its parts (the opt-in
+# per-conversation reads, conversation_extras.py): table, column holding the root's id.
+CHILDREN_OF = {
+    "conversations": (
+        ("conversation_handling_events", "conversation_id"),
+        ("conversation_side_conversations", "conversation_id"),
+    ),
+}
 
 
 def check_mode(deletes: str) -> str:
@@ -142,9 +150,9 @@ def flag_items(
         return
     logger.info("%s: %d row(s) %s", root, len(flagged), "flagged" if deletes == SOFT else "removed")
     yield dlt.mark.with_table_name(flagged, root)
-    if root in PARTS_OF:
-        table, parent_key = PARTS_OF[root]
-        when = {str(row["id"]): row[DELETED_AT] for row in flagged}
+    when = {str(row["id"]): row[DELETED_AT] for row in flagged}
+    children = ((PARTS_OF[root],) if root in PARTS_OF else ()) + CHILDREN_OF.get(root, ())
+    for table, parent_key in children:
         columns = None if deletes == SOFT else ("id", parent_key, "_dlt_load_id")
         parts = _latest(rows_with(warehouse, table, parent_key, sorted(when), columns=columns))
         gone = []

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.world.truth import truth_rows
+from sources.intercom.conversation_extras import event_keys
 from sources.intercom.dlt_compat import cursor_column_names
 from sources.intercom.parts import UNASSIGNED_AS_ZERO
 from sources.intercom.schema import is_id_column
@@ -44,6 +45,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     "articles": {"views": "statistics__views"},
     "contact_notes": {"author_id": "author__id"},
     "company_notes": {"author_id": "author__id"},
+    "conversation_handling_events": {"teammate_id": "teammate__id"},
+    "conversation_side_conversations__conversation_parts": {"author_id": "author__id"},
     "tickets": {
         "ticket_type_id": "ticket_type__id",
         "ticket_state": "ticket_state__category",
@@ -103,6 +106,14 @@ PARTS: dict[str, tuple[str, str]] = {  # parts table -> (parent root, parent key
 }
 # Parts tables older versions cannot read: table -> first version with the endpoint.
 PARTS_SINCE = {"company_notes": (2, 10)}
+# Opt-in per-conversation tables (switched on by the harness; 2.16+): table -> (parent root,
+# parent key). Their live rows equal the truth; those of records that left are flagged/gone.
+EXTRAS: dict[str, tuple[str, str]] = {
+    "conversation_handling_events": ("conversations", "conversation_id"),
+    "conversation_side_conversations": ("conversations", "conversation_id"),
+    "conversation_side_conversations__conversation_parts": ("conversations", "conversation_id"),
+}
+EXTRAS_SINCE = (2, 16)
 # Side tombstone tables (a change log; the root rows carry the flags).
 TOMBSTONES: dict[str, tuple[str, ...]] = {
     "contacts": ("contacts_merged", "contacts_deleted"),
@@ -299,6 +310,10 @@ def compare_warehouse(
                     deletes=deletes,
                 )
                 checked_tables.append(parts_table)
+        for table, (parent, _) in EXTRAS.items():
+            if parent == root and number >= EXTRAS_SINCE:
+                _compare_extras(report, read, world, table, deletes)
+                checked_tables.append(table)
     for tombstone in TRUTH_TOMBSTONES if number >= (2, 16) else ():
         if tombstone.split("_")[0] in entities:
             compare_rows(
@@ -327,6 +342,26 @@ def _check_merged_into(report: Report, rows: list[dict], world: Any) -> None:
         merged_into = row.get(MERGED_INTO_ID)
         if merged_into is not None and into.get(str(row["id"])) != str(merged_into):
             report.add(f"contacts {row['id']}: _merged_into_id {merged_into!r} != truth")
+
+
+def _compare_extras(report: Report, read: Reader, world: Any, table: str, deletes: str) -> None:
+    """The live rows of an opt-in table equal the truth (handling events keyed as the sync
+    keys them); with `"hard"` no flagged row is left."""
+    rows = read(table)
+    flagged = flagged_ids(rows)
+    if deletes == "hard" and flagged:
+        report.add(f"{table}: {len(flagged)} flagged row(s) with deletes=hard")
+    expected = list(truth_rows(world, table))
+    if table == "conversation_handling_events":
+        by_conversation: dict[str, list[dict]] = {}
+        for row in expected:
+            by_conversation.setdefault(row["conversation_id"], []).append(row)
+        expected = []
+        for conversation_id, events in by_conversation.items():
+            shaped = [{**e, "teammate": {"id": e["teammate_id"]}} for e in events]
+            keys = event_keys(conversation_id, shaped)
+            expected += [{**e, "id": k} for k, e in zip(keys, events, strict=True)]
+    compare_rows(report, table, [r for r in rows if str(r["id"]) not in flagged], expected)
 
 
 def _compare_parts(

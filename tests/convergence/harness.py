@@ -18,6 +18,7 @@ import dlt
 from pipelines.run.load import partially_loaded
 from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
+from sources.intercom.settings import OPTIONAL_RESOURCES
 from tests.convergence.compare import Reader, pipeline_reader
 
 DATASET = "intercom_data"  # differs from the DuckDB file stem (DLT-NOTES)
@@ -79,6 +80,7 @@ class InProcessSync:
             source = intercom(
                 client=client,
                 reconcile=reconcile,
+                include=list(OPTIONAL_RESOURCES),  # opt-ins on: compared where served (2.16)
                 merge_strategy=self.merge_strategy,
                 deletes=self.deletes,
             )

@@ -12,6 +12,7 @@ import pytest
 
 from emulator.testing import RunningEmulator, running_emulator
 from emulator.world import WorldConfig
+from emulator.world.handling import handling_events, side_conversations
 from tests.emulator.openapi_validation import component_errors, validation_errors
 from tests.helpers.http import raw
 
@@ -59,6 +60,21 @@ def _longest_conversation(world: Any) -> str:
         world.conversations.ids(),
         key=lambda c: len(world.conversations.get(c)["conversation_parts"]["conversation_parts"]),
     )
+
+
+def _conversation_with(what: str) -> Callable[[Any], str]:
+    """A request path for the first conversation that has handling events / side
+    conversations (`what`: the endpoint's last segment)."""
+
+    def path(world: Any) -> str:
+        for conversation in world.conversations.values():
+            if what == "handling_events" and handling_events(conversation):
+                break
+            if what == "side_conversations" and side_conversations(world.cfg.seed, conversation):
+                break
+        return f"/conversations/{conversation['id']}/{what}"
+
+    return path
 
 
 def _user_external_id(world: Any) -> str:
@@ -212,6 +228,21 @@ CASES = [
         "tickets",
         SEARCH_ALL,
         versions=("2.15", "2.16"),
+    ),
+    # opt-in per-conversation reads (issue 21), 2.16 only
+    Case(
+        "GET",
+        "/conversations/{id}/handling_events",
+        _conversation_with("handling_events"),
+        "handling_events",
+        versions=("2.16",),
+    ),
+    Case(
+        "GET",
+        "/conversations/{id}/side_conversations",
+        _conversation_with("side_conversations"),
+        "side_conversations",
+        versions=("2.16",),
     ),
     Case(
         "GET",
@@ -417,6 +448,8 @@ def test_response_conforms_to_official_spec(emu: RunningEmulator, case: Case, ve
     [
         ("POST", "/tickets/search", SEARCH_ALL),
         ("GET", "/conversations/deleted", None),
+        ("GET", "/conversations/{id}/handling_events", None),
+        ("GET", "/conversations/{id}/side_conversations", None),
         ("GET", "/contacts/{id}/merge_history", None),
         ("GET", "/ticket_states", None),
         ("GET", "/contacts/find_by_external_id/{id}", None),

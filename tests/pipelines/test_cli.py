@@ -74,6 +74,30 @@ def test_resources_the_api_version_lacks_are_named_and_not_run(emulator, tmp_pat
     )
 
 
+def test_an_opt_in_named_in_resources_runs_its_parent_with_it(emulator, tmp_path: Path) -> None:
+    """`--resources conversation_handling_events` syncs conversations and their handling
+    events (one read per conversation), not side conversations; a wrong `--include` name is a
+    configuration error naming the opt-ins."""
+    args = quiet_run_args(emulator, tmp_path, "--resources", "conversation_handling_events")
+    result = cli(args, tmp_path, emulator.token)
+    assert result.returncode == 0, result.stderr
+    assert _count(tmp_path, "conversations") == len(
+        list(truth_rows(emulator.world, "conversations"))
+    )
+    events = list(truth_rows(emulator.world, "conversation_handling_events"))
+    assert events and _count(tmp_path, "conversation_handling_events") == len(events)
+    endpoints = emulator.control.stats.snapshot()["endpoints"]
+    assert endpoints["GET /conversations/{id}/handling_events"]["200"] == len(
+        list(truth_rows(emulator.world, "conversations"))
+    )
+    assert "GET /conversations/{id}/side_conversations" not in endpoints
+    wrong = cli(
+        quiet_run_args(emulator, tmp_path, "--include", "handling"), tmp_path, emulator.token
+    )
+    assert wrong.returncode == ExitCode.CONFIG
+    assert "include = handling: not an opt-in resource; choose from" in wrong.stderr
+
+
 def test_missing_token_is_a_config_error(emulator, tmp_path: Path) -> None:
     result = cli(quiet_run_args(emulator, tmp_path), tmp_path, token=None)
     assert result.returncode == ExitCode.CONFIG

@@ -20,7 +20,7 @@ from sources.intercom.schema import (
     table_columns,
     tables,
 )
-from sources.intercom.settings import CONTENT_RESOURCES
+from sources.intercom.settings import CONTENT_RESOURCES, OPTIONAL_RESOURCES
 
 CONTRACT_TABLES = {
     "contacts",
@@ -38,6 +38,7 @@ CONTRACT_TABLES = {
     # content and settings lists (issue 21): the newest spec's types on versions before their
     # endpoint's (schema_data.json leaves them out of the 2.9 spec, which lacks their models)
     *CONTENT_RESOURCES,
+    *OPTIONAL_RESOURCES,  # the opt-in conversation reads (2.16's types on every version)
 }
 VERSIONS = ("2.9", "2.16")
 
