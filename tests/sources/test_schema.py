@@ -20,7 +20,7 @@ from sources.intercom.schema import (
     table_columns,
     tables,
 )
-from sources.intercom.settings import CONTENT_RESOURCES, OPTIONAL_RESOURCES
+from sources.intercom.settings import CONTENT_RESOURCES, OPTIONAL_RESOURCES, PARENT_TABLES
 
 CONTRACT_TABLES = {
     "contacts",
@@ -39,6 +39,7 @@ CONTRACT_TABLES = {
     # endpoint's (schema_data.json leaves them out of the 2.9 spec, which lacks their models)
     *CONTENT_RESOURCES,
     *OPTIONAL_RESOURCES,  # the opt-in conversation reads (2.16's types on every version)
+    *PARENT_TABLES,  # contact_notes, company_notes
 }
 VERSIONS = ("2.9", "2.16")
 
