@@ -272,8 +272,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from pipelines.reporting.transform import check_transform_supported
         from pipelines.run.construct import make_pipeline
 
-        check_transform_supported(make_pipeline(options))
         fivetran_schema = resolve_fivetran_schema(args.fivetran_schema, options.dataset)
+        check_transform_supported(make_pipeline(options))
     try:
         result = run_sync(options)
     except ResourcesFailed as partial:  # the others loaded: show what did
@@ -361,12 +361,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     )
     from pipelines.reporting.warehouse import require_duckdb_file
 
+    if args.fivetran_schema is not None and not args.build_models:
+        raise ConfigError("--fivetran-schema builds views with the dbt models: add --build-models")
     # Before building the models, which takes a while (and would create a missing file).
     check_output(args.output)
     args.duckdb_file = resolve_duckdb_file(args.duckdb_file)
     require_duckdb_file(args.duckdb_file)
-    if args.fivetran_schema is not None and not args.build_models:
-        raise ConfigError("--fivetran-schema builds views with the dbt models: add --build-models")
     if args.build_models:
         check_dbt_installed("duckdb", "--build-models")
         fivetran_schema = resolve_fivetran_schema(args.fivetran_schema, args.dataset)

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from pathlib import Path
 from statistics import median
 from typing import Any
 
@@ -417,3 +418,107 @@ def test_companies_fivetran_follows_the_first_contact_author(
         _check_group(row, expected, f"company {company}")
         differ += (expected["closed"] or 0) != ours[company]["count_closed_conversations"]
     assert differ
+
+
+# --- with history mode ----------------------------------------------------------------------
+
+# History tables as history mode writes them (root columns + `_valid_from`/`_valid_to`, lists
+# nested under them by `_dlt_parent_id`): every contact's current version, retired at its
+# deletion for a deleted or merged-away one, and an earlier version of one live contact with
+# another name and another tag.
+HISTORY_SQL = """
+CREATE TABLE {s}.contacts_history AS
+SELECT * EXCLUDE (_dlt_id), _dlt_id || ':now' AS _dlt_id,
+       updated_at AS _valid_from, _deleted_at AS _valid_to
+FROM {s}.contacts;
+INSERT INTO {s}.contacts_history BY NAME
+SELECT * EXCLUDE (_dlt_id, name, updated_at), _dlt_id || ':before' AS _dlt_id,
+       'Earlier name' AS name, created_at AS updated_at,
+       created_at AS _valid_from, updated_at AS _valid_to
+FROM {s}.contacts WHERE id = '{changed}';
+CREATE TABLE {s}.contacts_history__tags AS
+SELECT * EXCLUDE (_dlt_parent_id), _dlt_parent_id || ':now' AS _dlt_parent_id
+FROM {s}.contacts__tags;
+INSERT INTO {s}.contacts_history__tags BY NAME
+SELECT '{changed}' AS contact_id, '{tag}' AS tag_id, 'earlier-tag' AS _dlt_id,
+       (SELECT _dlt_id || ':before' FROM {s}.contacts WHERE id = '{changed}') AS _dlt_parent_id;
+CREATE TABLE {s}.contacts_history__companies AS
+SELECT * EXCLUDE (_dlt_parent_id), _dlt_parent_id || ':now' AS _dlt_parent_id
+FROM {s}.contacts__companies;
+"""
+
+
+@pytest.fixture(scope="module")
+def history(built: Built, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The session's DuckDB warehouse, copied, with contact history tables; the views built
+    over it (`dbt run --selector fivetran`: the views only)."""
+    import shutil
+
+    import duckdb
+
+    from tests.helpers.analytics import DATASET, duckdb_query
+    from tests.helpers.fivetran import build_fivetran_views
+
+    root = tmp_path_factory.mktemp("fivetran_history")
+    source = Path(built.dbt_env["INTERCOM_DUCKDB_FILE"])
+    db = root / "history.duckdb"
+    shutil.copy(source, db)
+    if source.with_name(source.name + ".wal").exists():
+        shutil.copy(source.with_name(source.name + ".wal"), db.with_name(db.name + ".wal"))
+    contacts = {r["id"]: r for r in built.query(f"SELECT * FROM {DATASET}.contacts")}
+    changed = min(cid for cid, row in contacts.items() if row["_deleted_at"] is None)
+    tag = min(r["id"] for r in built.query(f"SELECT id FROM {DATASET}.tags"))
+    with duckdb.connect(str(db)) as con:
+        con.execute(HISTORY_SQL.format(s=DATASET, changed=changed, tag=tag))
+    build = build_fivetran_views(root, db, DATASET, "history_fivetran")
+    assert not build.failed(), build.output
+    query = duckdb_query(db)
+    return {
+        "contacts": contacts,
+        "changed": changed,
+        "tag": tag,
+        "rows": lambda table: query(f"SELECT * FROM history_fivetran.{table}"),
+    }
+
+
+def test_with_history_every_version_is_there_with_fivetrans_validity(
+    history: dict[str, Any],
+) -> None:
+    end_of_time = dt.datetime(9999, 12, 31, 23, 59, 59, 999000)
+    contacts, changed = history["contacts"], history["changed"]
+    versions = defaultdict(list)
+    for row in history["rows"]("contact_history"):
+        versions[row["id"]].append(row)
+    assert set(versions) == set(contacts)  # deleted ones too, retired
+    before, now = sorted(versions[changed], key=lambda r: r["_fivetran_start"])
+    loaded = contacts[changed]
+    assert (before["name"], before["_fivetran_active"]) == ("Earlier name", False)
+    assert same(before["_fivetran_start"], loaded["created_at"])
+    assert same(before["_fivetran_end"] + dt.timedelta(milliseconds=1), loaded["updated_at"])
+    assert (now["name"], now["_fivetran_active"]) == (loaded["name"], True)
+    assert same(now["_fivetran_start"], loaded["updated_at"])
+    assert now["_fivetran_end"] == end_of_time
+    deleted = [cid for cid, row in contacts.items() if row["_deleted_at"] is not None]
+    assert deleted
+    for cid in deleted:  # retired at the deletion: the end is the deletion time itself
+        (version,) = versions[cid]
+        assert not version["_fivetran_active"]
+        assert same(version["_fivetran_end"], contacts[cid]["_deleted_at"])
+    for cid in set(contacts) - set(deleted):  # one current version per live contact
+        assert sum(v["_fivetran_active"] for v in versions[cid]) == 1
+
+
+def test_with_history_links_follow_the_version_of_their_parent(history: dict[str, Any]) -> None:
+    changed, tag = history["changed"], history["tag"]
+    tags = [r for r in history["rows"]("contact_tag_history") if r["contact_id"] == changed]
+    earlier = [r for r in tags if not r["_fivetran_active"]]
+    assert [(r["tag_id"], r["_fivetran_active"]) for r in earlier] == [(tag, False)]
+    assert same(earlier[0]["contact_updated_at"], history["contacts"][changed]["created_at"])
+    assert all(r["_fivetran_active"] for r in tags if r not in earlier)
+    # a deleted contact's links are retired with it
+    deleted = {c for c, row in history["contacts"].items() if row["_deleted_at"] is not None}
+    companies = history["rows"]("contact_company_history")
+    assert companies
+    assert all(r["_fivetran_active"] == (r["contact_id"] not in deleted) for r in companies)
+    # tables without a history table keep the one-version shape
+    assert all(r["_fivetran_active"] for r in history["rows"]("company_history"))
