@@ -8,7 +8,7 @@
   `_fivetran_end` = the next version's start minus 1 ms, the retirement time of a deleted
   record's last version, and 9999-12-31 23:59:59.999 for the current one (Fivetran's rules).
   Without it: each live record's current version is its only, active version, starting at its
-  `updated_at`; deleted and merged-away records (`_deleted_at`) are left out.
+  `updated_at` (else `created_at`); deleted and merged-away records (`_deleted_at`) are left out.
 
   Timestamps are UTC timestamps without a zone, as Fivetran writes them.
 -#}
@@ -46,12 +46,16 @@
       `_fivetran_synced`, `_fivetran_active`, `_fivetran_start`, `_fivetran_end`. -#}
   {%- set history = intercom_sync.fivetran_history_relation(table_name ~ '_history') -%}
   {%- set bookkeeping = [['_dlt_id', '_dlt_id', 'string'], ['_dlt_load_id', '_dlt_load_id', 'string']] -%}
+  {%- set starts = ['staged.' ~ start] -%}
+  {%- if start != 'created_at' and 'created_at' in columns | map(attribute=1) | list -%}
+    {%- do starts.append('staged.created_at') -%}  {#- a record never updated -#}
+  {%- endif -%}
   {%- if history is none %}
     select
         staged.*,
         {{ intercom_sync.fivetran_synced('staged._dlt_load_id') }} as _fivetran_synced,
         true as _fivetran_active,
-        {{ intercom_sync.fivetran_utc('staged.' ~ start) }} as _fivetran_start,
+        {{ intercom_sync.fivetran_utc('coalesce(' ~ starts | join(', ') ~ ')') }} as _fivetran_start,
         {{ intercom_sync.fivetran_end_of_time() }} as _fivetran_end
     from (
         {{ intercom_sync.stage(table_name, columns + bookkeeping + [['_deleted_at', '_deleted_at', 'timestamp']]) }}
@@ -101,7 +105,10 @@
   {%- set links = [['_dlt_parent_id', '_dlt_parent_id', 'string']] + link_columns -%}
   with versions as (
       {{ intercom_sync.fivetran_versions(parent_table, [
-          ['id', 'id', 'string'], ['updated_at', 'updated_at', 'timestamp']]) }}
+          ['id', 'id', 'string'],
+          ['created_at', 'created_at', 'timestamp'],
+          ['updated_at', 'updated_at', 'timestamp'],
+      ]) }}
   ),
 
   links as (

@@ -159,6 +159,9 @@ class FivetranDefinitions:
     last_admin_closer_id: str | None  # author of the last admin `close`
 
 
+_NONE = FivetranDefinitions(0, [], [], None, None)  # a conversation without loaded parts
+
+
 def fivetran_definitions(package: Package) -> dict[str, FivetranDefinitions]:
     parts: dict[str, list[dict]] = defaultdict(list)
     for part in package.ours("stg_conversation_parts"):
@@ -300,9 +303,6 @@ def test_time_to_close_fivetran_counts_from_the_first_contact_reply(
             assert _cents(row[theirs_column]) == _minutes(reply, row[close]), (cid, theirs_column)
     assert _differ(compared, "time_to_last_close_minutes", "minutes_to_last_close")
     assert any((r["time_to_first_close_minutes"] or 0) < 0 for r in compared["theirs"].values())
-
-
-_NONE = FivetranDefinitions(0, [], [], None, None)  # a conversation without loaded parts
 
 
 # --- admin by admin, company by company -------------------------------------------------------
