@@ -69,11 +69,13 @@
         {{ intercom_sync.fivetran_utc('staged._valid_from') }} as _fivetran_start,
         case
             when staged._valid_to is null then {{ intercom_sync.fivetran_end_of_time() }}
-            -- retired with no later version: deleted at _valid_to
+            -- superseded: the next version starts where this one ends
             when lead(staged._valid_from) over (
                 partition by staged.{{ key }} order by staged._valid_from
-            ) is null then {{ intercom_sync.fivetran_utc('staged._valid_to') }}
-            else {{ intercom_sync.fivetran_utc('staged._valid_to') }} - interval '1 millisecond'
+            ) = staged._valid_to
+                then {{ intercom_sync.fivetran_utc('staged._valid_to') }} - interval '1 millisecond'
+            -- retired without a successor: deleted at _valid_to
+            else {{ intercom_sync.fivetran_utc('staged._valid_to') }}
         end as _fivetran_end
     from (
         {{ intercom_sync.stage_relation(history, columns + bookkeeping + [
