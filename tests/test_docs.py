@@ -19,7 +19,11 @@ def markdown_files() -> list[Path]:
     listed = subprocess.run(
         ["git", "ls-files", "*.md"], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout.split()
-    return [REPO / p for p in listed if not p.startswith(("emulator/spec/", "analytics/vendor/"))]
+    return [
+        REPO / p
+        for p in listed
+        if not p.startswith(("emulator/spec/", "analytics/vendor/", "analytics/fivetran/packages/"))
+    ]
 
 
 def github_anchor(heading: str) -> str:

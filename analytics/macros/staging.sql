@@ -38,7 +38,11 @@
 
 {% macro stage(table_name, columns) -%}
   {#- columns: list of [loaded column, output name, kind] -#}
-  {%- set relation = source('intercom', table_name) -%}
+  {{ return(intercom_sync.stage_relation(source('intercom', table_name), columns)) }}
+{%- endmacro %}
+
+{% macro stage_relation(relation, columns) -%}
+  {#- `stage` of any relation (also one not declared as a source, e.g. a history table) -#}
   {%- set present = intercom_sync.loaded_columns(relation) -%}
   select
   {%- for loaded_name, output_name, kind in columns %}
@@ -46,7 +50,7 @@
       cast({{ adapter.quote(loaded_name) }} as {{ intercom_sync.intercom_type(kind) }})
     {%- else -%}
       cast(null as {{ intercom_sync.intercom_type(kind) }})
-    {%- endif %} as {{ output_name }}{{ "," if not loop.last }}
+    {%- endif %} as {{ adapter.quote(output_name) }}{{ "," if not loop.last }}
   {%- endfor %}
   {% if present or not execute -%}
   from {{ relation }}

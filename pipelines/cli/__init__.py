@@ -7,6 +7,7 @@ intercom-sync status  [--json]   cursor, lag, rows, last success/failure per res
 intercom-sync schema  [--format text|markdown]   the loaded tables and columns
 Global: -v/--verbose, --log-format text|json (logs go to stderr).
 intercom-sync report  [--duckdb-file …] [--dataset …] [--output f.html] [--build-models]
+  run --transform / report --build-models: [--fivetran-schema [NAME]] (Fivetran-shaped views)
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emulator.world.scales import SCALES
 from pipelines.cli.logs import LOG_FORMATS, configure_logging
 from pipelines.defaults import DEFAULT_DATASET, DEFAULT_PIPELINE, TABLE_FORMATS
 from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE, resolve_duckdb_file
-from pipelines.errors import SyncError, Terminated
+from pipelines.errors import ConfigError, SyncError, Terminated
 from pipelines.exit_codes import ExitCode
 from pipelines.run.api_versions import SUPPORTED_STATEMENT
 from pipelines.run.interrupted_load import interrupted_load_detail
@@ -34,6 +35,9 @@ from pipelines.run.options import ResourcesFailed, SyncOptions
 from pipelines.run.summary import format_summary
 from pipelines.run.sync import run_sync
 from sources.intercom.settings import OPTIONAL_RESOURCES, RESOURCE_NAMES, selected_resources
+
+if TYPE_CHECKING:
+    from pipelines.reporting.transform import TransformResult
 
 log = logging.getLogger("intercom_sync")
 
@@ -148,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="after a successful sync, build and test the dbt models in analytics/",
     )
     run.add_argument(
+        "--fivetran-schema",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="NAME",
+        help=f"with --transform: {FIVETRAN_SCHEMA_HELP}",
+    )
+    run.add_argument(
         "--table-format",
         choices=TABLE_FORMATS,
         default=None,
@@ -215,7 +227,22 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--build-models", action="store_true", help="run `dbt build` on the file first"
     )
+    report.add_argument(
+        "--fivetran-schema",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="NAME",
+        help=f"with --build-models: {FIVETRAN_SCHEMA_HELP}",
+    )
     return parser
+
+
+FIVETRAN_SCHEMA_HELP = (
+    "also build views shaped like Fivetran's Intercom tables, for its dbt_intercom package, "
+    "in schema NAME (default <dataset>_fivetran); config: [transform] fivetran_schema "
+    "(docs/moving-from-fivetran.md)"
+)
 
 
 def _sync_options(args: argparse.Namespace, **run_only: Any) -> SyncOptions:
@@ -248,10 +275,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         reconcile=args.reconcile,
         deletes=args.deletes,
     )
+    fivetran_schema = None
+    if args.fivetran_schema is not None and not args.transform:
+        raise ConfigError("--fivetran-schema builds views with the dbt models: add --transform")
     if args.transform:
+        from pipelines.reporting.fivetran_schema import resolve_fivetran_schema
         from pipelines.reporting.transform import check_transform_supported
         from pipelines.run.construct import make_pipeline
 
+        fivetran_schema = resolve_fivetran_schema(args.fivetran_schema, options.dataset)
         check_transform_supported(make_pipeline(options))
     try:
         result = run_sync(options)
@@ -274,11 +306,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from pipelines.reporting.transform import run_transform
         from pipelines.run.construct import make_pipeline
 
-        built = run_transform(make_pipeline(options))
-        print(
-            f"dbt: {built.models} models built, {built.tests} tests passed (schema {built.schema})"
-        )
+        built = run_transform(make_pipeline(options), fivetran_schema=fivetran_schema)
+        _print_transform(built)
     return ExitCode.OK
+
+
+def _print_transform(built: TransformResult) -> None:
+    print(f"dbt: {built.models} models built, {built.tests} tests passed (schema {built.schema})")
+    if built.fivetran_schema:
+        print(f"Fivetran-shaped views: schema {built.fivetran_schema}")
 
 
 def _cmd_backfill(args: argparse.Namespace) -> int:
@@ -327,6 +363,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     import tempfile
 
+    from pipelines.reporting.fivetran_schema import resolve_fivetran_schema
     from pipelines.reporting.report import check_output, write_report
     from pipelines.reporting.transform import (
         analytics_dataset_name,
@@ -335,18 +372,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     )
     from pipelines.reporting.warehouse import require_duckdb_file
 
+    if args.fivetran_schema is not None and not args.build_models:
+        raise ConfigError("--fivetran-schema builds views with the dbt models: add --build-models")
     # Before building the models, which takes a while (and would create a missing file).
     check_output(args.output)
     args.duckdb_file = resolve_duckdb_file(args.duckdb_file)
     require_duckdb_file(args.duckdb_file)
     if args.build_models:
         check_dbt_installed("duckdb", "--build-models")
-    if args.build_models:
+        fivetran_schema = resolve_fivetran_schema(args.fivetran_schema, args.dataset)
         with tempfile.TemporaryDirectory(prefix="intercom-dbt-") as work:
-            built = build_duckdb_standalone(args.duckdb_file, args.dataset, work)
-        print(
-            f"dbt: {built.models} models built, {built.tests} tests passed (schema {built.schema})"
-        )
+            built = build_duckdb_standalone(args.duckdb_file, args.dataset, work, fivetran_schema)
+        _print_transform(built)
     path = write_report(args.duckdb_file, analytics_dataset_name(args.dataset), args.output)
     print(f"Report written: {path}")
     return ExitCode.OK

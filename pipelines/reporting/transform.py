@@ -2,7 +2,8 @@
 
 `intercom-sync run --transform` calls `run_transform(pipeline)` after a successful sync: dbt
 `run` then `test`, with the project's own `profiles.yml` (dlt's bundled DuckDB profile installs
-extensions from the internet). Models land in `analytics_dataset_name(dataset)`.
+extensions from the internet). Models land in `analytics_dataset_name(dataset)`; with a
+Fivetran schema (`fivetran_schema.py`), its views are built too (dbt selector `all`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,15 @@ class TransformResult:
     models: int
     tests: int
     seconds: float
+    fivetran_schema: str | None = None
+
+
+def dbt_selection(fivetran_schema: str | None) -> tuple[list[str], dict[str, str]]:
+    """dbt arguments and vars: the default selector (the analytics models), or every model
+    with the Fivetran-shaped views in `fivetran_schema` (analytics/selectors.yml)."""
+    if fivetran_schema is None:
+        return [], {}
+    return ["--selector", "all"], {"fivetran_schema": fivetran_schema}
 
 
 def analytics_dataset_name(dataset: str) -> str:
@@ -89,8 +99,13 @@ def check_dbt_installed(destination_type: str, option: str = "--transform") -> N
             )
 
 
-def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) -> TransformResult:
-    """dbt run + dbt test of `analytics/` over `pipeline`'s dataset; raises SyncError on failure."""
+def run_transform(
+    pipeline: dlt.Pipeline,
+    analytics_dataset: str | None = None,
+    fivetran_schema: str | None = None,
+) -> TransformResult:
+    """dbt run + dbt test of `analytics/` over `pipeline`'s dataset (and the Fivetran-shaped
+    views in `fivetran_schema`, if given); raises SyncError on failure."""
     import time
 
     destination_type = check_transform_supported(pipeline)
@@ -106,6 +121,8 @@ def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) 
     # and two pipelines never share a target/ folder.
     work = Path(pipeline.working_dir) / "dbt"
     paths = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    selection, dbt_vars = dbt_selection(fivetran_schema)
+    paths += selection
     started = time.monotonic()
     with pipeline.destination_client() as client:
         credentials = client.config
@@ -118,8 +135,14 @@ def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) 
         package_profile_name=DBT_PROFILE,
     )
     try:
-        built = runner.run(cmd_params=["--fail-fast", *paths], destination_dataset_name=schema)
-        tested = runner.test(cmd_params=paths, destination_dataset_name=schema)
+        built = runner.run(
+            cmd_params=["--fail-fast", *paths],
+            additional_vars=dbt_vars,
+            destination_dataset_name=schema,
+        )
+        tested = runner.test(
+            cmd_params=paths, additional_vars=dbt_vars, destination_dataset_name=schema
+        )
     except DBTProcessingError as exc:
         failed = [
             f"{r.model_name}: {r.message}"
@@ -135,6 +158,7 @@ def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) 
         models=_summarize(built),
         tests=_summarize(tested),
         seconds=time.monotonic() - started,
+        fivetran_schema=fivetran_schema,
     )
     log.info(
         "dbt: %d models built, %d tests passed in schema %s (%.1fs)",
@@ -146,7 +170,9 @@ def run_transform(pipeline: dlt.Pipeline, analytics_dataset: str | None = None) 
     return result
 
 
-def build_duckdb_standalone(duckdb_file: str, dataset: str, work_dir: str) -> TransformResult:
+def build_duckdb_standalone(
+    duckdb_file: str, dataset: str, work_dir: str, fivetran_schema: str | None = None
+) -> TransformResult:
     """`dbt build` (models + tests) of `analytics/` on a DuckDB file, without a dlt pipeline
     (for `intercom-sync report --build-models`, e.g. on the demo's database).
 
@@ -166,7 +192,8 @@ def build_duckdb_standalone(duckdb_file: str, dataset: str, work_dir: str) -> Tr
         "INTERCOM_DUCKDB_FILE": str(Path(duckdb_file).resolve()),
     }
     env.pop("DLT__CREDENTIALS__DATABASE", None)  # would win over INTERCOM_DUCKDB_FILE
-    dbt_vars = {"source_dataset_name": dataset, "destination_dataset_name": schema}
+    selection, extra_vars = dbt_selection(fivetran_schema)
+    dbt_vars = {"source_dataset_name": dataset, "destination_dataset_name": schema, **extra_vars}
     command = [
         sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())",
         "build",
@@ -175,6 +202,7 @@ def build_duckdb_standalone(duckdb_file: str, dataset: str, work_dir: str) -> Tr
         "--target-path", str(target),
         "--log-path", str(Path(work_dir) / "logs"),
         "--vars", json.dumps(dbt_vars),
+        *selection,
     ]  # fmt: skip
     started = time.monotonic()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -194,4 +222,5 @@ def build_duckdb_standalone(duckdb_file: str, dataset: str, work_dir: str) -> Tr
         models=len(results) - tests,
         tests=tests,
         seconds=time.monotonic() - started,
+        fivetran_schema=fivetran_schema,
     )

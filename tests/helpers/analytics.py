@@ -1,11 +1,12 @@
 """Syncing an emulator world and building the dbt models on it, for the analytics tests.
 
 `sync_and_build(root, **options)` syncs a tiny world through `intercom-sync`'s runner, advances
-it, then runs `intercom-sync run --transform` (in process): an incremental sync (merges, parts
-that leave the API's newest-500 window, deletions, merges) and the dbt models through dlt's dbt
-runner (dbt run + dbt test). It records which parts the warehouse can hold (every part visible
-to the API at one of the syncs), so the truth from `emulator.world.metrics` describes exactly
-what the warehouse can know.
+it, then runs `intercom-sync run --transform --fivetran-schema` (in process): an incremental
+sync (merges, parts that leave the API's newest-500 window, deletions, merges) and the dbt
+models through dlt's dbt runner (dbt run + dbt test), with the Fivetran-shaped views. It
+records which parts the warehouse can hold (every part visible to the API at one of the
+syncs), so the truth from `emulator.world.metrics` describes exactly what the warehouse can
+know.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ class Built:
     transform: Any
     query: Callable[[str], list[dict]]  # SQL -> rows as dicts
     schema: str
+    # how a dbt child process reaches the same warehouse (analytics/profiles.yml's variables)
+    dbt_env: dict[str, str] = field(default_factory=dict)
 
     def rows(self, table: str) -> list[dict]:
         return self.query(f'SELECT * FROM "{self.schema}"."{table}"')
@@ -78,27 +81,32 @@ class Transformed:
     models: int
     tests: int
     schema: str
+    fivetran_schema: str
 
 
 def _cli_run_with_transform(args: list[str], token: str) -> Transformed:
-    """`intercom-sync run … --transform` in this process; its summary line says what dbt did."""
+    """`intercom-sync run … --transform --fivetran-schema` in this process; its summary lines
+    say what dbt did."""
     from pipelines.cli import main
 
     out = io.StringIO()
     os.environ["SOURCES__INTERCOM__ACCESS_TOKEN"] = token
     with contextlib.redirect_stdout(out):
-        code = main(["run", *args, "--no-progress", "--transform"])
+        code = main(["run", *args, "--no-progress", "--transform", "--fivetran-schema"])
     assert code == 0, out.getvalue()
     found = re.search(
         r"dbt: (\d+) models built, (\d+) tests passed \(schema (\w+)\)", out.getvalue()
     )
     assert found, out.getvalue()
-    return Transformed(int(found[1]), int(found[2]), found[3])
+    fivetran = re.search(r"Fivetran-shaped views: schema (\w+)", out.getvalue())
+    assert fivetran, out.getvalue()
+    return Transformed(int(found[1]), int(found[2]), found[3], fivetran[1])
 
 
 def sync_and_build(root: Path, **options: Any) -> Iterator[tuple[Any, set[str], Transformed]]:
-    """Sync, let the world move on, then `intercom-sync run --transform` (second, incremental
-    sync + dbt run + dbt test); yields (world, held part ids, what dbt built)."""
+    """Sync, let the world move on, then `intercom-sync run --transform --fivetran-schema`
+    (second, incremental sync + dbt run + dbt test); yields (world, held part ids, what dbt
+    built)."""
     from pipelines.run.options import SyncOptions
     from pipelines.run.sync import run_sync
 

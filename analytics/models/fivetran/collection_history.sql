@@ -1,0 +1,15 @@
+{{ intercom_sync.fivetran_entity('help_center_collections', [
+    ['id', 'id', 'string'],
+    ['workspace_id', 'workspace_id', 'string'],
+    ['help_center_id', 'help_center_id', 'string'],
+    ['parent_id', 'parent_id', 'string'],
+    ['name', 'name', 'string'],
+    ['description', 'description', 'string'],
+    ['url', 'url', 'string'],
+    ['icon', 'icon', 'string'],
+    ['order', 'order', 'bigint'],
+    ['default_locale', 'default_locale', 'string'],
+    ['type', 'type', 'string'],
+    ['created_at', 'created_at', 'timestamp'],
+    ['updated_at', 'updated_at', 'timestamp'],
+]) }}

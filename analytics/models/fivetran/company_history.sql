@@ -1,0 +1,15 @@
+{{ intercom_sync.fivetran_entity('companies', [
+    ['id', 'id', 'string'],
+    ['name', 'name', 'string'],
+    ['website', 'website', 'string'],
+    ['industry', 'industry', 'string'],
+    ['created_at', 'created_at', 'timestamp'],
+    ['updated_at', 'updated_at', 'timestamp'],
+    ['user_count', 'user_count', 'bigint'],
+    ['session_count', 'session_count', 'bigint'],
+    ['monthly_spend', 'monthly_spend', 'float'],
+    ['plan__id', 'plan_id', 'string'],
+    ['plan__name', 'plan_name', 'string'],
+    ['company_id', 'company_id', 'string'],
+    ['size', 'size', 'bigint'],
+]) }}

@@ -1,0 +1,4 @@
+{{ intercom_sync.fivetran_link('companies', 'tags', 'company_id', [
+    ['company_id', 'company_id', 'string'],
+    ['tag_id', 'tag_id', 'string'],
+]) }}

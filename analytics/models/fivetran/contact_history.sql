@@ -1,0 +1,16 @@
+{{ intercom_sync.fivetran_entity('contacts', [
+    ['id', 'id', 'string'],
+    ['owner_id', 'admin_id', 'string'],
+    ['created_at', 'created_at', 'timestamp'],
+    ['updated_at', 'updated_at', 'timestamp'],
+    ['signed_up_at', 'signed_up_at', 'timestamp'],
+    ['name', 'name', 'string'],
+    ['role', 'role', 'string'],
+    ['email', 'email', 'string'],
+    ['last_replied_at', 'last_replied_at', 'timestamp'],
+    ['last_email_clicked_at', 'last_email_clicked_at', 'timestamp'],
+    ['last_email_opened_at', 'last_email_opened_at', 'timestamp'],
+    ['last_contacted_at', 'last_contacted_at', 'timestamp'],
+    ['unsubscribed_from_emails', 'unsubscribed_from_emails', 'bool'],
+    ['external_id', 'external_id', 'string'],
+]) }}

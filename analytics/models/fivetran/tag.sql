@@ -1,0 +1,4 @@
+{{ intercom_sync.fivetran_lookup('tags', [
+    ['id', 'id', 'string'],
+    ['name', 'name', 'string'],
+]) }}

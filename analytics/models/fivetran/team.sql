@@ -1,0 +1,4 @@
+{{ intercom_sync.fivetran_lookup('teams', [
+    ['id', 'id', 'string'],
+    ['name', 'name', 'string'],
+]) }}
