@@ -12,6 +12,7 @@ from dlt.common.pipeline import LoadInfo
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.destinations import duckdb_memory
+from pipelines.destinations.history_tables import record_versions
 from pipelines.destinations.staging import drop_staging_dataset
 from pipelines.run.construct import deletes_after_load
 from pipelines.run.options import (
@@ -34,6 +35,8 @@ def after_load(pipeline: dlt.Pipeline, options: SyncOptions, info: LoadInfo) -> 
             from pipelines.destinations.delta_hard_deletes import delete_flagged_rows
 
             delete_flagged_rows(pipeline)
+    if options.history:  # resolved by the sync (construct.configured_history)
+        record_versions(pipeline)
 
 
 def run_with_memory_to_load(

@@ -35,6 +35,7 @@ class SyncOptions:
     table_format: str | None = None  # filesystem destination: "delta" (merges upsert)
     reconcile: bool = False  # also tombstone deleted contacts/companies/tickets (--reconcile)
     deletes: str | None = None  # "soft" | "hard" (--deletes); None: [sources.intercom] config
+    history: bool | None = None  # keep every version (--history); None: [sources.intercom] config
 
 
 @dataclass

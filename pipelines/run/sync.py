@@ -9,18 +9,22 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
 
 from pipelines.destinations import dlt_defaults, duckdb_memory
+from pipelines.destinations.history_tables import record_versions
 from pipelines.destinations.staging import drop_staging_dataset
 from pipelines.errors import ConfigError, SyncError, Terminated
 from pipelines.exit_codes import ExitCode
 from pipelines.run.construct import (
     apply_table_format,
     build_client,
+    check_history_supported,
+    configured_history,
     ensure_folder,
     loader_file_format,
     make_pipeline,
@@ -151,6 +155,9 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     except IntercomError as exc:
         raise translate_error(exc) from None
     pipeline = make_pipeline(options)
+    options = replace(options, history=configured_history(options))
+    if options.history:
+        check_history_supported(pipeline)
     warn_if_start_date_is_ignored(pipeline, options)
     failures = ResourceFailures()  # a resource out of retries ends alone (contained.py)
     workspace = Workspace(client)
@@ -212,6 +219,8 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
                 lambda: custom_attribute_columns(conversation_attribute_definitions(client)),
                 refreshing=options.full_refresh,
             )
+            if options.history:  # a step a crash cut short, before this load overwrites
+                record_versions(pipeline)
             if options.full_refresh:
                 drop_staging_dataset(pipeline)  # a leftover one fails dlt's refresh (staging.py)
             # a lookup out of retries is left out, its table kept (contained.py)
