@@ -18,13 +18,18 @@ from typing import Any
 import pytest
 
 from emulator.testing import RunningEmulator, running_emulator
-from emulator.world import ops
+from emulator.world import WorldConfig, ops
 from emulator.world.records import tag_basic
 from pipelines.destinations.history_tables import record_versions
 from pipelines.reporting.status import collect_status, format_status
-from tests.conftest import TINY
 from tests.helpers.destinations import Target, drop_postgres_schema, postgres_dsn
 
+# a tinier world than `tiny`: five syncs each, twice
+WORLD = WorldConfig(
+    seed=3,
+    scale="tiny",
+    counts={"contacts": 40, "companies": 12, "conversations": 12, "tickets": 3, "max_parts": 40},
+)
 RESOURCES = ["companies", "conversations"]
 VERSIONED = ("companies", "conversations", "conversation_parts")
 HOUR = 3600
@@ -77,7 +82,7 @@ def _change_company(emu: RunningEmulator, company_id: str, plan: int, tag: str |
 
 def play(target: Target, deletes: str) -> Scenario:
     scenario = Scenario(target, deletes)
-    with running_emulator(TINY) as emu:
+    with running_emulator(WORLD) as emu:
         world = emu.world
         target.sync(emu, resources=RESOURCES, deletes=deletes)  # before history mode
         emu.advance(HOUR, intensity=0)
