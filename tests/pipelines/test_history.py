@@ -22,6 +22,7 @@ from emulator.world import WorldConfig, ops
 from emulator.world.records import tag_basic
 from pipelines.destinations.history_tables import record_versions
 from pipelines.reporting.status import collect_status, format_status
+from tests.helpers.cli import cli, quiet_run_args
 from tests.helpers.destinations import Target, drop_postgres_schema, postgres_dsn
 
 # a tinier world than `tiny`: five syncs each, twice
@@ -267,3 +268,32 @@ def test_status_says_history_mode_is_on(scenario: Scenario) -> None:
     )
     assert status["history"]["companies_history"] == len(scenario.after["companies_history"])
     assert "history mode: on" in format_status(status)
+
+
+def test_history_is_refused_where_it_cannot_work_and_bad_values_named(tmp_path) -> None:
+    bucket = {"DESTINATION__FILESYSTEM__BUCKET_URL": (tmp_path / "bucket").as_uri()}
+    with running_emulator(WORLD) as emu:
+        files = cli(
+            quiet_run_args(emu, tmp_path, "--destination", "filesystem", "--history"),
+            tmp_path,
+            emu.token,
+            bucket,
+        )
+        other = tmp_path / "other"
+        other.mkdir()
+        bad = cli(
+            quiet_run_args(emu, other),
+            other,
+            emu.token,
+            {"SOURCES__INTERCOM__HISTORY": "maybe"},
+        )
+    assert files.returncode == 2
+    (line,) = files.stderr.strip().splitlines()
+    assert (
+        "history mode keeps versions on duckdb, motherduck, postgres only, not filesystem" in line
+    )
+    assert not (tmp_path / "bucket").exists()  # refused before any data work
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "intercom-sync: error: [sources.intercom] history must be true or false (docs/history.md)"
+    ]
