@@ -312,3 +312,33 @@ def test_history_is_refused_where_it_cannot_work_and_bad_values_named(tmp_path) 
     assert bad.stderr.strip().splitlines() == [
         "intercom-sync: error: [sources.intercom] history must be true or false (docs/history.md)"
     ]
+
+
+def test_dlt_scd2_would_stamp_load_times_and_refuses_our_arrow_rows(tmp_path) -> None:
+    """Why history mode is not dlt's `scd2` (docs/history.md): its validity is the load's
+    time, not the record's `updated_at`, and Arrow rows need a `_dlt_id` content hash."""
+    import dlt
+    import pyarrow as pa
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    updated_at = 1_600_000_000  # 2020: long before any load
+    scd2 = {"disposition": "merge", "strategy": "scd2"}
+
+    @dlt.resource(name="companies", write_disposition=scd2, merge_key="id")
+    def companies(as_arrow: bool):
+        rows = [{"id": "1", "plan": "pro", "updated_at": updated_at}]
+        yield pa.Table.from_pylist(rows) if as_arrow else rows
+
+    pipeline = dlt.pipeline(
+        "scd2_probe",
+        destination=dlt.destinations.duckdb(str(tmp_path / "scd2.duckdb")),
+        dataset_name="probe",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    with pytest.raises(PipelineStepFailed, match="_dlt_id"):
+        pipeline.run(companies(as_arrow=True))
+    pipeline.drop_pending_packages()
+    pipeline.run(companies(as_arrow=False))
+    with pipeline.sql_client() as client:
+        ((valid_from,),) = client.execute_sql("SELECT _dlt_valid_from FROM companies")
+    assert valid_from.timestamp() > updated_at + 365 * 86_400  # the load's time
