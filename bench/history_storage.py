@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -121,6 +123,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="bench/results")
     args = parser.parse_args(argv)
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    # stopped (a timeout, kill): still stop the emulator, in the `finally` below
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     emulator = EmulatorProcess.start(
         scale=args.scale, seed=args.seed, rate_limit=None, latency_ms=0
     )
