@@ -53,6 +53,8 @@ class SyncResult:
     failed: dict[str, str] = field(default_factory=dict)
     # the failed lookups that have no table (a first run): there was nothing to keep
     no_table: list[str] = field(default_factory=list)
+    # history mode: versions written per `<table>_history` after the load (None: mode off)
+    history: dict[str, int] | None = None
 
     def failed_by_outcome(self) -> list[tuple[str, list[str]]]:
         """The failed resources grouped by what they kept: `FAILURE_OUTCOMES` keys, names."""

@@ -235,7 +235,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
                 ),
             )
             info.raise_on_failed_jobs()
-            after_load(pipeline, options, info)
+            history = after_load(pipeline, options, info)
         except Exception as exc:
             # Ctrl-C / SIGTERM inside a dlt step arrives wrapped in dlt's step failure.
             interrupt = interruption(exc)
@@ -254,6 +254,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
         server_time=client.server_time(),
         failed=failures.failed,
         no_table=_without_table(pipeline, failures.failed),
+        history=history,
     )
 
 

@@ -22,6 +22,7 @@ from emulator.world import WorldConfig, ops
 from emulator.world.records import tag_basic
 from pipelines.destinations.history_tables import record_versions
 from pipelines.reporting.status import collect_status, format_status
+from pipelines.run.summary import format_summary
 from tests.helpers.cli import cli, quiet_run_args
 from tests.helpers.destinations import Target, drop_postgres_schema, postgres_dsn
 
@@ -59,6 +60,7 @@ class Scenario:
     step_again: dict[str, int] = field(default_factory=dict)
     after: dict[str, list[dict]] = field(default_factory=dict)
     current_after: dict[str, list[dict]] = field(default_factory=dict)
+    last_result: Any = None  # the last sync's SyncResult
 
 
 def rows(target: Target, table: str) -> list[dict]:
@@ -135,6 +137,7 @@ def play(target: Target, deletes: str) -> Scenario:
         # the last sync read the redacted conversation again (it changed an hour before, within
         # the search lag window it re-reads), unchanged: a re-run of that window
         scenario.rerun_rows = result.rows_by_table
+        scenario.last_result = result
         scenario.before_rerun = snapshot(target)
         scenario.step_again = record_versions(target.pipeline())  # a re-run of the step alone
         scenario.after = snapshot(target)
@@ -283,6 +286,12 @@ def test_status_says_history_mode_is_on(scenario: Scenario) -> None:
     )
     assert status["history"]["companies_history"] == len(scenario.after["companies_history"])
     assert "history mode: on" in format_status(status)
+
+
+def test_the_run_summary_says_how_many_versions_it_wrote(scenario: Scenario) -> None:
+    result = scenario.last_result
+    assert result.history["companies_history"] == 1  # the company's second change
+    assert "  history versions written: companies_history 1, " in format_summary(result)
 
 
 def test_history_is_refused_where_it_cannot_work_and_bad_values_named(tmp_path) -> None:
