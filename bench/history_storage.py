@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="bench/results")
     args = parser.parse_args(argv)
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    # stopped (a timeout, kill): still stop the emulator, in the `finally` below
+    # stopped (a timeout, kill): leave through the `finally` below, which stops the emulator
+    # (once the sync in progress lets go: that can take a while; else kill it by its pid)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     emulator = EmulatorProcess.start(
         scale=args.scale, seed=args.seed, rate_limit=None, latency_ms=0
