@@ -147,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
         "'hard' removes them; default: [sources.intercom] deletes (docs/deletions.md)",
     )
     run.add_argument(
+        "--history",
+        action="store_true",
+        default=None,
+        help="also keep every version of contacts, companies, conversations, tickets and "
+        "their parts in <table>_history tables; default: [sources.intercom] history "
+        "(docs/history.md)",
+    )
+    run.add_argument(
         "--transform",
         action="store_true",
         help="after a successful sync, build and test the dbt models in analytics/",
@@ -274,6 +282,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         table_format=args.table_format,
         reconcile=args.reconcile,
         deletes=args.deletes,
+        history=args.history,
     )
     fivetran_schema = None
     if args.fivetran_schema is not None and not args.transform:

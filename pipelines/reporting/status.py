@@ -18,6 +18,7 @@ from typing import Any
 import dlt
 
 from pipelines.destinations.duckdb_file import DEFAULT_DUCKDB_FILE, resolve_duckdb_file
+from pipelines.destinations.history_tables import HISTORY_DESTINATIONS, history_row_counts
 from pipelines.errors import ConfigError
 from pipelines.exit_codes import ExitCode
 from pipelines.reporting.warehouse import (
@@ -236,6 +237,7 @@ def collect_status(
         "pipeline": pipeline_name,
         "destination": destination_kind(pipeline),
         "dataset": pipeline.dataset_name,
+        "history": _history_versions(pipeline),
         "api_now": _iso(now),
         "last_successful_load": _last_load(pipeline),
         "last_run": _last_run(pipeline),
@@ -244,6 +246,17 @@ def collect_status(
         "row_count_error": counts_error,
         "resources": resources,
     }
+
+
+def _history_versions(pipeline: dlt.Pipeline) -> dict[str, int] | None:
+    """Versions per `<table>_history` table ({}: history mode never ran here; None: not
+    readable, e.g. files)."""
+    if destination_kind(pipeline) not in HISTORY_DESTINATIONS:
+        return None
+    try:
+        return history_row_counts(pipeline)
+    except Exception:  # an unreachable destination is reported by the row counts
+        return None
 
 
 RECENT_FAILURES = 5
@@ -293,6 +306,12 @@ def format_status(status: dict[str, Any]) -> str:
     else:
         described = f"{load['load_id']} at {load['inserted_at']}" if load else "never"
         lines.append(f"last committed load: {described}")
+    versions = status.get("history")
+    if versions:
+        listed = ", ".join(f"{table} {count}" for table, count in versions.items())
+        lines.append(f"history mode: on, versions kept: {listed} (docs/history.md)")
+    elif versions is not None:
+        lines.append("history mode: off (--history or [sources.intercom] history = true)")
     if status["last_failure"]:
         failure = status["last_failure"]
         lines.append(

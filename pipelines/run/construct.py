@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
 from dlt.pipeline.exceptions import CannotRestorePipelineException
 from dlt.sources import DltSource
 
 from pipelines.destinations import duckdb_memory
 from pipelines.destinations.duckdb_held_open import DuckDbHeldOpenDuringLoad
+from pipelines.destinations.history_tables import check_history_destination
 from pipelines.errors import ConfigError
 from pipelines.run.api_versions import check_api_version
 from pipelines.run.options import (
@@ -175,6 +177,28 @@ def configured_deletes(options: SyncOptions) -> str | None:
     the source's default). The source checks the value."""
     value = options.deletes or dlt.config.get("sources.intercom.deletes")
     return None if value is None else str(value)
+
+
+def configured_history(options: SyncOptions) -> bool:
+    """Whether this sync keeps every version (`--history`, else `[sources.intercom] history`;
+    docs/history.md)."""
+    if options.history is not None:
+        return bool(options.history)
+    try:
+        value = dlt.config.get("sources.intercom.history", bool)
+    except ConfigValueCannotBeCoercedException:
+        raise ConfigError(
+            "[sources.intercom] history must be true or false (docs/history.md)"
+        ) from None
+    return bool(value)
+
+
+def check_history_supported(pipeline: dlt.Pipeline) -> None:
+    """History mode where it can work, else one line and exit 2 before any request."""
+    try:
+        check_history_destination(destination_kind(pipeline))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def deletes_after_load(pipeline: dlt.Pipeline, options: SyncOptions) -> bool:

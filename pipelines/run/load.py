@@ -12,6 +12,7 @@ from dlt.common.pipeline import LoadInfo
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.destinations import duckdb_memory
+from pipelines.destinations.history_tables import record_versions
 from pipelines.destinations.staging import drop_staging_dataset
 from pipelines.run.construct import deletes_after_load
 from pipelines.run.options import (
@@ -24,7 +25,11 @@ from sources.intercom.settings import (
 log = logging.getLogger("intercom_sync")
 
 
-def after_load(pipeline: dlt.Pipeline, options: SyncOptions, info: LoadInfo) -> None:
+def after_load(
+    pipeline: dlt.Pipeline, options: SyncOptions, info: LoadInfo
+) -> dict[str, int] | None:
+    """The work after a load; returns the versions history mode wrote per history table (None
+    without history mode)."""
     drop_staging_dataset(pipeline)  # analysts see the data, not dlt's empty merge scratch
     if options.table_format == "delta" and destination_kind(pipeline) == "filesystem":
         from pipelines.destinations.delta_prune import prune_nested_rows
@@ -34,6 +39,9 @@ def after_load(pipeline: dlt.Pipeline, options: SyncOptions, info: LoadInfo) -> 
             from pipelines.destinations.delta_hard_deletes import delete_flagged_rows
 
             delete_flagged_rows(pipeline)
+    if options.history:  # resolved by the sync (construct.configured_history)
+        return record_versions(pipeline)
+    return None
 
 
 def run_with_memory_to_load(

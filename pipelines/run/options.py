@@ -36,6 +36,7 @@ class SyncOptions:
     reconcile: bool = False  # also tombstone deleted contacts/companies/tickets (--reconcile)
     deletes: str | None = None  # "soft" | "hard" (--deletes); None: [sources.intercom] config
     include: list[str] | None = None  # opt-in resources (--include); None: [sources.intercom]
+    history: bool | None = None  # keep every version (--history); None: [sources.intercom] config
 
 
 @dataclass
@@ -53,6 +54,8 @@ class SyncResult:
     failed: dict[str, str] = field(default_factory=dict)
     # the failed lookups that have no table (a first run): there was nothing to keep
     no_table: list[str] = field(default_factory=list)
+    # history mode: versions written per `<table>_history` after the load (None: mode off)
+    history: dict[str, int] | None = None
 
     def failed_by_outcome(self) -> list[tuple[str, list[str]]]:
         """The failed resources grouped by what they kept: `FAILURE_OUTCOMES` keys, names."""

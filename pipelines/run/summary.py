@@ -14,6 +14,9 @@ def format_summary(result: SyncResult) -> str:
     width = max((len(t) for t in result.rows_by_table), default=0)
     for table, count in result.rows_by_table.items():
         lines.append(f"    {table:<{width}}  {count:>9}")
+    if result.history is not None:
+        written = ", ".join(f"{t} {n}" for t, n in result.history.items() if n) or "none"
+        lines.append(f"  history versions written: {written}")
     lines.append(
         f"  requests: {result.requests}  retries: {result.retries}  "
         f"429s: {result.rate_limited}  time: {result.seconds:.1f}s"

@@ -9,18 +9,22 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
 
 from pipelines.destinations import dlt_defaults, duckdb_memory
+from pipelines.destinations.history_tables import record_versions
 from pipelines.destinations.staging import drop_staging_dataset
 from pipelines.errors import ConfigError, SyncError, Terminated
 from pipelines.exit_codes import ExitCode
 from pipelines.run.construct import (
     apply_table_format,
     build_client,
+    check_history_supported,
+    configured_history,
     ensure_folder,
     loader_file_format,
     make_pipeline,
@@ -152,6 +156,9 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
     except IntercomError as exc:
         raise translate_error(exc) from None
     pipeline = make_pipeline(options)
+    options = replace(options, history=configured_history(options))
+    if options.history:
+        check_history_supported(pipeline)
     warn_if_start_date_is_ignored(pipeline, options)
     failures = ResourceFailures()  # a resource out of retries ends alone (contained.py)
     workspace = Workspace(client)
@@ -217,6 +224,8 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
                 lambda: custom_attribute_columns(conversation_attribute_definitions(client)),
                 refreshing=options.full_refresh,
             )
+            if options.history:  # a step a crash cut short, before this load overwrites
+                record_versions(pipeline)
             if options.full_refresh:
                 drop_staging_dataset(pipeline)  # a leftover one fails dlt's refresh (staging.py)
             # a lookup out of retries is left out, its table kept (contained.py)
@@ -231,7 +240,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
                 ),
             )
             info.raise_on_failed_jobs()
-            after_load(pipeline, options, info)
+            history = after_load(pipeline, options, info)
         except Exception as exc:
             # Ctrl-C / SIGTERM inside a dlt step arrives wrapped in dlt's step failure.
             interrupt = interruption(exc)
@@ -250,6 +259,7 @@ def _sync(options: SyncOptions, client: IntercomClient) -> SyncResult:
         server_time=client.server_time(),
         failed=failures.failed,
         no_table=_without_table(pipeline, failures.failed),
+        history=history,
     )
 
 

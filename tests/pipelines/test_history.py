@@ -1,0 +1,353 @@
+"""History mode (docs/history.md): every version of companies, conversations, tickets, their
+parts and links, in `<table>_history` tables, on DuckDB (soft deletes) and PostgreSQL (hard
+deletes), synced from the emulator over HTTP.
+
+One scenario per destination (module-scoped, four syncs of a tiny world): a sync without
+history; `history=True` seeds the history from the current tables; then a company changed
+twice (plan, tags), a part redacted and a conversation deleted between syncs (the last sync
+re-reads the redacted conversation unchanged); then the history step alone, again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+import pytest
+
+from emulator.testing import RunningEmulator, running_emulator
+from emulator.world import WorldConfig, ops
+from emulator.world.records import tag_basic
+from pipelines.destinations.history_tables import record_versions
+from pipelines.reporting.status import collect_status, format_status
+from pipelines.run.summary import format_summary
+from tests.helpers.cli import cli, quiet_run_args
+from tests.helpers.destinations import Target, drop_postgres_schema, postgres_dsn
+
+# a tinier world than `tiny`: five syncs each, twice
+WORLD = WorldConfig(
+    seed=3,
+    scale="tiny",
+    counts={"contacts": 40, "companies": 12, "conversations": 12, "tickets": 3, "max_parts": 40},
+)
+RESOURCES = ["companies", "conversations", "tickets"]  # contacts: same code, slower syncs
+VERSIONED = (
+    "companies",
+    "conversations",
+    "tickets",
+    "conversation_parts",
+    "ticket_parts",
+)
+HOUR = 3600
+
+
+@dataclass
+class Scenario:
+    target: Target
+    deletes: str
+    seeded: dict[str, list[dict]] = field(default_factory=dict)  # history after the seed
+    current_at_seed: dict[str, list[dict]] = field(default_factory=dict)
+    company: str = ""  # changed twice after the seed
+    company_times: list[Any] = field(default_factory=list)  # its updated_at, each version
+    company_tags: list[set[str]] = field(default_factory=list)  # its tag ids, each version
+    part: tuple[str, str] = ("", "")  # (conversation, part) redacted
+    deleted: str = ""  # conversation deleted
+    deleted_at: Any = None
+    before_rerun: dict[str, list[dict]] = field(default_factory=dict)
+    rerun_rows: dict[str, int] = field(default_factory=dict)
+    step_again: dict[str, int] = field(default_factory=dict)
+    after: dict[str, list[dict]] = field(default_factory=dict)
+    current_after: dict[str, list[dict]] = field(default_factory=dict)
+    last_result: Any = None  # the last sync's SyncResult
+
+
+def rows(target: Target, table: str) -> list[dict]:
+    with target.pipeline().sql_client() as client:
+        query = f"SELECT * FROM {client.make_qualified_table_name(table)}"
+        with client.execute_query(query) as cur:
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def snapshot(target: Target) -> dict[str, list[dict]]:
+    tables = [f"{t}_history" for t in VERSIONED] + ["companies_history__tags"]
+    return {t: sorted(rows(target, t), key=lambda r: (r["_dlt_id"])) for t in tables}
+
+
+def _tags(world: Any, company_id: str) -> set[str]:
+    return {tag["id"] for tag in world.companies.get(company_id)["tags"]["tags"]}
+
+
+def _change_company(emu: RunningEmulator, company_id: str, plan: int, tag: str | None) -> None:
+    world = emu.world
+    company = ops.editable(world.companies, company_id)
+    company["monthly_spend"] = plan
+    if tag is not None:
+        company["tags"]["tags"].append(tag_basic(world.tags[tag]))
+    ops.save(world.companies, company, world.now)
+
+
+def play(target: Target, deletes: str) -> Scenario:
+    scenario = Scenario(target, deletes)
+    with running_emulator(WORLD) as emu:
+        world = emu.world
+        target.sync(emu, resources=RESOURCES, deletes=deletes)  # before history mode
+        emu.advance(HOUR, intensity=0)
+        target.sync(emu, resources=RESOURCES, deletes=deletes, history=True)  # seeds
+        scenario.seeded = snapshot(target)
+        scenario.current_at_seed = {t: rows(target, t) for t in VERSIONED}
+
+        company = world.companies.ids()[0]
+        scenario.company = company
+        scenario.company_times.append(world.companies.get(company)["updated_at"])
+        scenario.company_tags.append(_tags(world, company))
+        conversations = [world.conversations.get(i) for i in world.conversations.ids()]
+        with_comment = [
+            c
+            for c in conversations
+            if len(c["conversation_parts"]["conversation_parts"]) < 500  # the API shows 500
+            and any(
+                p["part_type"] == "comment" and not p["redacted"]
+                for p in c["conversation_parts"]["conversation_parts"]
+            )
+        ]
+        redacted, deleted = with_comment[0], with_comment[1]
+        part = next(
+            p["id"]
+            for p in redacted["conversation_parts"]["conversation_parts"]
+            if p["part_type"] == "comment" and not p["redacted"]
+        )
+        scenario.part = (redacted["id"], part)
+        scenario.deleted = deleted["id"]
+
+        new_tag = next(t for t in world.tags if t not in _tags(world, company))
+        for plan, tag in ((777, new_tag), (888, None)):
+            emu.advance(HOUR, intensity=0)
+            with emu.control.lock:
+                _change_company(emu, company, plan, tag)
+                if plan == 777:
+                    ops.redact_part(world, redacted["id"], part, world.now)
+                    ops.delete_conversation(world, deleted["id"], world.now, False)
+                    scenario.deleted_at = world.now
+            scenario.company_times.append(world.companies.get(company)["updated_at"])
+            scenario.company_tags.append(_tags(world, company))
+            result = target.sync(emu, resources=RESOURCES, deletes=deletes, history=True)
+        # the last sync read the redacted conversation again (it changed an hour before, within
+        # the search lag window it re-reads), unchanged: a re-run of that window
+        scenario.rerun_rows = result.rows_by_table
+        scenario.last_result = result
+        scenario.before_rerun = snapshot(target)
+        scenario.step_again = record_versions(target.pipeline())  # a re-run of the step alone
+        scenario.after = snapshot(target)
+        scenario.current_after = {t: rows(target, t) for t in VERSIONED}
+    return scenario
+
+
+@pytest.fixture(scope="module", params=[("duckdb", "soft"), ("postgres", "hard")], ids=str)
+def scenario(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Scenario]:
+    name, deletes = request.param
+    root = tmp_path_factory.mktemp(f"history_{name}")
+    env = {"RUNTIME__DLTHUB_TELEMETRY": "false"}
+    if name == "postgres":
+        env["DESTINATION__POSTGRES__CREDENTIALS"] = postgres_dsn()
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        patch.chdir(root)  # no repo .dlt/ config
+        target = Target(name, root, name, env)
+        try:
+            yield play(target, deletes)
+        finally:
+            if name == "postgres":
+                drop_postgres_schema(env["DESTINATION__POSTGRES__CREDENTIALS"], target.dataset)
+
+
+def _unix(value: Any) -> int:
+    return int(value.timestamp())
+
+
+def _versions(table: list[dict], id_: str) -> list[dict]:
+    return sorted((r for r in table if r["id"] == id_), key=lambda r: r["_valid_from"])
+
+
+def test_turning_history_on_seeds_the_current_versions(scenario: Scenario) -> None:
+    for table in VERSIONED:
+        history = scenario.seeded[f"{table}_history"]
+        current = scenario.current_at_seed[table]
+        assert current, table
+        assert sorted(r["id"] for r in history) == sorted(r["id"] for r in current), table
+        by_id = {r["id"]: r for r in current}
+        for version in history:
+            row = by_id[version["id"]]
+            assert version["_valid_to"] is None
+            assert version["_valid_from"] == row["updated_at"] or row["updated_at"] is None
+            assert version["_dlt_load_id"] == row["_dlt_load_id"]
+    tags = scenario.seeded["companies_history__tags"]
+    assert tags and all(t["company_id"] and t["tag_id"] for t in tags)
+
+
+def test_a_record_changed_n_times_has_n_contiguous_versions(scenario: Scenario) -> None:
+    versions = _versions(scenario.after["companies_history"], scenario.company)
+    assert [_unix(v["_valid_from"]) for v in versions] == scenario.company_times
+    assert [v["monthly_spend"] for v in versions][1:] == [777, 888]
+    for earlier, later in pairwise(versions):
+        assert earlier["_valid_to"] == later["_valid_from"]
+    assert versions[-1]["_valid_to"] is None
+    # each version has the links it had, tied to it
+    links = scenario.after["companies_history__tags"]
+    for version, tags in zip(versions, scenario.company_tags, strict=True):
+        own = [t for t in links if t["_dlt_root_id"] == version["_dlt_id"]]
+        assert {t["tag_id"] for t in own} == tags
+        assert {(t["company_id"], t["_valid_from"]) for t in own} == {
+            (scenario.company, version["_valid_from"])
+        }
+
+
+def test_a_redacted_part_keeps_its_version_before_redaction(scenario: Scenario) -> None:
+    _, part = scenario.part
+    versions = _versions(scenario.after["conversation_parts_history"], part)
+    assert [v["redacted"] for v in versions] == [False, True]
+    assert versions[0]["body"] and versions[1]["body"] is None
+    assert versions[0]["_valid_to"] == versions[1]["_valid_from"]
+
+
+def test_a_deletion_closes_the_current_version_at_its_deletion_time(scenario: Scenario) -> None:
+    versions = _versions(scenario.after["conversations_history"], scenario.deleted)
+    assert versions and _unix(versions[-1]["_valid_to"]) == scenario.deleted_at
+    parts = [
+        r
+        for r in scenario.after["conversation_parts_history"]
+        if r["conversation_id"] == scenario.deleted
+    ]
+    assert parts and all(_unix(p["_valid_to"]) == scenario.deleted_at for p in parts)
+
+
+def test_never_two_current_versions_and_validity_is_contiguous(scenario: Scenario) -> None:
+    for table, history in scenario.after.items():
+        if "__" in table:
+            continue
+        by_id: dict[str, list[dict]] = {}
+        for row in history:
+            by_id.setdefault(row["id"], []).append(row)
+        for id_, versions in by_id.items():
+            versions.sort(key=lambda r: r["_valid_from"])
+            assert sum(v["_valid_to"] is None for v in versions) <= 1, (table, id_)
+            for earlier, later in pairwise(versions):
+                assert earlier["_valid_to"] == later["_valid_from"], (table, id_)
+
+
+def test_an_incremental_run_retires_nothing_it_did_not_see_change(scenario: Scenario) -> None:
+    """Each live record's one open version is its current row; a record whose current row is
+    still the seeded version keeps that very version, open."""
+    for table in VERSIONED:
+        seeded = {r["id"]: r for r in scenario.seeded[f"{table}_history"]}
+        history = scenario.after[f"{table}_history"]
+        kept = 0
+        for row in scenario.current_after[table]:
+            if row.get("_deleted_at") is not None:
+                continue
+            open_versions = [v for v in history if v["id"] == row["id"] and v["_valid_to"] is None]
+            assert [v["_valid_from"] for v in open_versions] == [row["updated_at"]], (
+                table,
+                row["id"],
+            )
+            if row["id"] in seeded and seeded[row["id"]]["_valid_from"] == row["updated_at"]:
+                assert open_versions[0]["_dlt_id"] == seeded[row["id"]]["_dlt_id"]
+                kept += 1
+        assert kept > len(seeded) / 2, table  # most records did not change
+
+
+def test_a_rerun_with_no_change_adds_no_version(scenario: Scenario) -> None:
+    conversation, _ = scenario.part
+    current = scenario.current_after["conversations"]
+    last_load = max(r["_dlt_load_id"] for r in current)
+    (row,) = [r for r in current if r["id"] == conversation]
+    assert scenario.rerun_rows.get("conversations", 0) > 0
+    assert row["_dlt_load_id"] == last_load  # loaded again by the last sync, unchanged
+    versions = _versions(scenario.after["conversations_history"], conversation)
+    assert len(versions) == 2  # as seeded, as redacted: the reload replaced its version
+    assert versions[-1]["_dlt_load_id"] == last_load and versions[-1]["_valid_to"] is None
+    # and the step run again (a crash after the load, then a re-run) writes nothing
+    assert not any(scenario.step_again.values())
+    for table, before in scenario.before_rerun.items():
+        keys = lambda rs: sorted((r["_dlt_id"], r["_valid_from"], r.get("_valid_to")) for r in rs)  # noqa: E731
+        assert keys(scenario.after[table]) == keys(before), table
+
+
+def test_status_says_history_mode_is_on(scenario: Scenario) -> None:
+    target = scenario.target
+    status = collect_status(
+        target.pipeline_name,
+        str(target.root / "pipelines"),
+        target.destination,
+        str(target.root / "warehouse.duckdb"),
+    )
+    assert status["history"]["companies_history"] == len(scenario.after["companies_history"])
+    assert "history mode: on" in format_status(status)
+
+
+def test_the_run_summary_says_how_many_versions_it_wrote(scenario: Scenario) -> None:
+    result = scenario.last_result
+    assert result.history["companies_history"] == 1  # the company's second change
+    assert "  history versions written: companies_history 1, " in format_summary(result)
+
+
+def test_history_is_refused_where_it_cannot_work_and_bad_values_named(tmp_path) -> None:
+    bucket = {"DESTINATION__FILESYSTEM__BUCKET_URL": (tmp_path / "bucket").as_uri()}
+    with running_emulator(WORLD) as emu:
+        files = cli(
+            quiet_run_args(emu, tmp_path, "--destination", "filesystem", "--history"),
+            tmp_path,
+            emu.token,
+            bucket,
+        )
+        other = tmp_path / "other"
+        other.mkdir()
+        bad = cli(
+            quiet_run_args(emu, other),
+            other,
+            emu.token,
+            {"SOURCES__INTERCOM__HISTORY": "maybe"},
+        )
+    assert files.returncode == 2
+    (line,) = files.stderr.strip().splitlines()
+    assert (
+        "history mode keeps versions on duckdb, motherduck, postgres only, not filesystem" in line
+    )
+    assert not (tmp_path / "bucket").exists()  # refused before any data work
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "intercom-sync: error: [sources.intercom] history must be true or false (docs/history.md)"
+    ]
+
+
+def test_dlt_scd2_would_stamp_load_times_and_refuses_our_arrow_rows(tmp_path) -> None:
+    """Why history mode is not dlt's `scd2` (docs/history.md): its validity is the load's
+    time, not the record's `updated_at`, and Arrow rows need a `_dlt_id` content hash."""
+    import dlt
+    import pyarrow as pa
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    updated_at = 1_600_000_000  # 2020: long before any load
+    scd2 = {"disposition": "merge", "strategy": "scd2"}
+
+    @dlt.resource(name="companies", write_disposition=scd2, merge_key="id")
+    def companies(as_arrow: bool):
+        rows = [{"id": "1", "plan": "pro", "updated_at": updated_at}]
+        yield pa.Table.from_pylist(rows) if as_arrow else rows
+
+    pipeline = dlt.pipeline(
+        "scd2_probe",
+        destination=dlt.destinations.duckdb(str(tmp_path / "scd2.duckdb")),
+        dataset_name="probe",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    with pytest.raises(PipelineStepFailed, match="_dlt_id"):
+        pipeline.run(companies(as_arrow=True))
+    pipeline.drop_pending_packages()
+    pipeline.run(companies(as_arrow=False))
+    with pipeline.sql_client() as client:
+        ((valid_from,),) = client.execute_sql("SELECT _dlt_valid_from FROM companies")
+    assert valid_from.timestamp() > updated_at + 365 * 86_400  # the load's time
