@@ -34,7 +34,7 @@ class PackageBuild:
         return sum(1 for r in self.results if r["unique_id"].startswith(f"{kind}."))
 
 
-def _dbt(command: list[str], project: Path, work: Path, env: dict[str, str]) -> PackageBuild:
+def dbt(command: list[str], project: Path, work: Path, env: dict[str, str]) -> PackageBuild:
     """A dbt command in a child process (dbt-duckdb keeps its connection open in-process)."""
     full_env = {**os.environ, **OFFLINE_DBT_ENV, **env}
     full_env.pop("DLT__CREDENTIALS__DATABASE", None)  # would win over INTERCOM_DUCKDB_FILE
@@ -59,7 +59,7 @@ def build_dbt_intercom(work: Path, fivetran_schema: str, dbt_env: dict[str, str]
     in `<target schema>_intercom`, its staging in `<target schema>_stg_intercom`."""
     target_schema = f"{fivetran_schema}_dbt"
     dbt_vars = {"intercom_schema": fivetran_schema, "destination_dataset_name": target_schema}
-    built = _dbt(["build", "--vars", json.dumps(dbt_vars)], PROJECT, work, dbt_env)
+    built = dbt(["build", "--vars", json.dumps(dbt_vars)], PROJECT, work, dbt_env)
     built.schema = f"{target_schema}_intercom"
     return built
 
@@ -69,6 +69,6 @@ def build_fivetran_views(work: Path, duckdb_file: Path, dataset: str, schema: st
     dbt_vars = {"source_dataset_name": dataset, "fivetran_schema": schema}
     env = {"INTERCOM_DBT_TARGET": "duckdb", "INTERCOM_DUCKDB_FILE": str(duckdb_file)}
     command = ["run", "--selector", "fivetran", "--vars", json.dumps(dbt_vars)]
-    built = _dbt(command, DBT_PROJECT_DIR, work, env)
+    built = dbt(command, DBT_PROJECT_DIR, work, env)
     built.schema = schema
     return built

@@ -10,10 +10,13 @@ re-reads the redacted conversation unchanged); then the history step alone, agai
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -22,9 +25,11 @@ from emulator.world import WorldConfig, ops
 from emulator.world.records import tag_basic
 from pipelines.destinations.history_tables import record_versions
 from pipelines.reporting.status import collect_status, format_status
+from pipelines.reporting.transform import DBT_PROJECT_DIR
 from pipelines.run.summary import format_summary
 from tests.helpers.cli import cli, quiet_run_args
 from tests.helpers.destinations import Target, drop_postgres_schema, postgres_dsn
+from tests.helpers.fivetran import dbt
 
 # a tinier world than `tiny`: five syncs each, twice
 WORLD = WorldConfig(
@@ -351,3 +356,71 @@ def test_dlt_scd2_would_stamp_load_times_and_refuses_our_arrow_rows(tmp_path) ->
     with pipeline.sql_client() as client:
         ((valid_from,),) = client.execute_sql("SELECT _dlt_valid_from FROM companies")
     assert valid_from.timestamp() > updated_at + 365 * 86_400  # the load's time
+
+
+# -- the Fivetran-shaped views over these history tables ----------------------------------------
+
+
+def _dbt_target_env(target: Target) -> dict[str, str]:
+    """The analytics profile's target for `target` (analytics/profiles.yml)."""
+    if target.name == "duckdb":
+        return {
+            "INTERCOM_DBT_TARGET": "duckdb",
+            "INTERCOM_DUCKDB_FILE": str(target.root / "warehouse.duckdb"),
+        }
+    dsn = urlsplit(target.env["DESTINATION__POSTGRES__CREDENTIALS"])
+    return {
+        "INTERCOM_DBT_TARGET": "postgres",
+        "PGHOST": dsn.hostname or "localhost",
+        "PGPORT": str(dsn.port or 5432),
+        "PGUSER": unquote(dsn.username or ""),
+        "PGPASSWORD": unquote(dsn.password or ""),
+        "PGDATABASE": dsn.path.lstrip("/"),
+    }
+
+
+def test_fivetran_views_show_every_version_history_mode_kept(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    target = scenario.target
+    schema = f"{target.dataset}_fivetran"
+    dbt_vars = {"source_dataset_name": target.dataset, "fivetran_schema": schema}
+    views = ["company_history", "company_tag_history", "conversation_part_history"]
+    command = ["run", "--select", *views, "--vars", json.dumps(dbt_vars)]
+    try:
+        built = dbt(command, DBT_PROJECT_DIR, tmp_path, _dbt_target_env(target))
+        assert not built.failed(), built.output
+        with target.pipeline().sql_client() as client:
+
+            def view(name: str) -> list[dict]:
+                with client.execute_query(f'SELECT * FROM "{schema}"."{name}"') as cur:
+                    names = [d[0] for d in cur.description]
+                    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+            companies, tags, parts = (view(name) for name in views)
+    finally:
+        if target.name == "postgres":
+            drop_postgres_schema(target.env["DESTINATION__POSTGRES__CREDENTIALS"], schema)
+    versions = sorted(
+        (r for r in companies if r["id"] == scenario.company), key=lambda r: r["_fivetran_start"]
+    )
+    assert [_unix(v["_fivetran_start"]) for v in versions] == scenario.company_times
+    assert [v["_fivetran_active"] for v in versions] == [False] * (len(versions) - 1) + [True]
+    for earlier, later in pairwise(versions):  # Fivetran's rule: 1 ms before the next start
+        gap = later["_fivetran_start"] - earlier["_fivetran_end"]
+        assert gap.total_seconds() == pytest.approx(0.001), (earlier, later)
+    company_tags = {
+        (_unix(t["_fivetran_start"]), t["tag_id"])
+        for t in tags
+        if t["company_id"] == scenario.company
+    }
+    expected = {
+        (start, tag)
+        for start, ids in zip(scenario.company_times, scenario.company_tags, strict=True)
+        for tag in ids
+    }
+    assert company_tags == expected
+    conversation, part = scenario.part
+    part_versions = [p for p in parts if p["id"] == part]
+    assert len(part_versions) == 2, part_versions  # before and after its redaction
+    assert sum(p["_fivetran_active"] for p in part_versions) == 1
