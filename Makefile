@@ -35,8 +35,14 @@ format: $(STAMP)
 # queued tests from a busy one (worksteal), so a few long tests do not leave one core idle.
 TEST_WORKERS ?= auto
 
+# The tests' files go to tmpfs when it has room: dlt and DuckDB fsync what they write, which a
+# disk makes slow. Removed after a passing run (kept after a failure, to look at).
+TEST_TMP ?= $(shell avail=$$(df --output=avail -BG /dev/shm 2>/dev/null | tail -1 | tr -dc 0-9); \
+	[ "$${avail:-0}" -ge 8 ] && echo /dev/shm/intercom-sync-tests-$$(id -u))
+
 test: lint
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(if $(TEST_TMP),--basetemp=$(TEST_TMP)) $(PYTEST_ARGS)
+	$(if $(TEST_TMP),rm -rf $(TEST_TMP))
 
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -25,7 +25,8 @@ Semantics (README "Guarantees"):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -254,6 +255,28 @@ def compare_warehouse(
     merge history, so a deleted conversation or merged-away contact may stay in its root
     table (documented; `--reconcile` marks them) and the tombstone tables are not compared.
     Hold the world's lock (or keep it still) while calling: the truth is read table by table."""
+    with one_connection(read) as shared:  # dozens of tables: one connection, not one each
+        return _compare_warehouse(
+            shared,
+            world,
+            kept_parts=kept_parts,
+            entities=entities,
+            lookups=lookups,
+            api_version=api_version,
+            deletes=deletes,
+        )
+
+
+def _compare_warehouse(
+    read: Reader,
+    world: Any,
+    *,
+    kept_parts: dict[str, set[str]] | None,
+    entities: Iterable[str],
+    lookups: bool,
+    api_version: str,
+    deletes: str,
+) -> Report:
     report = Report()
     number = _version(api_version)
     entities = tuple(e for e in entities if e != "tickets" or number >= (2, 10))
@@ -406,26 +429,59 @@ def _compare_parts(
 
 
 # -- readers -----------------------------------------------------------------------------------
-def pipeline_reader(pipeline: Any) -> Reader:
-    """Rows of a table of an in-process dlt pipeline (any SQL destination)."""
+class PipelineReader:
+    """Rows of a table of an in-process dlt pipeline (any SQL destination). Each read opens a
+    connection of its own, except within `session()`, where the reads share one: opening a
+    dlt SQL client costs about as much as reading a tiny table, and a comparison reads dozens."""
 
-    def read(table: str) -> list[dict]:
-        if table not in pipeline.default_schema.tables:
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        self._client: Any = None
+
+    def __call__(self, table: str) -> list[dict]:
+        if table not in self.pipeline.default_schema.tables:
             return []
-        with pipeline.sql_client() as client:
-            query = f"SELECT * FROM {client.make_qualified_table_name(table)}"
-            try:
-                with client.execute_query(query) as cursor:
-                    names = cursor_column_names(cursor)
-                    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-            except Exception as exc:  # declared in the schema but not created yet
-                message = str(exc).lower()
-                if any(m in message for m in ("does not exist", "not found", "no such table")):
-                    return []
-                raise
-        return parse_text_timestamps(rows, pipeline.default_schema.tables[table]["columns"])
+        if self._client is not None:
+            return self._read(self._client, table)
+        with self.pipeline.sql_client() as client:
+            return self._read(client, table)
 
-    return read
+    @contextmanager
+    def session(self) -> Iterator[PipelineReader]:
+        with self.pipeline.sql_client() as client:
+            self._client = client
+            try:
+                yield self
+            finally:
+                self._client = None
+
+    def _read(self, client: Any, table: str) -> list[dict]:
+        query = f"SELECT * FROM {client.make_qualified_table_name(table)}"
+        try:
+            with client.execute_query(query) as cursor:
+                names = cursor_column_names(cursor)
+                rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except Exception as exc:  # declared in the schema but not created yet
+            message = str(exc).lower()
+            if any(m in message for m in ("does not exist", "not found", "no such table")):
+                return []
+            raise
+        return parse_text_timestamps(rows, self.pipeline.default_schema.tables[table]["columns"])
+
+
+def pipeline_reader(pipeline: Any) -> Reader:
+    return PipelineReader(pipeline)
+
+
+@contextmanager
+def one_connection(read: Reader) -> Iterator[Reader]:
+    """`read`, sharing one connection while the block runs when the reader can."""
+    session = getattr(read, "session", None)
+    if session is None:
+        yield read
+    else:
+        with session() as shared:
+            yield shared
 
 
 def parse_text_timestamps(rows: list[dict], columns: dict[str, Any]) -> list[dict]:

@@ -55,6 +55,11 @@ def assert_equals_truth(target: Target, emu: Any, deletes: str = "soft") -> int:
     """The live rows (`_deleted_at` null) equal the truth; every record that left is flagged
     (soft) or gone (hard), with no link rows and no live parts. Returns how many such
     records the warehouse had loaded."""
+    with target.session():  # one connection for the dozens of reads
+        return _assert_equals_truth(target, emu, deletes)
+
+
+def _assert_equals_truth(target: Target, emu: Any, deletes: str) -> int:
     gone = _gone(emu)
     dead = 0
     for table in ROOTS:

@@ -10,9 +10,11 @@ from pathlib import Path
 import duckdb
 
 from pipelines.defaults import DEFAULT_DATASET
+from tests.helpers.cli_forkclient import CLI_MODE_VAR, fork_server
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
+CLI_TIMEOUT = 300
 
 
 def clean_env(token: str | None = None, extra_env: dict[str, str] | None = None) -> dict[str, str]:
@@ -64,14 +66,18 @@ def status_args(tmp_path: Path, *more: str) -> list[str]:
 def cli(
     args: list[str], cwd: Path, token: str | None, extra_env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        cwd=cwd,
-        env=clean_env(token, extra_env),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    """`intercom-sync *args` in `cwd`, as its own process; its exit code and output.
+
+    Forked from a server that has imported the CLI once (`tests/helpers/cli_forkserver.py`),
+    unless the environment changes what would be imported (another PYTHONPATH) or
+    INTERCOM_SYNC_TEST_CLI=subprocess asks for a fresh interpreter every time."""
+    env = clean_env(token, extra_env)
+    command = [sys.executable, "-m", "pipelines.cli", *args]
+    if env["PYTHONPATH"] != str(REPO) or os.environ.get(CLI_MODE_VAR) == "subprocess":
+        return subprocess.run(
+            command, cwd=cwd, env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT
+        )
+    return fork_server().run(command, cwd, env, CLI_TIMEOUT)
 
 
 def raw_table_rows(db: Path, table: str) -> list[tuple] | None:

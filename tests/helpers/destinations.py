@@ -16,8 +16,11 @@ prints it); without it the postgres cases skip, except in CI (`CI` set) where th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +67,7 @@ class Target:
         # restore a stale pipeline state from an old dataset of the same name.
         self.dataset = f"t_{uuid.uuid4().hex[:10]}"
         self.pipeline_name = "intercom"
+        self._session: tuple[dlt.Pipeline, Any] | None = None
 
     def options(self, emu: Any, **overrides: Any) -> SyncOptions:
         values: dict[str, Any] = {
@@ -91,7 +95,30 @@ class Target:
         )
 
     def read(self, table: str) -> list[dict]:
+        if self._session is not None:
+            return self._read(*self._session, table)
         pipeline = self.pipeline()
+        if self.table_format == "delta":
+            return self._read(pipeline, None, table)
+        with pipeline.sql_client() as client:
+            return self._read(pipeline, client, table)
+
+    @contextmanager
+    def session(self) -> Iterator[Target]:
+        """Reads within share one attached pipeline and one connection: opening them costs
+        about as much as reading a tiny table."""
+        pipeline = self.pipeline()
+        with contextlib.ExitStack() as stack:
+            client = (
+                None if self.table_format == "delta" else stack.enter_context(pipeline.sql_client())
+            )
+            self._session = (pipeline, client)
+            try:
+                yield self
+            finally:
+                self._session = None
+
+    def _read(self, pipeline: dlt.Pipeline, client: Any, table: str) -> list[dict]:
         schema_tables = pipeline.default_schema.tables
         if table not in schema_tables:
             return []
@@ -99,13 +126,12 @@ class Target:
             from dlt.common.libs.deltalake import get_delta_tables
 
             return get_delta_tables(pipeline, table)[table].to_pyarrow_table().to_pylist()
-        with pipeline.sql_client() as client:
-            query = f"SELECT * FROM {client.make_qualified_table_name(table)}"
-            if not self.merges and schema_tables[table].get("write_disposition") != "replace":
-                query = latest_version_sql(pipeline, table, client.make_qualified_table_name)
-            with client.execute_query(query) as cursor:
-                names = cursor_column_names(cursor)
-                rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        query = f"SELECT * FROM {client.make_qualified_table_name(table)}"
+        if not self.merges and schema_tables[table].get("write_disposition") != "replace":
+            query = latest_version_sql(pipeline, table, client.make_qualified_table_name)
+        with client.execute_query(query) as cursor:
+            names = cursor_column_names(cursor)
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         return parse_text_timestamps(rows, schema_tables[table]["columns"])
 
 
