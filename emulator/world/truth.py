@@ -46,6 +46,9 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     news_items            id, title, state, updated_at
     news_items__newsfeed_assignments  news_item_id, newsfeed_id
     newsfeeds             id, name, updated_at
+    admin_activity_logs   id, activity_type, created_at, performed_by_id (emulator.world.audit)
+    activity_log_event_types  event_type
+    calls                 id, conversation_id, state, updated_at (emulator.world.calls)
 
 Parts of deleted conversations are not in ``conversation_parts`` (the root is gone); a
 warehouse that synced them earlier keeps them, as it keeps the root row.
@@ -58,6 +61,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from emulator.world.audit import event_types
 from emulator.world.records import PART_WINDOW  # the newest parts GET returns: what stays `visible`
 
 if TYPE_CHECKING:
@@ -222,6 +226,21 @@ def _articles(world: World):
         }
 
 
+def _activity_logs(world: World):
+    for entry in list(world.content.get("activity_logs", {}).values()):
+        yield {
+            "id": entry["id"],
+            "activity_type": entry["activity_type"],
+            "created_at": entry["created_at"],
+            "performed_by_id": entry["performed_by"]["id"],
+        }
+
+
+def _event_types(world: World):
+    for event_type in event_types():
+        yield {"event_type": event_type}
+
+
 def _newsfeed_assignments(world: World):
     for record in list(world.content.get("news_items", {}).values()):
         for assignment in record["newsfeed_assignments"]:
@@ -314,6 +333,9 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
     "news_items__newsfeed_assignments": _newsfeed_assignments,
     "newsfeeds": _content("newsfeeds", ("id", "name", "updated_at")),
 }
+PRODUCERS["admin_activity_logs"] = _activity_logs
+PRODUCERS["activity_log_event_types"] = _event_types
+PRODUCERS["calls"] = _content("calls", ("id", "conversation_id", "state", "updated_at"))
 TRUTH_ENTITIES = tuple(PRODUCERS)
 
 

@@ -71,17 +71,23 @@ TABLE_SCHEMAS = {
     "articles": "article",  # the detail: with `statistics`
     "news_items": "news_item",
     "newsfeeds": "newsfeed",
+    "admin_activity_logs": "activity_log",
+    "activity_log_event_types": "activity_log_event_type_list",  # rows: see REAL_SHAPE_COLUMNS
+    "calls": "call",
 }
 # Columns the resources add to a table (contract 3), typed here so all hints live in one file.
 EXTRA_COLUMNS = {
     "conversation_parts": {"conversation_id": "text"},
     "ticket_parts": {"ticket_id": "text"},
+    "activity_log_event_types": {"event_type": "text"},
 }
 # Where real Intercom sends another shape than the spec (emulator/deviations.yaml): the columns
 # that shape makes replace the spec's (None: the spec's column never gets a value).
 REAL_SHAPE_COLUMNS: dict[str, dict[str, str | None]] = {
     # admin-avatar-object: `avatar` is {"image_url": …}, not a URL string
     "admins": {"avatar": None, "avatar__image_url": "text"},
+    # one row per string of the list's `event_types` (content.py), not the list object
+    "activity_log_event_types": {"type": None},
 }
 TIMESTAMP_NAMES = frozenset(
     {"waiting_since", "snoozed_until", "notified_at", "applied_at", "deleted_at"}
@@ -97,6 +103,8 @@ RESHAPED_NAMES = frozenset({"translated_content"})
 NAME_TYPE_OVERRIDES = {"monthly_spend": "double"}
 # A relationship wrapper's non-array fields are bookkeeping about the array.
 _WRAPPER_FIELDS = frozenset({"type", "url", "total_count", "has_more", "pages"})
+# The two spellings of one instant (2.16 `datetime`): both load as a timestamp.
+_DATETIME_SHAPES = {("string", "date-time"), ("integer", None)}
 _MAX_DEPTH = 6  # guards against recursive schemas; real nesting is ≤ 4
 
 _naming = NamingConvention()
@@ -136,7 +144,11 @@ class SpecWalker:
             # or flattened columns as dlt infers them. (A `json` hint would instead push every
             # scalar value into a variant column `<name>__v_text` — seen with dlt 1.31.)
             shapes = {(v.get("type"), v.get("format")) for v in scalars}
-            return scalars[0] if len(shapes) == 1 else {"x-dlt-type": "text"}
+            if len(shapes) == 1:
+                return scalars[0]
+            if shapes == _DATETIME_SHAPES:  # 2.16 `datetime`: ISO string or Unix seconds
+                return {"x-dlt-type": "timestamp"}
+            return {"x-dlt-type": "text"}
         merged: dict[str, Any] = {}
         for v in objects:
             merged = _merge(merged, v)

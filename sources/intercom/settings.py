@@ -94,8 +94,12 @@ CONTENT_RESOURCES = (
     "articles",
     "news_items",
     "newsfeeds",
+    "activity_log_event_types",
+    "calls",
 )
-RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES + CONTENT_RESOURCES
+# The admins' audit trail (activity_logs.py): merged, incremental on `created_at`.
+AUDIT_RESOURCES = ("admin_activity_logs",)
+RESOURCE_NAMES = LOOKUP_RESOURCES + ENTITY_RESOURCES + CONTENT_RESOURCES + AUDIT_RESOURCES
 # Replaced in full each run (every other resource merges): read before the run starts, so
 # that one out of retries is left out and its table kept (contained.py).
 REPLACED_RESOURCES = LOOKUP_RESOURCES + CONTENT_RESOURCES
