@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sources.intercom.settings import CONTENT_RESOURCES
+from sources.intercom.settings import AUDIT_RESOURCES, CONTENT_RESOURCES
 
 # What the real Intercom allows: 10,000 requests per minute, enforced per 10-second window.
 INTERCOM_RATE_LIMIT = 1666
@@ -21,7 +21,10 @@ GROUP_RESOURCES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "companies": ("companies", ("companies",)),
     "conversations": ("conversations", ("conversations",)),
     "tickets": ("tickets", ("tickets",)),
-    "content": (",".join(CONTENT_RESOURCES), CONTENT_RESOURCES),
+    "content": (
+        ",".join(CONTENT_RESOURCES + AUDIT_RESOURCES),
+        CONTENT_RESOURCES + AUDIT_RESOURCES,
+    ),
     "all": (None, ("contacts", "companies", "conversations", "tickets")),
     "no-change": (None, ("contacts", "companies", "conversations", "tickets")),
 }

@@ -22,8 +22,8 @@ metadata keys 2.9's `activity_log_metadata` has: the same entries are served on 
 from __future__ import annotations
 
 import random
-from functools import cache
 import uuid
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from emulator.world.daily_changes import apply_daily_changes

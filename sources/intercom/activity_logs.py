@@ -21,6 +21,7 @@ The first run reads all history (`created_at_after=0`), or from `start_date` whe
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import dlt
 from dlt.sources import DltResource
@@ -50,10 +51,10 @@ def windows(since: int | None, until: int) -> list[tuple[int, int]]:
     if since is None:
         return [(0, until)]
     since = min(since, until)
-    bounds = list(range(since, until, WINDOW_SECONDS)) + [until]
+    bounds = [*range(since, until, WINDOW_SECONDS), until]
     if len(bounds) == 1:
         bounds = [since, until]
-    return list(zip(bounds[:-1], bounds[1:], strict=True))
+    return list(pairwise(bounds))
 
 
 def activity_logs_resource(
