@@ -15,7 +15,9 @@ the order they happened. They come from three places:
   random numbers: ids come from a counter series of their own, so every other record of a
   seed stays as it was.
 
-Only activity types every vendored spec's enum has are used (2.9's is the shortest), and
+Conversation assignments, closes and tagging are not logged: no spec's `activity_type` enum
+names them (they are conversation parts). Only activity types every vendored spec's enum has
+are used (2.9's is the shortest), and
 metadata keys 2.9's `activity_log_metadata` has: the same entries are served on every version.
 """
 

@@ -14,7 +14,8 @@ merge on `id`, so an entry read twice stays one row (and is loaded once per run)
 
 Table (contract 3): admin_activity_logs(id, created_at, activity_type, activity_description,
 performed_by__id, performed_by__email, performed_by__ip, metadata__…)  merge (upsert) on id.
-`metadata` varies by activity type: its keys are flattened as they come (`metadata__away_mode`).
+`metadata` varies by activity type: flattened (`metadata__away_mode`), typed as the spec's
+`activity_log_metadata` says; `metadata.changes` (keyed by setting name) as its keys come.
 The first run reads all history (`created_at_after=0`), or from `start_date` when set.
 """
 
@@ -40,8 +41,9 @@ from sources.intercom.workspace import Workspace
 NAME = "admin_activity_logs"
 PATH = "/admins/activity_logs"
 ITEMS_KEY = "activity_logs"
-# Resource-state key: the next run reads entries created at or after this.
-SINCE_KEY = "created_since"
+# Resource-state key: the next run reads entries created at or after this (Unix seconds; the
+# name `intercom-sync status` shows as the resource's cursor).
+SINCE_KEY = "cursor"
 WINDOW_SECONDS = 30 * 86400
 
 

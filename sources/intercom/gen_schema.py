@@ -96,6 +96,9 @@ TIMESTAMP_NAMES = frozenset(
 DURATION_NAMES = frozenset({"median_time_to_reply", "handling_time", "adjusted_handling_time"})
 DURATION_PREFIXES = ("time_to_",)
 FREE_FORM_NAMES = frozenset({"custom_attributes", "metadata"})
+# Tables whose `metadata` the spec types property by property (`activity_log_metadata`):
+# walked like any object there (a conversation part's `metadata` stays free-form).
+TYPED_METADATA_TABLES = frozenset({"admin_activity_logs"})
 # Objects the resources reshape into child rows (one per locale: `lookups.translation_rows`).
 RESHAPED_NAMES = frozenset({"translated_content"})
 # Where the spec's type is wrong: Intercom's own /data_attributes lists monthly_spend as a
@@ -156,16 +159,23 @@ class SpecWalker:
             return merged
         return variants[0] if variants else {}  # arrays only (not listed) or nothing
 
-    def columns(self, schema_name: str) -> dict[str, str]:
+    def columns(
+        self, schema_name: str, free_form: frozenset[str] = FREE_FORM_NAMES
+    ) -> dict[str, str]:
         out: dict[str, str] = {}
-        self._walk(self.resolve(self.schemas[schema_name]), (), out, 0)
+        self._walk(self.resolve(self.schemas[schema_name]), (), out, 0, free_form)
         return out
 
     def _walk(
-        self, node: Mapping[str, Any], path: tuple[str, ...], out: dict[str, str], depth: int
+        self,
+        node: Mapping[str, Any],
+        path: tuple[str, ...],
+        out: dict[str, str],
+        depth: int,
+        free_form: frozenset[str] = FREE_FORM_NAMES,
     ) -> None:
         for name, prop in (node.get("properties") or {}).items():
-            if name in FREE_FORM_NAMES or name in RESHAPED_NAMES:
+            if name in free_form or name in RESHAPED_NAMES:
                 continue
             try:
                 resolved = self.resolve(prop)
@@ -177,7 +187,7 @@ class SpecWalker:
                 props = resolved.get("properties")
                 if not props or _is_wrapper(props) or depth >= _MAX_DEPTH:
                     continue
-                self._walk(resolved, col_path, out, depth + 1)
+                self._walk(resolved, col_path, out, depth + 1, free_form)
             elif kind == "array" or kind == "null":
                 continue
             else:
@@ -248,7 +258,10 @@ def generate() -> dict[str, Any]:
         for table, schema_name in TABLE_SCHEMAS.items():
             if schema_name not in walker.schemas:
                 continue
-            columns = walker.columns(schema_name)
+            free_form = FREE_FORM_NAMES
+            if table in TYPED_METADATA_TABLES:
+                free_form = FREE_FORM_NAMES - {"metadata"}
+            columns = walker.columns(schema_name, free_form)
             columns.update(EXTRA_COLUMNS.get(table, {}))
             for name, data_type in REAL_SHAPE_COLUMNS.get(table, {}).items():
                 if data_type is None:
