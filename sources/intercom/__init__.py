@@ -141,7 +141,9 @@ def intercom(
         claims=claims,
     )
     resources += content_resources(client, workspace)  # each on the versions that have its endpoint
-    resources.append(activity_logs_resource(client, workspace, start_value=start_value))
+    resources.append(
+        activity_logs_resource(client, workspace, start_value=start_value, end_value=end_value)
+    )
     if reconcile:  # contacts_deleted, companies_deleted, tickets_deleted: reconcile.py
         resources += reconcile_resources(client, deletes=deletes, claims=claims)
     if merge_strategy != MERGE["strategy"]:

@@ -16,7 +16,8 @@ Table (contract 3): admin_activity_logs(id, created_at, activity_type, activity_
 performed_by__id, performed_by__email, performed_by__ip, metadata__…)  merge (upsert) on id.
 `metadata` varies by activity type: flattened (`metadata__away_mode`), typed as the spec's
 `activity_log_metadata` says; `metadata.changes` (keyed by setting name) as its keys come.
-The first run reads all history (`created_at_after=0`), or from `start_date` when set.
+The first run reads all history (`created_at_after=0`), or from `start_date` when set; a
+backfill chunk reads its window (`intercom-sync backfill`).
 """
 
 from __future__ import annotations
@@ -60,12 +61,21 @@ def windows(since: int | None, until: int) -> list[tuple[int, int]]:
 
 
 def activity_logs_resource(
-    client: IntercomClient, workspace: Workspace, *, start_value: int | None
+    client: IntercomClient,
+    workspace: Workspace,
+    *,
+    start_value: int | None,
+    end_value: int | None = None,
 ) -> DltResource:
+    """`end_value` (exclusive): a backfill chunk's end (pipelines/run/backfill.py); the
+    chunk reads `[start_value, end_value)` and its throw-away state."""
+
     def admin_activity_logs() -> Iterator[list[dict]]:
         state = dlt.current.resource_state(NAME)
         workspace.me()  # one answer before reading the server's clock (read once per run)
         until = client.server_time() - 1
+        if end_value is not None:
+            until = min(until, end_value - 1)  # both bounds are inclusive
         bounds = [b for b in (start_value, state.get(SINCE_KEY)) if b is not None]
         loaded: set[str] = set()
         for after, before in windows(max(bounds) if bounds else None, until):
