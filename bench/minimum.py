@@ -23,14 +23,16 @@ Full sync, per group:
                  help_centers (1 each) + office_hours_schedules (1 + one exceptions list per
                  schedule) + ceil(n / 150) pages of content_snippets, internal_articles,
                  macros, help_center_collections, articles, news_items and newsfeeds + one
-                 detail GET per article (statistics)
+                 detail GET per article (statistics), + activity_log_event_types (1) and
+                 calls (ceil(n / 150)) + the admins' activity log (ceil(n / 150): one window)
   opt-ins        (when switched on, in `conversations`) one handling-events read and one
                  side-conversations read per conversation, plus one per 25 side
                  conversations beyond a conversation's first 25; none in a no-change run
 No-change run (no changed parent: no notes read): one search page per searched entity, the
 first deletion-feed page, the full
 company scroll (companies have no server-side filter), the lookups and the content lists
-(all read whole: `updated_since` on macros would miss deletions). With the index-lag
+(all read whole: `updated_since` on macros would miss deletions), one page of the activity
+log (the entries since the previous run). With the index-lag
 allowance (`no_change_sync_with_lag_allowance`): plus the pages of records updated within
 `SEARCH_LAG_SECONDS` of each search's cursor, which a client must re-read not to lose records
 that reach the search index late.
@@ -58,8 +60,9 @@ LOOKUP_REQUESTS = 5 + 2
 SHARED_ATTRIBUTE_READS = 2 + 1
 ME = 1
 # content lists of one response each (the bench runs 2.16: every content endpoint exists)
-# ticket_states, away_status_reasons, brands, subscription_types, help_centers
-CONTENT_SINGLE_REQUESTS = 5
+# ticket_states, away_status_reasons, brands, subscription_types, help_centers,
+# activity_log_event_types
+CONTENT_SINGLE_REQUESTS = 6
 PAGED_CONTENT = (  # 150 a page
     "content_snippets",
     "internal_articles",
@@ -68,7 +71,9 @@ PAGED_CONTENT = (  # 150 a page
     "articles",
     "news_items",
     "newsfeeds",
+    "calls",
 )
+ACTIVITY_LOG_PAGE = 150
 
 
 def _pages(n: int, size: int) -> int:
@@ -111,6 +116,7 @@ def _world_counts(base_url: str) -> dict[str, int]:
             "conversations_deleted",
             *PAGED_CONTENT,
             "office_hours_schedules",
+            "admin_activity_logs",
         )
     }
     tags = Counter(row["contact_id"] for row in _truth(base_url, "contacts__tags"))
@@ -169,7 +175,7 @@ def full_sync(counts: dict[str, int], include: tuple[str, ...] = ()) -> dict[str
         + _pages(counts["conversations_deleted"], DELETED_PAGE)
         + opt_in_requests(counts, include),
         "tickets": ME + 1 + _pages(counts["tickets"], SEARCH_PAGE) + counts["tickets"],
-        "content": ME + content_requests(counts),
+        "content": ME + content_requests(counts) + activity_log_requests(counts, first=True),
         "segment_members": ME + 1 + counts.get("segment_member_pages", 0),
     }
 
@@ -181,6 +187,12 @@ def content_requests(counts: dict[str, int]) -> int:
     schedules = counts.get("office_hours_schedules", 0)
     articles = counts.get("articles", 0)  # one detail each: only it has `statistics`
     return CONTENT_SINGLE_REQUESTS + 1 + schedules + pages + articles
+
+
+def activity_log_requests(counts: dict[str, int], *, first: bool) -> int:
+    """The admins' activity log: all of it the first time (one window from 0), then one
+    window since the previous run (a page: entries are never changed, only added)."""
+    return _pages(counts.get("admin_activity_logs", 0), ACTIVITY_LOG_PAGE) if first else 1
 
 
 def no_change_sync(counts: dict[str, int]) -> int:
@@ -196,6 +208,7 @@ def no_change_sync(counts: dict[str, int]) -> int:
         + 1  # tickets search
         + content_requests(counts)
         + counts.get("segment_member_pages", 0)  # read whole every run
+        + activity_log_requests(counts, first=False)
     )
 
 

@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from emulator.http import (
+    routes_audit,
+    routes_calls,
     routes_companies,
     routes_contacts,
     routes_content,
@@ -31,12 +33,14 @@ from emulator.http.routes_admin import admin_routes
 from emulator.world.generate import generate_world
 
 API_ROUTES: list[ApiRoute] = [
+    *routes_audit.ROUTES,  # before `/admins/{id}`: Starlette takes the first match
     *routes_lookups.ROUTES,
     *routes_contacts.ROUTES,
     *routes_companies.ROUTES,
     *routes_conversations.ROUTES,
     *routes_content.ROUTES,
     *routes_publishing.ROUTES,
+    *routes_calls.ROUTES,
 ]
 
 

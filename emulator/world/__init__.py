@@ -51,7 +51,10 @@ Extensions beyond the contract (for the HTTP layer):
     world.content                       kind -> id -> record: away status reasons, brands,
                                         office hours (+ exceptions), content snippets,
                                         internal articles, macros, subscription types
-                                        (emulator.world.content)
+                                        (emulator.world.content); also the admins'
+                                        activity log (``"activity_logs"``,
+                                        emulator.world.audit) and calls (``"calls"``,
+                                        emulator.world.calls)
     world.company_contact_ids(cid)      contact ids linked to a company (link order)
     world.contact_segment_ids(cid)      segment ids a contact belongs to
     world.contact_notes(cid)            the contact's note dicts, newest first

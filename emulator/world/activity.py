@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.world import factory, ops
 from emulator.world import records as r
+from emulator.world.audit import advance_activity_logs, log_activity
+from emulator.world.calls import advance_calls
 from emulator.world.company_notes import advance_company_notes
 from emulator.world.content import advance_content
 from emulator.world.scales import DAILY_RATES
@@ -114,6 +116,8 @@ def simulate(world: World, seconds: int, intensity: float) -> dict[str, int]:
     summary.update(advance_content(world, start, end, intensity))  # a stream of its own
     summary.update(advance_company_notes(world, start, end, intensity))  # one more
     summary.update(advance_segment_members(world, start, end, intensity))  # and one more
+    summary.update(advance_activity_logs(world, start, end, intensity))  # and one more
+    summary.update(advance_calls(world, start, end, intensity))  # and another
     world.now = end
     out = dict(sorted(summary.items()))
     out["records_changed"] = len(changed)
@@ -426,7 +430,10 @@ def conversation_part_redacted(world, rng, at, _):
     comments = [p["id"] for p in parts if p["part_type"] == "comment" and not p["redacted"]]
     if not comments:
         return None
-    ops.redact_part(world, conversation_id, r.pick(rng, comments), at)
+    part_id = r.pick(rng, comments)
+    ops.redact_part(world, conversation_id, part_id, at)
+    admin_id = world._admin_ids[int(part_id) % len(world._admin_ids)]  # no draw: same stream
+    log_activity(world, at, admin_id, "conversation_part_deletion", "deleted a conversation part")
     return [("conversations", conversation_id)]
 
 
@@ -554,6 +561,7 @@ def admin_created(world, rng, at, _):
     team = dict(world.teams[team_id])  # replaced, not edited: readers may hold the old dict
     team["admin_ids"] = [*team["admin_ids"], int(admin_id)]
     world.teams[team_id] = team
+    log_activity(world, at, admin_id, "app_admin_join", "joined the workspace")
     return [("admins", admin_id), ("teams", team_id)]
 
 

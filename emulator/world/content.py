@@ -19,6 +19,7 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
+from emulator.world.audit import log_activity
 from emulator.world.daily_changes import apply_daily_changes
 from emulator.world.publishing import advance_publishing, generate_publishing
 
@@ -303,6 +304,8 @@ def _office_hours_changed(world, rng, at) -> bool:
     record = _pick(world, rng, "office_hours_schedules")
     if record is None:
         return False
+    admin_id = _admin_ids(world)[int(record["id"]) % len(world.admins)]  # no draw
+    log_activity(world, at, admin_id, "office_hours_change", "changed office hours")
     return _replace(
         world, "office_hours_schedules", record, time_intervals=_intervals(rng), updated_at=at
     )

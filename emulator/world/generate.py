@@ -26,6 +26,8 @@ from emulator.world import World, WorldConfig, factory, ops
 from emulator.world import cache as world_cache
 from emulator.world import records as r
 from emulator.world.activity import pick_lead_and_user
+from emulator.world.audit import generate_activity_logs
+from emulator.world.calls import generate_calls
 from emulator.world.company_notes import generate_company_notes
 from emulator.world.content import generate_content
 from emulator.world.derive import OPENING_PART_TYPES, derive_conversation, derive_ticket
@@ -82,6 +84,8 @@ def populate(world: World) -> None:
     _history_tail(world, rng, end)
     generate_content(world)  # last, from its own stream: the records above stay as they were
     generate_company_notes(world)  # a stream of its own as well
+    generate_activity_logs(world)  # the admins' activity log: a stream of its own too
+    generate_calls(world)  # and calls
 
 
 class UpdatedAtClusters:

@@ -54,6 +54,9 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     conversation_side_conversations  id, conversation_id, total_count
     conversation_side_conversations__conversation_parts  id, side_conversation_id,
                           conversation_id, part_type, created_at, author_id
+    admin_activity_logs   id, activity_type, created_at, performed_by_id (emulator.world.audit)
+    activity_log_event_types  event_type
+    calls                 id, conversation_id, state, updated_at (emulator.world.calls)
 
 Parts of deleted conversations are not in ``conversation_parts`` (the root is gone); a
 warehouse that synced them earlier keeps them, as it keeps the root row.
@@ -67,6 +70,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from emulator.world.audit import event_types
 from emulator.world.company_notes import company_notes
 from emulator.world.handling import handling_events, side_conversations
 from emulator.world.records import PART_WINDOW  # the newest parts GET returns: what stays `visible`
@@ -291,6 +295,21 @@ def _articles(world: World):
         }
 
 
+def _activity_logs(world: World):
+    for entry in list(world.content.get("activity_logs", {}).values()):
+        yield {
+            "id": entry["id"],
+            "activity_type": entry["activity_type"],
+            "created_at": entry["created_at"],
+            "performed_by_id": entry["performed_by"]["id"],
+        }
+
+
+def _event_types(world: World):
+    for event_type in event_types():
+        yield {"event_type": event_type}
+
+
 def _newsfeed_assignments(world: World):
     for record in list(world.content.get("news_items", {}).values()):
         for assignment in record["newsfeed_assignments"]:
@@ -391,6 +410,9 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
     "conversation_side_conversations": _side_conversations,
     "conversation_side_conversations__conversation_parts": _side_conversation_parts,
 }
+PRODUCERS["admin_activity_logs"] = _activity_logs
+PRODUCERS["activity_log_event_types"] = _event_types
+PRODUCERS["calls"] = _content("calls", ("id", "conversation_id", "state", "updated_at"))
 TRUTH_ENTITIES = tuple(PRODUCERS)
 
 

@@ -37,7 +37,8 @@ from sources.intercom.dlt_compat import parse_datetime
 log = logging.getLogger("intercom_sync")
 
 # Resources whose search takes an `updated_at` window; the others are read whole.
-WINDOWED_RESOURCES = ("contacts", "conversations", "tickets")
+# (the admins' activity log by `created_at`: the hand-over run starts at `--to`)
+WINDOWED_RESOURCES = ("contacts", "conversations", "tickets", "admin_activity_logs")
 COMPANIES_STEP = "companies"
 _CHUNK = re.compile(r"^\s*(\d+)\s*([dh])\s*$")
 

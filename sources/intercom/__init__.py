@@ -15,6 +15,8 @@ Resources (what `--resources` selects), see each module for its tables:
   internal_articles macros subscription_types help_centers help_center_collections
   help_center_sections articles news_items newsfeeds        content.py (replace; macros merge;
                                                             each where its endpoint exists)
+  activity_log_event_types (2.16) calls (2.10+)             content.py (replace)
+  admin_activity_logs                                       activity_logs.py (merge, created_at)
   contacts__segments                                        segment_members.py (replace)
 Opt-in (`include`, optional.py), read in their parent's pass:
   conversation_handling_events conversation_side_conversations   conversation_extras.py (2.16+)
@@ -29,6 +31,7 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
+from sources.intercom.activity_logs import activity_logs_resource
 from sources.intercom.client import IntercomClient
 from sources.intercom.companies import companies_resource
 from sources.intercom.contacts import contacts_resource
@@ -148,6 +151,9 @@ def intercom(
     )
     resources += content_resources(client, workspace)  # each on the versions that have its endpoint
     resources.append(segment_members_resource(client, workspace))  # contacts__segments
+    resources.append(
+        activity_logs_resource(client, workspace, start_value=start_value, end_value=end_value)
+    )
     if reconcile:  # contacts_deleted, companies_deleted, tickets_deleted: reconcile.py
         resources += reconcile_resources(client, deletes=deletes, claims=claims)
     if merge_strategy != MERGE["strategy"]:

@@ -26,12 +26,16 @@ Tables (every nested table carries its parent's id, docs/tables-naming.md):
   news_items(id, …) + __newsfeed_assignments(news_item_id, newsfeed_id, published_at)
     + __labels(news_item_id, value) + __reactions(news_item_id, value)             all
   newsfeeds(id, …)                                                                  all
+  activity_log_event_types(event_type): what `admin_activity_logs.activity_type` can hold 2.16+
+  calls(id, conversation_id, contact_id, admin_id, state, …_at …)                    2.10+
 
 All are read whole and replaced each run, so a deleted record leaves its table. `macros`
 too: `GET /macros?updated_since=` would read only the changed ones, but it never reports a
 deleted macro, which would then look live for ever; a workspace's macros are a few pages.
-Office hours exceptions cost one request per
-schedule (a workspace has a handful). Articles cost one request per article each run: only the
+`calls` too: `GET /calls` can be neither sorted nor filtered by `updated_at`, and
+`POST /calls/search` takes conversation ids, not a time; call transcripts and recordings
+(`/calls/{id}/transcript`, a request per call) are not read. Office hours exceptions cost
+one request per schedule (a workspace has a handful). Articles cost one request per article each run: only the
 detail has `statistics`, and views change without `updated_at` changing. Each translation
 (`translated_content`, an object keyed by locale) is a row of a child table.
 
@@ -152,7 +156,18 @@ CONTENT_LOOKUPS = (
         pages="numbered",
     ),
     Lookup("newsfeeds", "/news/newsfeeds", "data", pages="numbered"),
+    Lookup(
+        "activity_log_event_types",
+        "/admins/activity_log_event_types",
+        "event_types",
+        min_version="2.16",
+    ),
+    # Read whole each run: `GET /calls` is neither sorted by nor filterable on `updated_at`,
+    # and `POST /calls/search` only finds the calls of given conversations (20 at a time).
+    Lookup("calls", "/calls", "data", min_version="2.10", pages="numbered"),
 )
+# Primary keys other than `id`.
+PRIMARY_KEYS = {"activity_log_event_types": "event_type"}
 BY_NAME = {lookup.name: lookup for lookup in CONTENT_LOOKUPS}
 EXCEPTIONS_PATH = "/office_hours_schedules/{id}/office_hours_exceptions"
 
@@ -211,6 +226,12 @@ def _macros(client: IntercomClient, lookup: Lookup) -> Iterator[list[dict]]:
         yield rows
 
 
+def _event_types(client: IntercomClient, lookup: Lookup) -> Iterator[list[dict]]:
+    """The list's strings, one row each."""
+    body = client.get(lookup.path) or {}
+    yield [{"event_type": str(name)} for name in body.get(lookup.items_key) or []]
+
+
 Reader = Callable[[], Iterator[list[dict]]]
 
 
@@ -242,10 +263,15 @@ def content_resources(client: IntercomClient, workspace: Workspace) -> list[DltR
             gen = _bind(_macros, client, lookup)
         elif name == "articles":
             gen = _bind(_articles, client, lookup)
+        elif name == "activity_log_event_types":
+            gen = _bind(_event_types, client, lookup)
         else:
             gen = _bind(Lookup.read, lookup, client)
         resource = replace_resource(
-            name, _read_first(workspace, name, gen), api_version, primary_key="id"
+            name,
+            _read_first(workspace, name, gen),
+            api_version,
+            primary_key=PRIMARY_KEYS.get(name, "id"),
         )
         resource.selected = available
         resources.append(resource)

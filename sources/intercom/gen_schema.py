@@ -77,6 +77,9 @@ TABLE_SCHEMAS = {
     # opt-in per-conversation reads (2.16; conversation_extras.py)
     "conversation_handling_events": "handling_event",
     "conversation_side_conversations": "side_conversation_summary",
+    "admin_activity_logs": "activity_log",
+    "activity_log_event_types": "activity_log_event_type_list",  # rows: see REAL_SHAPE_COLUMNS
+    "calls": "call",
 }
 # Columns the resources add to a table (contract 3), typed here so all hints live in one file.
 EXTRA_COLUMNS = {
@@ -87,6 +90,7 @@ EXTRA_COLUMNS = {
     # no id in the API: a key built from the event (conversation_extras.event_keys)
     "conversation_handling_events": {"id": "text", "conversation_id": "text"},
     "conversation_side_conversations": {"id": "text", "conversation_id": "text"},
+    "activity_log_event_types": {"event_type": "text"},
 }
 # Columns the resources rename (spec name -> table column).
 RENAMED_COLUMNS = {"conversation_side_conversations": {"side_conversation_id": "id"}}
@@ -98,6 +102,8 @@ REAL_SHAPE_COLUMNS: dict[str, dict[str, str | None]] = {
     # a note's `author` is an admin
     "contact_notes": {"author__avatar": None, "author__avatar__image_url": "text"},
     "company_notes": {"author__avatar": None, "author__avatar__image_url": "text"},
+    # one row per string of the list's `event_types` (content.py), not the list object
+    "activity_log_event_types": {"type": None},
 }
 TIMESTAMP_NAMES = frozenset(
     {"waiting_since", "snoozed_until", "notified_at", "applied_at", "deleted_at"}
@@ -106,6 +112,9 @@ TIMESTAMP_NAMES = frozenset(
 DURATION_NAMES = frozenset({"median_time_to_reply", "handling_time", "adjusted_handling_time"})
 DURATION_PREFIXES = ("time_to_",)
 FREE_FORM_NAMES = frozenset({"custom_attributes", "metadata"})
+# Tables whose `metadata` the spec types property by property (`activity_log_metadata`):
+# walked like any object there (a conversation part's `metadata` stays free-form).
+TYPED_METADATA_TABLES = frozenset({"admin_activity_logs"})
 # Objects the resources reshape into child rows (one per locale: `lookups.translation_rows`).
 RESHAPED_NAMES = frozenset({"translated_content"})
 # Where the spec's type is wrong: Intercom's own /data_attributes lists monthly_spend as a
@@ -113,6 +122,8 @@ RESHAPED_NAMES = frozenset({"translated_content"})
 NAME_TYPE_OVERRIDES = {"monthly_spend": "double"}
 # A relationship wrapper's non-array fields are bookkeeping about the array.
 _WRAPPER_FIELDS = frozenset({"type", "url", "total_count", "has_more", "pages"})
+# The two spellings of one instant (2.16 `datetime`): both load as a timestamp.
+_DATETIME_SHAPES = {("string", "date-time"), ("integer", None)}
 _MAX_DEPTH = 6  # guards against recursive schemas; real nesting is ≤ 4
 
 _naming = NamingConvention()
@@ -152,7 +163,11 @@ class SpecWalker:
             # or flattened columns as dlt infers them. (A `json` hint would instead push every
             # scalar value into a variant column `<name>__v_text` — seen with dlt 1.31.)
             shapes = {(v.get("type"), v.get("format")) for v in scalars}
-            return scalars[0] if len(shapes) == 1 else {"x-dlt-type": "text"}
+            if len(shapes) == 1:
+                return scalars[0]
+            if shapes == _DATETIME_SHAPES:  # 2.16 `datetime`: ISO string or Unix seconds
+                return {"x-dlt-type": "timestamp"}
+            return {"x-dlt-type": "text"}
         merged: dict[str, Any] = {}
         for v in objects:
             merged = _merge(merged, v)
@@ -160,16 +175,23 @@ class SpecWalker:
             return merged
         return variants[0] if variants else {}  # arrays only (not listed) or nothing
 
-    def columns(self, schema_name: str) -> dict[str, str]:
+    def columns(
+        self, schema_name: str, free_form: frozenset[str] = FREE_FORM_NAMES
+    ) -> dict[str, str]:
         out: dict[str, str] = {}
-        self._walk(self.resolve(self.schemas[schema_name]), (), out, 0)
+        self._walk(self.resolve(self.schemas[schema_name]), (), out, 0, free_form)
         return out
 
     def _walk(
-        self, node: Mapping[str, Any], path: tuple[str, ...], out: dict[str, str], depth: int
+        self,
+        node: Mapping[str, Any],
+        path: tuple[str, ...],
+        out: dict[str, str],
+        depth: int,
+        free_form: frozenset[str] = FREE_FORM_NAMES,
     ) -> None:
         for name, prop in (node.get("properties") or {}).items():
-            if name in FREE_FORM_NAMES or name in RESHAPED_NAMES:
+            if name in free_form or name in RESHAPED_NAMES:
                 continue
             try:
                 resolved = self.resolve(prop)
@@ -181,7 +203,7 @@ class SpecWalker:
                 props = resolved.get("properties")
                 if not props or _is_wrapper(props) or depth >= _MAX_DEPTH:
                     continue
-                self._walk(resolved, col_path, out, depth + 1)
+                self._walk(resolved, col_path, out, depth + 1, free_form)
             elif kind == "array" or kind == "null":
                 continue
             else:
@@ -252,7 +274,10 @@ def generate() -> dict[str, Any]:
         for table, schema_name in TABLE_SCHEMAS.items():
             if schema_name not in walker.schemas:
                 continue
-            columns = walker.columns(schema_name)
+            free_form = FREE_FORM_NAMES
+            if table in TYPED_METADATA_TABLES:
+                free_form = FREE_FORM_NAMES - {"metadata"}
+            columns = walker.columns(schema_name, free_form)
             for name in RENAMED_COLUMNS.get(table, {}):
                 columns.pop(name, None)
             columns.update(EXTRA_COLUMNS.get(table, {}))

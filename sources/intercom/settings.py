@@ -94,7 +94,11 @@ CONTENT_RESOURCES = (
     "articles",
     "news_items",
     "newsfeeds",
+    "activity_log_event_types",
+    "calls",
 )
+# The admins' audit trail (activity_logs.py): merged, incremental on `created_at`.
+AUDIT_RESOURCES = ("admin_activity_logs",)
 # Tables read with their parent resource, for the records it loads in that run (notes.py):
 # naming one in `--resources` selects its parent.
 PARENT_TABLES = {"contact_notes": "contacts", "company_notes": "companies"}
@@ -106,6 +110,7 @@ RESOURCE_NAMES = (
     + CONTENT_RESOURCES
     + MEMBERSHIP_RESOURCES
     + tuple(PARENT_TABLES)
+    + AUDIT_RESOURCES
 )
 # Opt-in reads (optional.py: off by default, each costs a request per parent record); named
 # in `--resources`, one runs its parent resource with it switched on.

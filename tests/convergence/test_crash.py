@@ -19,6 +19,7 @@ from emulator.world import WorldConfig
 from pipelines.defaults import DEFAULT_DATASET, DEFAULT_PIPELINE
 from pipelines.exit_codes import ExitCode
 from tests.convergence.compare import compare_warehouse, duckdb_reader
+from tests.helpers.cli import REPO
 from tests.helpers.summary import record
 
 # Kill points, in order; a list of points between two successful runs = crashes in a row.
@@ -29,6 +30,7 @@ SEED = 21
 def _cli_env(token: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "INTERCOM_"))}
     env.update({"RUNTIME__DLTHUB_TELEMETRY": "false", "SOURCES__INTERCOM__ACCESS_TOKEN": token})
+    env["PYTHONPATH"] = str(REPO)  # the code under test, not another copy the venv may import
     return env
 
 

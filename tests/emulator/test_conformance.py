@@ -97,6 +97,10 @@ def _first_content(world: Any, kind: str) -> str:
     return min(world.content[kind], key=int)
 
 
+def _calls(world: Any) -> list[dict]:
+    return list(world.content["calls"].values())
+
+
 def _nested_collection(world: Any) -> str:
     collections = world.content["help_center_collections"]
     return min((c for c in collections if collections[c]["parent_id"]), key=int)
@@ -122,7 +126,7 @@ class Case:
     template: str  # the spec's path (any parameter names)
     concrete: Callable[[Any], str]  # world -> request path (with query string)
     items_key: str | None = None  # list envelopes: the array key (dotted path) that must be present
-    body: dict | None = None
+    body: dict | Callable[[Any], dict] | None = None  # a callable: world -> body
     versions: tuple[str, ...] = ("2.9", "2.15", "2.16")
 
     @property
@@ -402,6 +406,33 @@ CASES = [
         "data",
         versions=("2.16",),
     ),
+    # the admins' activity log (issue 21): a window holding more than one page
+    Case(
+        "GET",
+        "/admins/activity_logs",
+        lambda w: f"/admins/activity_logs?created_at_after={w.cfg.start_time - 30 * 86400}"
+        f"&created_at_before={w.now}&per_page=5",
+        "activity_logs",
+    ),
+    Case(
+        "GET",
+        "/admins/activity_log_event_types",
+        lambda w: "/admins/activity_log_event_types",
+        "event_types",
+        versions=("2.16",),
+    ),
+    Case("GET", "/calls", lambda w: "/calls?per_page=2", "data", versions=NEWER),
+    Case(
+        "GET", "/calls/{call_id}", lambda w: f"/calls/{_first_content(w, 'calls')}", versions=NEWER
+    ),
+    Case(
+        "POST",
+        "/calls/search",
+        lambda w: "/calls/search",
+        "data",
+        lambda w: {"conversation_ids": sorted({c["conversation_id"] for c in _calls(w)})[:20]},
+        versions=NEWER,
+    ),
 ]
 
 PARAMS = [
@@ -427,7 +458,11 @@ def test_response_conforms_to_official_spec(emu: RunningEmulator, case: Case, ve
         # one open scroll per workspace: let a previous case's scroll expire first
         emu.control.scrolls.expire_all()
     response = raw().request(
-        case.method, emu.url(path), headers=headers, json=case.body, timeout=30
+        case.method,
+        emu.url(path),
+        headers=headers,
+        json=case.body(emu.world) if callable(case.body) else case.body,
+        timeout=30,
     )
     assert response.status_code == 200, response.text[:500]
     body = response.json()

@@ -216,6 +216,14 @@ CALLS: dict[str, Call] = {
         sdk.articles.find(article_id=a) for a in sorted(w.content["articles"])[:5]
     ],
     "news.items.list": lambda sdk, w: sdk.news.items.list().data,
+    "admins.list_all_activity_logs": lambda sdk, w: sdk.admins.list_all_activity_logs(
+        created_at_after="0", created_at_before=str(w.now)
+    ).activity_logs,
+    "calls.list_calls": lambda sdk, w: sdk.calls.list_calls(per_page=50).data,
+    "calls.show_call": lambda sdk, w: [sdk.calls.show_call(call_id=c) for c in w.content["calls"]],
+    "calls.list_calls_with_transcripts": lambda sdk, w: sdk.calls.list_calls_with_transcripts(
+        conversation_ids=sorted({c["conversation_id"] for c in w.content["calls"].values()})[:20]
+    ).data,
     "news.feeds.list": lambda sdk, w: sdk.news.feeds.list().data,
     "help_centers.find": lambda sdk, w: [
         sdk.help_centers.find(help_center_id=int(h)) for h in w.content["help_centers"]
@@ -254,17 +262,13 @@ BARE_ARRAY = (
     "the SDK expects a bare array; served as the 2.15 and 2.16 specs say (emulator/README.md)"
 )
 NOT_MODELLED = {
-    "admins.list_all_activity_logs": "admin activity logs",
     "ai_content.get_content_import_source": "AI content",
     "ai_content.get_external_page": "AI content",
     "ai_content.list_content_import_sources": "AI content",
     "ai_content.list_external_pages": "AI content",
     "away_status_reasons.list_away_status_reasons": BARE_ARRAY,
-    "calls.list_calls": "calls",
-    "calls.list_calls_with_transcripts": "calls",
-    "calls.show_call": "calls",
-    "calls.show_call_recording": "calls",
-    "calls.show_call_transcript": "calls",
+    "calls.show_call_recording": "call recordings (not read by the sync)",
+    "calls.show_call_transcript": "call transcripts (not read by the sync)",
     "contacts.list_attached_subscriptions": "subscription types",
     "custom_object_instances.get_custom_object_instances_by_external_id": "custom objects",
     "custom_object_instances.get_custom_object_instances_by_id": "custom objects",

@@ -17,7 +17,8 @@ CONTRACT_ENTITIES = (
     "conversations_deleted contacts_merged ticket_states away_status_reasons brands "
     "office_hours_schedules office_hours_schedules__office_hours_exceptions content_snippets "
     "internal_articles macros subscription_types help_centers help_center_collections "
-    "help_center_sections articles news_items news_items__newsfeed_assignments newsfeeds"
+    "help_center_sections articles news_items news_items__newsfeed_assignments newsfeeds "
+    "admin_activity_logs activity_log_event_types calls"
 ).split()
 
 

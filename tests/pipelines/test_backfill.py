@@ -104,6 +104,14 @@ def test_chunks_load_their_windows_and_hand_over_to_incremental_runs(
             rows = result.results[chunk.pipeline_name].rows_by_table
             assert rows.get("contacts", 0) == _in_window(contacts, chunk.start, chunk.end)
             assert rows.get("conversations", 0) == _in_window(conversations, chunk.start, chunk.end)
+        logs = truth(emu, "admin_activity_logs")
+        for chunk in chunks:  # the activity log by `created_at`, in the same windows
+            rows = result.results[chunk.pipeline_name].rows_by_table
+            assert rows.get("admin_activity_logs", 0) == sum(
+                1
+                for e in logs
+                if chunk.start.timestamp() <= e["created_at"] < chunk.end.timestamp()
+            )
         handed = result.handover.rows_by_table
         assert handed.get("contacts", 0) == sum(
             1 for c in contacts if c["updated_at"] >= end.timestamp()
@@ -112,6 +120,9 @@ def test_chunks_load_their_windows_and_hand_over_to_incremental_runs(
         db = tmp_path / "warehouse.duckdb"
         for table in ("contacts", "companies", "conversations", "tickets"):
             assert mismatches(_table(db, table), truth(emu, table)) == [], table
+        since_start = [e for e in logs if e["created_at"] >= start.timestamp()]
+        loaded_logs = _table(db, "admin_activity_logs", "id, created_at")
+        assert mismatches(loaded_logs, since_start) == []
 
         # Hand-over: the next normal run loads only what changed since, plus what it must
         # load again: versions too recent to be final on the API's clock (CLOCK_SKEW_SECONDS)

@@ -24,6 +24,7 @@ from pipelines.exit_codes import ExitCode
 from pipelines.reporting.schema_doc import demo_schema_markdown, reference_section
 from pipelines.reporting.status import collect_status, format_status
 from pipelines.run.construct import merge_strategy_for
+from sources.intercom.settings import CLOCK_SKEW_SECONDS
 from tests.helpers.cli import REPO, VENV_BIN, clean_env, cli, run_args, status_args
 from tests.helpers.truth import mismatches, pairs, truth
 
@@ -106,6 +107,10 @@ def test_status_shows_cursor_lag_rows_success_and_failure(synced: Synced) -> Non
     assert status["resources"]["tags"]["last_failure"] is None
     assert status["resources"]["tags"]["rows"] == len(world.tags)
     assert status["last_failure"]["message"] == contacts["last_failure"]["message"]
+    # The activity log's cursor: where the next run starts reading (the skew margin back).
+    logs = status["resources"]["admin_activity_logs"]
+    assert 0 <= world.now - CLOCK_SKEW_SECONDS - logs["cursor"] <= 120
+    assert logs["rows"] == len(truth(emulator, "admin_activity_logs"))
 
     text = format_status(status)
     assert "last failure" in text and contacts["last_failure"]["message"] in text
