@@ -18,7 +18,9 @@ CONTRACT_ENTITIES = (
     "office_hours_schedules office_hours_schedules__office_hours_exceptions content_snippets "
     "internal_articles macros subscription_types help_centers help_center_collections "
     "help_center_sections articles news_items news_items__newsfeed_assignments newsfeeds "
-    "admin_activity_logs activity_log_event_types calls"
+    "admin_activity_logs activity_log_event_types calls contact_notes company_notes "
+    "contacts__segments conversation_handling_events conversation_side_conversations "
+    "conversation_side_conversations__conversation_parts"
 ).split()
 
 
