@@ -18,6 +18,7 @@ from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.defaults import DEFAULT_DATASET, DEFAULT_PIPELINE
 from pipelines.exit_codes import ExitCode
+from sources.intercom.settings import OPTIONAL_RESOURCES
 from tests.convergence.compare import compare_warehouse, duckdb_reader
 from tests.helpers.cli import REPO
 from tests.helpers.summary import record
@@ -66,6 +67,8 @@ class Cli:
             "--duckdb-file",
             str(tmp / "warehouse.duckdb"),
             "--no-progress",
+            "--include",  # the opt-in reads too: the comparison expects them (as the harness)
+            ",".join(OPTIONAL_RESOURCES),
         ]
         self.package_root = tmp / "pipelines" / DEFAULT_PIPELINE
 
