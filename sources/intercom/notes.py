@@ -106,9 +106,16 @@ def note_row(note: dict, parent_key: str, parent_id: str) -> dict:
     row = dict(note)
     row[parent_key] = parent_id
     author = row.get("author")
-    if isinstance(author, dict):  # an admin: its list fields (team_ids) are not the note's
-        row["author"] = {k: v for k, v in author.items() if not isinstance(v, list)}
+    if isinstance(author, dict):  # an admin: its team lists are the admin's (`admins`), and
+        # as nested tables of a note they would carry no note id
+        row["author"] = {k: v for k, v in author.items() if not _holds_a_list(v)}
     return to_row(row)
+
+
+def _holds_a_list(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_a_list(v) for v in value.values())
+    return isinstance(value, list)
 
 
 def notes_item(notes: NotesOf, rows: list[dict]) -> Any:
