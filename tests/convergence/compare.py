@@ -35,7 +35,7 @@ from sources.intercom.conversation_extras import event_keys
 from sources.intercom.dlt_compat import cursor_column_names
 from sources.intercom.parts import UNASSIGNED_AS_ZERO
 from sources.intercom.schema import is_id_column
-from sources.intercom.settings import CONTENT_RESOURCES
+from sources.intercom.settings import CONTENT_RESOURCES, MEMBERSHIP_RESOURCES
 
 Reader = Callable[[str], list[dict]]
 
@@ -311,6 +311,8 @@ def _compare_warehouse(
         checked_tables.append(root)
         for link, (parent, parent_key, child_key) in LINKS.items():
             if parent != root or number < LINKS_SINCE.get(link, (0, 0)):
+                continue
+            if link in MEMBERSHIP_RESOURCES and not lookups:  # its own resource, like a lookup
                 continue
             got = {
                 (str(r[parent_key]), str(r[child_key]))
