@@ -256,6 +256,7 @@ def compare_warehouse(
     lookups: bool = True,
     api_version: str = "2.16",
     deletes: str = "soft",
+    optional: Iterable[str] = (),
 ) -> Report:
     """Compare the warehouse with the world's truth (see the module docstring), as
     `api_version` serves it: tickets from 2.10; before 2.16 there is no deletion feed nor
@@ -271,6 +272,7 @@ def compare_warehouse(
             lookups=lookups,
             api_version=api_version,
             deletes=deletes,
+            optional=tuple(optional),
         )
 
 
@@ -283,6 +285,7 @@ def _compare_warehouse(
     lookups: bool,
     api_version: str,
     deletes: str,
+    optional: tuple[str, ...],
 ) -> Report:
     report = Report()
     number = _version(api_version)
@@ -343,7 +346,8 @@ def _compare_warehouse(
                 )
                 checked_tables.append(parts_table)
         for table, (parent, _) in EXTRAS.items():
-            if parent == root and number >= EXTRAS_SINCE:
+            switched_on = table.split("__")[0] in optional  # an opt-in's table or its nested
+            if parent == root and number >= EXTRAS_SINCE and switched_on:
                 _compare_extras(report, read, world, table, deletes)
                 checked_tables.append(table)
     for tombstone in TRUTH_TOMBSTONES if number >= (2, 16) else ():

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.world.activity import touch
+from sources.intercom.settings import OPTIONAL_RESOURCES
 from tests.convergence.compare import Reader, Report, compare_warehouse
 from tests.convergence.workspace import DELETABLE, delete_random
 
@@ -149,6 +150,7 @@ class Scenario:
                 kept_parts=self.kept_parts,
                 api_version=self.api_version,
                 deletes=self.deletes,
+                optional=OPTIONAL_RESOURCES,  # the harness switches every opt-in on
             )
         if report.problems:
             detail = "\n  ".join(report.problems[:40])

@@ -133,7 +133,9 @@ def test_killed_runs_resume_and_converge(tmp_path: Path) -> None:
                 resumed_pending += 1
                 assert "interrupted run" in result.stdout + result.stderr, result.stdout
             with emu.control.lock:
-                report = compare_warehouse(read, emu.world, kept_parts=kept)
+                report = compare_warehouse(
+                    read, emu.world, kept_parts=kept, optional=OPTIONAL_RESOURCES
+                )
             assert report.problems == [], f"after kills {kills}: {report.problems[:20]}"
             for table, ids in report.part_ids.items():
                 kept[table] = kept.get(table, set()) | ids
@@ -174,6 +176,8 @@ def test_a_second_run_is_refused_while_one_runs_and_a_killed_runs_lock_is_recove
         assert third.returncode == 0, third.stderr
         with emu.control.lock:
             report = compare_warehouse(
-                duckdb_reader(str(tmp_path / "warehouse.duckdb"), DEFAULT_DATASET), emu.world
+                duckdb_reader(str(tmp_path / "warehouse.duckdb"), DEFAULT_DATASET),
+                emu.world,
+                optional=OPTIONAL_RESOURCES,
             )
         assert report.problems == []

@@ -15,6 +15,7 @@ from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from pipelines.exit_codes import ExitCode
 from pipelines.run.failures import translate_error
+from sources.intercom.settings import OPTIONAL_RESOURCES
 from tests.convergence.compare import ROOTS, compare_warehouse
 from tests.convergence.harness import InProcessSync
 from tests.convergence.scenario import COVERING_PLANS, FAULTY_EMULATOR, TOTAL_RATE, Scenario
@@ -70,7 +71,7 @@ def test_a_run_that_cannot_finish_fails_loudly_and_the_next_recovers(tmp_path: P
         record(f"unfinishable run: exit {int(error.exit_code)}: {str(error)[:160]}")
         # Nothing lost or duplicated by the failed run; state did not move past unloaded data.
         with emu.control.lock:
-            report = compare_warehouse(sync.read, emu.world)
+            report = compare_warehouse(sync.read, emu.world, optional=OPTIONAL_RESOURCES)
         assert not [p for p in report.problems if "duplicate" in p]
         for root, ids in before.items():
             assert ids <= {str(r["id"]) for r in sync.read(root)}, root

@@ -70,6 +70,12 @@ def test_every_kind_of_change_happens(two_days):
     assert all(summary[k] > 0 for k in HANDLERS)
 
 
+def _served(record: dict) -> dict:
+    """A record without its segment memberships: segments are rules, so a contact joins and
+    leaves them without a change the API stamps (emulator/world/segment_members.py)."""
+    return {k: v for k, v in record.items() if k != "_segment_ids"}
+
+
 def test_changes_are_stamped_inside_the_span(two_days):
     before, after, summary = two_days
     changed = 0
@@ -78,7 +84,7 @@ def test_changes_are_stamped_inside_the_span(two_days):
         for id in new.ids():
             updated = new.updated_at(id)
             assert updated <= after.now
-            if id not in old or old.get(id) != new.get(id):
+            if id not in old or _served(old.get(id)) != _served(new.get(id)):
                 changed += 1
                 assert before.now < updated, (name, id)
             else:
