@@ -45,9 +45,9 @@ from collections import Counter
 
 from bench.emulator_process import EmulatorProcess
 from sources.intercom.conversation_extras import SIDE_PAGE_SIZE
-from sources.intercom.settings import SEARCH_LAG_SECONDS
+from sources.intercom.settings import MAX_PAGE_SIZE, SEARCH_LAG_SECONDS
 
-SEARCH_PAGE = 150
+SEARCH_PAGE = MAX_PAGE_SIZE  # what the sync asks for (settings.py: the one page size)
 SCROLL_PAGE = 100  # the emulator's default scroll page (Intercom does not document it)
 EMBEDDED_LIMIT = 10
 CONTACT_COMPANIES_PAGE = 50
@@ -73,7 +73,6 @@ PAGED_CONTENT = (  # 150 a page
     "newsfeeds",
     "calls",
 )
-ACTIVITY_LOG_PAGE = 150
 
 
 def _pages(n: int, size: int) -> int:
@@ -192,7 +191,7 @@ def content_requests(counts: dict[str, int]) -> int:
 def activity_log_requests(counts: dict[str, int], *, first: bool) -> int:
     """The admins' activity log: all of it the first time (one window from 0), then one
     window since the previous run (a page: entries are never changed, only added)."""
-    return _pages(counts.get("admin_activity_logs", 0), ACTIVITY_LOG_PAGE) if first else 1
+    return _pages(counts.get("admin_activity_logs", 0), MAX_PAGE_SIZE) if first else 1
 
 
 def no_change_sync(counts: dict[str, int]) -> int:
