@@ -150,6 +150,8 @@ class Control:
         self.orderings = Orderings(self.generations)
         self.matches = MatchCache()
         self.search_counts: dict[tuple, int] = {}
+        # contact id -> (record version, segment ids): shared by the segment searches
+        self.contact_segments: dict[str, tuple[int, Any]] = {}
         self._warm_orderings()
 
     def replace_world(self, world: World) -> None:
@@ -161,6 +163,7 @@ class Control:
         self.orderings.clear()
         self.matches.clear()
         self.search_counts.clear()
+        self.contact_segments.clear()
         self._warm_orderings()
 
     def _warm_orderings(self) -> None:

@@ -17,6 +17,7 @@ from emulator.search import CompiledSearch, SearchError, compile_search, custom_
 from emulator.world.store import Store, head_reader
 
 _ID_MAX = "\U0010ffff"
+SEGMENT_IDS_KEY = "_segment_ids"  # where the world keeps a contact's segments (not rendered)
 
 
 def updated_range(pairs: Any, bounds: tuple[int | None, int | None]) -> tuple[int, int]:
@@ -142,6 +143,7 @@ def _predicate_accept(
     # Pre-2.16 versions match a few conversation values differently (legacy priority…).
     memo = ctx.control.matches.entries((entity, query_key, ctx.version.modern))
     read = head_reader(store)
+    memberships = ctx.control.contact_segments if entity == "contacts" else None
 
     def accept(record_id: str) -> bool:
         updated = store.updated_at(record_id)
@@ -154,7 +156,7 @@ def _predicate_accept(
         if entry is None or entry[0] != version:
             if record_id not in store:
                 return False
-            record = _LazyRecord(record_id, updated, read)
+            record = _LazyRecord(record_id, updated, read, version, memberships)
             entry = (version, compiled.matches(record), record.created_at_if_read())
             memo[record_id] = entry
         if newest_visible is not None:
@@ -172,14 +174,26 @@ def _predicate_accept(
 class _LazyRecord(Mapping[str, Any]):
     """A stored record as a search predicate sees it, parsed only when the predicate reads a
     field other than `updated_at` (the store indexes that one): the usual incremental-sync
-    query (`updated_at > t`) then matches without parsing a single record."""
+    query (`updated_at > t`) then matches without parsing a single record. A contact's segment
+    ids come from `memberships` (record id -> (version, ids)), shared by every segment search:
+    a sync searches each segment in turn, and parsing every contact once per segment made a
+    `medium` world's segment searches outlast the client's timeout."""
 
-    __slots__ = ("_id", "_read", "_record", "_updated_at")
+    __slots__ = ("_id", "_memberships", "_read", "_record", "_updated_at", "_version")
 
-    def __init__(self, record_id: str, updated_at: int, read: Callable[[str], dict | None]) -> None:
+    def __init__(
+        self,
+        record_id: str,
+        updated_at: int,
+        read: Callable[[str], dict | None],
+        version: int = 0,
+        memberships: dict[str, tuple[int, Any]] | None = None,
+    ) -> None:
         self._id = record_id
         self._updated_at = updated_at  # from the store's index: the record's own value
         self._read = read
+        self._version = version
+        self._memberships = memberships
         self._record: dict | None = None
 
     def _parsed(self) -> dict:
@@ -187,14 +201,30 @@ class _LazyRecord(Mapping[str, Any]):
             self._record = self._read(self._id) or {}
         return self._record
 
+    def _segment_ids(self) -> Any:
+        assert self._memberships is not None
+        known = self._memberships.get(self._id)
+        if known is None or known[0] != self._version:
+            known = (self._version, self._parsed().get(SEGMENT_IDS_KEY))
+            self._memberships[self._id] = known
+        return known[1]
+
     def __getitem__(self, key: str) -> Any:
         if key == "updated_at":
             return self._updated_at
+        if key == SEGMENT_IDS_KEY and self._memberships is not None:
+            value = self._segment_ids()
+            if value is None:
+                raise KeyError(key)
+            return value
         return self._parsed()[key]
 
     def get(self, key: str, default: Any = None) -> Any:
         if key == "updated_at":
             return self._updated_at
+        if key == SEGMENT_IDS_KEY and self._memberships is not None:
+            value = self._segment_ids()
+            return default if value is None else value
         return self._parsed().get(key, default)
 
     def __contains__(self, key: object) -> bool:

@@ -206,3 +206,40 @@ def test_updated_at_range_totals_count_the_served_records(emulator_factory, enti
                 r for r in sorted(served, key=lambda r: (r["updated_at"], r["id"]))
             ]  # ascending by (updated_at, id)
         emu.advance(86_400)
+
+
+def test_segment_searches_follow_membership_that_moves_without_a_stamp(emulator):
+    """Each segment's search returns the world's members, before and after `advance` flips
+    memberships without changing any contact's `updated_at` (the searches share one memo of
+    contact memberships: it must follow the record's version, not its stamp)."""
+
+    def members(segment_id: str) -> set[str]:
+        body = {"query": {"field": "segment_id", "operator": "=", "value": segment_id}}
+        return {record["id"] for record in search_all(emulator, "contacts", body)}
+
+    def expected(segment_id: str) -> set[str]:
+        world = emulator.world
+        return {
+            contact_id
+            for contact_id in world.contacts.ids()
+            if contact_id not in world.merged_contacts
+            and segment_id in world.contact_segment_ids(contact_id)
+        }
+
+    segments = sorted(emulator.world.segments)
+    before = {segment_id: members(segment_id) for segment_id in segments}
+    assert before == {segment_id: expected(segment_id) for segment_id in segments}
+    assert any(before.values())
+    stamps = dict(emulator.world.contacts.updated_at_by_id())
+    flipped = emulator.advance(30 * 86_400).get("contact_segment_changed", 0)
+    assert flipped > 0
+    after = {segment_id: members(segment_id) for segment_id in segments}
+    assert after == {segment_id: expected(segment_id) for segment_id in segments}
+    moved = [
+        contact_id
+        for segment_id in segments
+        for contact_id in before[segment_id] ^ after[segment_id]
+        if contact_id in emulator.world.contacts
+        and stamps.get(contact_id) == emulator.world.contacts.updated_at(contact_id)
+    ]
+    assert moved, "no contact changed segment without a new updated_at: the test proves nothing"
