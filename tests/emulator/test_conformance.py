@@ -43,6 +43,17 @@ def _contact_with_segments(world: Any) -> str:
     return max(world.contacts.ids(), key=lambda c: len(world.contact_segment_ids(c)))
 
 
+def _contact_with_consents(world: Any) -> str:
+    def count(contact_id: str) -> int:
+        contact = world.contacts.get(contact_id)
+        return sum(
+            len(contact[key]["data"])
+            for key in ("opted_in_subscription_types", "opted_out_subscription_types")
+        )
+
+    return max(world.contacts.ids(), key=count)
+
+
 def _company_with_segments(world: Any) -> str:
     return max(
         world.companies.ids(),
@@ -171,6 +182,12 @@ CASES = [
         "GET",
         "/contacts/{id}/segments",
         lambda w: f"/contacts/{_contact_with_segments(w)}/segments",
+        "data",
+    ),
+    Case(
+        "GET",
+        "/contacts/{id}/subscriptions",
+        lambda w: f"/contacts/{_contact_with_consents(w)}/subscriptions",
         "data",
     ),
     Case(
