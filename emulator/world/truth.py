@@ -62,6 +62,9 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     admin_activity_logs   id, activity_type, created_at, performed_by_id (emulator.world.audit)
     activity_log_event_types  event_type
     calls                 id, conversation_id, state, updated_at (emulator.world.calls)
+    call_transcripts      call_id, conversation_id, transcript_status: calls with a
+                          conversation, as `POST /calls/search` shows them now
+                          (emulator.world.call_transcripts)
 
 Parts of deleted conversations are not in ``conversation_parts`` (the root is gone); a
 warehouse that synced them earlier keeps them, as it keeps the root row.
@@ -76,6 +79,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from emulator.world.audit import event_types
+from emulator.world.call_transcripts import transcript
 from emulator.world.company_notes import company_notes
 from emulator.world.consents import unstamped_consents
 from emulator.world.handling import handling_events, side_conversations
@@ -432,6 +436,20 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
 PRODUCERS["admin_activity_logs"] = _activity_logs
 PRODUCERS["activity_log_event_types"] = _event_types
 PRODUCERS["calls"] = _content("calls", ("id", "conversation_id", "state", "updated_at"))
+
+
+def _call_transcripts(world: World):
+    calls = sorted(world.content.get("calls", {}).values(), key=lambda c: int(c["id"]))
+    for call in calls:
+        if call.get("conversation_id"):
+            yield {
+                "call_id": call["id"],
+                "conversation_id": call["conversation_id"],
+                "transcript_status": transcript(world, call)[0],
+            }
+
+
+PRODUCERS["call_transcripts"] = _call_transcripts
 TRUTH_ENTITIES = tuple(PRODUCERS)
 
 

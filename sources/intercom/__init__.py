@@ -20,6 +20,7 @@ Resources (what `--resources` selects), see each module for its tables:
   contacts__segments                                        segment_members.py (replace)
 Opt-in (`include`, optional.py), read in their parent's pass:
   conversation_handling_events conversation_side_conversations   conversation_extras.py (2.16+)
+  call_transcripts (with calls)                                    call_transcripts.py (2.10+)
 """
 
 from __future__ import annotations
@@ -149,7 +150,8 @@ def intercom(
         claims=claims,
         include=switched_on,
     )
-    resources += content_resources(client, workspace)  # each on the versions that have its endpoint
+    # each on the versions that have its endpoint; `calls` reads `call_transcripts` when included
+    resources += content_resources(client, workspace, include=switched_on)
     resources.append(segment_members_resource(client, workspace))  # contacts__segments
     resources.append(
         activity_logs_resource(client, workspace, start_value=start_value, end_value=end_value)

@@ -18,6 +18,8 @@ OPTIONAL_PARENTS: dict[str, str] = {
     "conversation_handling_events": "conversations",
     # one request per conversation fetched in the run, more for > 25 side conversations (2.16+)
     "conversation_side_conversations": "conversations",
+    # one request per 20 conversations of the calls new or changed since the last run (2.10+)
+    "call_transcripts": "calls",
 }
 assert tuple(OPTIONAL_PARENTS) == OPTIONAL_RESOURCES  # one list: settings.py
 

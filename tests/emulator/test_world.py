@@ -22,7 +22,7 @@ CONTRACT_ENTITIES = (
     "contacts__segments conversation_handling_events conversation_side_conversations "
     "conversation_side_conversations__conversation_parts "
     "contacts__opted_in_subscription_types contacts__opted_out_subscription_types "
-    "contacts_unstamped_consents"
+    "contacts_unstamped_consents call_transcripts"
 ).split()
 
 
