@@ -40,6 +40,11 @@ def included(value: str | Iterable[str] | None) -> frozenset[str]:
     return chosen
 
 
+def of_parent(names: Iterable[str], parent: str) -> frozenset[str]:
+    """The opt-ins among `names` that `parent`'s run reads."""
+    return frozenset(name for name in names if OPTIONAL_PARENTS.get(name) == parent)
+
+
 def split_resources(names: Iterable[str]) -> tuple[list[str], frozenset[str]]:
     """`--resources` names as (resources to select, opt-ins to switch on): an opt-in name
     selects its parent resource instead (read in the same pass)."""

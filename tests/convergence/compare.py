@@ -19,7 +19,8 @@ Semantics (README "Guarantees"):
   ids seen so far); no live part the workspace no longer has (parts of records that left are
   flagged with them, or removed with `"hard"`).
 - lookups and content lists (replace): id set and key fields equal, on the versions that
-  have their endpoint (`LOOKUPS_SINCE`).
+  have their endpoint (`LOOKUPS_SINCE`); so are `call_transcripts` (read with `calls`) when
+  the sync switched that opt-in on.
 - tombstone tables: every truth tombstone is present with its fields.
 - every table (also nested ones): primary keys unique.
 """
@@ -80,9 +81,12 @@ LOOKUPS_SINCE = {
     "macros": (2, 16),
     "activity_log_event_types": (2, 16),
     "calls": (2, 10),
+    "call_transcripts": (2, 10),
 }
 # Lookups keyed by another column than `id`.
-LOOKUP_KEYS = {"activity_log_event_types": "event_type"}
+LOOKUP_KEYS = {"activity_log_event_types": "event_type", "call_transcripts": "call_id"}
+# Opt-in tables read with a lookup, compared like one when the sync switched them on.
+OPT_IN_LOOKUPS = ("call_transcripts",)
 # Lookups whose endpoint newer versions dropped: table -> first version without it.
 LOOKUPS_UNTIL = {"help_center_sections": (2, 10)}
 # link table -> (parent root, parent key, child key)
@@ -380,7 +384,7 @@ def _compare_warehouse(
                 report.add(f"{tombstone}: missing id={missing}")
             checked_tables.append(tombstone)
     if lookups:
-        for table in LOOKUPS:
+        for table in (*LOOKUPS, *(t for t in OPT_IN_LOOKUPS if t in optional)):
             if not LOOKUPS_SINCE.get(table, (0, 0)) <= number < LOOKUPS_UNTIL.get(table, (99, 0)):
                 continue
             want = as_served(table, truth_rows(world, table), api_version)
