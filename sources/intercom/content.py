@@ -277,11 +277,13 @@ def content_resources(
         if transcripts:
             read = _with_transcripts(client, read)
         resource = replace_resource(
-            name, read, api_version, primary_key=PRIMARY_KEYS.get(name, "id")
+            name,
+            read,
+            api_version,
+            primary_key=PRIMARY_KEYS.get(name, "id"),
+            variants=(lambda r: declare_table(r, api_version)) if transcripts else None,
         )
-        if transcripts:
-            declare_table(resource, api_version)
-        elif name == "calls" and CALL_TRANSCRIPTS in include:
+        if name == "calls" and CALL_TRANSCRIPTS in include and not transcripts:
             missing.append(CALL_TRANSCRIPTS)
         resource.selected = available
         resources.append(resource)

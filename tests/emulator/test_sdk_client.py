@@ -273,7 +273,7 @@ NOT_MODELLED = {
     "ai_content.list_external_pages": "AI content",
     "away_status_reasons.list_away_status_reasons": BARE_ARRAY,
     "calls.show_call_recording": "call recordings (not read by the sync)",
-    "calls.show_call_transcript": "call transcripts (not read by the sync)",
+    "calls.show_call_transcript": "a call transcript as text (the sync reads them by search)",
     "custom_object_instances.get_custom_object_instances_by_external_id": "custom objects",
     "custom_object_instances.get_custom_object_instances_by_id": "custom objects",
     "data_export.download": "data exports",

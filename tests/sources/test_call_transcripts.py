@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 
+from bench.minimum import _world_counts, transcript_requests
 from emulator.world.activity import advance
 from emulator.world.call_transcripts import transcript
 from tests.helpers.truth import mismatches, truth
@@ -44,8 +45,11 @@ def test_transcripts_load_20_conversations_a_request_and_converge_without_a_stam
     emu.control.stats.reset()
     sync(emu, resources=["calls"], include=INCLUDE)
     assert searches(emu) == math.ceil(len(conversations) / 20)
+    assert searches(emu) == transcript_requests(_world_counts(emu.base_url), tuple(INCLUDE))
     assert any(r.get("transcript_status") == "completed" for r in rows("call_transcripts"))
     assert_converged(emu, rows)
+    columns = {c for c in rows("call_transcripts")[0] if not c.startswith("_dlt")}
+    assert columns == {"call_id", "conversation_id", "transcript_status"}  # not the calls'
 
     emu.control.stats.reset()
     sync(emu, resources=["calls"], include=INCLUDE)
