@@ -27,7 +27,10 @@ Full sync, per group:
                  calls (ceil(n / 150)) + the admins' activity log (ceil(n / 150): one window)
   opt-ins        (when switched on, in `conversations`) one handling-events read and one
                  side-conversations read per conversation, plus one per 25 side
-                 conversations beyond a conversation's first 25; none in a no-change run
+                 conversations beyond a conversation's first 25; none in a no-change run;
+                 (in `content`) call_transcripts: one `POST /calls/search` per 20
+                 conversations with a call; none in a no-change run once no call waits for
+                 its transcript
 No-change run (no changed parent: no notes read): one search page per searched entity, the
 first deletion-feed page, the full
 company scroll (companies have no server-side filter), the lookups and the content lists
@@ -44,6 +47,8 @@ import math
 from collections import Counter
 
 from bench.emulator_process import EmulatorProcess
+from sources.intercom.call_transcripts import MAX_CONVERSATIONS as CALL_SEARCH_IDS
+from sources.intercom.call_transcripts import TABLE as CALL_TRANSCRIPTS
 from sources.intercom.conversation_extras import SIDE_PAGE_SIZE
 from sources.intercom.settings import MAX_PAGE_SIZE, SEARCH_LAG_SECONDS
 
@@ -136,6 +141,8 @@ def _world_counts(base_url: str) -> dict[str, int]:
     counts["side_conversation_pages_beyond_first"] = sum(
         _pages(n, SIDE_PAGE_SIZE) - 1 for n in sides.values()
     )
+    calls = _truth(base_url, CALL_TRANSCRIPTS)  # the calls a transcript search can find
+    counts["call_conversations"] = len({row["conversation_id"] for row in calls})
     counts["contact_tag_overflows"] = sum(1 for n in tags.values() if n > EMBEDDED_LIMIT)
     counts["contact_company_pages"] = sum(
         _pages(n, CONTACT_COMPANIES_PAGE) for n in companies.values() if n > EMBEDDED_LIMIT
@@ -144,9 +151,10 @@ def _world_counts(base_url: str) -> dict[str, int]:
 
 
 def opt_in_requests(counts: dict[str, int], include: tuple[str, ...] = ()) -> int:
-    """The reads of the switched-on opt-ins in a first sync (one per fetched conversation each;
-    side conversations: more pages where a conversation has more than a page of them)."""
-    reads = counts["conversations"] * len(include)
+    """The reads of the switched-on conversation opt-ins in a first sync (one per fetched
+    conversation each; side conversations: more pages where a conversation has more than a
+    page of them)."""
+    reads = counts["conversations"] * len([n for n in include if n != CALL_TRANSCRIPTS])
     if "conversation_side_conversations" in include:
         reads += counts.get("side_conversation_pages_beyond_first", 0)
     return reads
@@ -174,9 +182,20 @@ def full_sync(counts: dict[str, int], include: tuple[str, ...] = ()) -> dict[str
         + _pages(counts["conversations_deleted"], DELETED_PAGE)
         + opt_in_requests(counts, include),
         "tickets": ME + 1 + _pages(counts["tickets"], SEARCH_PAGE) + counts["tickets"],
-        "content": ME + content_requests(counts) + activity_log_requests(counts, first=True),
+        "content": ME
+        + content_requests(counts)
+        + activity_log_requests(counts, first=True)
+        + transcript_requests(counts, include),
         "segment_members": ME + 1 + counts.get("segment_member_pages", 0),
     }
+
+
+def transcript_requests(counts: dict[str, int], include: tuple[str, ...] = ()) -> int:
+    """call_transcripts, when switched on, in a first sync: one search per 20 conversations
+    with a call."""
+    if CALL_TRANSCRIPTS not in include:
+        return 0
+    return math.ceil(counts.get("call_conversations", 0) / CALL_SEARCH_IDS)
 
 
 def content_requests(counts: dict[str, int]) -> int:

@@ -3,9 +3,10 @@
 
 `GET /calls` pages by number in the spec's `cursor_pages` envelope without a `next` (the
 reader stops at `total_pages`), in id order: the order of creation, not of `updated_at`, which
-it cannot be filtered on either. `POST /calls/search` takes up to 20 `conversation_ids` and
-returns their calls, each with `transcript` (`[]`: the world keeps no transcripts) and
-`transcript_status` (null). Transcripts and recordings themselves are not served.
+it cannot be filtered on either. `POST /calls/search` takes 1 to 20 `conversation_ids` (else
+400 `conversation_id_limit_exceeded`, the spec's example) and returns their calls, each with
+`transcript` and `transcript_status` (emulator.world.call_transcripts). The transcript text file
+and the recording (`/calls/{id}/transcript`, `/recording`) are not served.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from emulator.errors import not_found, parameter_invalid
+from emulator.errors import ApiError, not_found, parameter_invalid
 from emulator.http.middleware import ApiRoute, Ctx, Reply
 from emulator.http.rendering import dumps
+from emulator.world.call_transcripts import searched_call
 from emulator.world.calls import KIND
 
 V210 = (2, 10)
@@ -56,15 +58,17 @@ def get_call(ctx: Ctx) -> Reply:
 def search_calls(ctx: Ctx) -> Reply:
     body = ctx.body if isinstance(ctx.body, dict) else {}
     ids = body.get("conversation_ids")
-    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise parameter_invalid("conversation_ids must be a list of conversation ids")
-    if len(ids) > MAX_SEARCH_IDS:
-        raise parameter_invalid(f"conversation_ids can hold at most {MAX_SEARCH_IDS} ids")
+    if not 1 <= len(ids) <= MAX_SEARCH_IDS:
+        raise ApiError(
+            400,
+            "conversation_id_limit_exceeded",
+            f"A list of up to {MAX_SEARCH_IDS} conversation IDs is required",
+        )
     wanted = set(ids)
     found = [
-        {**call, "transcript": [], "transcript_status": None}
-        for call in _calls(ctx)
-        if call["conversation_id"] in wanted
+        searched_call(ctx.world, call) for call in _calls(ctx) if call["conversation_id"] in wanted
     ]
     return Reply(dumps({"type": "list", "data": found}))
 

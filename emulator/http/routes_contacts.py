@@ -1,5 +1,5 @@
 """Contacts: list (family A), search (family B), one contact (by id or external id), its
-sub-resources, and one note."""
+sub-resources (tags, companies, notes, segments, subscriptions, merge history), and one note."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from emulator.http.serving import (
     record_bytes,
 )
 from emulator.versions import render_note, render_plain
+from emulator.world.consents import contact_subscriptions
 
 MERGED_LINK_HOPS = 3  # the 410's Link header resolves merge chains up to 3 hops
 
@@ -148,6 +149,17 @@ def contact_companies(ctx: Ctx) -> Reply:
     )
 
 
+def contact_subscription_types(ctx: Ctx) -> Reply:
+    """The contact's explicit choices, unpaginated: the opt-out types it left, then the opt-in
+    types it joined, each a full subscription type (`subscription_type_list`, 2.9+)."""
+    record = _live_contact(ctx)
+    items = [
+        {k: v for k, v in t.items() if not k.startswith("_")}
+        for t in contact_subscriptions(ctx.world, record)
+    ]
+    return Reply(dumps({"type": "list", "data": items}))
+
+
 def contact_notes(ctx: Ctx) -> Reply:
     record = _live_contact(ctx)
     return numbered_list_reply(
@@ -214,6 +226,7 @@ ROUTES = [
     ApiRoute("GET", "/contacts/{id}/companies", contact_companies),
     ApiRoute("GET", "/contacts/{id}/notes", contact_notes),
     ApiRoute("GET", "/contacts/{id}/segments", contact_segments),
+    ApiRoute("GET", "/contacts/{id}/subscriptions", contact_subscription_types),
     ApiRoute("GET", "/contacts/{id}/merge_history", contact_merge_history, min_version=(2, 16)),
     ApiRoute("GET", "/notes/{id}", get_note),
 ]

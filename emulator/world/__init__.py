@@ -60,6 +60,8 @@ Extensions beyond the contract (for the HTTP layer):
     world.contact_notes(cid)            the contact's note dicts, newest first
     world._company_notes                company id -> note ids, oldest first
                                         (emulator.world.company_notes)
+    world.content["consent_changes"]    contact id -> its last consent change, which does not
+                                        move `updated_at` (emulator.world.consents)
     world.conversation_ids_of_contact(cid), world.ticket_ids_of_contact(cid)
     world.resolve_merged(cid)           follows merged_contacts to the surviving id (or None)
     world.knobs                         the effective scale knobs

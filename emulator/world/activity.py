@@ -42,6 +42,7 @@ from emulator.world import records as r
 from emulator.world.audit import advance_activity_logs, log_activity
 from emulator.world.calls import advance_calls
 from emulator.world.company_notes import advance_company_notes
+from emulator.world.consents import advance_consents
 from emulator.world.content import advance_content
 from emulator.world.scales import DAILY_RATES
 from emulator.world.segment_members import advance_segment_members
@@ -118,6 +119,7 @@ def simulate(world: World, seconds: int, intensity: float) -> dict[str, int]:
     summary.update(advance_segment_members(world, start, end, intensity))  # and one more
     summary.update(advance_activity_logs(world, start, end, intensity))  # and one more
     summary.update(advance_calls(world, start, end, intensity))  # and another
+    summary.update(advance_consents(world, start, end, intensity))  # and consents
     world.now = end
     out = dict(sorted(summary.items()))
     out["records_changed"] = len(changed)

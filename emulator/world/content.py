@@ -47,8 +47,7 @@ BASE_COUNTS = {
     "content_snippets": 5,
     "internal_articles": 4,
     "macros": 7,
-    "subscription_types": 3,
-}
+}  # subscription types: the scale's `subscription_types` knob (emulator.world.scales)
 _SCALE_FACTOR = {"tiny": 1, "small": 2, "medium": 4, "large": 6}
 # expected changes per simulated day, per kind of change
 DAILY_CHANGES = {
@@ -90,7 +89,10 @@ def generate_content(world: World) -> None:
     factor = _SCALE_FACTOR.get(world.cfg.scale, 1)
     world.content = {kind: {} for kind in (*KINDS, "office_hours_exceptions")}
     for kind in KINDS:
-        count = BASE_COUNTS[kind] * (1 if kind in ("brands", "away_status_reasons") else factor)
+        if kind == "subscription_types":
+            count = world.knobs["subscription_types"]
+        else:
+            count = BASE_COUNTS[kind] * (1 if kind in ("brands", "away_status_reasons") else factor)
         for position in range(count):
             created = rng.randrange(begin, end - DAY)
             updated = created + int((end - created) * rng.random() ** 2)

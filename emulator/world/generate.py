@@ -29,6 +29,7 @@ from emulator.world.activity import pick_lead_and_user
 from emulator.world.audit import generate_activity_logs
 from emulator.world.calls import generate_calls
 from emulator.world.company_notes import generate_company_notes
+from emulator.world.consents import generate_consents
 from emulator.world.content import generate_content
 from emulator.world.derive import OPENING_PART_TYPES, derive_conversation, derive_ticket
 
@@ -86,6 +87,7 @@ def populate(world: World) -> None:
     generate_company_notes(world)  # a stream of its own as well
     generate_activity_logs(world)  # the admins' activity log: a stream of its own too
     generate_calls(world)  # and calls
+    generate_consents(world)  # and the contacts' subscription consents
 
 
 class UpdatedAtClusters:

@@ -9,6 +9,8 @@ Knobs per scale:
     history_days      how far before ``start_time`` the oldest record was created
     max_parts         the longest conversation's part count (tiny keeps one > 500 on purpose)
     heavy_contacts    contacts given > 10 companies and > 10 tags (so ``has_more`` matters)
+    subscription_types  the workspace's subscription types (emulator.world.content; more
+                      than 10 of a consent type gives a contact a ``has_more`` consent list)
     storage           how Stores keep records: "dict" (fastest get), "json" (orjson bytes),
                       "zjson" (zlib-compressed orjson bytes, for ``large`` within 3 GB)
 """
@@ -31,6 +33,7 @@ SCALES: dict[str, dict[str, Any]] = {
         "history_days": 60,
         "max_parts": 620,
         "heavy_contacts": 3,
+        "subscription_types": 3,
         "storage": "dict",
     },
     "small": {
@@ -46,6 +49,7 @@ SCALES: dict[str, dict[str, Any]] = {
         "history_days": 180,
         "max_parts": 700,
         "heavy_contacts": 10,
+        "subscription_types": 6,
         "storage": "dict",
     },
     "medium": {
@@ -61,6 +65,7 @@ SCALES: dict[str, dict[str, Any]] = {
         "history_days": 365,
         "max_parts": 900,
         "heavy_contacts": 50,
+        "subscription_types": 12,
         "storage": "json",
     },
     "large": {
@@ -76,6 +81,7 @@ SCALES: dict[str, dict[str, Any]] = {
         "history_days": 730,
         "max_parts": 1_200,
         "heavy_contacts": 200,
+        "subscription_types": 18,
         "storage": "zjson",
     },
 }

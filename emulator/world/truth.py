@@ -19,6 +19,11 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     contacts__tags        contact_id, tag_id
     contacts__companies   contact_id, company_id
     contacts__segments    contact_id, segment_id
+    contacts__opted_in_subscription_types / contacts__opted_out_subscription_types
+                          contact_id, subscription_type_id (the contact's current consents)
+    contacts_unstamped_consents  contact_id, changed_at: live contacts whose consents changed
+                          after their `updated_at` (emulator.world.consents); a sync keyed on
+                          `updated_at` may hold their older consents
     companies__tags       company_id, tag_id
     companies__segments   company_id, segment_id
     conversations__contacts   conversation_id, contact_id
@@ -57,6 +62,9 @@ tombstone tables instead). Every row is a plain dict; keys per entity:
     admin_activity_logs   id, activity_type, created_at, performed_by_id (emulator.world.audit)
     activity_log_event_types  event_type
     calls                 id, conversation_id, state, updated_at (emulator.world.calls)
+    call_transcripts      call_id, conversation_id, transcript_status: calls with a
+                          conversation, as `POST /calls/search` shows them now
+                          (emulator.world.call_transcripts)
 
 Parts of deleted conversations are not in ``conversation_parts`` (the root is gone); a
 warehouse that synced them earlier keeps them, as it keeps the root row.
@@ -71,7 +79,9 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from emulator.world.audit import event_types
+from emulator.world.call_transcripts import transcript
 from emulator.world.company_notes import company_notes
+from emulator.world.consents import unstamped_consents
 from emulator.world.handling import handling_events, side_conversations
 from emulator.world.records import PART_WINDOW  # the newest parts GET returns: what stays `visible`
 
@@ -336,6 +346,19 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
     "contacts__segments": _links(
         "contacts", "contact_id", "segment_id", lambda c: list(c["_segment_ids"])
     ),
+    "contacts__opted_in_subscription_types": _links(
+        "contacts",
+        "contact_id",
+        "subscription_type_id",
+        lambda c: [i["id"] for i in c["opted_in_subscription_types"]["data"]],
+    ),
+    "contacts__opted_out_subscription_types": _links(
+        "contacts",
+        "contact_id",
+        "subscription_type_id",
+        lambda c: [i["id"] for i in c["opted_out_subscription_types"]["data"]],
+    ),
+    "contacts_unstamped_consents": unstamped_consents,
     "companies__tags": _links(
         "companies", "company_id", "tag_id", lambda c: [t["id"] for t in c["tags"]["tags"]]
     ),
@@ -413,6 +436,20 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
 PRODUCERS["admin_activity_logs"] = _activity_logs
 PRODUCERS["activity_log_event_types"] = _event_types
 PRODUCERS["calls"] = _content("calls", ("id", "conversation_id", "state", "updated_at"))
+
+
+def _call_transcripts(world: World):
+    calls = sorted(world.content.get("calls", {}).values(), key=lambda c: int(c["id"]))
+    for call in calls:
+        if call.get("conversation_id"):
+            yield {
+                "call_id": call["id"],
+                "conversation_id": call["conversation_id"],
+                "transcript_status": transcript(world, call)[0],
+            }
+
+
+PRODUCERS["call_transcripts"] = _call_transcripts
 TRUTH_ENTITIES = tuple(PRODUCERS)
 
 

@@ -20,6 +20,7 @@ Resources (what `--resources` selects), see each module for its tables:
   contacts__segments                                        segment_members.py (replace)
 Opt-in (`include`, optional.py), read in their parent's pass:
   conversation_handling_events conversation_side_conversations   conversation_extras.py (2.16+)
+  call_transcripts (with calls)                                    call_transcripts.py (2.10+)
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from sources.intercom.content import content_resources
 from sources.intercom.conversations import conversation_resources
 from sources.intercom.dlt_compat import parse_datetime, table_variants
 from sources.intercom.lookups import lookup_resources
-from sources.intercom.optional import included
+from sources.intercom.optional import included, of_parent
 from sources.intercom.reconcile import reconcile_resources
 from sources.intercom.segment_members import segment_members_resource
 from sources.intercom.settings import (
@@ -147,9 +148,10 @@ def intercom(
         end_value=end_value,
         deletes=deletes,
         claims=claims,
-        include=switched_on,
+        include=of_parent(switched_on, "conversations"),
     )
-    resources += content_resources(client, workspace)  # each on the versions that have its endpoint
+    # each on the versions that have its endpoint; `calls` reads `call_transcripts` when included
+    resources += content_resources(client, workspace, include=of_parent(switched_on, "calls"))
     resources.append(segment_members_resource(client, workspace))  # contacts__segments
     resources.append(
         activity_logs_resource(client, workspace, start_value=start_value, end_value=end_value)

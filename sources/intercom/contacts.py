@@ -14,8 +14,11 @@ only versions not loaded yet (`cursor.HorizonCursor`):
   (more pages down to the cutoff than `CONTACT_NEWEST_FIRST_MAX_PAGES`, judged from the first
   page) is read the sliced ascending way instead.
 
-Embedded `tags`/`companies` lists stop at 10 items; when `has_more` the sub-endpoints are read
-(concurrently) so the link tables are complete. Records are handed to dlt as Arrow tables
+Embedded `tags`/`companies` and consent lists stop at 10 items; when `has_more` the
+sub-endpoints are read (concurrently; both consent lists come from one
+`/contacts/{id}/subscriptions` read) so the link tables are complete. A consent change does not
+move the contact's `updated_at` (nothing in the API says it does): consents refresh when the
+contact is loaded again for another change (docs/tables.md). Records are handed to dlt as Arrow tables
 (`arrow_rows`), `ROWS_PER_ITEM` (2,000) at a time.
 
 Tables (contract 3):
@@ -123,7 +126,12 @@ LINKS = {
     "tags": ("tag_id", "/contacts/{id}/tags"),
     "companies": ("company_id", "/contacts/{id}/companies"),
 }
-SUBSCRIPTION_LISTS = ("opted_in_subscription_types", "opted_out_subscription_types")
+# Embedded consent list -> the `consent_type` of its items in the sub-endpoint's combined list
+SUBSCRIPTION_LISTS = {
+    "opted_in_subscription_types": "opt_in",
+    "opted_out_subscription_types": "opt_out",
+}
+SUBSCRIPTIONS_PATH = "/contacts/{id}/subscriptions"
 NESTED_TABLES = tuple(
     nested_table_name("contacts", field)
     for field in (*LINKS, *SUBSCRIPTION_LISTS, "social_profiles")
@@ -431,19 +439,42 @@ def concurrent_pages(sources: list[Callable[[], Iterator[list[dict]]]]) -> Itera
         stop.set()
 
 
+def _truncated(embedded: Any) -> bool:
+    return isinstance(embedded, dict) and bool(embedded.get("has_more"))
+
+
 def complete_links(client: IntercomClient, contacts: list[dict]) -> None:
-    """In place: replace truncated embedded `tags`/`companies` (`has_more`) with the full
-    lists from the sub-endpoints, fetched concurrently."""
+    """In place: replace truncated embedded `tags`/`companies` and consent lists
+    (`has_more`) with the full lists from the sub-endpoints, fetched concurrently. A complete
+    embedded list costs no request."""
     wanted: dict[str, tuple[dict, str]] = {}
     for contact in contacts:
         for field, (_, template) in LINKS.items():
-            embedded = contact.get(field)
-            if isinstance(embedded, dict) and embedded.get("has_more"):
+            if _truncated(contact.get(field)):
                 wanted[template.format(id=contact["id"])] = (contact, field)
     for field in LINKS:
         paths = {path: contact for path, (contact, f) in wanted.items() if f == field}
         if paths:
             _fetch_full_lists(client, field, paths)
+    consents = {
+        SUBSCRIPTIONS_PATH.format(id=contact["id"]): contact
+        for contact in contacts
+        if any(_truncated(contact.get(field)) for field in SUBSCRIPTION_LISTS)
+    }
+    if consents:
+        _fetch_consents(client, consents)
+
+
+def _fetch_consents(client: IntercomClient, paths: dict[str, dict]) -> None:
+    """Both consent lists of each contact from one unpaginated read: the sub-endpoint lists
+    the opted-out and opted-in types together, told apart by `consent_type`."""
+    for path, body in client.get_many(list(paths)):
+        if body is None:
+            continue  # contact vanished (merged/deleted) since the search: keep the preview
+        items = list(list_items(body, "data"))
+        for field, consent_type in SUBSCRIPTION_LISTS.items():
+            chosen = [item for item in items if item.get("consent_type") == consent_type]
+            paths[path][field] = {"type": "list", "data": chosen, "has_more": False}
 
 
 def _fetch_full_lists(client: IntercomClient, field: str, paths: dict[str, dict]) -> None:

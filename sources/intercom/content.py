@@ -33,8 +33,8 @@ All are read whole and replaced each run, so a deleted record leaves its table. 
 too: `GET /macros?updated_since=` would read only the changed ones, but it never reports a
 deleted macro, which would then look live for ever; a workspace's macros are a few pages.
 `calls` too: `GET /calls` can be neither sorted nor filtered by `updated_at`, and
-`POST /calls/search` takes conversation ids, not a time; call transcripts and recordings
-(`/calls/{id}/transcript`, a request per call) are not read. Office hours exceptions cost
+`POST /calls/search` takes conversation ids, not a time. Transcripts are the opt-in
+`call_transcripts`, read with `calls` (call_transcripts.py); recordings are not read. Office hours exceptions cost
 one request per schedule (a workspace has a handful). Articles cost one request per article each run: only the
 detail has `statistics`, and views change without `updated_at` changing. Each translation
 (`translated_content`, an object keyed by locale) is a row of a child table.
@@ -53,6 +53,8 @@ from typing import Any
 
 from dlt.sources import DltResource
 
+from sources.intercom.call_transcripts import TABLE as CALL_TRANSCRIPTS
+from sources.intercom.call_transcripts import declare_table, read_transcripts
 from sources.intercom.client import IntercomClient
 from sources.intercom.conversations import UnsupportedApiVersionError
 from sources.intercom.dlt_compat import parse_datetime
@@ -243,10 +245,13 @@ def _unsupported_reader(lookup: Lookup, api_version: str) -> Reader:
     return read
 
 
-def content_resources(client: IntercomClient, workspace: Workspace) -> list[DltResource]:
+def content_resources(
+    client: IntercomClient, workspace: Workspace, include: frozenset[str] = frozenset()
+) -> list[DltResource]:
     """The resources of this module, in the order of settings.CONTENT_RESOURCES; those the
     run's API version lacks are deselected (one log line names them). The replaced ones read
-    through `workspace.pages`, so that the run can read them before it starts (contained.py)."""
+    through `workspace.pages`, so that the run can read them before it starts (contained.py).
+    `include`: the switched-on opt-ins; `call_transcripts` is read in the `calls` run."""
     api_version = client.api_version
     resources = []
     missing = []
@@ -267,12 +272,19 @@ def content_resources(client: IntercomClient, workspace: Workspace) -> list[DltR
             gen = _bind(_event_types, client, lookup)
         else:
             gen = _bind(Lookup.read, lookup, client)
+        read = _read_first(workspace, name, gen)
+        transcripts = name == "calls" and available and CALL_TRANSCRIPTS in include
+        if transcripts:
+            read = _with_transcripts(client, read)
         resource = replace_resource(
             name,
-            _read_first(workspace, name, gen),
+            read,
             api_version,
             primary_key=PRIMARY_KEYS.get(name, "id"),
+            variants=(lambda r: declare_table(r, api_version)) if transcripts else None,
         )
+        if name == "calls" and CALL_TRANSCRIPTS in include and not transcripts:
+            missing.append(CALL_TRANSCRIPTS)
         resource.selected = available
         resources.append(resource)
     if missing:
@@ -282,6 +294,20 @@ def content_resources(client: IntercomClient, workspace: Workspace) -> list[DltR
             ", ".join(missing),
         )
     return resources
+
+
+def _with_transcripts(client: IntercomClient, read: Reader) -> Reader:
+    """The calls pages, then the transcripts of the calls this run reads (the calls' own
+    table is replaced; `call_transcripts` merges)."""
+
+    def pages() -> Iterator[Any]:
+        calls: list[dict] = []
+        for page in read():
+            calls += [dict(row) for row in page]  # copies: dlt owns the rows it was handed
+            yield page
+        yield from read_transcripts(client, calls)
+
+    return pages
 
 
 def _read_first(workspace: Workspace, name: str, read: Reader) -> Reader:

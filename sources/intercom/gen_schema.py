@@ -81,6 +81,12 @@ TABLE_SCHEMAS = {
     "activity_log_event_types": "activity_log_event_type_list",  # rows: see REAL_SHAPE_COLUMNS
     "calls": "call",
 }
+# Tables typed from an operation's inline response item (no component schema names it):
+# table -> (path, method, the item's columns the table keeps).
+RESPONSE_ITEM_TABLES = {
+    # opt-in (call_transcripts.py): a searched call is a `call` plus `transcript_status`
+    "call_transcripts": ("/calls/search", "post", ("conversation_id", "transcript_status")),
+}
 # Columns the resources add to a table (contract 3), typed here so all hints live in one file.
 EXTRA_COLUMNS = {
     "conversation_parts": {"conversation_id": "text"},
@@ -91,6 +97,7 @@ EXTRA_COLUMNS = {
     "conversation_handling_events": {"id": "text", "conversation_id": "text"},
     "conversation_side_conversations": {"id": "text", "conversation_id": "text"},
     "activity_log_event_types": {"event_type": "text"},
+    "call_transcripts": {"call_id": "text"},  # the call's `id`
 }
 # Columns the resources rename (spec name -> table column).
 RENAMED_COLUMNS = {"conversation_side_conversations": {"side_conversation_id": "id"}}
@@ -178,8 +185,13 @@ class SpecWalker:
     def columns(
         self, schema_name: str, free_form: frozenset[str] = FREE_FORM_NAMES
     ) -> dict[str, str]:
+        return self.columns_of(self.schemas[schema_name], free_form)
+
+    def columns_of(
+        self, node: Mapping[str, Any], free_form: frozenset[str] = FREE_FORM_NAMES
+    ) -> dict[str, str]:
         out: dict[str, str] = {}
-        self._walk(self.resolve(self.schemas[schema_name]), (), out, 0, free_form)
+        self._walk(self.resolve(node), (), out, 0, free_form)
         return out
 
     def _walk(
@@ -269,7 +281,8 @@ def _dlt_type(name: str, node: Mapping[str, Any]) -> str:
 def generate() -> dict[str, Any]:
     versions: dict[str, dict[str, dict[str, str]]] = {}
     for version in SCHEMA_VERSIONS:
-        walker = SpecWalker(load_spec(version))
+        spec = load_spec(version)
+        walker = SpecWalker(spec)
         tables = {}
         for table, schema_name in TABLE_SCHEMAS.items():
             if schema_name not in walker.schemas:
@@ -287,11 +300,27 @@ def generate() -> dict[str, Any]:
                 else:
                     columns[name] = data_type
             tables[table] = dict(sorted(columns.items()))
+        for table, (path, method, kept) in RESPONSE_ITEM_TABLES.items():
+            item = _response_item(spec, path, method)
+            if item is None:
+                continue  # the version lacks the endpoint
+            columns = {k: v for k, v in walker.columns_of(item).items() if k in kept}
+            columns.update(EXTRA_COLUMNS.get(table, {}))
+            tables[table] = dict(sorted(columns.items()))
         versions[version] = tables
     return {
         "_generated_by": "python -m sources.intercom.gen_schema (do not edit by hand)",
         "versions": versions,
     }
+
+
+def _response_item(spec: Mapping[str, Any], path: str, method: str) -> Mapping[str, Any] | None:
+    """The item schema of the `data` list an operation's 200 JSON answer holds."""
+    operation = (spec.get("paths", {}).get(path) or {}).get(method)
+    if operation is None:
+        return None
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    return body["properties"]["data"]["items"]
 
 
 def render(data: Mapping[str, Any]) -> str:

@@ -221,16 +221,30 @@ LOOKUPS = (
 
 
 def replace_resource(
-    name: str, gen: Callable[[], Iterator[list[dict]]], api_version: str, **hints: Any
+    name: str,
+    gen: Callable[[], Iterator[Any]],
+    api_version: str,
+    *,
+    variants: Callable[[DltResource], None] | None = None,
+    **hints: Any,
 ) -> DltResource:
-    return dlt.resource(
-        gen,
-        name=name,
-        write_disposition="replace",
-        columns=table_columns(name, api_version),
-        file_format=LOADER_FILE_FORMAT,
-        **hints,
+    """`variants`: declares the resource's table variants (other tables it writes) before its
+    own columns, which a variant would otherwise copy."""
+    if variants is None:
+        return dlt.resource(
+            gen,
+            name=name,
+            write_disposition="replace",
+            columns=table_columns(name, api_version),
+            file_format=LOADER_FILE_FORMAT,
+            **hints,
+        )
+    resource = dlt.resource(
+        gen, name=name, write_disposition="replace", file_format=LOADER_FILE_FORMAT, **hints
     )
+    variants(resource)
+    resource.apply_hints(columns=table_columns(name, api_version))
+    return resource
 
 
 _LOOKUPS_BY_NAME = {lookup.name: lookup for lookup in LOOKUPS}

@@ -18,6 +18,8 @@ OPTIONAL_PARENTS: dict[str, str] = {
     "conversation_handling_events": "conversations",
     # one request per conversation fetched in the run, more for > 25 side conversations (2.16+)
     "conversation_side_conversations": "conversations",
+    # one request per 20 conversations of the calls new or changed since the last run (2.10+)
+    "call_transcripts": "calls",
 }
 assert tuple(OPTIONAL_PARENTS) == OPTIONAL_RESOURCES  # one list: settings.py
 
@@ -36,6 +38,11 @@ def included(value: str | Iterable[str] | None) -> frozenset[str]:
             f"{', '.join(OPTIONAL_RESOURCES)}"
         )
     return chosen
+
+
+def of_parent(names: Iterable[str], parent: str) -> frozenset[str]:
+    """The opt-ins among `names` that `parent`'s run reads."""
+    return frozenset(name for name in names if OPTIONAL_PARENTS.get(name) == parent)
 
 
 def split_resources(names: Iterable[str]) -> tuple[list[str], frozenset[str]]:

@@ -114,7 +114,11 @@ RESOURCE_NAMES = (
 )
 # Opt-in reads (optional.py: off by default, each costs a request per parent record); named
 # in `--resources`, one runs its parent resource with it switched on.
-OPTIONAL_RESOURCES = ("conversation_handling_events", "conversation_side_conversations")
+OPTIONAL_RESOURCES = (
+    "conversation_handling_events",
+    "conversation_side_conversations",
+    "call_transcripts",
+)
 # Replaced in full each run (every other resource merges): read before the run starts, so
 # that one out of retries is left out and its table kept (contained.py).
 REPLACED_RESOURCES = LOOKUP_RESOURCES + CONTENT_RESOURCES + MEMBERSHIP_RESOURCES

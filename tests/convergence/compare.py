@@ -11,13 +11,16 @@ Semantics (README "Guarantees"):
   that left the workspace (merged-away contact, deleted conversation, and after `--reconcile`
   deleted contact/company/ticket) is flagged (`deletes="soft"`) or gone (`"hard"`: no flagged
   row at all), and no live record is flagged.
-- link tables: the pairs equal the truth's pairs; no link row of a flagged record.
+- link tables: the pairs equal the truth's pairs; no link row of a flagged record. A contact's
+  consents change without moving its `updated_at`: those of contacts changed so (truth
+  `contacts_unstamped_consents`) are not compared until the contact changes again.
 - parts: every part the API shows (truth `visible`) is present and live with the truth's
   fields; a part of a live record loaded once is never lost (`kept` — the caller passes the
   ids seen so far); no live part the workspace no longer has (parts of records that left are
   flagged with them, or removed with `"hard"`).
 - lookups and content lists (replace): id set and key fields equal, on the versions that
-  have their endpoint (`LOOKUPS_SINCE`).
+  have their endpoint (`LOOKUPS_SINCE`); so are `call_transcripts` (read with `calls`) when
+  the sync switched that opt-in on.
 - tombstone tables: every truth tombstone is present with its fields.
 - every table (also nested ones): primary keys unique.
 """
@@ -78,9 +81,12 @@ LOOKUPS_SINCE = {
     "macros": (2, 16),
     "activity_log_event_types": (2, 16),
     "calls": (2, 10),
+    "call_transcripts": (2, 10),
 }
 # Lookups keyed by another column than `id`.
-LOOKUP_KEYS = {"activity_log_event_types": "event_type"}
+LOOKUP_KEYS = {"activity_log_event_types": "event_type", "call_transcripts": "call_id"}
+# Opt-in tables read with a lookup, compared like one when the sync switched them on.
+OPT_IN_LOOKUPS = ("call_transcripts",)
 # Lookups whose endpoint newer versions dropped: table -> first version without it.
 LOOKUPS_UNTIL = {"help_center_sections": (2, 10)}
 # link table -> (parent root, parent key, child key)
@@ -88,6 +94,8 @@ LINKS: dict[str, tuple[str, str, str]] = {
     "contacts__tags": ("contacts", "contact_id", "tag_id"),
     "contacts__companies": ("contacts", "contact_id", "company_id"),
     "contacts__segments": ("contacts", "contact_id", "segment_id"),  # read per segment
+    "contacts__opted_in_subscription_types": ("contacts", "contact_id", "subscription_type_id"),
+    "contacts__opted_out_subscription_types": ("contacts", "contact_id", "subscription_type_id"),
     "companies__tags": ("companies", "company_id", "tag_id"),
     "companies__segments": ("companies", "company_id", "segment_id"),
     "conversations__contacts": ("conversations", "conversation_id", "contact_id"),
@@ -97,6 +105,12 @@ LINKS: dict[str, tuple[str, str, str]] = {
     "conversations__linked_objects": ("conversations", "conversation_id", "linked_object_id"),
     "tickets__contacts": ("tickets", "ticket_id", "contact_id"),
     "tickets__linked_objects": ("tickets", "ticket_id", "linked_object_id"),
+}
+# Link tables whose changes do not move the parent's `updated_at`: link table -> truth feed of
+# the parents changed since (their pairs may be the older ones until the parent changes again).
+UNSTAMPED = {
+    "contacts__opted_in_subscription_types": "contacts_unstamped_consents",
+    "contacts__opted_out_subscription_types": "contacts_unstamped_consents",
 }
 # Link tables of fields older versions do not send (issue 17): link table -> first version.
 LINKS_SINCE = {
@@ -317,6 +331,11 @@ def _compare_warehouse(
                 continue
             if link in MEMBERSHIP_RESOURCES and not lookups:  # its own resource, like a lookup
                 continue
+            unseen = (
+                {str(r[parent_key]) for r in truth_rows(world, UNSTAMPED[link])}
+                if link in UNSTAMPED
+                else set()
+            )
             got = {
                 (str(r[parent_key]), str(r[child_key]))
                 for r in read(link)
@@ -324,7 +343,12 @@ def _compare_warehouse(
             }
             for pair in sorted(p for p in got if p[0] in gone):
                 report.add(f"{link}: link {pair} of a flagged record")
-            want = {(str(r[parent_key]), str(r[child_key])) for r in truth_rows(world, link)}
+            got = {pair for pair in got if pair[0] not in unseen}
+            want = {
+                (str(r[parent_key]), str(r[child_key]))
+                for r in truth_rows(world, link)
+                if str(r[parent_key]) not in unseen
+            }
             for pair in sorted(want - got):
                 report.add(f"{link}: missing {pair}")
             for pair in sorted(got - want):
@@ -360,7 +384,7 @@ def _compare_warehouse(
                 report.add(f"{tombstone}: missing id={missing}")
             checked_tables.append(tombstone)
     if lookups:
-        for table in LOOKUPS:
+        for table in (*LOOKUPS, *(t for t in OPT_IN_LOOKUPS if t in optional)):
             if not LOOKUPS_SINCE.get(table, (0, 0)) <= number < LOOKUPS_UNTIL.get(table, (99, 0)):
                 continue
             want = as_served(table, truth_rows(world, table), api_version)

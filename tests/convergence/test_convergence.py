@@ -29,6 +29,7 @@ EVERY_KIND = {
     "contact_company_changed",
     "contact_tag_changed",
     "contact_note_added",
+    "contact_consent_changed",
     "company_note_added",
     "contacts_deleted",
     "companies_deleted",

@@ -43,6 +43,17 @@ def _contact_with_segments(world: Any) -> str:
     return max(world.contacts.ids(), key=lambda c: len(world.contact_segment_ids(c)))
 
 
+def _contact_with_consents(world: Any) -> str:
+    def count(contact_id: str) -> int:
+        contact = world.contacts.get(contact_id)
+        return sum(
+            len(contact[key]["data"])
+            for key in ("opted_in_subscription_types", "opted_out_subscription_types")
+        )
+
+    return max(world.contacts.ids(), key=count)
+
+
 def _company_with_segments(world: Any) -> str:
     return max(
         world.companies.ids(),
@@ -171,6 +182,12 @@ CASES = [
         "GET",
         "/contacts/{id}/segments",
         lambda w: f"/contacts/{_contact_with_segments(w)}/segments",
+        "data",
+    ),
+    Case(
+        "GET",
+        "/contacts/{id}/subscriptions",
+        lambda w: f"/contacts/{_contact_with_consents(w)}/subscriptions",
         "data",
     ),
     Case(
@@ -514,3 +531,29 @@ def test_error_bodies_conform_to_the_error_schema(emu: RunningEmulator, version:
     for response in responses:
         assert response.status_code >= 400
         assert component_errors(version, "error", response.json()) == []
+
+
+@pytest.mark.parametrize("version", NEWER)
+@pytest.mark.parametrize("count", [0, 21])
+def test_calls_search_takes_1_to_20_conversation_ids(emu: RunningEmulator, version: str, count):
+    ids = [str(215_000_000_000 + i) for i in range(count)]
+    response = raw().post(
+        emu.url("/calls/search"), json={"conversation_ids": ids}, headers=emu.headers(version)
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "conversation_id_limit_exceeded"
+    assert component_errors(version, "error", response.json()) == []
+
+
+def test_calls_search_lists_the_transcripts_of_answered_calls(emu: RunningEmulator):
+    calls = _calls(emu.world)
+    ids = sorted({c["conversation_id"] for c in calls})
+    found = []
+    for start in range(0, len(ids), 20):
+        body = {"conversation_ids": ids[start : start + 20]}
+        response = raw().post(emu.url("/calls/search"), json=body, headers=emu.headers("2.16"))
+        found += response.json()["data"]
+    assert {c["id"] for c in found} == {c["id"] for c in calls}
+    transcribed = [c for c in found if c["transcript_status"] == "completed"]
+    assert transcribed and all(c["transcript"] and c["answered_at"] for c in transcribed)
+    assert all(c["transcript"] == [] for c in found if c["transcript_status"] is None)

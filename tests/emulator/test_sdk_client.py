@@ -181,6 +181,11 @@ CALLS: dict[str, Call] = {
     "contacts.list_attached_tags": lambda sdk, w: sdk.contacts.list_attached_tags(
         contact_id=_first(w.contacts)
     ).data,
+    "contacts.list_attached_subscriptions": lambda sdk, w: [
+        item
+        for c in w.contacts.ids()[:40]
+        for item in sdk.contacts.list_attached_subscriptions(contact_id=c).data
+    ],
     "notes.list": lambda sdk, w: _items(sdk.notes.list(contact_id=_contact_with_notes(w))),
     "notes.find": lambda sdk, w: sdk.notes.find(note_id=_first_note(w)),
     "companies.retrieve": lambda sdk, w: sdk.companies.retrieve(per_page=20),
@@ -268,8 +273,7 @@ NOT_MODELLED = {
     "ai_content.list_external_pages": "AI content",
     "away_status_reasons.list_away_status_reasons": BARE_ARRAY,
     "calls.show_call_recording": "call recordings (not read by the sync)",
-    "calls.show_call_transcript": "call transcripts (not read by the sync)",
-    "contacts.list_attached_subscriptions": "subscription types",
+    "calls.show_call_transcript": "a call transcript as text (the sync reads them by search)",
     "custom_object_instances.get_custom_object_instances_by_external_id": "custom objects",
     "custom_object_instances.get_custom_object_instances_by_id": "custom objects",
     "data_export.download": "data exports",

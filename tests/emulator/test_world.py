@@ -20,7 +20,9 @@ CONTRACT_ENTITIES = (
     "help_center_sections articles news_items news_items__newsfeed_assignments newsfeeds "
     "admin_activity_logs activity_log_event_types calls contact_notes company_notes "
     "contacts__segments conversation_handling_events conversation_side_conversations "
-    "conversation_side_conversations__conversation_parts"
+    "conversation_side_conversations__conversation_parts "
+    "contacts__opted_in_subscription_types contacts__opted_out_subscription_types "
+    "contacts_unstamped_consents call_transcripts"
 ).split()
 
 
@@ -119,6 +121,8 @@ def test_truth_matches_stores(world):
                 "teammates": "admin_id",
                 "linked_objects": "linked_object_id",
                 "newsfeed_assignments": "newsfeed_id",
+                "opted_in_subscription_types": "subscription_type_id",
+                "opted_out_subscription_types": "subscription_type_id",
             }.get(child, child.removesuffix("s") + "_id")
             child_key = {"companie_id": "company_id"}.get(child_key, child_key)
             parent_key = {"companies": "company_id"}.get(parent, parent.removesuffix("s") + "_id")

@@ -91,6 +91,13 @@ def test_an_opt_in_named_in_resources_runs_its_parent_with_it(emulator, tmp_path
         list(truth_rows(emulator.world, "conversations"))
     )
     assert "GET /conversations/{id}/side_conversations" not in endpoints
+    # call_transcripts runs `calls`: one search per 20 conversations with a call
+    args = quiet_run_args(emulator, tmp_path, "--resources", "call_transcripts")
+    result = cli(args, tmp_path, emulator.token)
+    assert result.returncode == 0, result.stderr
+    transcripts = list(truth_rows(emulator.world, "call_transcripts"))
+    assert _count(tmp_path, "calls") == len(list(truth_rows(emulator.world, "calls")))
+    assert transcripts and _count(tmp_path, "call_transcripts") == len(transcripts)
     wrong = cli(
         quiet_run_args(emulator, tmp_path, "--include", "handling"), tmp_path, emulator.token
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 
 import httpx
 import pytest
 
+from emulator.world import ops
 from emulator.world.activity import advance, touch
 from sources.intercom import contacts as contacts_module
 from sources.intercom.schema import custom_attribute_column_name, table_columns
@@ -17,6 +19,8 @@ from tests.helpers.truth import mismatches, pairs, settle, truth, unix
 
 VERSIONS = ["2.9", "2.16"]
 LINKS = {"contacts__tags": "tag_id", "contacts__companies": "company_id"}
+CONSENTS = ("contacts__opted_in_subscription_types", "contacts__opted_out_subscription_types")
+SUBSCRIPTIONS_ROUTE = "GET /contacts/{id}/subscriptions"
 
 
 def assert_converged(emu, rows) -> None:
@@ -34,10 +38,12 @@ def assert_converged(emu, rows) -> None:
 
 
 @pytest.mark.parametrize("api_version", VERSIONS)
-def test_full_sync_equals_truth_including_long_tag_and_company_lists(
+def test_full_sync_equals_truth_including_long_tag_company_and_consent_lists(
     emulator, sync, rows, api_version
 ):
-    emu = emulator(api_version=api_version)
+    # 24 subscription types (12 of each consent type): the first user chose on all of them,
+    # more than the 10 a contact embeds
+    emu = emulator(api_version=api_version, counts={"subscription_types": 24})
     long_lists = [
         table
         for table in LINKS
@@ -48,8 +54,22 @@ def test_full_sync_equals_truth_including_long_tag_and_company_lists(
         > 10
     ]
     assert sorted(long_lists) == sorted(LINKS)  # the world has has_more lists to complete
+    heavy = set()
+    for table in CONSENTS:
+        per_contact = Counter(r["contact_id"] for r in truth(emu, table))
+        assert per_contact and max(per_contact.values()) > 10, table
+        heavy |= {c for c, n in per_contact.items() if n > 10}
+    emu.control.stats.reset()
     sync(emu, resources=["contacts"])
     assert_converged(emu, rows)
+    for table in CONSENTS:
+        loaded_rows = rows(table)
+        assert all(r["contact_id"] for r in loaded_rows)
+        got = pairs(loaded_rows, "contact_id", "subscription_type_id")
+        assert got == pairs(truth(emu, table), "contact_id", "subscription_type_id"), table
+    # complete embedded consent lists cost nothing: one read per contact with a truncated one
+    reads = emu.control.stats.snapshot()["endpoints"].get(SUBSCRIPTIONS_ROUTE, {})
+    assert sum(reads.values()) == len(heavy)
 
 
 @pytest.mark.parametrize("api_version", VERSIONS)
@@ -276,3 +296,32 @@ def test_a_large_window_is_paged_in_concurrent_day_slices(
     sync(emu, resources=["contacts"], page_size=20)
     sync(emu, resources=["contacts"], page_size=20)
     assert loaded()["contacts"] == 0
+
+
+def test_consent_changes_do_not_move_updated_at_and_refresh_with_the_next_change(
+    emulator, sync, rows
+):
+    emu = emulator(counts={"contacts": 60, "conversations": 5, "tickets": 3})
+    world = emu.world
+    sync(emu, resources=["contacts"])
+    advance(world, 12 * 3600)
+    unstamped = {r["contact_id"] for r in truth(emu, "contacts_unstamped_consents")}
+    assert unstamped  # consents changed without a new `updated_at`
+    sync(emu, resources=["contacts"])
+
+    def stale(table: str) -> set[str]:
+        got = pairs(rows(table), "contact_id", "subscription_type_id")
+        want = pairs(truth(emu, table), "contact_id", "subscription_type_id")
+        return {pair[0] for pair in got ^ want}
+
+    differing = set().union(*(stale(t) for t in CONSENTS))
+    assert differing and differing <= unstamped  # what the sync cannot see, and nothing else
+    # Once those contacts change for another reason, their consents load with them.
+    settle(emu)
+    with world.lock:
+        for contact_id in sorted(differing):
+            record = ops.editable(world.contacts, contact_id)
+            record["last_seen_at"] = world.now  # seen again: a change that moves updated_at
+            ops.save(world.contacts, record, world.now)
+    sync(emu, resources=["contacts"])
+    assert set().union(*(stale(t) for t in CONSENTS)) == set()

@@ -49,6 +49,8 @@ CONTRACT_TABLES = {
 }
 # a list of names: one column
 ONE_COLUMN = {"activity_log_event_types"}
+# keyed by another column than `id`
+KEYS = {"call_transcripts": "call_id"}
 VERSIONS = ("2.9", "2.16")
 
 
@@ -68,7 +70,7 @@ def test_every_contract_table_is_declared_for_both_versions() -> None:
     for version in VERSIONS:
         for table in CONTRACT_TABLES:
             columns = table_columns(table, version)
-            key = "event_type" if table in ONE_COLUMN else "id"
+            key = "event_type" if table in ONE_COLUMN else KEYS.get(table, "id")
             assert key in columns, (table, version)
             assert all(c["nullable"] for c in columns.values())
 
@@ -76,6 +78,13 @@ def test_every_contract_table_is_declared_for_both_versions() -> None:
 @pytest.mark.parametrize("version", VERSIONS)
 def test_content_tables_are_typed_from_the_spec(version: str) -> None:
     assert _type("macros", "updated_at", version) == "timestamp"  # ISO strings in the API
+    # from the 2.16 search's inline item (the call and its transcript status), on every version
+    assert _type("call_transcripts", "transcript_status", version) == "text"
+    assert set(table_columns("call_transcripts", version)) == {
+        "call_id",
+        "conversation_id",
+        "transcript_status",
+    }
     assert _type("internal_articles", "owner_id", version) == "text"  # an integer in the spec
     assert _type("office_hours_schedules", "twenty_four_seven", version) == "bool"
     assert _type("subscription_types", "default_translation__name", version) == "text"
