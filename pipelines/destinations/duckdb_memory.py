@@ -50,7 +50,13 @@ USER_CONFIG_KEY = "destination.duckdb.credentials.global_config"
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS.update({"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40})
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
-_OUT_OF_MEMORY = "Out of Memory Error"
+# DuckDB's words for a full buffer pool: an "Out of Memory Error", or the same failure met
+# while committing, which DuckDB reports as a transaction error ("TransactionContext Error:
+# Failed to commit: failed to pin block of size 256.0 KiB (121.9 MiB/122.0 MiB used)", seen
+# loading the `medium` world with history mode).
+_OUT_OF_MEMORY = re.compile(
+    r"Out of Memory Error|failed to pin block|could not allocate block|failed to allocate data"
+)
 _NOT_FULLY_LOADED = "was not fully loaded"  # dlt's warning before it raises a load failure
 _CONNECT_ONLY = ("custom_user_agent",)  # as in dlt 1.31
 
@@ -94,7 +100,7 @@ def connect_config(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 def is_out_of_memory(exc: BaseException) -> bool:
     """Whether DuckDB ran out of memory somewhere in this exception's chain."""
-    return any(_OUT_OF_MEMORY in str(link) for link in exception_chain(exc))
+    return any(_OUT_OF_MEMORY.search(str(link)) for link in exception_chain(exc))
 
 
 def size_in_bytes(size: Any) -> int | None:
@@ -139,7 +145,7 @@ class HandledOutOfMemoryLogs(logging.Filter):
         if getattr(record, "_released", False):
             return True
         if record.levelno >= logging.WARNING and (
-            _OUT_OF_MEMORY in record.getMessage()
+            _OUT_OF_MEMORY.search(record.getMessage())
             or (record.exc_info is not None and is_out_of_memory(record.exc_info[1]))
         ):
             _demote(record)

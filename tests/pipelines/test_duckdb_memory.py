@@ -92,6 +92,40 @@ def test_the_memory_limit_doubles_up_to_a_ceiling(limit: str, raised: str | None
     assert duckdb_memory.raised_memory_limit(limit, ceiling=10**10) == raised
 
 
+@pytest.mark.parametrize(
+    ("error", "out_of_memory"),
+    [
+        # what DuckDB raised committing a load job of the `medium` world (history mode on)
+        (
+            duckdb.TransactionException(
+                "TransactionContext Error: Failed to commit: failed to pin block of size "
+                "256.0 KiB (121.9 MiB/122.0 MiB used)"
+            ),
+            True,
+        ),
+        (
+            duckdb.OutOfMemoryException(
+                "Out of Memory Error: failed to allocate data of size 2.0 MiB (3.3 MiB/3.8 MiB used)"
+            ),
+            True,
+        ),
+        (duckdb.TransactionException("TransactionContext Error: Conflict on update!"), False),
+    ],
+)
+def test_running_out_of_memory_is_recognised_when_committing_too(
+    error: Exception, out_of_memory: bool
+) -> None:
+    """Wrapped as dlt wraps a failed load job, DuckDB's out-of-memory failures are recognised
+    (and so loaded again with more memory) whether met in a statement or at its commit."""
+    try:
+        try:
+            raise error
+        except duckdb.Error as exc:
+            raise RuntimeError("load job failed") from exc
+    except RuntimeError as wrapped:
+        assert duckdb_memory.is_out_of_memory(wrapped) is out_of_memory
+
+
 def test_the_ceiling_is_half_the_machines_memory() -> None:
     half = duckdb_memory.machine_memory() // 2
     assert duckdb_memory.raised_memory_limit(f"{half}B") is None
