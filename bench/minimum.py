@@ -38,7 +38,9 @@ company scroll (companies have no server-side filter), the lookups and the conte
 log (the entries since the previous run). With the index-lag
 allowance (`no_change_sync_with_lag_allowance`): plus the pages of records updated within
 `SEARCH_LAG_SECONDS` of each search's cursor, which a client must re-read not to lose records
-that reach the search index late.
+that reach the search index late. Settle-aware (`no_change_sync_settle_aware`): plus, once,
+the details and notes of what the previous run read within `CLOCK_SKEW_SECONDS` of the server
+clock, which a client must load again not to lose a change made within the same second.
 """
 
 from __future__ import annotations
@@ -46,11 +48,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import httpx
+
 from bench.emulator_process import EmulatorProcess
 from sources.intercom.call_transcripts import MAX_CONVERSATIONS as CALL_SEARCH_IDS
 from sources.intercom.call_transcripts import TABLE as CALL_TRANSCRIPTS
 from sources.intercom.conversation_extras import SIDE_PAGE_SIZE
-from sources.intercom.settings import MAX_PAGE_SIZE, SEARCH_LAG_SECONDS
+from sources.intercom.settings import CLOCK_SKEW_SECONDS, MAX_PAGE_SIZE, SEARCH_LAG_SECONDS
 
 SEARCH_PAGE = MAX_PAGE_SIZE  # what the sync asks for (settings.py: the one page size)
 SCROLL_PAGE = 100  # the emulator's default scroll page (Intercom does not document it)
@@ -101,7 +105,6 @@ def world_counts(emulator: EmulatorProcess) -> dict[str, int]:
 
 
 def _truth(base_url: str, entity: str) -> list[dict]:
-    import httpx
     import orjson
 
     response = httpx.get(f"{base_url}/_emulator/truth/{entity}", timeout=600)
@@ -129,9 +132,26 @@ def _world_counts(base_url: str) -> dict[str, int]:
         updated = [row["updated_at"] for row in _truth(base_url, name) if row.get("updated_at")]
         newest = max(updated, default=0)
         counts[f"recent_{name}"] = sum(1 for u in updated if u >= newest - SEARCH_LAG_SECONDS)
-    for table, parent_key in (("contact_notes", "contact_id"), ("company_notes", "company_id")):
+    # Versions read within CLOCK_SKEW_SECONDS of the server clock are not final yet
+    # (cursor.HorizonCursor): the next run loads them again, once.
+    now = httpx.get(f"{base_url}/_emulator/clock", timeout=60).json()["now"]
+    unsettled: dict[str, set[str]] = {}
+    for name in ("contacts", "companies", "conversations", "tickets"):
+        unsettled[name] = {
+            str(row["id"])
+            for row in _truth(base_url, name)
+            if (row.get("updated_at") or 0) >= now - CLOCK_SKEW_SECONDS
+        }
+        counts[f"unsettled_{name}"] = len(unsettled[name])
+    for table, parent, parent_key in (
+        ("contact_notes", "contacts", "contact_id"),
+        ("company_notes", "companies", "company_id"),
+    ):
         notes = Counter(row[parent_key] for row in _truth(base_url, table))
         counts[f"{table}_pages"] = sum(_pages(n, NOTES_PAGE) for n in notes.values())
+        counts[f"unsettled_{table}_pages"] = sum(
+            _pages(n, NOTES_PAGE) for key, n in notes.items() if str(key) in unsettled[parent]
+        )
     members = Counter(row["segment_id"] for row in _truth(base_url, "contacts__segments"))
     segments = [row["id"] for row in _truth(base_url, "segments")]
     counts["segment_member_pages"] = sum(_pages(members[s], SEARCH_PAGE) for s in segments)
@@ -239,6 +259,22 @@ def no_change_sync_with_lag_allowance(counts: dict[str, int]) -> int:
         for name in ("contacts", "conversations", "tickets")
     )
     return no_change_sync(counts) + recent
+
+
+def no_change_sync_settle_aware(counts: dict[str, int]) -> int:
+    """The minimum for a client that also never loses a change made within the second it read
+    a version: it loads again, once, what the previous run read within `CLOCK_SKEW_SECONDS`
+    of the server clock (cursor.HorizonCursor, docs/clocks.md). Their search pages are within
+    the lag allowance's; on top: a detail GET per such conversation and ticket, and the notes
+    pages of such contacts and companies. Right after a first sync that is the world's last
+    half hour of changes; a scheduled run pays it for the previous run's last half hour."""
+    return (
+        no_change_sync_with_lag_allowance(counts)
+        + counts.get("unsettled_conversations", 0)
+        + counts.get("unsettled_tickets", 0)
+        + counts.get("unsettled_contact_notes_pages", 0)
+        + counts.get("unsettled_company_notes_pages", 0)
+    )
 
 
 if __name__ == "__main__":

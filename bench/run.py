@@ -109,9 +109,16 @@ def run_step(
         "min_requests": minimum_requests,
         "requests_vs_min": round(requests / minimum_requests, 3),
         # No-change runs: also against the minimum of a client that re-reads the search
-        # index's lag allowance (bench.minimum.no_change_sync_with_lag_allowance).
+        # index's lag allowance, and of one that also loads again the versions read within
+        # the clock-skew margin (bench.minimum.no_change_sync_with_lag_allowance, …_settle_aware).
         **(
-            {"min_requests_lag_aware": minimums[f"{step}-lag-aware"]}
+            {
+                "min_requests_lag_aware": minimums[f"{step}-lag-aware"],
+                "min_requests_settle_aware": minimums[f"{step}-settle-aware"],
+                "requests_vs_settle_aware_min": round(
+                    requests / minimums[f"{step}-settle-aware"], 3
+                ),
+            }
             if f"{step}-lag-aware" in minimums
             else {}
         ),
@@ -144,6 +151,7 @@ def step_minimums(counts: dict[str, int]) -> dict[str, int]:
     )
     groups["no-change"] = minimum.no_change_sync(counts)
     groups["no-change-lag-aware"] = minimum.no_change_sync_with_lag_allowance(counts)
+    groups["no-change-settle-aware"] = minimum.no_change_sync_settle_aware(counts)
     return groups
 
 
@@ -231,7 +239,12 @@ def markdown(report: dict[str, Any]) -> str:
         cells = []
         for _, key in columns:
             if key is None:
-                cells.append(f"{step['requests']:,} ({step['min_requests']:,})")
+                settle = step.get("min_requests_settle_aware")
+                cells.append(
+                    f"{step['requests']:,} ({step['min_requests']:,}"
+                    + (f"; settle-aware {settle:,}" if settle is not None else "")
+                    + ")"
+                )
             else:
                 value = step.get(key)
                 if value is None:
