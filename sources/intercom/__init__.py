@@ -151,7 +151,9 @@ def intercom(
         include=of_parent(switched_on, "conversations"),
     )
     # each on the versions that have its endpoint; `calls` reads `call_transcripts` when included
-    resources += content_resources(client, workspace, include=of_parent(switched_on, "calls"))
+    resources += content_resources(
+        client, workspace, include=of_parent(switched_on, "calls"), failures=failures
+    )
     resources.append(segment_members_resource(client, workspace))  # contacts__segments
     resources.append(
         activity_logs_resource(client, workspace, start_value=start_value, end_value=end_value)

@@ -27,7 +27,8 @@ Recordings (`/calls/{id}/recording`: audio behind an expiring signed URL) are no
 
 A read that exhausts its retries leaves the run's other tables loading: the calls read so far
 keep their rows, and the watermark and waiting list stay as the last good run left them, so
-the next run reads those calls again.
+the next run reads those calls again. The run ends as partly failed, naming `call_transcripts`
+(exit code 8, like a resource out of retries).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import dlt
 from dlt.sources import DltResource
 
 from sources.intercom.client import IntercomClient
+from sources.intercom.contained import ResourceFailures
 from sources.intercom.errors import ApiUnavailableError
 from sources.intercom.records import list_items, to_row
 from sources.intercom.schema import table_columns
@@ -139,8 +141,11 @@ def transcript_row(item: dict) -> dict:
     return to_row(row)
 
 
-def read_transcripts(client: IntercomClient, calls: list[dict]) -> Iterator[Any]:
-    """The `call_transcripts` items of this run, and its state once every read succeeded."""
+def read_transcripts(
+    client: IntercomClient, calls: list[dict], failures: ResourceFailures | None = None
+) -> Iterator[Any]:
+    """The `call_transcripts` items of this run, and its state once every read succeeded. A
+    search out of retries is recorded in `failures` (the run then ends as partly failed)."""
     # In the source's state: dlt empties a replaced resource's own state (`calls`) each run.
     state = dlt.current.source_state().setdefault(STATE_KEY, {})
     chosen = calls_to_read(calls, state)
@@ -164,6 +169,8 @@ def read_transcripts(client: IntercomClient, calls: list[dict]) -> Iterator[Any]
                     yield dlt.mark.with_table_name(rows, TABLE)
     except ApiUnavailableError as exc:
         # the calls table still loads; the state stays, so the next run reads these again
+        if failures is not None:
+            failures.add(TABLE, str(exc))
         logger.error("%s failed; the next run reads them again: %s", TABLE, exc)
         return
     state["since"], state["seen"] = newest(calls, state)

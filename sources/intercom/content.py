@@ -56,6 +56,7 @@ from dlt.sources import DltResource
 from sources.intercom.call_transcripts import TABLE as CALL_TRANSCRIPTS
 from sources.intercom.call_transcripts import declare_table, read_transcripts
 from sources.intercom.client import IntercomClient
+from sources.intercom.contained import ResourceFailures
 from sources.intercom.conversations import UnsupportedApiVersionError
 from sources.intercom.dlt_compat import parse_datetime
 from sources.intercom.lookups import Lookup, child_rows, replace_resource
@@ -246,12 +247,16 @@ def _unsupported_reader(lookup: Lookup, api_version: str) -> Reader:
 
 
 def content_resources(
-    client: IntercomClient, workspace: Workspace, include: frozenset[str] = frozenset()
+    client: IntercomClient,
+    workspace: Workspace,
+    include: frozenset[str] = frozenset(),
+    failures: ResourceFailures | None = None,
 ) -> list[DltResource]:
     """The resources of this module, in the order of settings.CONTENT_RESOURCES; those the
     run's API version lacks are deselected (one log line names them). The replaced ones read
     through `workspace.pages`, so that the run can read them before it starts (contained.py).
-    `include`: the switched-on opt-ins; `call_transcripts` is read in the `calls` run."""
+    `include`: the switched-on opt-ins; `call_transcripts` is read in the `calls` run (a
+    transcript search out of retries is recorded in `failures`, where given)."""
     api_version = client.api_version
     resources = []
     missing = []
@@ -275,7 +280,7 @@ def content_resources(
         read = _read_first(workspace, name, gen)
         transcripts = name == "calls" and available and CALL_TRANSCRIPTS in include
         if transcripts:
-            read = _with_transcripts(client, read)
+            read = _with_transcripts(client, read, failures)
         resource = replace_resource(
             name,
             read,
@@ -296,7 +301,9 @@ def content_resources(
     return resources
 
 
-def _with_transcripts(client: IntercomClient, read: Reader) -> Reader:
+def _with_transcripts(
+    client: IntercomClient, read: Reader, failures: ResourceFailures | None
+) -> Reader:
     """The calls pages, then the transcripts of the calls this run reads (the calls' own
     table is replaced; `call_transcripts` merges)."""
 
@@ -305,7 +312,7 @@ def _with_transcripts(client: IntercomClient, read: Reader) -> Reader:
         for page in read():
             calls += [dict(row) for row in page]  # copies: dlt owns the rows it was handed
             yield page
-        yield from read_transcripts(client, calls)
+        yield from read_transcripts(client, calls, failures)
 
     return pages
 

@@ -81,3 +81,32 @@ def test_left_out_unless_included_and_skipped_with_a_warning_before_2_10(
         sync(old, resources=["subscription_types"], include=INCLUDE, pipeline_name="old")
     assert any("call_transcripts" in r.getMessage() for r in caplog.records)
     assert rows("call_transcripts", pipeline_name="old") == []
+
+
+def test_a_transcript_search_out_of_retries_is_recorded_and_read_again_next_run(
+    emulator, sync, rows
+):
+    from sources.intercom.client import IntercomClient
+    from sources.intercom.contained import ResourceFailures
+
+    emu = emulator(counts={"conversations": 200, "contacts": 60, "tickets": 3})
+    emu.control.update({"faults": {SEARCH: {"error_rate": 1.0}}})
+
+    def client() -> IntercomClient:
+        return IntercomClient(
+            emu.token, base_url=emu.base_url, api_version="2.16", max_retries=1,
+            backoff_base_s=0.01, backoff_max_s=0.02,
+        )  # fmt: skip
+
+    failures = ResourceFailures()
+    sync(emu, resources=["calls"], include=INCLUDE, client=client(), failures=failures)
+    assert set(failures.failed) == {"call_transcripts"}
+    assert "/calls/search" in failures.failed["call_transcripts"]
+    assert len(rows("calls")) == len(emu.world.content["calls"])  # the calls still load
+    assert rows("call_transcripts") == []
+
+    emu.control.update({"faults": None})
+    failures = ResourceFailures()
+    sync(emu, resources=["calls"], include=INCLUDE, client=client(), failures=failures)
+    assert failures.failed == {}
+    assert_converged(emu, rows)  # the failed run's calls were read again
