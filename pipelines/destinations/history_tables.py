@@ -52,6 +52,7 @@ from sources.intercom.tombstones import DELETED_AT, PARTS_OF, SIDE_TABLES
 log = logging.getLogger("intercom_sync")
 
 VALID_FROM, VALID_TO = "_valid_from", "_valid_to"
+ROOT_ID = "_dlt_root_id"  # a nested row's root row: the version it belongs to
 HISTORY_SUFFIX = "_history"
 # Where the steps below run as written (UPDATE … FROM, greatest, extract(epoch …)).
 HISTORY_DESTINATIONS = ("duckdb", "motherduck", "postgres")
@@ -115,7 +116,13 @@ def record_versions(pipeline: dlt.Pipeline) -> dict[str, int]:
         for versioned in VERSIONED:
             if versioned.root not in columns:
                 continue  # not loaded yet (or not selected so far)
-            nested = sorted(t for t in columns if t.startswith(f"{versioned.root}__"))
+            nested = sorted(
+                t
+                for t in columns
+                # dlt's nested tables hang off their root row; a table of its own that is
+                # only named like one (`contacts__segments`) has no `_dlt_root_id`
+                if t.startswith(f"{versioned.root}__") and ROOT_ID in columns[t]
+            )
             tables = [versioned.root, *nested]
             # DDL first, outside the transaction (DuckDB refuses to update a table altered in
             # the same transaction); a crash after it leaves empty, harmless columns.
@@ -236,14 +243,11 @@ def _write_versions(
         for table in tables[1:]:
             sql.run(
                 f"DELETE FROM {sql.table(history_table(root, table))} "
-                f"WHERE {c('_dlt_root_id')} IN (SELECT version_id FROM {batch})"
+                f"WHERE {c(ROOT_ID)} IN (SELECT version_id FROM {batch})"
             )
         sql.run(f"DELETE FROM {history} WHERE {c('_dlt_id')} IN (SELECT version_id FROM {batch})")
         _copy(sql, root, own, history_table(root), batch, nested=False)
         for table in tables[1:]:
-            if "_dlt_root_id" not in columns[table]:
-                log.warning("history: %s has no _dlt_root_id; its rows are not versioned", table)
-                continue
             _copy(sql, table, columns[table], history_table(root, table), batch, nested=True)
     sql.run(f"DROP TABLE {batch}")
     _close_removed(sql, columns, versioned, deleted_column=DELETED_AT in own)
