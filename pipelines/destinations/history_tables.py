@@ -45,6 +45,10 @@ from typing import Any
 
 import dlt
 
+from pipelines.destinations.history_memberships import (
+    membership_history_tables,
+    record_memberships,
+)
 from sources.intercom.dlt_compat import has_dataset
 from sources.intercom.settings import ENTITY_RESOURCES
 from sources.intercom.tombstones import DELETED_AT, PARTS_OF, SIDE_TABLES
@@ -131,6 +135,8 @@ def record_versions(pipeline: dlt.Pipeline) -> dict[str, int]:
             with client.begin_transaction():
                 count = _write_versions(sql, columns, versioned, tables)
             written[history_table(versioned.root)] = count
+        # memberships without a time of their own (contacts__segments): as observed
+        written.update(record_memberships(client, columns, sql.run))
     if any(written.values()):
         log.info(
             "history: versions written: %s",
@@ -146,8 +152,8 @@ def history_row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
         if not has_dataset(client):
             return counts
         existing = destination_columns(client)
-        for versioned in VERSIONED:
-            name = history_table(versioned.root)
+        names = [history_table(v.root) for v in VERSIONED] + list(membership_history_tables())
+        for name in names:
             if name in existing:
                 rows = client.execute_sql(
                     f"SELECT count(*) FROM {client.make_qualified_table_name(name)}"

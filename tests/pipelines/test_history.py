@@ -426,32 +426,57 @@ def test_fivetran_views_show_every_version_history_mode_kept(
     assert sum(p["_fivetran_active"] for p in part_versions) == 1
 
 
-def test_every_resource_with_history_versions_contacts_and_leaves_other_tables_alone(
-    emulator, tmp_path: Path, monkeypatch
+@pytest.mark.parametrize("destination", ["duckdb", "postgres"])
+def test_every_resource_with_history_versions_contacts_and_their_segment_memberships(
+    destination: str, emulator, tmp_path: Path, monkeypatch
 ) -> None:
     """A default sync (every resource) with history on. `contacts__segments` is a table of its
-    own (segment_members.py), not a nested table of `contacts`: it gets no history table (the
-    history step once took it for one and failed every such run)."""
+    own (segment_members.py), not a nested table of `contacts` (the history step once took it
+    for one and failed every such run): its history is what the runs observed, a row per
+    membership with its own `_valid_from` and `_valid_to`."""
     monkeypatch.chdir(tmp_path)  # no repo .dlt/ config
-    target = Target("duckdb", tmp_path, "duckdb", {})
+    env = {}
+    if destination == "postgres":
+        env["DESTINATION__POSTGRES__CREDENTIALS"] = postgres_dsn()
+        monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_dsn())
+    target = Target(destination, tmp_path, destination, env)
+    try:
+        _sync_a_contact_leaving_its_segments(target, emulator)
+    finally:
+        if destination == "postgres":
+            drop_postgres_schema(postgres_dsn(), target.dataset)
+
+
+def _sync_a_contact_leaving_its_segments(target: Target, emulator: RunningEmulator) -> None:
     result = target.sync(emulator, history=True)
     assert result.history["contacts_history"] == len(emulator.world.contacts)
+    members = {(r["contact_id"], r["segment_id"]) for r in rows(target, "contacts__segments")}
+    history = rows(target, "contacts_history__segments")
+    assert members and {(r["contact_id"], r["segment_id"]) for r in history} == members
+    assert all(r["_valid_to"] is None for r in history) and len(history) == len(members)
+    seeded_at = {r["_valid_from"] for r in history}
+    assert len(seeded_at) == 1  # the first load that saw them
+
     contact_id = next(iter(emulator.world.contacts.ids()))
     contact = ops.editable(emulator.world.contacts, contact_id)
     contact["name"] = "Renamed in a test"
+    contact["_segment_ids"] = []  # leaves its segments: the contact's updated_at stays
+    emulator.world.contacts.put(contact)
+    contact = ops.editable(emulator.world.contacts, contact_id)
     ops.save(emulator.world.contacts, contact, emulator.world.now + 60)
     emulator.advance(120, intensity=0.0)
     target.sync(emulator, history=True)
     versions = _versions(rows(target, "contacts_history"), contact_id)
     assert [v["name"] for v in versions][-1] == "Renamed in a test" and len(versions) == 2
-    tags = {r["contact_id"] for r in rows(target, "contacts_history__tags")}
-    assert tags  # the contacts' nested tables are versioned
-    tables = {r["table_name"] for r in rows_of_tables(target)}
-    assert "contacts__segments" in tables and "contacts_history__segments" not in tables
+    assert {r["contact_id"] for r in rows(target, "contacts_history__tags")}  # versioned
+    left = {pair for pair in members if pair[0] == contact_id}
+    after = rows(target, "contacts_history__segments")
+    assert left, "the contact was in no segment: the test proves nothing"
+    closed = {(r["contact_id"], r["segment_id"]) for r in after if r["_valid_to"] is not None}
+    assert closed == left
+    assert all(r["_valid_to"] > r["_valid_from"] for r in after if r["_valid_to"] is not None)
+    now = {(r["contact_id"], r["segment_id"]) for r in rows(target, "contacts__segments")}
+    assert {(r["contact_id"], r["segment_id"]) for r in after if r["_valid_to"] is None} == now
 
-
-def rows_of_tables(target: Target) -> list[dict]:
-    with target.pipeline().sql_client() as client:
-        query = "SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
-        with client.execute_query(query, client.dataset_name) as cur:
-            return [{"table_name": row[0]} for row in cur.fetchall()]
+    target.sync(emulator, history=True)  # nothing changed: nothing opened or closed
+    assert sorted(map(str, rows(target, "contacts_history__segments"))) == sorted(map(str, after))
