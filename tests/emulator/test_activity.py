@@ -70,10 +70,17 @@ def test_every_kind_of_change_happens(two_days):
     assert all(summary[k] > 0 for k in HANDLERS)
 
 
+# Changed without a new `updated_at`: segments are rules, so a contact joins and leaves them
+# without a change the API stamps (emulator/world/segment_members.py); and nothing says a
+# subscription consent moves it (emulator/world/consents.py).
+UNSTAMPED = frozenset(
+    {"_segment_ids", "opted_in_subscription_types", "opted_out_subscription_types"}
+)
+
+
 def _served(record: dict) -> dict:
-    """A record without its segment memberships: segments are rules, so a contact joins and
-    leaves them without a change the API stamps (emulator/world/segment_members.py)."""
-    return {k: v for k, v in record.items() if k != "_segment_ids"}
+    """A record without what changes unstamped."""
+    return {k: v for k, v in record.items() if k not in UNSTAMPED}
 
 
 def test_changes_are_stamped_inside_the_span(two_days):
