@@ -346,18 +346,15 @@ PRODUCERS: dict[str, Callable[[World], Iterator[dict]]] = {
     "contacts__segments": _links(
         "contacts", "contact_id", "segment_id", lambda c: list(c["_segment_ids"])
     ),
-    "contacts__opted_in_subscription_types": _links(
-        "contacts",
-        "contact_id",
-        "subscription_type_id",
-        lambda c: [i["id"] for i in c["opted_in_subscription_types"]["data"]],
-    ),
-    "contacts__opted_out_subscription_types": _links(
-        "contacts",
-        "contact_id",
-        "subscription_type_id",
-        lambda c: [i["id"] for i in c["opted_out_subscription_types"]["data"]],
-    ),
+    **{
+        f"contacts__{consents}": _links(
+            "contacts",
+            "contact_id",
+            "subscription_type_id",
+            lambda c, consents=consents: [i["id"] for i in c[consents]["data"]],
+        )
+        for consents in ("opted_in_subscription_types", "opted_out_subscription_types")
+    },
     "contacts_unstamped_consents": unstamped_consents,
     "companies__tags": _links(
         "companies", "company_id", "tag_id", lambda c: [t["id"] for t in c["tags"]["tags"]]
