@@ -14,10 +14,10 @@ from emulator.http.middleware import Ctx, Reply
 from emulator.http.paging import Direction
 from emulator.http.serving import cursor_list_reply, store_of
 from emulator.search import CompiledSearch, SearchError, compile_search, custom_attribute_types
+from emulator.search.fields import SEGMENT_IDS_KEY
 from emulator.world.store import Store, head_reader
 
 _ID_MAX = "\U0010ffff"
-SEGMENT_IDS_KEY = "_segment_ids"  # where the world keeps a contact's segments (not rendered)
 
 
 def updated_range(pairs: Any, bounds: tuple[int | None, int | None]) -> tuple[int, int]:

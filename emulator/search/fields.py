@@ -85,9 +85,12 @@ def _contact_formatted_phone(record: Mapping[str, Any]) -> Any:
     return record.get("formatted_phone") or record.get("phone")
 
 
+# Contacts do not embed their segments; the world keeps membership in this internal key.
+SEGMENT_IDS_KEY = "_segment_ids"
+
+
 def _contact_segment_ids(record: Mapping[str, Any]) -> list[Any]:
-    # Contacts do not embed their segments; the world keeps membership in an internal key.
-    ids = record.get("_segment_ids")
+    ids = record.get(SEGMENT_IDS_KEY)
     return list(ids) if isinstance(ids, list | tuple | set | frozenset) else []
 
 
