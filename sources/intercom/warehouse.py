@@ -10,6 +10,7 @@ serialised: resources read concurrently, and DuckDB refuses to attach one file t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Iterable
@@ -100,14 +101,46 @@ def delta_query(delta: Any, columns: Iterable[str] | None, where: str | None) ->
     return pa.table(QueryBuilder().register("delta", delta).execute(sql))
 
 
-def sql_in(column: str, values: Iterable[Any]) -> str:
-    """`"column" IN ('a', 'b')`: values as SQL text literals (ids are text)."""
+def sql_in(column: str, values: Iterable[Any], client: Any | None = None) -> str:
+    """`"column" IN ('a', 'b')`: values as SQL text literals (ids are text); the column quoted
+    as `client` (a dlt SQL client) quotes identifiers, or in double quotes without one."""
     quoted = ", ".join("'" + str(value).replace("'", "''") + "'" for value in values)
-    return f"{_quoted(column)} IN ({quoted})"
+    escaped = client.escape_column_name(column) if client is not None else _quoted(column)
+    return f"{escaped} IN ({quoted})"
 
 
 def _quoted(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
+
+
+def _read_sql(
+    client: Any,
+    stored_columns: dict[str, Any],
+    table: str,
+    key: str,
+    chunks: list[list[str] | None],
+    columns: tuple[str, ...] | None,
+) -> list[dict]:
+    """The rows, by plain SQL on one connection. Not `dataset[table]`: a dlt `Relation` builds
+    a SQLGlot schema of the whole dataset for every query, which cost a tiny sync more CPU than
+    its reads. The stored schema types the Arrow conversion, as a `Relation` would (drivers
+    without a native Arrow reader convert row tuples by these types)."""
+    name = client.make_qualified_table_name(table)
+    selected = ", ".join(client.escape_column_name(c) for c in columns) if columns else "*"
+    found: list[dict] = []
+    with contextlib.ExitStack() as open_here:
+        if not client.native_connection:
+            open_here.enter_context(client)
+        for chunk in chunks:
+            where = "" if chunk is None else " WHERE " + sql_in(key, chunk, client)
+            with client.execute_query(f"SELECT {selected} FROM {name}{where}") as cursor:
+                cursor.columns_schema = {
+                    c: stored_columns.get(c, {"name": c, "nullable": True})
+                    for c in cursor.columns_schema
+                }
+                rows = cursor.arrow()
+                found.extend(rows.to_pylist() if rows is not None else [])
+    return found
 
 
 def _read_locked(
@@ -129,18 +162,9 @@ def _read_locked(
         # a delta table is read with `deltalake` directly: DuckDB's delta extension would
         # have to be downloaded
         delta = open_delta_table(dataset, table)
-        found: list[dict] = []
-        for chunk in chunks:
-            if delta is not None:
-                found.extend(_read_delta(delta, key, chunk, columns))
-                continue
-            relation = dataset[table]
-            if chunk is not None:
-                relation = relation.where(key, "in", chunk)
-            if columns is not None:
-                relation = relation.select(*columns)
-            found.extend(relation.arrow().to_pylist())
-        return found
+        if delta is not None:
+            return [row for chunk in chunks for row in _read_delta(delta, key, chunk, columns)]
+        return _read_sql(dataset.sql_client, stored[table]["columns"], table, key, chunks, columns)
     except Exception as exc:  # declared in the stored schema, never created
         if not any(m in str(exc).lower() for m in _MISSING):
             raise
