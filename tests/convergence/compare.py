@@ -474,9 +474,17 @@ class PipelineReader:
     def __init__(self, pipeline: Any) -> None:
         self.pipeline = pipeline
         self._client: Any = None
+        self._tables: dict[str, Any] | None = None
+
+    def _schema_tables(self) -> dict[str, Any]:
+        """The pipeline's tables; read once per session: each `default_schema` reloads and
+        validates the stored schema, which costs more than reading a tiny table."""
+        if self._tables is not None:
+            return self._tables
+        return self.pipeline.default_schema.tables
 
     def __call__(self, table: str) -> list[dict]:
-        if table not in self.pipeline.default_schema.tables:
+        if table not in self._schema_tables():
             return []
         if self._client is not None:
             return self._read(self._client, table)
@@ -486,11 +494,11 @@ class PipelineReader:
     @contextmanager
     def session(self) -> Iterator[PipelineReader]:
         with self.pipeline.sql_client() as client:
-            self._client = client
+            self._client, self._tables = client, self.pipeline.default_schema.tables
             try:
                 yield self
             finally:
-                self._client = None
+                self._client, self._tables = None, None
 
     def _read(self, client: Any, table: str) -> list[dict]:
         query = f"SELECT * FROM {client.make_qualified_table_name(table)}"
@@ -503,7 +511,7 @@ class PipelineReader:
             if any(m in message for m in ("does not exist", "not found", "no such table")):
                 return []
             raise
-        return parse_text_timestamps(rows, self.pipeline.default_schema.tables[table]["columns"])
+        return parse_text_timestamps(rows, self._schema_tables()[table]["columns"])
 
 
 def pipeline_reader(pipeline: Any) -> Reader:
