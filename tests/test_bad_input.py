@@ -131,6 +131,8 @@ def test_folders_that_cannot_be_created_are_a_configuration_error(emulator, tmp_
     [
         ({"SOURCES__INTERCOM__MAX_CONCURRENCY": "0"}, "max_concurrency = 0 must be at least 1"),
         ({"SOURCES__INTERCOM__TIMEOUT": "0"}, "timeout = 0.0 must be at least"),
+        ({"SOURCES__INTERCOM__BACKOFF_BASE_S": "-1"}, "backoff_base_s = -1.0 must be at least 0"),
+        ({"SOURCES__INTERCOM__BACKOFF_MAX_S": "soon"}, "backoff_max_s = 'soon' is not a valid"),
         (
             {"SOURCES__INTERCOM__PAGE_SIZE": "1000"},
             "page_size = 1000: Intercom pages hold 1 to 150",

@@ -19,6 +19,11 @@ from tests.helpers.cli import cli, quiet_run_args
 
 TOKEN = "dG9rOmhvdXNla2VlcGluZy1zZWNyZXQtOTg3NjU0MzIxMA=="  # shaped like an Intercom token
 WRONG = "dG9rOndyb25nLXRva2VuLW5ldmVyLXRvLWJlLXByaW50ZWQ="
+# The product's retries with waits of milliseconds, not seconds (what is retried is the same)
+SHORT_BACKOFF = {
+    "SOURCES__INTERCOM__BACKOFF_BASE_S": "0.02",
+    "SOURCES__INTERCOM__BACKOFF_MAX_S": "0.2",
+}
 
 
 def _text_values(path: Path) -> list[str]:
@@ -41,6 +46,7 @@ def test_the_token_is_written_nowhere(tmp_path: Path) -> None:
 
         def run(*extra: str, token: str = TOKEN, env: dict | None = None, verbose=False) -> int:
             logs = ["-v", "--log-format", "json"] if verbose else []
+            env = {**SHORT_BACKOFF, **(env or {})}
             result = cli([*logs, *quiet_run_args(emu, tmp_path, *extra)], tmp_path, token, env)
             outputs.extend([result.stdout, result.stderr])
             return result.returncode

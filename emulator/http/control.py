@@ -33,7 +33,10 @@ class Settings:
     """The knobs. Field names are also the keys accepted by `POST /_emulator/config`."""
 
     default_version: str = "2.16"  # served when a request has no Intercom-Version header
-    rate_limit: int | None = None  # requests per 10-second window; None = unlimited
+    rate_limit: int | None = None  # requests per window; None = unlimited
+    # Intercom counts requests in 10-second windows; a test may shorten the window to make its
+    # 429 waits (until `X-RateLimit-Reset`) short: the same behaviour on a shorter clock
+    rate_limit_window_seconds: int = 10
     latency_ms: float = 0.0  # added to every API response
     latency_jitter_ms: float = 0.0  # plus a seeded uniform 0..jitter
     faults: dict[str, Any] | None = None  # FaultConfig as a dict (see emulator/http/faults.py)
@@ -68,12 +71,15 @@ class Settings:
             "mutate_during_pagination",
             "scroll_page_size",
             "companies_page_cap",
+            "rate_limit_window_seconds",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0")
         if self.scroll_page_size < 1:
             raise ValueError("scroll_page_size must be >= 1")
+        if self.rate_limit_window_seconds < 1:
+            raise ValueError("rate_limit_window_seconds must be >= 1")
         if isinstance(self.date_skew_seconds, bool) or not isinstance(self.date_skew_seconds, int):
             raise ValueError("date_skew_seconds must be an integer (seconds, may be negative)")
         if not isinstance(self.search_inclusive_range, bool):
@@ -138,7 +144,11 @@ class Control:
         self.wall_clock = wall_clock
         self.stats = Stats()
         self.request_ids = RequestIds(seed)
-        self.limiter = RateLimiter(self.settings.rate_limit, clock=wall_clock)
+        self.limiter = RateLimiter(
+            self.settings.rate_limit,
+            window_seconds=self.settings.rate_limit_window_seconds,
+            clock=wall_clock,
+        )
         # Scroll idle time runs on wall time *and* on the data clock, so a test can expire a
         # scroll by advancing the world instead of sleeping a minute.
         self.scrolls = ScrollRegistry(
@@ -188,6 +198,7 @@ class Control:
         with self.lock:
             self.settings = candidate
             self.limiter.set_limit(candidate.rate_limit)
+            self.limiter.set_window(candidate.rate_limit_window_seconds)
             self.scrolls.ttl_seconds = candidate.scroll_ttl_seconds
             if "faults" in changes:
                 self.faults = self._make_injector()

@@ -89,6 +89,14 @@ class RateLimiter:
         with self._lock:
             self._limit = limit
 
+    def set_window(self, window_seconds: int) -> None:
+        """Change the window's length (control API); the next request starts a new window."""
+        if window_seconds <= 0:
+            raise ValueError("window_seconds must be positive")
+        with self._lock:
+            if window_seconds != self._window:
+                self._window, self._window_start, self._used = window_seconds, None, 0
+
     def force_429(self, count: int) -> None:
         """Refuse the next `count` requests (adds to any burst already pending)."""
         if count < 0:

@@ -42,6 +42,8 @@ CLIENT_SETTINGS: dict[str, type] = {
     "max_concurrency": int,
     "max_retries": int,
     "timeout": float,
+    "backoff_base_s": float,
+    "backoff_max_s": float,
 }
 
 

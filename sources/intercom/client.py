@@ -141,6 +141,8 @@ class IntercomClient:
         self.api_version = str(api_version)
         _check_at_least("max_concurrency", max_concurrency, 1)
         _check_at_least("max_retries", max_retries, 0)
+        _check_at_least("backoff_base_s", backoff_base_s, 0)
+        _check_at_least("backoff_max_s", backoff_max_s, 0)
         if not isinstance(timeout, httpx.Timeout):
             _check_at_least("timeout", timeout, 0.001)
         self.max_concurrency = int(max_concurrency)

@@ -181,8 +181,9 @@ FAULTS = {
 
 # A scroll abandoned after a failed page stays open until it expires (Intercom: 60 s idle) and
 # the restart waits for it (`scroll_exists`). The harness waits 18 x 0.2 s, so let abandoned
-# scrolls expire after 2 s here — the same race, on a shorter clock.
-FAULTY_EMULATOR = {"faults": FAULTS, "scroll_ttl_seconds": 2.0}
+# scrolls expire after 2 s here — the same race, on a shorter clock. Likewise a 429 burst is
+# waited out until `X-RateLimit-Reset`: the end of a 2 s window here, not of Intercom's 10 s.
+FAULTY_EMULATOR = {"faults": FAULTS, "scroll_ttl_seconds": 2.0, "rate_limit_window_seconds": 2}
 
 
 TOTAL_RATE = sum(v for k, v in FAULTS.items() if k.endswith("_rate") and k != "html_error_share")

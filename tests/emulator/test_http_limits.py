@@ -54,6 +54,21 @@ def test_rate_limit_can_change_at_runtime(emulator: RunningEmulator):
     assert http.get("/me").status_code == 200
 
 
+def test_a_shorter_rate_limit_window_shortens_the_wait_for_the_reset(emulator_factory):
+    emu = emulator_factory(rate_limit=1, rate_limit_window_seconds=2)
+    http = client(emu)
+    assert http.get("/me").status_code == 200
+    limited = http.get("/me")
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["X-RateLimit-Reset"]) - _date(limited) <= 2
+    emu.control.update({"rate_limit_window_seconds": 10})  # a new window: the budget is back
+    assert http.get("/me").status_code == 200
+    limited = http.get("/me")
+    assert 1 <= int(limited.headers["X-RateLimit-Reset"]) - _date(limited) <= 10
+    with pytest.raises(ValueError, match="rate_limit_window_seconds"):
+        emu.control.update({"rate_limit_window_seconds": 0})
+
+
 def test_search_index_lag_hides_new_records_until_they_age(emulator_factory):
     emu = emulator_factory(index_lag_seconds=600)
     before = set(emu.world.contacts.ids())

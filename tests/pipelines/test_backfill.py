@@ -185,6 +185,7 @@ def test_a_killed_backfill_resumes_without_redoing_finished_chunks(tmp_path: Pat
         done_before = json.loads(progress.read_text())["done"]
         assert 1 <= len(done_before) < 5
 
+        emu.control.update({"latency_ms": 0})  # the kill has landed: no need to be slow now
         resumed = cli(args, tmp_path, emu.token)
         assert resumed.returncode == 0, resumed.stderr
         assert f"{len(done_before)} already done" in resumed.stdout

@@ -311,6 +311,7 @@ def test_a_stopped_run_says_so_records_it_and_the_next_run_completes(
         )
         (stopped,) = read_history(tmp_path / "pipelines", "intercom")
         assert stopped.exit_code == code and not stopped.ok
+        emu.control.update({"latency_ms": 0})  # the signal has landed: no need to be slow now
         again = cli(quiet_run_args(emu, tmp_path), tmp_path, emu.token)
         assert again.returncode == 0, again.stderr
         assert _count(tmp_path, "contacts") == len(list(truth_rows(emu.world, "contacts")))

@@ -328,6 +328,21 @@ def test_a_dead_or_mistyped_host_fails_at_once_with_the_default_retries(
     assert base_url in line and "after 1 attempt(s)" in line and "base_url/region" in line
 
 
+def test_the_waits_between_retries_are_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.run.construct import build_client
+    from pipelines.run.options import SyncOptions
+    from sources.intercom.retry import RetryPolicy
+
+    options = SyncOptions(access_token="token-of-a-user", base_url="http://127.0.0.1:9")
+    with build_client(options) as client:
+        assert client.retry_policy == RetryPolicy(8, 1.0, 30.0)  # the defaults
+    monkeypatch.setenv("SOURCES__INTERCOM__BACKOFF_BASE_S", "0.25")
+    monkeypatch.setenv("SOURCES__INTERCOM__BACKOFF_MAX_S", "2")
+    with build_client(options) as client:
+        assert client.retry_policy == RetryPolicy(8, 0.25, 2.0)
+        assert 1.0 <= client.retry_policy.backoff_s(4) <= 2.0  # 0.25 x 2^3, capped at 2
+
+
 # -- 4. one endpoint out of retries: the others load --------------------------------------------
 
 

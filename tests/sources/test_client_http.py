@@ -43,7 +43,13 @@ def emu(shared_emu: RunningEmulator) -> Iterator[RunningEmulator]:
     shared_emu.control.reset_runtime()
     yield shared_emu
     shared_emu.control.update(
-        {"faults": None, "rate_limit": None, "scroll_ttl_seconds": 60.0, "scroll_page_size": 100}
+        {
+            "faults": None,
+            "rate_limit": None,
+            "rate_limit_window_seconds": 10,
+            "scroll_ttl_seconds": 60.0,
+            "scroll_page_size": 100,
+        }
     )
     shared_emu.control.reset_runtime()
 
@@ -361,7 +367,8 @@ def test_pacing_keeps_a_concurrent_run_under_a_small_rate_limit(emu: RunningEmul
 
 
 def test_a_429_waits_for_the_reset_before_retrying(emu: RunningEmulator) -> None:
-    emu.control.update({"rate_limit": 3})
+    # 2 s windows, not Intercom's 10: the same wait for the reset, on a shorter clock
+    emu.control.update({"rate_limit": 3, "rate_limit_window_seconds": 2})
     # Another client spends this window's budget (until it is refused itself).
     while httpx.get(emu.url("/me"), headers=emu.headers()).status_code != 429:
         pass
