@@ -21,6 +21,7 @@ from pipelines.exit_codes import ExitCode
 from sources.intercom.settings import OPTIONAL_RESOURCES
 from tests.convergence.compare import compare_warehouse, duckdb_reader
 from tests.helpers.cli import REPO
+from tests.helpers.cli_forkclient import fork_server
 from tests.helpers.summary import record
 
 # Kill points, in order; a list of points between two successful runs = crashes in a row.
@@ -73,37 +74,25 @@ class Cli:
         self.package_root = tmp / "pipelines" / DEFAULT_PIPELINE
 
     def run(self) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            self.args, cwd=self.tmp, env=self.env, capture_output=True, text=True, timeout=600
-        )
+        return fork_server().run(self.args, self.tmp, self.env, 600)
 
     def run_and_kill(self, point: str, rng: random.Random) -> str:
         """Start a run and SIGKILL it at `point` (or after a random delay); returns where it
-        died ("finished" if the run completed first)."""
-        process = subprocess.Popen(
-            self.args,
-            cwd=self.tmp,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        started = time.monotonic()
-        delay = rng.uniform(1.0, 6.0)
-        try:
-            while process.poll() is None:
+        died ("finished" if the run completed first). The run is a process forked from the
+        test worker's CLI fork server (tests/helpers/cli_forkserver.py): its own process,
+        killed for real, without two seconds of imports before it starts."""
+        with fork_server().started(self.args, self.tmp, self.env) as child:
+            started = time.monotonic()
+            delay = rng.uniform(1.0, 6.0)
+            while child.wait(0.003) is None:
                 elapsed = time.monotonic() - started
                 if (point == "random" and elapsed >= delay) or (
                     point != "random" and _reached(self.package_root, point)
                 ):
-                    os.kill(process.pid, signal.SIGKILL)
-                    process.wait()
+                    os.kill(child.pid, signal.SIGKILL)
+                    child.wait(None)
                     return f"{point}@{elapsed:.1f}s"
-                time.sleep(0.003)
             return "finished"
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
 
     def pending(self) -> bool:
         folder = self.package_root / "load" / "normalized"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import select
@@ -13,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 CLI_MODE_VAR = "INTERCOM_SYNC_TEST_CLI"  # "subprocess": no fork server
@@ -38,6 +40,18 @@ class ForkServer:
     def run(
         self, command: list[str], cwd: Path, env: dict[str, str], timeout: float
     ) -> subprocess.CompletedProcess[str]:
+        with self.started(command, cwd, env) as child:
+            returncode = child.wait(timeout)
+            if returncode is None:
+                os.kill(child.pid, signal.SIGKILL)
+                child.wait(None)
+                raise subprocess.TimeoutExpired(command, timeout)
+            return subprocess.CompletedProcess(command, returncode, *child.output())
+
+    @contextlib.contextmanager
+    def started(self, command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[Child]:
+        """A child running `command` (`python -m pipelines.cli …`), for a caller that acts
+        while it runs (e.g. kills it); waited for on leaving. One child at a time."""
         with self._lock:
             self._count += 1
             out = self._outputs / f"{self._count}.out"
@@ -50,17 +64,16 @@ class ForkServer:
                 "stderr": str(err),
             }
             self._send(request)
-            pid = self._reply(deadline=None)["pid"]
-            deadline = time.monotonic() + timeout
-            reply = self._reply(deadline)
-            if reply is None:
-                os.kill(pid, signal.SIGKILL)
-                self._reply(deadline=None)
-                raise subprocess.TimeoutExpired(command, timeout)
-            stdout, stderr = out.read_text(), err.read_text()
-            out.unlink()
-            err.unlink()
-            return subprocess.CompletedProcess(command, reply["returncode"], stdout, stderr)
+            child = Child(self, self._reply(deadline=None)["pid"], out, err)
+            try:
+                yield child
+            finally:
+                if child.returncode is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(child.pid, signal.SIGKILL)
+                    child.wait(None)
+                out.unlink(missing_ok=True)
+                err.unlink(missing_ok=True)
 
     def close(self) -> None:
         if self._process.poll() is None:
@@ -85,6 +98,27 @@ class ForkServer:
             self._pending += chunk
         line, self._pending = self._pending.split(b"\n", 1)
         return json.loads(line)
+
+
+class Child:
+    """A command the server forked: its pid, and its exit code once it has ended."""
+
+    def __init__(self, server: ForkServer, pid: int, out: Path, err: Path) -> None:
+        self._server, self.pid, self._out, self._err = server, pid, out, err
+        self.returncode: int | None = None
+
+    def wait(self, timeout: float | None) -> int | None:
+        """The exit code; None if the child still runs after `timeout` seconds (0: a poll)."""
+        if self.returncode is None:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            reply = self._server._reply(deadline)
+            if reply is not None:
+                self.returncode = reply["returncode"]
+        return self.returncode
+
+    def output(self) -> tuple[str, str]:
+        """What the child wrote to stdout and stderr."""
+        return self._out.read_text(), self._err.read_text()
 
 
 _server: ForkServer | None = None

@@ -355,8 +355,9 @@ def test_get_many_propagates_errors_other_than_not_found(emu: RunningEmulator) -
 
 
 def test_pacing_keeps_a_concurrent_run_under_a_small_rate_limit(emu: RunningEmulator) -> None:
-    # 40 per window: the run spans at most one window boundary (keeps the test ~10 s).
-    emu.control.update({"rate_limit": 40})
+    # 40 per window: the run spans at most one window boundary; 2 s windows, not Intercom's
+    # 10, so that waiting for the boundary takes 2 s at most (the pacer reads the headers).
+    emu.control.update({"rate_limit": 40, "rate_limit_window_seconds": 2})
     paths = [f"/contacts/{cid}" for cid in list(emu.world.contacts.ids())[:60]]
     paths += ["/me"] * (60 - len(paths))
     with client_for(emu, max_concurrency=4) as client:
