@@ -31,9 +31,11 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Tests run in parallel (pytest-xdist), one worker per core by default; an idle worker takes
-# queued tests from a busy one (worksteal), so a few long tests do not leave one core idle.
-TEST_WORKERS ?= auto
+# Tests run in parallel (pytest-xdist); an idle worker takes queued tests from a busy one
+# (worksteal), so a few long tests do not leave one core idle. One worker more than there are
+# cores: about a fifth of a test's time is spent waiting (on subprocesses, sockets, retry and
+# rate-limit clocks), and the extra worker runs while another waits (docs/testing.md).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 
 # The tests' files go to tmpfs when it has room: dlt and DuckDB fsync what they write, which a
 # disk makes slow. Removed after a passing run (kept after a failure, to look at).

@@ -166,3 +166,15 @@ def test_cli_bad_arguments_fail_clearly(args: list[str]):
     assert result.returncode != 0
     assert "error" in result.stderr.lower()
     assert result.stdout == ""
+
+
+def test_a_stopped_emulator_refuses_new_and_kept_alive_connections() -> None:
+    from emulator.testing import running_emulator
+
+    with httpx.Client() as kept:
+        with running_emulator(WorldConfig(seed=3, scale="tiny")) as emu:
+            assert kept.get(emu.url("/me"), headers=emu.headers()).status_code == 200
+        with pytest.raises(httpx.ConnectError):  # the kept-alive connection was shut down too
+            kept.get(emu.url("/me"), headers=emu.headers())
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(emu.url("/me"), headers=emu.headers())
