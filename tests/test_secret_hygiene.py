@@ -15,15 +15,10 @@ import duckdb
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from sources.intercom.client import IntercomClient
-from tests.helpers.cli import cli, quiet_run_args
+from tests.helpers.cli import SHORT_BACKOFF, cli, quiet_run_args
 
 TOKEN = "dG9rOmhvdXNla2VlcGluZy1zZWNyZXQtOTg3NjU0MzIxMA=="  # shaped like an Intercom token
 WRONG = "dG9rOndyb25nLXRva2VuLW5ldmVyLXRvLWJlLXByaW50ZWQ="
-# The product's retries with waits of milliseconds, not seconds (what is retried is the same)
-SHORT_BACKOFF = {
-    "SOURCES__INTERCOM__BACKOFF_BASE_S": "0.02",
-    "SOURCES__INTERCOM__BACKOFF_MAX_S": "0.2",
-}
 
 
 def _text_values(path: Path) -> list[str]:

@@ -12,7 +12,15 @@ import pytest
 
 from emulator.world.truth import truth_rows
 from pipelines.exit_codes import ExitCode
-from tests.helpers.cli import REPO, clean_env, cli, raw_table_rows, run_args, status_args
+from tests.helpers.cli import (
+    REPO,
+    SHORT_BACKOFF,
+    clean_env,
+    cli,
+    raw_table_rows,
+    run_args,
+    status_args,
+)
 
 
 def _requests(emu) -> int:
@@ -359,6 +367,7 @@ def test_a_resource_out_of_retries_fails_alone_and_the_others_load(
     conversations that failed)."""
     emu = emulator_factory(faults={"GET /conversations/{id}": {"error_rate": error_rate}})
     one_retry = {"SOURCES__INTERCOM__MAX_RETRIES": "1" if error_rate == 1.0 else "0"}
+    one_retry |= SHORT_BACKOFF
     db = tmp_path / "warehouse.duckdb"
     failed = cli(run_args(emu, tmp_path, "--no-progress"), tmp_path, emu.token, one_retry)
     assert failed.returncode == ExitCode.RESOURCES_FAILED, failed.stderr
