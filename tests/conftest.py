@@ -22,7 +22,10 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 from emulator.testing import RunningEmulator, running_emulator
 from emulator.world import WorldConfig
+from tests.helpers.gc_tuning import collect_garbage_less_often
 from tests.helpers.summary import SUMMARY_FILE_VAR
+
+collect_garbage_less_often()
 
 TINY = WorldConfig(seed=3, scale="tiny")
 

@@ -25,6 +25,8 @@ import threading
 import time
 import traceback
 
+from tests.helpers.gc_tuning import collect_garbage_less_often
+
 # Imported once here so that no child pays for them.
 PRELOAD = (
     "pipelines.cli",
@@ -93,6 +95,7 @@ def _exit_like_the_interpreter(code: int) -> None:
 
 def serve() -> None:
     _preload()
+    collect_garbage_less_often()  # the children inherit it
     assert threading.active_count() == 1, "the fork server must not run threads"
     replies = sys.stdout
     for line in sys.stdin:
