@@ -35,7 +35,7 @@ format: $(STAMP)
 # (worksteal), so a few long tests do not leave one core idle. One worker more than there are
 # cores: about a fifth of a test's time is spent waiting (on subprocesses, sockets, retry and
 # rate-limit clocks), and the extra worker runs while another waits (docs/testing.md).
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN) + 1 )))
 
 # The tests' files go to tmpfs when it has room: dlt and DuckDB fsync what they write, which a
 # disk makes slow. Removed after a passing run (kept after a failure, to look at).

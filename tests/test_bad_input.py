@@ -21,7 +21,8 @@ from emulator.testing import running_emulator
 from emulator.world import WorldConfig, ops
 from pipelines.defaults import DEFAULT_DATASET
 from pipelines.exit_codes import ExitCode
-from tests.helpers.cli import SHORT_BACKOFF, cli, quiet_run_args
+from tests.helpers.cli import cli, quiet_run_args
+from tests.helpers.retries import SHORT_BACKOFF
 
 ONE_RETRY = {"SOURCES__INTERCOM__MAX_RETRIES": "1", **SHORT_BACKOFF}
 

@@ -15,7 +15,8 @@ import duckdb
 from emulator.testing import running_emulator
 from emulator.world import WorldConfig
 from sources.intercom.client import IntercomClient
-from tests.helpers.cli import SHORT_BACKOFF, cli, quiet_run_args
+from tests.helpers.cli import cli, quiet_run_args
+from tests.helpers.retries import SHORT_BACKOFF
 
 TOKEN = "dG9rOmhvdXNla2VlcGluZy1zZWNyZXQtOTg3NjU0MzIxMA=="  # shaped like an Intercom token
 WRONG = "dG9rOndyb25nLXRva2VuLW5ldmVyLXRvLWJlLXByaW50ZWQ="

@@ -57,8 +57,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         nominal_limit: int = DEFAULT_NOMINAL_LIMIT,
     ) -> None:
-        if window_seconds <= 0:
-            raise ValueError("window_seconds must be positive")
+        self._check_window(window_seconds)
         self._check_limit(limit)
         self._limit = limit
         self._window = window_seconds
@@ -68,6 +67,11 @@ class RateLimiter:
         self._window_start: float | None = None
         self._used = 0
         self._forced = 0
+
+    @staticmethod
+    def _check_window(window_seconds: int) -> None:
+        if window_seconds <= 0:
+            raise ValueError("window_seconds must be positive")
 
     @staticmethod
     def _check_limit(limit: int | None) -> None:
@@ -91,8 +95,7 @@ class RateLimiter:
 
     def set_window(self, window_seconds: int) -> None:
         """Change the window's length (control API); the next request starts a new window."""
-        if window_seconds <= 0:
-            raise ValueError("window_seconds must be positive")
+        self._check_window(window_seconds)
         with self._lock:
             if window_seconds != self._window:
                 self._window, self._window_start, self._used = window_seconds, None, 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import dlt
@@ -101,12 +101,12 @@ def delta_query(delta: Any, columns: Iterable[str] | None, where: str | None) ->
     return pa.table(QueryBuilder().register("delta", delta).execute(sql))
 
 
-def sql_in(column: str, values: Iterable[Any], client: Any | None = None) -> str:
-    """`"column" IN ('a', 'b')`: values as SQL text literals (ids are text); the column quoted
-    as `client` (a dlt SQL client) quotes identifiers, or in double quotes without one."""
+def sql_in(column: str, values: Iterable[Any], quote: Callable[[str], str] | None = None) -> str:
+    """`"column" IN ('a', 'b')`: values as SQL text literals (ids are text); the column in
+    double quotes, or quoted by `quote` (a destination's own, e.g. a dlt SQL client's
+    `escape_column_name`)."""
     quoted = ", ".join("'" + str(value).replace("'", "''") + "'" for value in values)
-    escaped = client.escape_column_name(column) if client is not None else _quoted(column)
-    return f"{escaped} IN ({quoted})"
+    return f"{(quote or _quoted)(column)} IN ({quoted})"
 
 
 def _quoted(column: str) -> str:
@@ -128,11 +128,12 @@ def _read_sql(
     name = client.make_qualified_table_name(table)
     selected = ", ".join(client.escape_column_name(c) for c in columns) if columns else "*"
     found: list[dict] = []
-    with contextlib.ExitStack() as open_here:
-        if not client.native_connection:
-            open_here.enter_context(client)
+    # a client already open (a caller's) stays open; otherwise it is opened for these reads
+    with contextlib.nullcontext() if client.native_connection else client:
         for chunk in chunks:
-            where = "" if chunk is None else " WHERE " + sql_in(key, chunk, client)
+            where = (
+                "" if chunk is None else " WHERE " + sql_in(key, chunk, client.escape_column_name)
+            )
             with client.execute_query(f"SELECT {selected} FROM {name}{where}") as cursor:
                 cursor.columns_schema = {
                     c: stored_columns.get(c, {"name": c, "nullable": True})

@@ -20,11 +20,11 @@ from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
 from sources.intercom.settings import OPTIONAL_RESOURCES
 from tests.convergence.compare import Reader, pipeline_reader
+from tests.helpers.retries import SHORT_BACKOFF_S
 
 DATASET = "intercom_data"  # differs from the DuckDB file stem (DLT-NOTES)
 FAST_RETRIES: dict[str, Any] = {
-    "backoff_base_s": 0.02,
-    "backoff_max_s": 0.2,
+    **SHORT_BACKOFF_S,
     "scroll_wait_s": 0.2,
     "timeout": 2.0,
 }

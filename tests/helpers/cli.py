@@ -15,12 +15,6 @@ from tests.helpers.cli_forkclient import CLI_MODE_VAR, fork_server
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 CLI_TIMEOUT = 300
-# The product's retries with waits of milliseconds, not seconds (what is retried is the same):
-# `[sources.intercom] backoff_base_s` / `backoff_max_s` as environment variables
-SHORT_BACKOFF = {
-    "SOURCES__INTERCOM__BACKOFF_BASE_S": "0.02",
-    "SOURCES__INTERCOM__BACKOFF_MAX_S": "0.2",
-}
 
 
 def clean_env(token: str | None = None, extra_env: dict[str, str] | None = None) -> dict[str, str]:

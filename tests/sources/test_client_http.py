@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from emulator.http.control import Settings
 from emulator.testing import RunningEmulator, running_emulator
 from emulator.world import WorldConfig
 from sources.intercom.client import IntercomClient
@@ -42,15 +43,9 @@ def emu(shared_emu: RunningEmulator) -> Iterator[RunningEmulator]:
     """The module's emulator with default settings, fresh limiter/scroll/stats per test."""
     shared_emu.control.reset_runtime()
     yield shared_emu
-    shared_emu.control.update(
-        {
-            "faults": None,
-            "rate_limit": None,
-            "rate_limit_window_seconds": 10,
-            "scroll_ttl_seconds": 60.0,
-            "scroll_page_size": 100,
-        }
-    )
+    set_here = ("faults", "rate_limit", "rate_limit_window_seconds", "scroll_ttl_seconds")
+    defaults = Settings()  # the settings this module's tests change, back to the emulator's
+    shared_emu.control.update({k: getattr(defaults, k) for k in (*set_here, "scroll_page_size")})
     shared_emu.control.reset_runtime()
 
 
