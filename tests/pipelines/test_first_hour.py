@@ -12,14 +12,7 @@ import pytest
 
 from emulator.world.truth import truth_rows
 from pipelines.exit_codes import ExitCode
-from tests.helpers.cli import (
-    REPO,
-    clean_env,
-    cli,
-    raw_table_rows,
-    run_args,
-    status_args,
-)
+from tests.helpers.cli import REPO, clean_env, cli, raw_table_rows, run_args, status_args
 from tests.helpers.retries import SHORT_BACKOFF
 
 

@@ -38,14 +38,22 @@ def shared_emu() -> Iterator[RunningEmulator]:
         yield emu
 
 
+CHANGED_SETTINGS = (
+    "faults",
+    "rate_limit",
+    "rate_limit_window_seconds",
+    "scroll_ttl_seconds",
+    "scroll_page_size",
+)
+
+
 @pytest.fixture
 def emu(shared_emu: RunningEmulator) -> Iterator[RunningEmulator]:
     """The module's emulator with default settings, fresh limiter/scroll/stats per test."""
     shared_emu.control.reset_runtime()
     yield shared_emu
-    set_here = ("faults", "rate_limit", "rate_limit_window_seconds", "scroll_ttl_seconds")
     defaults = Settings()  # the settings this module's tests change, back to the emulator's
-    shared_emu.control.update({k: getattr(defaults, k) for k in (*set_here, "scroll_page_size")})
+    shared_emu.control.update({k: getattr(defaults, k) for k in CHANGED_SETTINGS})
     shared_emu.control.reset_runtime()
 
 
