@@ -1,11 +1,11 @@
 """Run the `intercom` source in-process against an emulator, into a DuckDB file under a tmp dir
-(or SQLite, which merges by delete-insert: `destination="sqlite"`).
+loaded as `intercom-sync` loads it (`tests/helpers/duckdb_pipeline.py`), or into SQLite, which
+merges by delete-insert (`destination="sqlite"`).
 
 `InProcessSync(emu, root, deletes="soft"|"hard")` is the `sync(reconcile)` callable of a
-`Scenario`: one dlt
-pipeline (state kept between calls, like the CLI's) and a client with short retry waits so
-that injected faults cost milliseconds, not seconds. The retry *policy* is the product's;
-only its waits are shortened.
+`Scenario`: one dlt pipeline (state kept between calls, like the CLI's) and a client with short
+retry waits so that injected faults cost milliseconds, not seconds. The retry *policy* is the
+product's; only its waits are shortened.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sources.intercom import intercom
 from sources.intercom.client import IntercomClient
 from sources.intercom.settings import OPTIONAL_RESOURCES
 from tests.convergence.compare import Reader, pipeline_reader
+from tests.helpers.duckdb_pipeline import duckdb_pipeline
 from tests.helpers.retries import SHORT_BACKOFF_S
 
 DATASET = "intercom_data"  # differs from the DuckDB file stem (DLT-NOTES)
@@ -48,15 +49,17 @@ class InProcessSync:
         if destination == "sqlite":  # one writer at a time: set LOAD__WORKERS=1 around it
             target = dlt.destinations.sqlalchemy(f"sqlite:///{root / 'warehouse.sqlite'}")
             self.merge_strategy, self.file_format = "delete-insert", None
+            self.pipeline = dlt.pipeline(
+                pipeline_name="convergence",
+                pipelines_dir=str(root / "pipelines"),
+                destination=target,
+                dataset_name=DATASET,
+            )
         else:
-            target = dlt.destinations.duckdb(str(root / "warehouse.duckdb"))
             self.merge_strategy, self.file_format = "upsert", "parquet"
-        self.pipeline = dlt.pipeline(
-            pipeline_name="convergence",
-            pipelines_dir=str(root / "pipelines"),
-            destination=target,
-            dataset_name=DATASET,
-        )
+            self.pipeline = duckdb_pipeline(
+                "convergence", root / "pipelines", root / "warehouse.duckdb", DATASET
+            )
         self.requests = 0
         self.retries = 0
 

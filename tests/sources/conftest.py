@@ -1,4 +1,5 @@
-"""Helpers for source tests: run the `intercom` source against an emulator into a tmp DuckDB.
+"""Helpers for source tests: run the `intercom` source against an emulator into a tmp DuckDB,
+loaded as `intercom-sync` loads it (`tests/helpers/duckdb_pipeline.py`).
 
 Fixtures (all function-scoped, isolated under `tmp_path`):
 
@@ -33,6 +34,8 @@ import dlt
 import pytest
 from dlt.common.pipeline import LoadInfo
 
+from tests.helpers.duckdb_pipeline import duckdb_pipeline
+
 DATASET = "intercom_data"  # differs from the DuckDB file stem on purpose (DLT-NOTES)
 
 
@@ -54,11 +57,8 @@ class _Warehouse:
 
     def pipeline(self, pipeline_name: str = "t") -> dlt.Pipeline:
         if pipeline_name not in self.pipelines:
-            self.pipelines[pipeline_name] = dlt.pipeline(
-                pipeline_name=pipeline_name,
-                pipelines_dir=str(self.root / "pipelines"),
-                destination=dlt.destinations.duckdb(str(self.root / f"{pipeline_name}.db")),
-                dataset_name=DATASET,
+            self.pipelines[pipeline_name] = duckdb_pipeline(
+                pipeline_name, self.root / "pipelines", self.root / f"{pipeline_name}.db", DATASET
             )
         return self.pipelines[pipeline_name]
 

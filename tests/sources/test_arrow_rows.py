@@ -37,6 +37,7 @@ from sources.intercom.parts import CONVERSATIONS, TICKETS, split_record
 from sources.intercom.records import list_items, to_row
 from sources.intercom.schema import custom_attribute_columns, table_columns
 from sources.intercom.settings import merge_hints
+from tests.helpers.duckdb_pipeline import duckdb_pipeline
 
 # Hints dlt's normalizer sets itself; compared between the two paths.
 KEY_HINTS = ("data_type", "nullable", "primary_key", "unique", "row_key", "root_key", "parent_key")
@@ -84,11 +85,8 @@ def load(
     root: Path, dataset: str, table: Table, batches: list[list[dict]], *, arrow: bool
 ) -> dlt.Pipeline:
     """Load `batches` (one run each) into `dataset`, through Arrow or through dicts."""
-    pipeline = dlt.pipeline(
-        pipeline_name=dataset,
-        pipelines_dir=str(root / "pipelines"),
-        destination=dlt.destinations.duckdb(str(root / f"warehouse_{dataset}.duckdb")),
-        dataset_name=dataset,
+    pipeline = duckdb_pipeline(
+        dataset, root / "pipelines", root / f"warehouse_{dataset}.duckdb", dataset
     )
     for batch in batches:
         columns = {**table.columns, **ROOT_SYSTEM_COLUMNS} if arrow else table.columns

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from emulator.world.truth import truth_rows
+from tests.helpers.duckdb_pipeline import duckdb_pipeline
 from tests.helpers.truth import pairs
 
 VERSIONS = ("2.9", "2.11", "2.16")
@@ -34,7 +35,6 @@ def _types(pipeline: Any) -> dict[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """One full sync per version (same world), with the log of the source's loggers."""
-    import dlt
 
     from emulator.testing import running_emulator
     from emulator.world import WorldConfig
@@ -51,11 +51,11 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]
         try:
             with running_emulator(WorldConfig(seed=5, scale="tiny"), api_version=version) as emu:
                 emu.advance(86_400)
-                pipeline = dlt.pipeline(
-                    pipeline_name=f"shapes_{version.replace('.', '_')}",
-                    pipelines_dir=str(root / "pipelines"),
-                    destination=dlt.destinations.duckdb(str(root / "w.duckdb")),
-                    dataset_name="intercom_data",
+                pipeline = duckdb_pipeline(
+                    f"shapes_{version.replace('.', '_')}",
+                    root / "pipelines",
+                    root / "w.duckdb",
+                    "intercom_data",
                 )
                 source = intercom(
                     access_token=emu.token, base_url=emu.base_url, api_version=version
