@@ -118,15 +118,27 @@ def attach_existing(pipeline_name: str, pipelines_dir: str | None) -> dlt.Pipeli
         ) from None
 
 
+def duckdb_loading(
+    duckdb_file: str, settings: dict[str, Any], progress: Any = None
+) -> tuple[Any, DuckDbHeldOpenDuringLoad]:
+    """The destination and progress collector a sync loads DuckDB with: `settings`, one load
+    job at a time, and the file held open for the load step around `progress`."""
+    connect = duckdb_memory.connect_config(settings)
+    return (
+        make_destination("duckdb", duckdb_file, settings),
+        DuckDbHeldOpenDuringLoad(duckdb_file, progress, connect),
+    )
+
+
 def make_pipeline(options: SyncOptions) -> dlt.Pipeline:
-    # DuckDB's settings, read once for the destination and the connection held open
-    settings = duckdb_memory.global_config() if options.destination == "duckdb" else None
-    destination = make_destination(options.destination, options.duckdb_file, settings)
     # On a logger, not a stream: progress lines follow --log-format (json for log shippers).
     progress: Any = sync_progress(options.progress)
-    if settings is not None:
-        connect = duckdb_memory.connect_config(settings)
-        progress = DuckDbHeldOpenDuringLoad(options.duckdb_file, progress, connect)
+    if options.destination == "duckdb":
+        # DuckDB's settings, read once for the destination and the connection held open
+        settings = duckdb_memory.global_config()
+        destination, progress = duckdb_loading(options.duckdb_file, settings, progress)
+    else:
+        destination = make_destination(options.destination, options.duckdb_file)
     kwargs: dict[str, Any] = {
         "pipeline_name": options.pipeline_name,
         "destination": destination,

@@ -1,7 +1,7 @@
 """A dlt pipeline into a DuckDB file, loading the way `intercom-sync` loads DuckDB
-(`pipelines.run.construct.make_pipeline`): one load job at a time, the file held open for the
-whole load step (`duckdb_held_open`), and the sync's DuckDB settings (`duckdb_memory.DEFAULTS`)
-but its memory budget.
+(`pipelines.run.construct.duckdb_loading`): one load job at a time, the file held open for the
+whole load step, and the sync's DuckDB settings (`duckdb_memory.DEFAULTS`) but its memory
+budget.
 
 The budget stays DuckDB's own: a load that runs out of it is loaded again with a bigger one by
 the CLI's runner (`pipelines/run/load.py`), which the in-process tests do not go through; the
@@ -17,7 +17,7 @@ from pathlib import Path
 import dlt
 
 from pipelines.destinations import duckdb_memory
-from pipelines.destinations.duckdb_held_open import DuckDbHeldOpenDuringLoad
+from pipelines.run.construct import duckdb_loading
 
 SETTINGS = {k: v for k, v in duckdb_memory.DEFAULTS.items() if k != "memory_limit"}
 
@@ -25,13 +25,11 @@ SETTINGS = {k: v for k, v in duckdb_memory.DEFAULTS.items() if k != "memory_limi
 def duckdb_pipeline(
     pipeline_name: str, pipelines_dir: Path | str, duckdb_file: Path | str, dataset_name: str
 ) -> dlt.Pipeline:
-    duckdb_file = str(duckdb_file)
+    destination, progress = duckdb_loading(str(duckdb_file), SETTINGS)
     return dlt.pipeline(
         pipeline_name=pipeline_name,
         pipelines_dir=str(pipelines_dir),
-        destination=duckdb_memory.destination(duckdb_file, SETTINGS),
+        destination=destination,
         dataset_name=dataset_name,
-        progress=DuckDbHeldOpenDuringLoad(
-            duckdb_file, None, duckdb_memory.connect_config(SETTINGS)
-        ),
+        progress=progress,
     )
