@@ -22,6 +22,7 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 from emulator.testing import RunningEmulator, running_emulator
 from emulator.world import WorldConfig
+from tests.helpers.duckdb_pipeline import close_held
 from tests.helpers.gc_tuning import collect_garbage_less_often
 from tests.helpers.summary import SUMMARY_FILE_VAR
 
@@ -64,6 +65,13 @@ def _private_dlt_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         os.environ.pop("DLT_DATA_DIR", None)
     else:
         os.environ["DLT_DATA_DIR"] = before
+
+
+@pytest.fixture(autouse=True)
+def _close_held_duckdb_files() -> Iterator[None]:
+    """The DuckDB files a test's in-process pipelines held open are closed at its end."""
+    yield
+    close_held()
 
 
 @pytest.fixture

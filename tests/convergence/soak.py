@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         from emulator.world import WorldConfig
         from tests.convergence.harness import InProcessSync
         from tests.convergence.scenario import FAULTY_EMULATOR, TOTAL_RATE, Scenario
+        from tests.helpers.duckdb_pipeline import close_held
 
         total_rounds = total_syncs = 0
         started = time.monotonic()
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
                 except AssertionError as exc:
                     print(f"SOAK FAILED: {label}: {exc}", file=sys.stderr)
                     return 1
+                finally:
+                    close_held()
                 total_rounds += scenario.rounds_done
                 total_syncs += scenario.syncs
                 print(
