@@ -39,7 +39,7 @@ from sources.intercom.contacts import contacts_resource
 from sources.intercom.contained import ResourceFailures, contain
 from sources.intercom.content import content_resources
 from sources.intercom.conversations import conversation_resources
-from sources.intercom.dlt_compat import parse_datetime, table_variants
+from sources.intercom.dlt_compat import parse_datetime, remember_type_hint_checks, table_variants
 from sources.intercom.lookups import lookup_resources
 from sources.intercom.optional import included, of_parent
 from sources.intercom.reconcile import reconcile_resources
@@ -101,6 +101,7 @@ def intercom(
     contained by `contained.read_lookups_first`, given the same `workspace` (the per-run
     reads: /me, lookups, definitions; made here if not given) before the run.
     `include`: the opt-in resources to read (optional.py; `[sources.intercom] include`)."""
+    remember_type_hint_checks()  # a tenth of a small sync's CPU (dlt_compat/type_hints.py)
     check_mode(deletes)
     switched_on = included(include)
     if merge_strategy not in MERGE_STRATEGIES:

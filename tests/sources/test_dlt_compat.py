@@ -15,8 +15,11 @@ from typing import Any
 import dlt
 import pyarrow as pa
 import pytest
+from dlt.common.configuration import configspec, resolve_configuration
+from dlt.common.configuration.specs import BaseConfiguration
 from dlt.common.normalizers.json.helpers import get_nested_row_hash, get_row_hash
 from dlt.common.normalizers.utils import DLT_ID_LENGTH_BYTES
+from dlt.common.typing import TSecretStrValue
 from dlt.extract.extract import Extract
 
 from sources.intercom.arrow_rows import NESTED_SYSTEM_COLUMNS, nested_table_name
@@ -39,6 +42,7 @@ from sources.intercom.dlt_compat import (
     parse_datetime,
     random_row_id,
     register_config_provider,
+    remember_type_hint_checks,
     resource_hints,
     root_table_of,
     store_schema_in_destination,
@@ -490,3 +494,137 @@ def test_hot_paths_exist(label: str) -> None:
         assert hasattr(owner, part), f"dlt renamed or moved {module_name}.{path} ({label})"
         owner = getattr(owner, part)
     assert callable(owner)
+
+
+# -- type hints -------------------------------------------------------------------------------
+
+
+def _hints() -> list[Any]:
+    from typing import Annotated, ClassVar, Literal
+
+    from dlt.common.configuration.specs import (
+        ConnectionStringCredentials,
+        CredentialsConfiguration,
+        RuntimeConfiguration,
+    )
+    from dlt.common.configuration.specs.base_configuration import SecretSentinel
+    from dlt.common.typing import TSecretStrValue, TSecretValue
+
+    return [
+        str,
+        int,
+        str | None,
+        list[str],
+        Literal["a", "b"],
+        ClassVar[int],
+        TSecretValue,
+        TSecretStrValue,
+        TSecretStrValue | None,
+        Annotated[str, SecretSentinel],
+        CredentialsConfiguration,
+        ConnectionStringCredentials | None,
+        ConnectionStringCredentials | str,
+        RuntimeConfiguration,
+        Annotated[str, {"unhashable": True}],  # answered by the original, uncached
+    ]
+
+
+def test_the_type_hint_checks_keep_their_signatures() -> None:
+    from dlt.common.configuration.specs import base_configuration
+
+    assert list(inspect.signature(base_configuration.is_secret_hint).parameters) == ["hint"]
+    assert list(inspect.signature(base_configuration.extract_inner_hint).parameters) == [
+        "hint",
+        "preserve_new_types",
+        "preserve_literal",
+        "preserve_annotated",
+    ]
+
+
+def test_remembered_type_hint_checks_answer_as_dlts_own() -> None:
+    from dlt.common.configuration.specs import base_configuration
+
+    remember_type_hint_checks()
+    is_secret_hint = base_configuration.is_secret_hint
+    extract_inner_hint = base_configuration.extract_inner_hint
+    original_secret, original_inner = is_secret_hint.__wrapped__, extract_inner_hint.__wrapped__
+    flags = [
+        {},
+        {"preserve_new_types": True, "preserve_annotated": True},
+        {"preserve_literal": True},
+    ]
+    for hint in _hints():
+        for _ in range(2):  # computed, then remembered
+            assert is_secret_hint(hint) == original_secret(hint), hint
+            for kwargs in flags:
+                assert extract_inner_hint(hint, **kwargs) == original_inner(hint, **kwargs), hint
+    assert is_secret_hint(_hints()[7]) is True  # TSecretStrValue
+    assert is_secret_hint(str) is False
+    assert is_secret_hint.cache_info().hits > 0
+
+
+_FRESH_PROCESS_CHECK = """
+import sys
+import dlt, dlt.hub, dlt.pipeline.trace, dlt.destinations  # dlt.hub: a module __getattr__ that raises
+from dlt.common.configuration.specs import base_configuration
+from sources.intercom.dlt_compat import remember_type_hint_checks
+original = base_configuration.is_secret_hint
+remember_type_hint_checks()
+remember_type_hint_checks()  # idempotent: not wrapped twice
+remembered = base_configuration.is_secret_hint
+assert remembered is not original and remembered.__wrapped__ is original
+stale = [n for n, m in list(sys.modules.items()) if n.startswith("dlt.") and m is not None
+         and vars(m).get("is_secret_hint") is original]
+print(stale)
+"""
+
+
+def test_every_dlt_module_calling_the_checks_gets_the_remembered_ones() -> None:
+    import subprocess
+
+    import dlt.common.configuration.providers.environ as environ
+    import dlt.common.configuration.resolve as resolve
+    from dlt.common.configuration.specs import base_configuration
+
+    # where a sync's configuration resolution calls them: resolve.py, the environment provider
+    remember_type_hint_checks()
+    assert resolve.is_secret_hint is base_configuration.is_secret_hint
+    assert resolve.extract_inner_hint is base_configuration.extract_inner_hint
+    assert environ.is_secret_hint is base_configuration.is_secret_hint
+    assert hasattr(base_configuration.is_secret_hint, "cache_info")
+    # every dlt module loaded before the patch, in a process of its own
+    done = subprocess.run(
+        [sys.executable, "-c", _FRESH_PROCESS_CHECK],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
+
+
+@configspec
+class _HintsSpec(BaseConfiguration):
+    password: TSecretStrValue | None = None
+    user: str | None = None
+
+
+def test_a_secret_is_still_refused_from_a_provider_that_holds_no_secrets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check's purpose, through dlt's resolution: a secret found in a provider that
+    supports no secrets (ours) is refused, a plain value is read; every time, not only the
+    first."""
+    from dlt.common.configuration.exceptions import ValueNotSecretException
+
+    remember_type_hint_checks()
+    register_config_provider("intercom_test", {"hints": {"password": "p", "user": "u"}})
+    for _ in range(2):
+        with pytest.raises(ValueNotSecretException):
+            resolve_configuration(_HintsSpec(), sections=("hints",))
+    register_config_provider("intercom_test", {"hints": {"user": "u"}})
+    monkeypatch.setenv("HINTS__PASSWORD", "from-env")
+    for _ in range(2):
+        resolved = resolve_configuration(_HintsSpec(), sections=("hints",))
+        assert (resolved.user, resolved.password) == ("u", "from-env")

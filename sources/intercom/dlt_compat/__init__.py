@@ -12,7 +12,8 @@ dlt is pinned `<1.32` because of what is here: a dlt upgrade means reviewing thi
 - `progress`: progress collectors (dlt's `_start`/`_stop`, `LogCollector`'s counters);
 - `destinations`: the stored state and schema, the staging dataset, cursors, delta tables;
 - `runtime`: the pipelines folder, file names, dlt's date parser, a `Venv`;
-- `hot_paths`: dlt functions the CPU breakdown (bench) times.
+- `hot_paths`: dlt functions the CPU breakdown (bench) times;
+- `type_hints`: dlt's checks of configuration type hints, remembered per hint.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from sources.intercom.dlt_compat.runtime import (
     venv_of_this_interpreter,
 )
 from sources.intercom.dlt_compat.schema import merge_strategy_of, root_table_of
+from sources.intercom.dlt_compat.type_hints import remember_type_hint_checks
 
 __all__ = [
     "DLT_HOT_PATHS",
@@ -69,6 +71,7 @@ __all__ = [
     "parse_datetime",
     "random_row_id",
     "register_config_provider",
+    "remember_type_hint_checks",
     "resource_hints",
     "root_table_of",
     "store_schema_in_destination",
