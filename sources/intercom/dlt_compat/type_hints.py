@@ -6,7 +6,7 @@ field and each provider it asks again whether the field's hint is a secret
 (`is_secret_hint`) and what its inner type is (`extract_inner_hint`): pure functions of the
 hint, recomputed tens of thousands of times per sync. Remembering their answers took about a
 tenth off the CPU of a tiny world's incremental sync (alternated in one process,
-`docs/testing.md`).
+`docs/performance.md`).
 
 dlt imports both by name into several modules, so every loaded dlt module that holds the
 original function gets the remembering one; modules imported later import it from
