@@ -37,7 +37,8 @@ def duckdb_pipeline(
     pipeline_name: str, pipelines_dir: Path | str, duckdb_file: Path | str, dataset_name: str
 ) -> dlt.Pipeline:
     destination, progress = duckdb_loading(str(duckdb_file), SETTINGS)
-    _hold_open(Path(duckdb_file))
+    # opened as the load step's connection is, or DuckDB refuses dlt's connections
+    _hold_open(Path(duckdb_file), progress.connect_config)
     return dlt.pipeline(
         pipeline_name=pipeline_name,
         pipelines_dir=str(pipelines_dir),
@@ -47,12 +48,11 @@ def duckdb_pipeline(
     )
 
 
-def _hold_open(duckdb_file: Path) -> None:
+def _hold_open(duckdb_file: Path, connect_config: dict[str, Any]) -> None:
     import duckdb
 
     duckdb_file.parent.mkdir(parents=True, exist_ok=True)
-    # opened with the settings dlt opens it with, or DuckDB refuses dlt's connections
-    _held.append(duckdb.connect(str(duckdb_file), config=duckdb_memory.connect_config(SETTINGS)))
+    _held.append(duckdb.connect(str(duckdb_file), config=connect_config))
 
 
 def close_held() -> None:

@@ -508,7 +508,7 @@ def _hints() -> list[Any]:
         RuntimeConfiguration,
     )
     from dlt.common.configuration.specs.base_configuration import SecretSentinel
-    from dlt.common.typing import TSecretStrValue, TSecretValue
+    from dlt.common.typing import TSecretValue
 
     return [
         str,
@@ -558,7 +558,7 @@ def test_remembered_type_hint_checks_answer_as_dlts_own() -> None:
             assert is_secret_hint(hint) == original_secret(hint), hint
             for kwargs in flags:
                 assert extract_inner_hint(hint, **kwargs) == original_inner(hint, **kwargs), hint
-    assert is_secret_hint(_hints()[7]) is True  # TSecretStrValue
+    assert is_secret_hint(TSecretStrValue) is True
     assert is_secret_hint(str) is False
     assert is_secret_hint.cache_info().hits > 0
 
